@@ -1,0 +1,34 @@
+"""shinsou (深層, "deep layers"): deep learning from the perceptron to the Transformer,
+on NumPy (CPU) and CuPy (GPU), with define-by-run autograd.
+
+>>> import shinsou as ss
+>>> x = ss.tensor([2.0], requires_grad=True)
+>>> y = x ** 3
+>>> y.backward()
+>>> x.grad
+array([12.], dtype=float32)
+"""
+
+__version__ = "0.1.0"
+
+import numpy as _np
+
+from . import cuda  # noqa: F401
+from .backend import Device  # noqa: F401
+from .core import (  # noqa: F401
+    Function, Tensor, enable_grad, gradcheck, is_grad_enabled, no_grad, set_grad_enabled, tensor,
+)
+from . import functional  # noqa: F401  (also binds Tensor's operators)
+from .creation import (  # noqa: F401
+    arange, eye, from_numpy, full, ones, ones_like, rand, randint, randn, zeros, zeros_like,
+)
+from .functional import (  # noqa: F401
+    concat, exp, log, matmul, maximum, minimum, sqrt, stack, where,
+)
+from .random import manual_seed  # noqa: F401
+from . import nn, optim  # noqa: F401,E402
+
+float32 = _np.float32
+float64 = _np.float64
+int64 = _np.int64
+bool_ = _np.bool_

@@ -1,0 +1,64 @@
+"""Switching gradient recording on and off (``no_grad`` / ``enable_grad``)."""
+
+from __future__ import annotations
+
+import functools
+
+__all__ = ["no_grad", "enable_grad", "is_grad_enabled", "set_grad_enabled"]
+
+
+class _GradMode:
+    # One flag for the process: ops read it on every call, so it must be a plain attribute.
+    enabled = True
+
+
+def is_grad_enabled() -> bool:
+    """True when ops record the graph for backward."""
+    return _GradMode.enabled
+
+
+class set_grad_enabled:
+    """Context manager (and decorator) that sets gradient recording on or off.
+
+    >>> import shinsou as ss
+    >>> x = ss.tensor([1.0], requires_grad=True)
+    >>> with ss.no_grad():
+    ...     y = x * 2
+    >>> y.requires_grad
+    False
+    """
+
+    def __init__(self, mode: bool):
+        self.mode = bool(mode)
+        self.prev = None
+
+    def __enter__(self):
+        self.prev = _GradMode.enabled
+        _GradMode.enabled = self.mode
+        return self
+
+    def __exit__(self, *exc):
+        _GradMode.enabled = self.prev
+        return False
+
+    def __call__(self, func):
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            with self.__class__(self.mode):
+                return func(*args, **kwargs)
+
+        return wrapper
+
+
+class no_grad(set_grad_enabled):
+    """Ops inside record no graph: for evaluation and for optimizer updates."""
+
+    def __init__(self):
+        super().__init__(False)
+
+
+class enable_grad(set_grad_enabled):
+    """Turn recording back on inside a ``no_grad`` block."""
+
+    def __init__(self):
+        super().__init__(True)

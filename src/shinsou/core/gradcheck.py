@@ -1,0 +1,93 @@
+"""Gradient checking by float64 central differences."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .tensor import Tensor
+
+__all__ = ["gradcheck", "numerical_grad"]
+
+
+def numerical_grad(fn, inputs, grad_out, eps=1e-6):
+    """dL/dx_i for L = Σ fn(*inputs) ⊙ grad_out, by central differences
+    (f(x + ε e_k) - f(x - ε e_k)) / 2ε for every element k of every float input."""
+    grads = []
+    for x in inputs:
+        if not (isinstance(x, Tensor) and x.requires_grad):
+            grads.append(None)
+            continue
+        data = x.data
+        g = np.zeros(data.shape, dtype=np.float64)
+        flat = data.reshape(-1)
+        gflat = g.reshape(-1)
+        for k in range(flat.size):
+            old = flat[k].item()
+            flat[k] = old + eps
+            fp = _scalar(fn(*inputs), grad_out)
+            flat[k] = old - eps
+            fm = _scalar(fn(*inputs), grad_out)
+            flat[k] = old
+            gflat[k] = (fp - fm) / (2 * eps)
+        grads.append(g)
+    return grads
+
+
+def _scalar(out, grad_out):
+    d = out.data if isinstance(out, Tensor) else out
+    return float((np.asarray(_cpu(d), dtype=np.float64) * grad_out).sum())
+
+
+def _cpu(a):
+    return a.get() if hasattr(a, "get") and not isinstance(a, np.ndarray) else a
+
+
+def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-4,
+              seed: int = 0, raise_exception: bool = True) -> bool:
+    """Check ``fn``'s backward against float64 central differences.
+
+    Every float Tensor in ``inputs`` that requires grad is checked. The output is contracted
+    with a random tensor r, so the whole Jacobian is exercised: L = Σ fn(inputs) ⊙ r, and
+    dL/dx from backward must equal the numerical estimate to |a - n| <= atol + rtol |n|.
+
+    Args:
+        fn: function of Tensors returning one Tensor.
+        inputs: sequence of Tensors (those to check must be float64 and require grad).
+    Returns:
+        True if all gradients match (else raises ``AssertionError`` naming the input, or
+        returns False when ``raise_exception=False``).
+
+    >>> import shinsou as ss
+    >>> x = ss.tensor([[0.5, -1.0]], dtype="float64", requires_grad=True)
+    >>> ss.gradcheck(lambda a: (a * a).sum(axis=1), [x])
+    True
+    """
+    inputs = list(inputs)
+    for i, x in enumerate(inputs):
+        if isinstance(x, Tensor) and x.requires_grad and x.dtype != np.float64:
+            raise TypeError(f"gradcheck: input {i} is {x.dtype}; use float64 for a fair check")
+    out = fn(*inputs)
+    rng = np.random.default_rng(seed)
+    r = rng.standard_normal(out.shape)
+    for x in inputs:
+        if isinstance(x, Tensor):
+            x.grad = None
+    if out.requires_grad:
+        out.backward(Tensor(r.astype(out.dtype)).data if out.device.type == "cpu" else r)
+    num = numerical_grad(fn, inputs, r, eps)
+    for i, (x, n) in enumerate(zip(inputs, num)):
+        if n is None:
+            continue
+        a = np.zeros_like(n) if x.grad is None else np.asarray(_cpu(x.grad), dtype=np.float64)
+        if a.shape != n.shape:
+            msg = f"gradcheck: input {i}: gradient shape {a.shape} != input shape {n.shape}"
+        elif np.allclose(a, n, atol=atol, rtol=rtol):
+            continue
+        else:
+            err = np.abs(a - n).max()
+            msg = (f"gradcheck: input {i} {tuple(n.shape)}: backward and numerical gradients "
+                   f"differ (max abs err {err:.3g})\nbackward:\n{a}\nnumerical:\n{n}")
+        if raise_exception:
+            raise AssertionError(msg)
+        return False
+    return True

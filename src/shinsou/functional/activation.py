@@ -1,0 +1,229 @@
+"""Activation functions: step, sigmoid, tanh, relu, leaky_relu, elu, softplus, gelu, maxout,
+softmax and log_softmax."""
+
+from __future__ import annotations
+
+import math
+
+from ..backend import get_array_module
+from ..core.function import Function
+from ..core.tensor import Tensor
+from ._convert import as_tensor
+from .elementwise import erf
+from .reduction import max as reduce_max
+
+__all__ = [
+    "step", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "softplus", "gelu", "maxout",
+    "softmax", "log_softmax",
+]
+
+
+class Step(Function):
+    def forward(self, x):
+        self.shape = x.shape
+        return (x > 0).astype(x.dtype)
+
+    def backward(self, gy):
+        return get_array_module(gy).zeros(self.shape, dtype=gy.dtype)
+
+
+class Sigmoid(Function):
+    def forward(self, x):
+        # 0.5 (1 + tanh(x/2)) equals 1/(1+e^-x) and never overflows.
+        xp = get_array_module(x)
+        y = xp.tanh(x * 0.5)
+        y += 1
+        y *= 0.5
+        self.y = y
+        return y
+
+    def backward(self, gy):
+        y = self.y
+        return gy * y * (1 - y)
+
+
+class Tanh(Function):
+    def forward(self, x):
+        self.y = y = get_array_module(x).tanh(x)
+        return y
+
+    def backward(self, gy):
+        y = self.y
+        return gy * (1 - y * y)
+
+
+class ReLU(Function):
+    def forward(self, x):
+        self.y = y = get_array_module(x).maximum(x, 0)
+        return y
+
+    def backward(self, gy):
+        return gy * (self.y > 0)
+
+
+class LeakyReLU(Function):
+    def __init__(self, slope):
+        self.slope = slope
+
+    def forward(self, x):
+        xp = get_array_module(x)
+        self.pos = pos = x > 0
+        return xp.where(pos, x, x * self.slope)
+
+    def backward(self, gy):
+        return get_array_module(gy).where(self.pos, gy, gy * self.slope)
+
+
+class ELU(Function):
+    def __init__(self, alpha):
+        self.alpha = alpha
+
+    def forward(self, x):
+        xp = get_array_module(x)
+        self.pos = pos = x > 0
+        self.y = y = xp.where(pos, x, self.alpha * xp.expm1(xp.minimum(x, 0)))
+        return y
+
+    def backward(self, gy):
+        xp = get_array_module(gy)
+        return xp.where(self.pos, gy, gy * (self.y + self.alpha))
+
+
+class Softplus(Function):
+    def __init__(self, beta, threshold):
+        self.beta, self.threshold = beta, threshold
+
+    def forward(self, x):
+        xp = get_array_module(x)
+        bx = x * self.beta
+        self.saved = (bx,)
+        soft = xp.logaddexp(0, bx) / self.beta
+        return xp.where(bx > self.threshold, x, soft).astype(x.dtype, copy=False)
+
+    def backward(self, gy):
+        (bx,) = self.saved
+        xp = get_array_module(bx)
+        s = 0.5 * (1 + xp.tanh(0.5 * bx))  # sigmoid(beta x)
+        return gy * xp.where(bx > self.threshold, 1, s).astype(gy.dtype, copy=False)
+
+
+class Softmax(Function):
+    def __init__(self, axis):
+        self.axis = axis
+
+    def forward(self, x):
+        xp = get_array_module(x)
+        e = xp.exp(x - xp.amax(x, axis=self.axis, keepdims=True))
+        e /= e.sum(axis=self.axis, keepdims=True)
+        self.y = e
+        return e
+
+    def backward(self, gy):
+        y = self.y
+        gx = y * gy
+        gx -= y * gx.sum(axis=self.axis, keepdims=True)
+        return gx
+
+
+class LogSoftmax(Function):
+    def __init__(self, axis):
+        self.axis = axis
+
+    def forward(self, x):
+        xp = get_array_module(x)
+        z = x - xp.amax(x, axis=self.axis, keepdims=True)
+        z -= xp.log(xp.exp(z).sum(axis=self.axis, keepdims=True))
+        self.y = z
+        return z
+
+    def backward(self, gy):
+        xp = get_array_module(gy)
+        return gy - xp.exp(self.y) * gy.sum(axis=self.axis, keepdims=True)
+
+
+def step(x) -> Tensor:
+    """Heaviside step: 1 if x > 0 else 0 — the perceptron's activation.
+
+    Its derivative is 0 almost everywhere, so backpropagation passes no signal through it;
+    that is why the perceptron needs its own learning rule and why MLPs use smooth units.
+    """
+    return Step()(as_tensor(x))
+
+
+def sigmoid(x) -> Tensor:
+    """σ(x) = 1 / (1 + e^-x); σ'(x) = σ(x)(1 - σ(x)).
+
+    >>> import shinsou as ss
+    >>> ss.functional.sigmoid(ss.tensor([0.0]))
+    tensor([0.5])
+    """
+    return Sigmoid()(as_tensor(x))
+
+
+def tanh(x) -> Tensor:
+    """tanh(x); d/dx = 1 - tanh(x)^2."""
+    return Tanh()(as_tensor(x))
+
+
+def relu(x) -> Tensor:
+    """max(x, 0); d/dx = 1 for x > 0, else 0."""
+    return ReLU()(as_tensor(x))
+
+
+def leaky_relu(x, negative_slope: float = 0.01) -> Tensor:
+    """x for x > 0, else a·x (a = negative_slope)."""
+    return LeakyReLU(negative_slope)(as_tensor(x))
+
+
+def elu(x, alpha: float = 1.0) -> Tensor:
+    """x for x > 0, else α(e^x - 1); d/dx = 1 or y + α."""
+    return ELU(alpha)(as_tensor(x))
+
+
+def softplus(x, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """(1/β) log(1 + e^(βx)), linear where βx > threshold; d/dx = σ(βx)."""
+    return Softplus(beta, threshold)(as_tensor(x))
+
+
+def gelu(x, approximate: str = "none") -> Tensor:
+    """Gaussian error linear unit x·Φ(x) = x/2 (1 + erf(x/√2)).
+
+    ``approximate="tanh"`` uses x/2 (1 + tanh(√(2/π)(x + 0.044715 x³))). Both are built from
+    primitives, so the gradient comes from the chain rule.
+    """
+    x = as_tensor(x)
+    if approximate == "none":
+        return x * 0.5 * (1 + erf(x * (1 / math.sqrt(2))))
+    if approximate == "tanh":
+        return x * 0.5 * (1 + tanh((x + 0.044715 * x**3) * math.sqrt(2 / math.pi)))
+    raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+
+
+def maxout(x, pool_size: int, axis: int = 1) -> Tensor:
+    """Maxout (Goodfellow et al. 2013): the max over groups of ``pool_size`` linear pieces.
+
+    The ``axis`` of size C is split into (C / pool_size, pool_size) and the max is taken over
+    each group of consecutive pieces, giving size C / pool_size.
+    Feed it the output of a Linear with ``units * pool_size`` features.
+    """
+    x = as_tensor(x)
+    axis = axis % x.ndim
+    c = x.shape[axis]
+    if c % pool_size:
+        raise ValueError(f"maxout: axis {axis} has size {c}, not a multiple of pool_size={pool_size}")
+    shape = x.shape[:axis] + (c // pool_size, pool_size) + x.shape[axis + 1:]
+    return reduce_max(x.reshape(shape), axis=axis + 1)
+
+
+def softmax(x, axis: int = -1) -> Tensor:
+    """softmax(x)_i = e^(x_i - max x) / Σ_j e^(x_j - max x) along ``axis``.
+
+    Backward: dL/dx = y ⊙ (g - Σ(g ⊙ y)). The composite exp(x - logsumexp(x)) is its test
+    reference.
+    """
+    return Softmax(axis)(as_tensor(x))
+
+
+def log_softmax(x, axis: int = -1) -> Tensor:
+    """log softmax(x) = x - logsumexp(x) along ``axis``; backward g - softmax(x) Σ g."""
+    return LogSoftmax(axis)(as_tensor(x))

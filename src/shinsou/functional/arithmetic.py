@@ -1,0 +1,255 @@
+"""Arithmetic ops: + - * / neg pow, matmul and the fused linear layer op.
+
+Each op broadcasts like NumPy; backward sums each gradient back to its input's shape.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..backend import get_array_module
+from ..core.function import Function, unbroadcast
+from ..core.tensor import Tensor
+from ._convert import as_tensor, binary
+
+__all__ = ["add", "sub", "mul", "div", "neg", "pow", "matmul", "linear"]
+
+
+class Add(Function):
+    def forward(self, a, b):
+        self.shapes = (a.shape, b.shape)
+        return a + b
+
+    def backward(self, gy):
+        sa, sb = self.shapes
+        na, nb = self.needs
+        return (unbroadcast(gy, sa) if na else None, unbroadcast(gy, sb) if nb else None)
+
+
+class Sub(Function):
+    def forward(self, a, b):
+        self.shapes = (a.shape, b.shape)
+        return a - b
+
+    def backward(self, gy):
+        sa, sb = self.shapes
+        na, nb = self.needs
+        return (unbroadcast(gy, sa) if na else None, unbroadcast(-gy, sb) if nb else None)
+
+
+class Mul(Function):
+    def forward(self, a, b):
+        self.saved = (a, b)
+        return a * b
+
+    def backward(self, gy):
+        a, b = self.saved
+        na, nb = self.needs
+        return (
+            unbroadcast(gy * b, a.shape) if na else None,
+            unbroadcast(gy * a, b.shape) if nb else None,
+        )
+
+
+class Div(Function):
+    def forward(self, a, b):
+        self.saved = (a, b)
+        return a / b
+
+    def backward(self, gy):
+        a, b = self.saved
+        na, nb = self.needs
+        ga = gy / b
+        gb = unbroadcast(-ga * a / b, b.shape) if nb else None
+        return (unbroadcast(ga, a.shape) if na else None, gb)
+
+
+class Neg(Function):
+    def forward(self, a):
+        return -a
+
+    def backward(self, gy):
+        return -gy
+
+
+class PowScalar(Function):
+    """y = x^p for a constant exponent p; dy/dx = p x^(p-1)."""
+
+    def __init__(self, p):
+        self.p = p
+
+    def forward(self, x):
+        self.saved = x
+        return x**self.p
+
+    def backward(self, gy):
+        x = self.saved
+        p = self.p
+        if p == 2:
+            return gy * (2 * x)
+        return gy * (p * x ** (p - 1))
+
+
+class Pow(Function):
+    """y = a^b for tensors; dy/da = b a^(b-1), dy/db = a^b log a (0 where a = 0, b >= 0)."""
+
+    def forward(self, a, b):
+        y = a**b
+        self.saved = (a, b, y)
+        return y
+
+    def backward(self, gy):
+        a, b, y = self.saved
+        na, nb = self.needs
+        xp = get_array_module(a)
+        ga = unbroadcast(gy * b * a ** (b - 1), a.shape) if na else None
+        gb = None
+        if nb:
+            with np.errstate(all="ignore"):
+                logs = xp.where((a == 0) & (b >= 0), 0, y * xp.log(a))
+            gb = unbroadcast(gy * logs.astype(y.dtype, copy=False), b.shape)
+        return ga, gb
+
+
+class MatMul(Function):
+    """y = a @ b with NumPy's rules (1-D operands, broadcast batch dimensions)."""
+
+    def forward(self, a, b):
+        self.saved = (a, b)
+        return a @ b
+
+    def backward(self, gy):
+        a, b = self.saved
+        na, nb = self.needs
+        xp = get_array_module(a)
+        a2 = a[None, :] if a.ndim == 1 else a
+        b2 = b[:, None] if b.ndim == 1 else b
+        g2 = gy
+        if a.ndim == 1:
+            g2 = xp.expand_dims(g2, -2)
+        if b.ndim == 1:
+            g2 = xp.expand_dims(g2, -1)
+        ga = gb = None
+        if na:
+            ga = g2 @ xp.swapaxes(b2, -1, -2)
+            ga = ga.reshape(ga.shape[:-2] + (ga.shape[-1],)) if a.ndim == 1 else ga
+            ga = unbroadcast(ga, a.shape)
+        if nb:
+            if a2.ndim == 2 and g2.ndim == 2:
+                gb = a2.T @ g2
+            else:
+                gb = xp.swapaxes(a2, -1, -2) @ g2
+            gb = gb.reshape(gb.shape[:-1]) if b.ndim == 1 else gb
+            gb = unbroadcast(gb, b.shape)
+        return ga, gb
+
+
+class Linear(Function):
+    """y = x W^T + b, x: (..., in), W: (out, in), b: (out,) -> y: (..., out).
+
+    Fused (one GEMM plus an in-place bias add) because it is the hot path of every MLP;
+    the composite ``x @ W.T + b`` is its test reference.
+    """
+
+    def forward(self, x, w, b=None):
+        self.saved = (x, w)
+        self.has_bias = b is not None
+        x2 = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
+        y = x2 @ w.T
+        if b is not None:
+            y += b
+        return y.reshape(x.shape[:-1] + (w.shape[0],)) if x.ndim != 2 else y
+
+    def backward(self, gy):
+        x, w = self.saved
+        needs = self.needs
+        g2 = gy.reshape(-1, gy.shape[-1]) if gy.ndim != 2 else gy
+        gx = gw = gb = None
+        if needs[0]:
+            gx = (g2 @ w).reshape(x.shape)
+        if needs[1]:
+            x2 = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
+            gw = g2.T @ x2
+        if self.has_bias and needs[2]:
+            gb = g2.sum(axis=0)
+        return (gx, gw, gb) if self.has_bias else (gx, gw)
+
+
+def add(a, b) -> Tensor:
+    """Elementwise a + b (broadcasting)."""
+    return Add()(*binary(a, b))
+
+
+def sub(a, b) -> Tensor:
+    """Elementwise a - b (broadcasting)."""
+    return Sub()(*binary(a, b))
+
+
+def mul(a, b) -> Tensor:
+    """Elementwise a * b (broadcasting). d(ab)/da = b, d(ab)/db = a."""
+    return Mul()(*binary(a, b))
+
+
+def div(a, b) -> Tensor:
+    """Elementwise a / b (broadcasting). d/da = 1/b, d/db = -a/b^2."""
+    return Div()(*binary(a, b))
+
+
+def neg(a) -> Tensor:
+    """-a."""
+    return Neg()(as_tensor(a))
+
+
+def pow(a, b) -> Tensor:  # noqa: A001 - mirrors torch.pow
+    """Elementwise a ** b. A Python-number exponent uses the cheaper constant-exponent op.
+
+    >>> import shinsou as ss
+    >>> x = ss.tensor([3.0], requires_grad=True)
+    >>> (x ** 2).backward(ss.tensor([1.0])); x.grad
+    array([6.], dtype=float32)
+    """
+    if isinstance(a, Tensor) and isinstance(b, (int, float)) and not isinstance(b, bool):
+        return PowScalar(b)(a)
+    return Pow()(*binary(a, b))
+
+
+def matmul(a, b) -> Tensor:
+    """Matrix product with NumPy's rules: (..., n, k) @ (..., k, m) -> (..., n, m).
+
+    1-D operands are treated as vectors; batch dimensions broadcast. Gradients:
+    dL/da = dL/dy @ b^T, dL/db = a^T @ dL/dy (summed over broadcast batch dimensions).
+    """
+    a, b = binary(a, b)
+    if a.ndim == 0 or b.ndim == 0:
+        raise ValueError(f"matmul: both operands need at least 1 dimension, got {a.shape} and {b.shape}")
+    ka = a.shape[-1]
+    kb = b.shape[-2] if b.ndim >= 2 else b.shape[0]
+    if ka != kb:
+        raise ValueError(
+            f"matmul: shapes {a.shape} and {b.shape} do not match: inner dimensions {ka} != {kb}"
+        )
+    return MatMul()(a, b)
+
+
+def linear(x, weight, bias=None) -> Tensor:
+    """Affine map y = x W^T + b.
+
+    Args:
+        x: (..., in_features)
+        weight: (out_features, in_features)
+        bias: (out_features,) or None
+    Returns:
+        (..., out_features)
+
+    >>> import shinsou as ss
+    >>> ss.functional.linear(ss.tensor([[1.0, 2.0]]), ss.tensor([[1.0, 1.0]]), ss.tensor([0.5]))
+    tensor([[3.5]])
+    """
+    if x.shape[-1:] != weight.shape[1:]:
+        raise ValueError(
+            f"linear: input of shape {x.shape} does not fit weight of shape {weight.shape} "
+            f"(expected input (..., {weight.shape[1]}))"
+        )
+    if bias is None:
+        return Linear()(x, weight)
+    return Linear()(x, weight, bias)

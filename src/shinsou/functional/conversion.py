@@ -1,0 +1,52 @@
+"""Differentiable dtype casts and device transfers."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..backend import Device, get_device, to_device_array
+from ..core.function import Function
+from ..core.tensor import Tensor
+
+
+class Cast(Function):
+    def __init__(self, dtype):
+        self.dtype = dtype
+
+    def forward(self, x):
+        self.in_dtype = x.dtype
+        return x.astype(self.dtype)
+
+    def backward(self, gy):
+        return gy.astype(self.in_dtype)
+
+
+class ToDevice(Function):
+    def __init__(self, device):
+        self.device = device
+
+    def forward(self, x):
+        self.src = get_device(x)
+        return to_device_array(x, self.device)
+
+    def backward(self, gy):
+        return to_device_array(gy, self.src)
+
+
+def to_dtype(x: Tensor, dtype) -> Tensor:
+    """``x`` cast to ``dtype`` (gradients are cast back)."""
+    dtype = np.dtype(dtype)
+    if x.dtype == dtype:
+        return x
+    if x.requires_grad and dtype.kind not in "fc":
+        return Tensor._from_op(x.data.astype(dtype), None)
+    return Cast(dtype)(x)
+
+
+def to_device(x: Tensor, device) -> Tensor:
+    """``x`` copied to ``device`` ("cpu", "cuda", "cuda:1"); gradients flow back."""
+    device = Device(device)
+    if x.device == device:
+        return x
+    device.xp  # raises a clear error when CuPy or the GPU is missing
+    return ToDevice(device)(x)

@@ -1,0 +1,240 @@
+"""Elementwise math: exp, log, sqrt, abs, erf, maximum/minimum, where, clip, comparisons."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..backend import get_array_module
+from ..core.function import Function, unbroadcast
+from ..core.tensor import Tensor
+from ._convert import as_tensor, binary
+
+__all__ = [
+    "exp", "log", "sqrt", "abs", "erf", "maximum", "minimum", "where", "clip", "sign",
+    "eq", "ne", "lt", "le", "gt", "ge",
+]
+
+
+class Exp(Function):
+    def forward(self, x):
+        self.y = y = get_array_module(x).exp(x)
+        return y
+
+    def backward(self, gy):
+        return gy * self.y
+
+
+class Log(Function):
+    def forward(self, x):
+        self.x = x
+        return get_array_module(x).log(x)
+
+    def backward(self, gy):
+        return gy / self.x
+
+
+class Sqrt(Function):
+    def forward(self, x):
+        self.y = y = get_array_module(x).sqrt(x)
+        return y
+
+    def backward(self, gy):
+        return gy / (2 * self.y)
+
+
+class Abs(Function):
+    def forward(self, x):
+        self.x = x
+        return get_array_module(x).abs(x)
+
+    def backward(self, gy):
+        return gy * get_array_module(gy).sign(self.x)
+
+
+_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+
+
+def _erf_array(x):
+    """erf on an array: SciPy/CuPy's when present, else a 1.2e-7-accurate rational fit.
+
+    The fallback is Numerical Recipes' Chebyshev fit of erfc (fractional error < 1.2e-7),
+    computed in float64.
+    """
+    xp = get_array_module(x)
+    if xp is not np:
+        from cupyx.scipy.special import erf  # type: ignore[import-not-found]
+
+        return erf(x)
+    try:
+        from scipy.special import erf  # type: ignore[import-not-found]
+
+        return erf(x)
+    except ImportError:
+        pass
+    z = np.abs(x).astype(np.float64)
+    t = 1.0 / (1.0 + 0.5 * z)
+    poly = -z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (
+        -0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (
+            -0.82215223 + t * 0.17087277))))))))
+    erfc = t * np.exp(poly)
+    return np.where(x >= 0, 1.0 - erfc, erfc - 1.0).astype(x.dtype)
+
+
+class Erf(Function):
+    def forward(self, x):
+        self.x = x
+        return _erf_array(x)
+
+    def backward(self, gy):
+        x = self.x
+        return gy * (_TWO_OVER_SQRT_PI * get_array_module(x).exp(-x * x)).astype(x.dtype)
+
+
+class _MaxMin(Function):
+    """maximum/minimum; at ties the gradient is split half and half (as PyTorch does)."""
+
+
+    def forward(self, a, b):
+        xp = get_array_module(a)
+        self.saved = (a, b)
+        return xp.maximum(a, b) if self.is_max else xp.minimum(a, b)
+
+    def backward(self, gy):
+        a, b = self.saved
+        xp = get_array_module(a)
+        wa = (a > b) if self.is_max else (a < b)
+        w = xp.where(a == b, 0.5, wa).astype(gy.dtype, copy=False)
+        na, nb = self.needs
+        return (
+            unbroadcast(gy * w, a.shape) if na else None,
+            unbroadcast(gy * (1 - w), b.shape) if nb else None,
+        )
+
+
+class Maximum(_MaxMin):
+    is_max = True
+
+
+class Minimum(_MaxMin):
+    is_max = False
+
+
+class Where(Function):
+    """y = a where cond else b; cond is a boolean array and gets no gradient."""
+
+    def __init__(self, cond):
+        self.cond = cond
+
+    def forward(self, a, b):
+        self.shapes = (a.shape, b.shape)
+        return get_array_module(a).where(self.cond, a, b)
+
+    def backward(self, gy):
+        xp = get_array_module(gy)
+        sa, sb = self.shapes
+        na, nb = self.needs
+        zero = xp.zeros((), dtype=gy.dtype)
+        return (
+            unbroadcast(xp.where(self.cond, gy, zero), sa) if na else None,
+            unbroadcast(xp.where(self.cond, zero, gy), sb) if nb else None,
+        )
+
+
+class Clip(Function):
+    """Clamp to [lo, hi]; the gradient passes where lo <= x <= hi (PyTorch's convention)."""
+
+    def __init__(self, lo, hi):
+        self.lo, self.hi = lo, hi
+
+    def forward(self, x):
+        self.x = x
+        return get_array_module(x).clip(x, self.lo, self.hi)
+
+    def backward(self, gy):
+        x = self.x
+        mask = True
+        if self.lo is not None:
+            mask = x >= self.lo
+        if self.hi is not None:
+            mask = mask & (x <= self.hi)
+        return gy * mask
+
+
+def exp(x) -> Tensor:
+    """e^x; d/dx = e^x."""
+    return Exp()(as_tensor(x))
+
+
+def log(x) -> Tensor:
+    """Natural log; d/dx = 1/x."""
+    return Log()(as_tensor(x))
+
+
+def sqrt(x) -> Tensor:
+    """Square root; d/dx = 1 / (2 sqrt x)."""
+    return Sqrt()(as_tensor(x))
+
+
+def abs(x) -> Tensor:  # noqa: A001 - mirrors torch.abs
+    """|x|; d/dx = sign(x) (0 at 0)."""
+    return Abs()(as_tensor(x))
+
+
+def erf(x) -> Tensor:
+    """Error function erf(x) = 2/sqrt(pi) ∫_0^x e^(-t^2) dt; d/dx = 2/sqrt(pi) e^(-x^2)."""
+    return Erf()(as_tensor(x))
+
+
+def maximum(a, b) -> Tensor:
+    """Elementwise max(a, b), broadcasting; ties split the gradient equally."""
+    return Maximum()(*binary(a, b))
+
+
+def minimum(a, b) -> Tensor:
+    """Elementwise min(a, b), broadcasting; ties split the gradient equally."""
+    return Minimum()(*binary(a, b))
+
+
+def where(cond, a, b) -> Tensor:
+    """Pick ``a`` where ``cond`` holds, else ``b`` (all three broadcast together).
+
+    >>> import shinsou as ss
+    >>> ss.functional.where(ss.tensor([True, False]), ss.tensor([1.0, 2.0]), 0.0)
+    tensor([1., 0.])
+    """
+    cond = cond.data if isinstance(cond, Tensor) else cond
+    a, b = binary(a, b)
+    xp = get_array_module(a.data, b.data)
+    return Where(xp.asarray(cond, dtype=bool))(a, b)
+
+
+def clip(x, min=None, max=None) -> Tensor:  # noqa: A002 - torch.clamp's argument names
+    """Clamp every element into [min, max] (either bound may be None)."""
+    if min is None and max is None:
+        raise ValueError("clip: give at least one of min and max")
+    return Clip(min, max)(as_tensor(x))
+
+
+def sign(x) -> Tensor:
+    """sign(x) in {-1, 0, 1}; not differentiable (no gradient flows)."""
+    x = as_tensor(x)
+    return Tensor._from_op(x.xp.sign(x.data), None)
+
+
+def _compare(op):
+    def f(a, b) -> Tensor:
+        a, b = binary(a, b)
+        return Tensor._from_op(op(a.data, b.data), None)
+
+    f.__doc__ = f"Elementwise ``{op.__name__}`` as a boolean tensor (no gradient)."
+    return f
+
+
+eq = _compare(np.equal)
+ne = _compare(np.not_equal)
+lt = _compare(np.less)
+le = _compare(np.less_equal)
+gt = _compare(np.greater)
+ge = _compare(np.greater_equal)

@@ -1,0 +1,180 @@
+"""Reductions over axes: sum, mean, max, min, var, logsumexp, argmax/argmin."""
+
+from __future__ import annotations
+
+from ..backend import get_array_module
+from ..core.function import Function
+from ..core.tensor import Tensor
+from ._convert import as_tensor
+
+__all__ = ["sum", "mean", "max", "min", "var", "std", "logsumexp", "argmax", "argmin"]
+
+
+def normalize_axis(axis, ndim):
+    """``axis`` (None, int or sequence, negatives allowed) as a sorted tuple of axes."""
+    if axis is None:
+        return tuple(range(ndim))
+    if isinstance(axis, int):
+        axis = (axis,)
+    out = []
+    for a in axis:
+        if not -ndim <= a < max(ndim, 1):
+            raise ValueError(f"axis {a} is out of range for a tensor with {ndim} dimensions")
+        out.append(a % ndim if ndim else 0)
+    if len(set(out)) != len(out):
+        raise ValueError(f"repeated axis in {axis}")
+    return tuple(sorted(out))
+
+
+def _keepdims_shape(shape, axes):
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+class Sum(Function):
+    def __init__(self, axis, keepdims):
+        self.axis, self.keepdims = axis, keepdims
+
+    def forward(self, x):
+        self.axes = normalize_axis(self.axis, x.ndim)
+        self.shape = x.shape
+        return get_array_module(x).sum(x, axis=self.axes, keepdims=self.keepdims)
+
+    def backward(self, gy):
+        xp = get_array_module(gy)
+        if not self.keepdims:
+            gy = gy.reshape(_keepdims_shape(self.shape, self.axes))
+        return xp.broadcast_to(gy, self.shape)
+
+
+class Mean(Sum):
+    def forward(self, x):
+        y = super().forward(x)
+        n = 1
+        for a in self.axes:
+            n *= x.shape[a]
+        self.n = n
+        return y / n if n else y * float("nan")
+
+    def backward(self, gy):
+        return super().backward(gy / self.n if self.n else gy)
+
+
+class _Extreme(Function):
+    """max/min over axes; the gradient is shared equally among tied extreme elements
+    (torch.amax's rule)."""
+
+    def __init__(self, axis, keepdims):
+        self.axis, self.keepdims = axis, keepdims
+
+    def forward(self, x):
+        xp = get_array_module(x)
+        if x.size == 0:
+            raise ValueError(f"{self.name.lower()}: reduction over an empty tensor {x.shape}")
+        self.axes = normalize_axis(self.axis, x.ndim)
+        yk = (xp.amax if self.is_max else xp.amin)(x, axis=self.axes, keepdims=True)
+        self.saved = (x, yk)
+        return yk if self.keepdims else yk.reshape(
+            tuple(n for i, n in enumerate(x.shape) if i not in self.axes)
+        )
+
+    def backward(self, gy):
+        x, yk = self.saved
+        mask = (x == yk).astype(gy.dtype)
+        count = mask.sum(axis=self.axes, keepdims=True)
+        gy = gy.reshape(yk.shape)
+        return mask * (gy / count)
+
+
+class Max(_Extreme):
+    is_max = True
+
+
+class Min(_Extreme):
+    is_max = False
+
+
+class LogSumExp(Function):
+    """y = log Σ exp(x) over axes, computed as m + log Σ exp(x - m) with m = max x."""
+
+    def __init__(self, axis, keepdims):
+        self.axis, self.keepdims = axis, keepdims
+
+    def forward(self, x):
+        xp = get_array_module(x)
+        self.axes = normalize_axis(self.axis, x.ndim)
+        m = xp.amax(x, axis=self.axes, keepdims=True)
+        m = xp.where(xp.isfinite(m), m, 0)
+        yk = xp.log(xp.sum(xp.exp(x - m), axis=self.axes, keepdims=True)) + m
+        self.saved = (x, yk)
+        return yk if self.keepdims else yk.reshape(
+            tuple(n for i, n in enumerate(x.shape) if i not in self.axes)
+        )
+
+    def backward(self, gy):
+        x, yk = self.saved
+        xp = get_array_module(x)
+        return gy.reshape(yk.shape) * xp.exp(x - yk)
+
+
+def sum(x, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001
+    """Σ over ``axis`` (None: all). Gradient: dL/dy broadcast back over the summed axes.
+
+    >>> import shinsou as ss
+    >>> ss.tensor([[1.0, 2.0], [3.0, 4.0]]).sum(axis=0)
+    tensor([4., 6.])
+    """
+    return Sum(axis, keepdims)(as_tensor(x))
+
+
+def mean(x, axis=None, keepdims: bool = False) -> Tensor:
+    """Arithmetic mean over ``axis``: (1/n) Σ x."""
+    return Mean(axis, keepdims)(as_tensor(x))
+
+
+def max(x, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001
+    """Largest element over ``axis``; ties share the gradient equally."""
+    return Max(axis, keepdims)(as_tensor(x))
+
+
+def min(x, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001
+    """Smallest element over ``axis``; ties share the gradient equally."""
+    return Min(axis, keepdims)(as_tensor(x))
+
+
+def var(x, axis=None, keepdims: bool = False, ddof: int = 1) -> Tensor:
+    """Variance Σ (x - mean)^2 / (n - ddof) over ``axis``.
+
+    ``ddof=1`` (the unbiased estimate) is the default, as in ``torch.var``; ``ddof=0`` gives
+    the population variance that batch normalisation uses.
+    """
+    x = as_tensor(x)
+    axes = normalize_axis(axis, x.ndim)
+    n = 1
+    for a in axes:
+        n *= x.shape[a]
+    d = x - mean(x, axis=axes, keepdims=True)
+    return sum(d * d, axis=axes, keepdims=keepdims) / (n - ddof)
+
+
+def std(x, axis=None, keepdims: bool = False, ddof: int = 1) -> Tensor:
+    """Standard deviation: sqrt(var(x))."""
+    from .elementwise import sqrt
+
+    return sqrt(var(x, axis=axis, keepdims=keepdims, ddof=ddof))
+
+
+def logsumexp(x, axis=None, keepdims: bool = False) -> Tensor:
+    """log Σ exp(x) over ``axis``, stable for large x; d/dx = softmax(x)."""
+    return LogSumExp(axis, keepdims)(as_tensor(x))
+
+
+def argmax(x, axis=None) -> Tensor:
+    """Index of the largest element (an int64 tensor; no gradient)."""
+    x = as_tensor(x)
+    return Tensor._from_op(x.xp.argmax(x.data, axis=axis), None)
+
+
+def argmin(x, axis=None) -> Tensor:
+    """Index of the smallest element (an int64 tensor; no gradient)."""
+    x = as_tensor(x)
+    return Tensor._from_op(x.xp.argmin(x.data, axis=axis), None)

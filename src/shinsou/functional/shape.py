@@ -1,0 +1,319 @@
+"""Shape ops: reshape, transpose/permute, broadcast_to/expand, squeeze/unsqueeze, flatten,
+getitem, concat, stack, split, pad."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..backend import get_array_module
+from ..core.function import Function, unbroadcast
+from ..core.tensor import Tensor
+from ._convert import as_tensor
+from .reduction import normalize_axis
+
+__all__ = [
+    "reshape", "transpose", "permute", "broadcast_to", "expand", "squeeze", "unsqueeze",
+    "flatten", "getitem", "concat", "stack", "split", "pad",
+]
+
+
+class Reshape(Function):
+    def __init__(self, shape):
+        self.shape = shape
+
+    def forward(self, x):
+        self.in_shape = x.shape
+        return x.reshape(self.shape)
+
+    def backward(self, gy):
+        return gy.reshape(self.in_shape)
+
+
+class Transpose(Function):
+    def __init__(self, axes):
+        self.axes = axes
+
+    def forward(self, x):
+        return x.transpose(self.axes)
+
+    def backward(self, gy):
+        return gy.transpose(np.argsort(self.axes))
+
+
+class BroadcastTo(Function):
+    def __init__(self, shape):
+        self.shape = shape
+
+    def forward(self, x):
+        self.in_shape = x.shape
+        return get_array_module(x).broadcast_to(x, self.shape)
+
+    def backward(self, gy):
+        return unbroadcast(gy, self.in_shape)
+
+
+def _is_advanced(index) -> bool:
+    items = index if isinstance(index, tuple) else (index,)
+    return any(not isinstance(i, (int, np.integer, slice, type(None), type(Ellipsis)))
+               for i in items)
+
+
+class GetItem(Function):
+    """y = x[index]; backward scatters dL/dy into zeros (adding at repeated indices)."""
+
+    def __init__(self, index):
+        self.index = index
+
+    def forward(self, x):
+        self.in_shape, self.dtype = x.shape, x.dtype
+        return x[self.index]
+
+    def backward(self, gy):
+        xp = get_array_module(gy)
+        gx = xp.zeros(self.in_shape, dtype=gy.dtype)
+        if _is_advanced(self.index):
+            if xp is np:
+                np.add.at(gx, self.index, gy)
+            else:  # pragma: no cover - GPU
+                import cupyx  # type: ignore[import-not-found]
+
+                cupyx.scatter_add(gx, self.index, gy)
+        else:
+            gx[self.index] = gy
+        return gx
+
+
+class Concat(Function):
+    def __init__(self, axis):
+        self.axis = axis
+
+    def forward(self, *xs):
+        self.sizes = [x.shape[self.axis] for x in xs]
+        return get_array_module(xs[0]).concatenate(xs, axis=self.axis)
+
+    def backward(self, gy):
+        out, start = [], 0
+        idx = [slice(None)] * gy.ndim
+        for n, need in zip(self.sizes, self.needs):
+            if need:
+                idx[self.axis] = slice(start, start + n)
+                out.append(gy[tuple(idx)])
+            else:
+                out.append(None)
+            start += n
+        return tuple(out)
+
+
+class Pad(Function):
+    """Constant padding; ``widths`` is a tuple of (before, after) pairs, one per axis."""
+
+    def __init__(self, widths, value):
+        self.widths, self.value = widths, value
+
+    def forward(self, x):
+        return get_array_module(x).pad(x, self.widths, mode="constant", constant_values=self.value)
+
+    def backward(self, gy):
+        return gy[tuple(slice(b, gy.shape[i] - a) for i, (b, a) in enumerate(self.widths))]
+
+
+def _shape_arg(shape):
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        return tuple(shape[0])
+    return tuple(shape)
+
+
+def reshape(x, *shape) -> Tensor:
+    """View ``x`` with a new shape (one dimension may be -1)."""
+    x = as_tensor(x)
+    shape = _shape_arg(shape)
+    if shape == x.shape:
+        return x
+    try:
+        return Reshape(shape)(x)
+    except ValueError:
+        raise ValueError(f"reshape: cannot reshape a tensor of shape {x.shape} into {shape}") from None
+
+
+def transpose(x, *axes) -> Tensor:
+    """Permute axes like ``numpy.transpose`` (no axes: reverse them)."""
+    x = as_tensor(x)
+    axes = _shape_arg(axes)
+    if not axes:
+        axes = tuple(range(x.ndim - 1, -1, -1))
+    if sorted(a % x.ndim for a in axes) != list(range(x.ndim)):
+        raise ValueError(f"transpose: axes {axes} are not a permutation of {x.ndim} dimensions")
+    return Transpose(tuple(a % x.ndim for a in axes))(x)
+
+
+def permute(x, *dims) -> Tensor:
+    """Same as ``transpose`` with explicit dims (``torch.permute``)."""
+    return transpose(x, *dims)
+
+
+def swapaxes(x, a: int, b: int) -> Tensor:
+    """Exchange two axes (``torch.transpose(x, a, b)``)."""
+    x = as_tensor(x)
+    axes = list(range(x.ndim))
+    axes[a], axes[b] = axes[b], axes[a]
+    return Transpose(tuple(axes))(x)
+
+
+def broadcast_to(x, *shape) -> Tensor:
+    """Repeat size-1 (and missing leading) axes to ``shape``; gradient sums them back."""
+    x = as_tensor(x)
+    shape = _shape_arg(shape)
+    if shape == x.shape:
+        return x
+    try:
+        np.broadcast_shapes(x.shape, shape)
+        if np.broadcast_shapes(x.shape, shape) != shape:
+            raise ValueError
+    except ValueError:
+        raise ValueError(f"broadcast_to: cannot broadcast shape {x.shape} to {shape}") from None
+    return BroadcastTo(shape)(x)
+
+
+def expand(x, *shape) -> Tensor:
+    """``torch.expand``: like broadcast_to, with -1 meaning 'keep this size'."""
+    x = as_tensor(x)
+    shape = _shape_arg(shape)
+    lead = len(shape) - x.ndim
+    shape = tuple(x.shape[i - lead] if s == -1 else s for i, s in enumerate(shape))
+    return broadcast_to(x, shape)
+
+
+def squeeze(x, axis=None) -> Tensor:
+    """Drop size-1 axes (all of them, or those in ``axis``)."""
+    x = as_tensor(x)
+    if axis is None:
+        axes = tuple(i for i, n in enumerate(x.shape) if n == 1)
+    else:
+        axes = normalize_axis(axis, x.ndim)
+        for a in axes:
+            if x.shape[a] != 1:
+                raise ValueError(f"squeeze: axis {a} has size {x.shape[a]}, not 1")
+    return reshape(x, tuple(n for i, n in enumerate(x.shape) if i not in axes))
+
+
+def unsqueeze(x, axis: int) -> Tensor:
+    """Insert a size-1 axis at position ``axis``."""
+    x = as_tensor(x)
+    if axis < 0:
+        axis += x.ndim + 1
+    return reshape(x, x.shape[:axis] + (1,) + x.shape[axis:])
+
+
+def flatten(x, start_axis: int = 0, end_axis: int = -1) -> Tensor:
+    """Merge axes start_axis..end_axis into one: (N, C, H, W) -> (N, C*H*W) with start_axis=1."""
+    x = as_tensor(x)
+    if x.ndim == 0:
+        return reshape(x, (1,))
+    s, e = start_axis % x.ndim, end_axis % x.ndim
+    n = 1
+    for d in x.shape[s:e + 1]:
+        n *= d
+    return reshape(x, x.shape[:s] + (n,) + x.shape[e + 1:])
+
+
+def _plain_index(index):
+    """Tensors inside an index become arrays; lists become int/bool arrays."""
+    if isinstance(index, tuple):
+        return tuple(_plain_index(i) for i in index)
+    if isinstance(index, Tensor):
+        return index.data
+    if isinstance(index, list):
+        return np.asarray(index)
+    return index
+
+
+def getitem(x, index) -> Tensor:
+    """``x[index]`` with ints, slices, None, Ellipsis, integer arrays and boolean masks."""
+    x = as_tensor(x)
+    index = _plain_index(index)
+    try:
+        return GetItem(index)(x)
+    except IndexError as e:
+        raise IndexError(f"index into a tensor of shape {x.shape}: {e}") from None
+
+
+def concat(tensors, axis: int = 0) -> Tensor:
+    """Join tensors along an existing axis (``torch.cat``)."""
+    tensors = [as_tensor(t) for t in tensors]
+    if not tensors:
+        raise ValueError("concat: need at least one tensor")
+    nd = tensors[0].ndim
+    axis = axis % nd if nd else 0
+    for t in tensors[1:]:
+        if t.ndim != nd or t.shape[:axis] + t.shape[axis + 1:] != \
+                tensors[0].shape[:axis] + tensors[0].shape[axis + 1:]:
+            raise ValueError(
+                "concat: shapes " + ", ".join(str(t.shape) for t in tensors)
+                + f" differ outside axis {axis}"
+            )
+    return Concat(axis)(*tensors)
+
+
+def stack(tensors, axis: int = 0) -> Tensor:
+    """Join same-shaped tensors along a new axis."""
+    tensors = [as_tensor(t) for t in tensors]
+    if not tensors:
+        raise ValueError("stack: need at least one tensor")
+    shapes = {t.shape for t in tensors}
+    if len(shapes) != 1:
+        raise ValueError(f"stack: all tensors need the same shape, got {sorted(shapes)}")
+    if axis < 0:
+        axis += tensors[0].ndim + 1
+    return concat([unsqueeze(t, axis) for t in tensors], axis=axis)
+
+
+def split(x, split_size_or_sections, axis: int = 0) -> list:
+    """Split into pieces along ``axis`` (``torch.split``): an int is the size of each piece
+    (the last may be smaller); a list gives every piece's size."""
+    x = as_tensor(x)
+    n = x.shape[axis]
+    if isinstance(split_size_or_sections, int):
+        step = split_size_or_sections
+        if step <= 0:
+            raise ValueError("split: the piece size must be positive")
+        sizes = [min(step, n - s) for s in range(0, n, step)] or [0]
+    else:
+        sizes = list(split_size_or_sections)
+        if sum(sizes) != n:
+            raise ValueError(f"split: sizes {sizes} do not add up to {n} (axis {axis} of {x.shape})")
+    out, start = [], 0
+    axis = axis % x.ndim
+    for s in sizes:
+        idx = (slice(None),) * axis + (slice(start, start + s),)
+        out.append(getitem(x, idx))
+        start += s
+    return out
+
+
+def pad(x, pad_width, value: float = 0.0) -> Tensor:
+    """Constant padding.
+
+    ``pad_width`` is either NumPy-style — one (before, after) pair per axis — or
+    PyTorch-style — a flat tuple (last_before, last_after, prev_before, prev_after, ...)
+    starting from the last axis.
+
+    >>> import shinsou as ss
+    >>> ss.functional.pad(ss.tensor([[1.0]]), (1, 1)).shape   # pads the last axis
+    (1, 3)
+    """
+    x = as_tensor(x)
+    pw = list(pad_width)
+    if pw and isinstance(pw[0], (tuple, list)):
+        widths = [tuple(p) for p in pw]
+        if len(widths) != x.ndim:
+            raise ValueError(f"pad: {len(widths)} (before, after) pairs for {x.ndim} axes")
+    else:
+        if len(pw) % 2 or len(pw) // 2 > x.ndim:
+            raise ValueError(f"pad: flat pad {pad_width} needs pairs for at most {x.ndim} axes")
+        widths = [(0, 0)] * x.ndim
+        for k in range(len(pw) // 2):
+            widths[x.ndim - 1 - k] = (pw[2 * k], pw[2 * k + 1])
+    if any(b < 0 or a < 0 for b, a in widths):
+        raise ValueError("pad: negative padding is not supported")
+    return Pad(tuple(widths), value)(x)
+

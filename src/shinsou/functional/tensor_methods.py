@@ -1,0 +1,83 @@
+"""Operators and methods of ``Tensor``, bound here so that core never imports functional."""
+
+from __future__ import annotations
+
+from ..core.tensor import Tensor
+from . import activation as A
+from . import arithmetic as ar
+from . import conversion as cv
+from . import elementwise as el
+from . import reduction as rd
+from . import shape as sh
+from ._convert import as_tensor
+
+
+def _r(f):
+    return lambda self, other: f(as_tensor(other, self), self)
+
+
+def _to(self, *args, dtype=None, device=None):
+    """``x.to("cuda")``, ``x.to("float64")``, ``x.to(device, dtype)``."""
+    import numpy as np
+
+    from ..backend import Device
+
+    for a in args:
+        if isinstance(a, (Device,)) or (isinstance(a, str) and a.split(":")[0] in ("cpu", "cuda")):
+            device = a
+        else:
+            dtype = a
+    out = self
+    if device is not None:
+        out = cv.to_device(out, device)
+    if dtype is not None:
+        out = cv.to_dtype(out, np.dtype(dtype))
+    return out
+
+
+def install() -> None:
+    T = Tensor
+    T.__add__ = ar.add
+    T.__radd__ = _r(ar.add)
+    T.__sub__ = ar.sub
+    T.__rsub__ = _r(ar.sub)
+    T.__mul__ = ar.mul
+    T.__rmul__ = _r(ar.mul)
+    T.__truediv__ = ar.div
+    T.__rtruediv__ = _r(ar.div)
+    T.__neg__ = ar.neg
+    T.__pow__ = ar.pow
+    T.__rpow__ = _r(ar.pow)
+    T.__matmul__ = ar.matmul
+    T.__rmatmul__ = _r(ar.matmul)
+    T.__abs__ = el.abs
+    T.__getitem__ = sh.getitem
+    T.__eq__ = el.eq
+    T.__ne__ = el.ne
+    T.__lt__ = el.lt
+    T.__le__ = el.le
+    T.__gt__ = el.gt
+    T.__ge__ = el.ge
+    T.__hash__ = lambda self: id(self)
+
+    for name, f in {
+        "exp": el.exp, "log": el.log, "sqrt": el.sqrt, "abs": el.abs, "clip": el.clip,
+        "clamp": el.clip, "maximum": el.maximum, "minimum": el.minimum,
+        "sum": rd.sum, "mean": rd.mean, "max": rd.max, "min": rd.min, "var": rd.var,
+        "std": rd.std, "logsumexp": rd.logsumexp, "argmax": rd.argmax, "argmin": rd.argmin,
+        "reshape": sh.reshape, "view": sh.reshape, "transpose": sh.transpose,
+        "permute": sh.permute, "swapaxes": sh.swapaxes, "broadcast_to": sh.broadcast_to,
+        "expand": sh.expand, "squeeze": sh.squeeze, "unsqueeze": sh.unsqueeze,
+        "flatten": sh.flatten, "split": sh.split,
+        "sigmoid": A.sigmoid, "tanh": A.tanh, "relu": A.relu, "softmax": A.softmax,
+        "log_softmax": A.log_softmax, "matmul": ar.matmul, "pow": ar.pow,
+    }.items():
+        setattr(T, name, f)
+    T.T = property(lambda self: sh.transpose(self))
+    T.to = _to
+    T.cpu = lambda self: cv.to_device(self, "cpu")
+    T.cuda = lambda self, index=0: cv.to_device(self, f"cuda:{index}")
+    T.float = lambda self: cv.to_dtype(self, "float32")
+    T.double = lambda self: cv.to_dtype(self, "float64")
+    T.long = lambda self: cv.to_dtype(self, "int64")
+    T.astype = lambda self, dtype: cv.to_dtype(self, dtype)

@@ -1,0 +1,3 @@
+"""Neural-network layers: ``Module`` and its families."""
+
+from .parameter import Parameter  # noqa: F401
