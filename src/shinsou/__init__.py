@@ -26,7 +26,7 @@ from .functional import (  # noqa: F401
     concat, exp, log, matmul, maximum, minimum, sqrt, stack, where,
 )
 from .random import manual_seed  # noqa: F401
-from . import nn, optim  # noqa: F401,E402
+from . import models, nn, optim  # noqa: F401,E402
 
 float32 = _np.float32
 float64 = _np.float64

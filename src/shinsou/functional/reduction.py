@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import builtins
+
 from ..backend import get_array_module
 from ..core.function import Function
 from ..core.tensor import Tensor
@@ -18,7 +20,7 @@ def normalize_axis(axis, ndim):
         axis = (axis,)
     out = []
     for a in axis:
-        if not -ndim <= a < max(ndim, 1):
+        if not -ndim <= a < builtins.max(ndim, 1):
             raise ValueError(f"axis {a} is out of range for a tensor with {ndim} dimensions")
         out.append(a % ndim if ndim else 0)
     if len(set(out)) != len(out):

@@ -1,0 +1,254 @@
+"""``Module``: the base of every layer and model."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Iterator
+
+import numpy as np
+
+from ..backend import Device, to_device_array
+from ..core.tensor import Tensor
+from .parameter import Parameter
+
+__all__ = ["Module"]
+
+
+class Module:
+    """Base class of layers and models.
+
+    Assigning a ``Parameter`` or a ``Module`` to an attribute registers it, so
+    ``parameters()``, ``state_dict()``, ``to(device)`` and ``train()/eval()`` see it.
+    Subclasses create parameters in ``__init__``, initialise them in ``reset_parameters()``,
+    compute in ``forward`` and describe themselves in ``extra_repr()``.
+
+    >>> import shinsou as ss
+    >>> class Affine(ss.nn.Module):
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.w = ss.nn.Parameter(ss.ones(2))
+    ...     def forward(self, x):
+    ...         return x * self.w
+    >>> m = Affine()
+    >>> [name for name, _ in m.named_parameters()]
+    ['w']
+    >>> m(ss.tensor([1.0, 2.0]))
+    tensor([1., 2.], grad_fn=Mul)
+    """
+
+    def __init__(self):
+        object.__setattr__(self, "_parameters", OrderedDict())
+        object.__setattr__(self, "_modules", OrderedDict())
+        object.__setattr__(self, "_buffers", OrderedDict())
+        object.__setattr__(self, "training", True)
+
+    # ------------------------------------------------------------------ registration
+    def __setattr__(self, name, value):
+        if "_parameters" not in self.__dict__:
+            raise AttributeError(
+                f"{type(self).__name__}: call super().__init__() before assigning attributes"
+            )
+        for store in (self._parameters, self._modules, self._buffers):
+            store.pop(name, None)
+        if isinstance(value, Parameter):
+            self._parameters[name] = value
+        elif isinstance(value, Module):
+            self._modules[name] = value
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name):
+        for store in (self._parameters, self._modules, self._buffers):
+            store.pop(name, None)
+        object.__delattr__(self, name)
+
+    def register_parameter(self, name: str, param: Parameter | None) -> None:
+        """Register ``param`` (or None, to keep the slot empty, as for ``bias=False``)."""
+        if param is None:
+            object.__setattr__(self, name, None)
+            self._parameters.pop(name, None)
+        else:
+            setattr(self, name, param)
+
+    def register_buffer(self, name: str, value: Tensor | None) -> None:
+        """Register non-trainable state that belongs in ``state_dict`` (running statistics)."""
+        object.__setattr__(self, name, value)
+        self._buffers[name] = value
+
+    def add_module(self, name: str, module: Module | None) -> None:
+        setattr(self, name, module)
+        if module is None:
+            self._modules[name] = None
+
+    # ------------------------------------------------------------------ calling
+    def __call__(self, *args, **kwargs):
+        return self.forward(*args, **kwargs)
+
+    def forward(self, *args, **kwargs):  # pragma: no cover - abstract
+        raise NotImplementedError(f"{type(self).__name__} has no forward()")
+
+    # ------------------------------------------------------------------ traversal
+    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
+        """This module and all below it, depth first, with dotted names."""
+        yield prefix, self
+        for name, m in self._modules.items():
+            if m is not None:
+                yield from m.named_modules(f"{prefix}.{name}" if prefix else name)
+
+    def modules(self) -> Iterator[Module]:
+        for _, m in self.named_modules():
+            yield m
+
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        for name, m in self._modules.items():
+            if m is not None:
+                yield name, m
+
+    def children(self) -> Iterator[Module]:
+        for _, m in self.named_children():
+            yield m
+
+    def named_parameters(self, prefix: str = "", recurse: bool = True):
+        """(dotted name, Parameter) pairs; a parameter shared by two layers appears once."""
+        seen = set()
+        mods = self.named_modules(prefix) if recurse else [(prefix, self)]
+        for mname, m in mods:
+            for pname, p in m._parameters.items():
+                if p is None or id(p) in seen:
+                    continue
+                seen.add(id(p))
+                yield (f"{mname}.{pname}" if mname else pname), p
+
+    def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
+        for _, p in self.named_parameters(recurse=recurse):
+            yield p
+
+    def named_buffers(self, prefix: str = ""):
+        for mname, m in self.named_modules(prefix):
+            for bname, b in m._buffers.items():
+                if b is not None:
+                    yield (f"{mname}.{bname}" if mname else bname), b
+
+    def num_parameters(self, trainable_only: bool = False) -> int:
+        """Total number of scalar parameters."""
+        return int(sum(p.size for p in self.parameters()
+                       if p.requires_grad or not trainable_only))
+
+    # ------------------------------------------------------------------ modes and grads
+    def train(self, mode: bool = True) -> Module:
+        """Training mode (dropout active, batch statistics); returns self."""
+        for m in self.modules():
+            object.__setattr__(m, "training", bool(mode))
+        return self
+
+    def eval(self) -> Module:
+        """Evaluation mode: same as ``train(False)``."""
+        return self.train(False)
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Clear every parameter's gradient."""
+        for p in self.parameters():
+            if set_to_none or p.grad is None:
+                p.grad = None
+            else:
+                p.grad = p.xp.zeros_like(p.data)
+
+    def requires_grad_(self, flag: bool = True) -> Module:
+        """Freeze (False) or unfreeze (True) every parameter."""
+        for p in self.parameters():
+            p.requires_grad = flag
+        return self
+
+    def apply(self, fn) -> Module:
+        """Call ``fn(module)`` on every module (children first), e.g. for custom init."""
+        for m in self.children():
+            m.apply(fn)
+        fn(self)
+        return self
+
+    # ------------------------------------------------------------------ devices and dtypes
+    def to(self, device=None, dtype=None) -> Module:
+        """Move (and/or cast) every parameter and buffer in place; returns self."""
+        if isinstance(device, str) and device.split(":")[0] not in ("cpu", "cuda"):
+            device, dtype = None, device
+        if device is not None:
+            Device(device).xp  # clear error when CuPy / a GPU is missing
+        for t in list(self.parameters()) + [b for _, b in self.named_buffers()]:
+            data = t.data
+            if device is not None:
+                data = to_device_array(data, device)
+            if dtype is not None and data.dtype.kind == "f":
+                data = data.astype(dtype)
+            t.data = data
+            if t.grad is not None:
+                g = to_device_array(t.grad, device) if device is not None else t.grad
+                t.grad = g.astype(data.dtype) if dtype is not None else g
+        return self
+
+    def cpu(self) -> Module:
+        return self.to("cpu")
+
+    def cuda(self, index: int = 0) -> Module:
+        return self.to(f"cuda:{index}")
+
+    def float(self) -> Module:
+        return self.to(dtype=np.float32)
+
+    def double(self) -> Module:
+        return self.to(dtype=np.float64)
+
+    # ------------------------------------------------------------------ state
+    def state_dict(self) -> OrderedDict:
+        """Parameters and buffers by dotted name, as NumPy arrays (copies)."""
+        out = OrderedDict()
+        for name, p in self.named_parameters():
+            out[name] = np.array(p.numpy(), copy=True)
+        for name, b in self.named_buffers():
+            out[name] = np.array(b.numpy(), copy=True)
+        return out
+
+    def load_state_dict(self, state: dict, strict: bool = True) -> tuple[list, list]:
+        """Copy arrays from ``state`` into this module's parameters and buffers.
+
+        Raises a KeyError listing missing and unexpected keys (when ``strict``) and a
+        ValueError naming the key and both shapes on a shape mismatch; nothing is changed
+        unless every key fits. Returns (missing, unexpected) key lists.
+        """
+        own = dict(self.named_parameters())
+        own.update(dict(self.named_buffers()))
+        missing = [k for k in own if k not in state]
+        unexpected = [k for k in state if k not in own]
+        if strict and (missing or unexpected):
+            parts = []
+            if missing:
+                parts.append("missing keys: " + ", ".join(missing))
+            if unexpected:
+                parts.append("unexpected keys: " + ", ".join(unexpected))
+            raise KeyError(f"{type(self).__name__}.load_state_dict: " + "; ".join(parts))
+        staged = []
+        for k, t in own.items():
+            if k not in state:
+                continue
+            v = state[k]
+            v = v.numpy() if isinstance(v, Tensor) else np.asarray(v)
+            if v.shape != t.shape:
+                raise ValueError(
+                    f"{type(self).__name__}.load_state_dict: '{k}' has shape {v.shape} in the "
+                    f"state dict but {t.shape} in the model"
+                )
+            staged.append((t, v))
+        for t, v in staged:
+            t.data = t.xp.asarray(v, dtype=t.dtype).copy() if t.xp is not np else \
+                np.array(v, dtype=t.dtype, copy=True)
+        return missing, unexpected
+
+    # ------------------------------------------------------------------ printing
+    def extra_repr(self) -> str:
+        return ""
+
+    def __repr__(self):
+        lines = [f"({name}): " + repr(m).replace("\n", "\n  ")
+                 for name, m in self._modules.items() if m is not None]
+        head = f"{type(self).__name__}({self.extra_repr()}"
+        if not lines:
+            return head + ")"
+        return head + "\n  " + "\n  ".join(lines) + "\n)"
