@@ -1,0 +1,54 @@
+"""Side-by-side speed of shinsou and PyTorch on the CPU, reported as time ratios.
+
+    python benchmarks/run.py [--threads 2] [--only mlp_step,overhead] [--markdown]
+
+Both frameworks run in this one process with the same thread count (BLAS/OpenMP threads pinned
+before either is imported), the same shapes, float32 and the same optimizer. Each case times
+the median of several rounds after a warm-up; the ratio is shinsou's time / PyTorch's (below
+1 means shinsou is faster).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from common import pin_threads  # noqa: E402
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description="shinsou vs PyTorch, same run, same threads")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--only", default="", help="comma-separated case names")
+    ap.add_argument("--markdown", action="store_true", help="print a table for RESULTS.md")
+    args = ap.parse_args(argv)
+    pin_threads(args.threads)
+
+    import torch  # noqa: E402  (after pinning threads)
+
+    torch.set_num_threads(args.threads)
+    from cases import CASES  # noqa: E402
+    from common import machine  # noqa: E402
+
+    names = [n for n in CASES if not args.only or n in args.only.split(",")]
+    rows = []
+    print(f"machine: {machine()}; threads: {args.threads}")
+    for name in names:
+        case = CASES[name]
+        ss_t, torch_t = case()
+        ratio = ss_t / torch_t
+        rows.append((name, case.__doc__.strip().splitlines()[0], ss_t, torch_t, ratio))
+        print(f"{name:12s} shinsou {ss_t * 1e3:9.3f} ms   torch {torch_t * 1e3:9.3f} ms   "
+              f"ratio {ratio:5.2f}x", flush=True)
+    if args.markdown:
+        print("\n| case | what | shinsou | PyTorch | ratio |\n|---|---|---|---|---|")
+        for name, what, s, t, r in rows:
+            print(f"| {name} | {what} | {s * 1e3:.3f} ms | {t * 1e3:.3f} ms | {r:.2f}x |")
+    return rows
+
+
+if __name__ == "__main__":
+    main()
