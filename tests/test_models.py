@@ -38,7 +38,7 @@ def test_perceptron_fails_on_xor_and_says_so():
 def test_perceptron_rule_is_rosenblatts():
     # one mistake on x = (1, 1) with target 1 from zero weights: w += x, b += 1
     p = ss.models.Perceptron(2)
-    p.fit(np.array([[1.0, 1.0]]), [1], max_epochs=1)
+    assert p.fit(np.array([[1.0, 1.0]]), [1], max_epochs=2)
     np.testing.assert_array_equal(p.weight.numpy(), [1.0, 1.0])
     assert p.bias.item() == 1.0
 

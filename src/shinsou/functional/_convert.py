@@ -2,31 +2,32 @@
 
 from __future__ import annotations
 
-import numpy as np
-
-from ..core.tensor import Tensor, _ARRAY_TYPES, default_float_dtype
+from ..core.tensor import _ARRAY_TYPES, Tensor, default_float_dtype
 
 
 def as_tensor(x, like: Tensor | None = None) -> Tensor:
-    """``x`` as a Tensor; a Python scalar gets ``like``'s dtype (float32 if ``like`` is int)."""
+    """``x`` as a Tensor; a Python scalar gets ``like``'s dtype and device."""
     if isinstance(x, Tensor):
         return x
     if isinstance(x, _ARRAY_TYPES):
         return Tensor._from_op(x, None)
     if like is not None:
-        xp = like.xp
-        dtype = like.dtype
-        if isinstance(x, float) and dtype.kind not in "fc":
-            dtype = default_float_dtype
-        elif isinstance(x, (bool, np.bool_)) and dtype.kind != "b":
-            pass
-        return Tensor._from_op(xp.asarray(x, dtype=dtype), None)
+        return Tensor._from_op(like.xp.asarray(x, dtype=like.dtype), None)
     return Tensor(x)
 
 
+def _float_if_needed(t: Tensor, scalar) -> Tensor:
+    # int tensor (op) Python float -> float32, as in PyTorch (NumPy would give float64)
+    if isinstance(scalar, float) and t.dtype.kind in "biu":
+        return Tensor._from_op(t.data.astype(default_float_dtype), None)
+    return t
+
+
 def binary(a, b):
-    """Both operands as Tensors, scalars adopting the tensor operand's dtype."""
+    """Both operands as Tensors; a Python scalar adopts the tensor operand's dtype."""
     if isinstance(a, Tensor):
+        if not isinstance(b, Tensor):
+            a = _float_if_needed(a, b)
         return a, as_tensor(b, a)
-    b = as_tensor(b)
+    b = _float_if_needed(as_tensor(b), a)
     return as_tensor(a, b), b
