@@ -122,25 +122,18 @@ class MatMul(Function):
         a, b = self.saved
         na, nb = self.needs
         xp = get_array_module(a)
-        a2 = a[None, :] if a.ndim == 1 else a
-        b2 = b[:, None] if b.ndim == 1 else b
-        g2 = gy
-        if a.ndim == 1:
-            g2 = xp.expand_dims(g2, -2)
-        if b.ndim == 1:
-            g2 = xp.expand_dims(g2, -1)
+        # Promote vectors to matrices — a: (k,) -> (1, k), b: (k,) -> (k, 1) — so that
+        # dL/da = g @ b^T and dL/db = a^T @ g hold for every case, then undo it.
+        a2 = a.reshape(1, -1) if a.ndim == 1 else a
+        b2 = b.reshape(-1, 1) if b.ndim == 1 else b
+        batch = np.broadcast_shapes(a2.shape[:-2], b2.shape[:-2])
+        g2 = gy.reshape(batch + (a2.shape[-2], b2.shape[-1]))
         ga = gb = None
         if na:
-            ga = g2 @ xp.swapaxes(b2, -1, -2)
-            ga = ga.reshape(ga.shape[:-2] + (ga.shape[-1],)) if a.ndim == 1 else ga
-            ga = unbroadcast(ga, a.shape)
+            ga = unbroadcast(g2 @ xp.swapaxes(b2, -1, -2), a2.shape).reshape(a.shape)
         if nb:
-            if a2.ndim == 2 and g2.ndim == 2:
-                gb = a2.T @ g2
-            else:
-                gb = xp.swapaxes(a2, -1, -2) @ g2
-            gb = gb.reshape(gb.shape[:-1]) if b.ndim == 1 else gb
-            gb = unbroadcast(gb, b.shape)
+            at = a2.T if a2.ndim == 2 else xp.swapaxes(a2, -1, -2)
+            gb = unbroadcast(at @ g2, b2.shape).reshape(b.shape)
         return ga, gb
 
 

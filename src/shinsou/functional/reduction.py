@@ -106,16 +106,18 @@ class LogSumExp(Function):
         self.axes = normalize_axis(self.axis, x.ndim)
         m = xp.amax(x, axis=self.axes, keepdims=True)
         m = xp.where(xp.isfinite(m), m, 0)
-        yk = xp.log(xp.sum(xp.exp(x - m), axis=self.axes, keepdims=True)) + m
-        self.saved = (x, yk)
+        e = xp.exp(x - m)
+        s = xp.sum(e, axis=self.axes, keepdims=True)
+        yk = xp.log(s) + m
+        self.saved = (e, s)
         return yk if self.keepdims else yk.reshape(
             tuple(n for i, n in enumerate(x.shape) if i not in self.axes)
         )
 
     def backward(self, gy):
-        x, yk = self.saved
-        xp = get_array_module(x)
-        return gy.reshape(yk.shape) * xp.exp(x - yk)
+        # d/dx log Σ e^x = e^(x-m) / Σ e^(x-m): the softmax, computed without rounding y
+        e, s = self.saved
+        return gy.reshape(s.shape) * (e / s)
 
 
 def sum(x, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001
