@@ -39,14 +39,24 @@ def _check_float(name, y):
         raise TypeError(f"{name}: input must be floating point, got dtype {y.dtype}")
 
 
+def _target(t, x: Tensor) -> Tensor:
+    """The target as a Tensor in the input's float dtype (targets of another float dtype, such
+    as float64 NumPy arrays next to float32 outputs, are cast; gradients still flow)."""
+    t = as_tensor(t, x)
+    if t.dtype != x.dtype and t.dtype.kind in "fiub":
+        t = t.astype(x.dtype)
+    return t
+
+
 def mse_loss(y, t, reduction: str = "mean") -> Tensor:
     """Mean squared error (1/n) Σ (y - t)^2 over every element.
 
     Args:
         y: predictions, any shape; t: targets of the same shape.
     """
-    y, t = as_tensor(y), as_tensor(t)
+    y = as_tensor(y)
     _check_float("mse_loss", y)
+    t = _target(t, y)
     _same_shape("mse_loss", y, t)
     d = y - t
     return _reduce(d * d, reduction, "mse_loss")
@@ -59,8 +69,9 @@ def squared_error(y, d, reduction: str = "sum") -> Tensor:
     the number of elements); ``"none"`` gives ½‖y_n − d_n‖² per example, shape (N,).
     The ½ makes dE/dy = y − d.
     """
-    y, d = as_tensor(y), as_tensor(d)
+    y = as_tensor(y)
     _check_float("squared_error", y)
+    d = _target(d, y)
     _same_shape("squared_error", y, d)
     diff = y - d
     per = (diff * diff).reshape(y.shape[0], -1).sum(axis=1) * 0.5 if y.ndim else diff * diff * 0.5
@@ -162,8 +173,8 @@ def cross_entropy(x, target, ignore_index: int = -100, reduction: str = "mean",
     if tdata.dtype.kind == "f":  # soft targets: -Σ_c t_c log p_c
         from .activation import log_softmax
 
-        _same_shape("cross_entropy", x, as_tensor(tdata))
-        t = as_tensor(tdata)
+        t = _target(tdata, x)
+        _same_shape("cross_entropy", x, t)
         if label_smoothing:
             t = t * (1 - label_smoothing) + label_smoothing / c
         per = -(log_softmax(x, axis=1) * t).sum(axis=1)
@@ -230,8 +241,9 @@ def binary_cross_entropy(p, target, reduction: str = "mean") -> Tensor:
     Args:
         p: probabilities, any shape; target: same shape, values in [0, 1].
     """
-    p, t = as_tensor(p), as_tensor(target, as_tensor(p))
+    p = as_tensor(p)
     _check_float("binary_cross_entropy", p)
+    t = _target(target, p)
     _same_shape("binary_cross_entropy", p, t)
     if p.size and (float(p.data.min()) < 0 or float(p.data.max()) > 1):
         raise ValueError("binary_cross_entropy: input must be probabilities in [0, 1] "
@@ -249,8 +261,8 @@ def binary_cross_entropy_with_logits(x, target, reduction: str = "mean",
     from .elementwise import abs as t_abs, exp, log, maximum
 
     x = as_tensor(x)
-    t = as_tensor(target, x)
     _check_float("binary_cross_entropy_with_logits", x)
+    t = _target(target, x)
     _same_shape("binary_cross_entropy_with_logits", x, t)
     log_sig_neg = log(1 + exp(-t_abs(x))) + maximum(-x, 0)  # = -log σ(x)
     if pos_weight is None:
