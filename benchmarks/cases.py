@@ -36,8 +36,13 @@ def mlp_step():
     opt = ss.optim.SGD(net.parameters(), lr=0.01, momentum=0.9)
     sx, st = ss.tensor(x), ss.tensor(t)
 
-    tnet = torch.nn.Sequential(*[m for a, b in zip(sizes[:-1], sizes[1:])
-                                 for m in (torch.nn.Linear(a, b), torch.nn.ReLU())][:-1])
+    tnet = torch.nn.Sequential(
+        *[
+            m
+            for a, b in zip(sizes[:-1], sizes[1:])
+            for m in (torch.nn.Linear(a, b), torch.nn.ReLU())
+        ][:-1]
+    )
     _copy_weights(net, tnet)
     topt = torch.optim.SGD(tnet.parameters(), lr=0.01, momentum=0.9)
     tx, tt = torch.from_numpy(x), torch.from_numpy(t)

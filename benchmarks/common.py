@@ -40,5 +40,7 @@ def machine() -> str:
     import numpy
     import torch
 
-    return (f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-            f"NumPy {numpy.__version__}, PyTorch {torch.__version__}")
+    return (
+        f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"NumPy {numpy.__version__}, PyTorch {torch.__version__}"
+    )

@@ -41,8 +41,11 @@ def main(argv=None):
         ss_t, torch_t = case()
         ratio = ss_t / torch_t
         rows.append((name, case.__doc__.strip().splitlines()[0], ss_t, torch_t, ratio))
-        print(f"{name:12s} shinsou {ss_t * 1e3:9.3f} ms   torch {torch_t * 1e3:9.3f} ms   "
-              f"ratio {ratio:5.2f}x", flush=True)
+        print(
+            f"{name:12s} shinsou {ss_t * 1e3:9.3f} ms   torch {torch_t * 1e3:9.3f} ms   "
+            f"ratio {ratio:5.2f}x",
+            flush=True,
+        )
     if args.markdown:
         print("\n| case | what | shinsou | PyTorch | ratio |\n|---|---|---|---|---|")
         for name, what, s, t, r in rows:

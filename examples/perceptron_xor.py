@@ -36,9 +36,11 @@ def train_perceptrons():
             ok = p.fit(X, d, lr=1.0, max_epochs=50)
         pred = p.predict(X).numpy()
         status = "learned" if ok else "FAILED: " + str(caught[-1].message).split(":")[0]
-        print(f"perceptron {gate:3s}: predictions {pred.astype(int).tolist()} "
-              f"targets {d.astype(int).tolist()}  {status} "
-              f"(mistakes per epoch: {p.history[:6]}{'...' if len(p.history) > 6 else ''})")
+        print(
+            f"perceptron {gate:3s}: predictions {pred.astype(int).tolist()} "
+            f"targets {d.astype(int).tolist()}  {status} "
+            f"(mistakes per epoch: {p.history[:6]}{'...' if len(p.history) > 6 else ''})"
+        )
         out[gate] = (p, ok)
     return out
 
@@ -47,8 +49,9 @@ def train_xor_mlp(seed: int = 0, hidden: int = 4, epochs: int = 2000, lr: float 
     """2-hidden-unit-layer MLP with tanh, sigmoid output, full-batch SGD + momentum on
     binary cross-entropy. Returns (model, loss history)."""
     ss.manual_seed(seed)
-    net = ss.nn.Sequential(ss.nn.Linear(2, hidden), ss.nn.Tanh(), ss.nn.Linear(hidden, 1),
-                           ss.nn.Sigmoid())
+    net = ss.nn.Sequential(
+        ss.nn.Linear(2, hidden), ss.nn.Tanh(), ss.nn.Linear(hidden, 1), ss.nn.Sigmoid()
+    )
     opt = ss.optim.SGD(net.parameters(), lr=lr, momentum=0.9)
     x, d = ss.tensor(X), ss.tensor(TARGETS["XOR"][:, None])
     losses = []
@@ -74,16 +77,24 @@ def plot(perceptrons, mlp, path):
     gx, gy = np.meshgrid(g, g)
     grid = np.stack([gx.ravel(), gy.ravel()], axis=1)
     fig, axes = plt.subplots(1, 4, figsize=(16, 4))
-    panels = [(f"perceptron: {k}" + ("" if ok else " (fails)"), p.predict(grid).numpy(), k)
-              for k, (p, ok) in perceptrons.items()]
+    panels = [
+        (f"perceptron: {k}" + ("" if ok else " (fails)"), p.predict(grid).numpy(), k)
+        for k, (p, ok) in perceptrons.items()
+    ]
     with ss.no_grad():
         panels.append(("MLP 2-4-1: XOR", mlp(ss.tensor(grid)).numpy()[:, 0], "XOR"))
     for ax, (title, z, gate) in zip(axes, panels):
-        ax.contourf(gx, gy, z.reshape(gx.shape), levels=[-0.01, 0.5, 1.01],
-                    colors=["#f4cccc", "#cfe2f3"])
+        ax.contourf(
+            gx, gy, z.reshape(gx.shape), levels=[-0.01, 0.5, 1.01], colors=["#f4cccc", "#cfe2f3"]
+        )
         d = TARGETS[gate]
-        ax.scatter(X[:, 0], X[:, 1], c=["#cc0000" if t == 0 else "#0b5394" for t in d], s=120,
-                   edgecolors="k")
+        ax.scatter(
+            X[:, 0],
+            X[:, 1],
+            c=["#cc0000" if t == 0 else "#0b5394" for t in d],
+            s=120,
+            edgecolors="k",
+        )
         ax.set_title(title)
         ax.set_xlim(-0.5, 1.5)
         ax.set_ylim(-0.5, 1.5)
@@ -107,8 +118,10 @@ def main(argv=None):
     with ss.no_grad():
         probs = mlp(ss.tensor(X)).numpy()[:, 0]
     solved = bool(((probs > 0.5) == TARGETS["XOR"].astype(bool)).all())
-    print(f"MLP 2-4-1 on XOR after {len(losses)} full-batch steps: loss {losses[-1]:.4f}, "
-          f"outputs {np.round(probs, 3).tolist()} -> {'solved' if solved else 'NOT solved'}")
+    print(
+        f"MLP 2-4-1 on XOR after {len(losses)} full-batch steps: loss {losses[-1]:.4f}, "
+        f"outputs {np.round(probs, 3).tolist()} -> {'solved' if solved else 'NOT solved'}"
+    )
 
     results = {
         "perceptron": {k: bool(ok) for k, (_, ok) in perceptrons.items()},

@@ -45,8 +45,17 @@ def _close(actual, expected, what, rtol=RTOL):
     np.testing.assert_allclose(actual, expected, rtol=rtol, atol=1e-6 * scale, err_msg=what)
 
 
-def check_op(ss_fn, shapes, np_fn=None, torch_fn=None, ranges=None, seed=0, grad=True,
-             torch_grad=True, gradcheck_kw=None):
+def check_op(
+    ss_fn,
+    shapes,
+    np_fn=None,
+    torch_fn=None,
+    ranges=None,
+    seed=0,
+    grad=True,
+    torch_grad=True,
+    gradcheck_kw=None,
+):
     """Check ``ss_fn`` against NumPy, float64 central differences and PyTorch (see module)."""
     arrays = make_inputs(shapes, ranges, seed)
 
@@ -55,14 +64,16 @@ def check_op(ss_fn, shapes, np_fn=None, torch_fn=None, ranges=None, seed=0, grad
     y64 = ss_fn(*xs64)
     if np_fn is not None:
         ref = np_fn(*arrays)
-        np.testing.assert_allclose(y64.numpy(), ref, rtol=1e-7, atol=1e-12,
-                                   err_msg="forward vs NumPy")
+        np.testing.assert_allclose(
+            y64.numpy(), ref, rtol=1e-7, atol=1e-12, err_msg="forward vs NumPy"
+        )
         assert y64.dtype == np.float64, f"float64 in, {y64.dtype} out"
 
     # 2. gradients against central differences
     if grad:
-        ss.gradcheck(ss_fn, [ss.tensor(a, requires_grad=True) for a in arrays],
-                     **(gradcheck_kw or {}))
+        ss.gradcheck(
+            ss_fn, [ss.tensor(a, requires_grad=True) for a in arrays], **(gradcheck_kw or {})
+        )
 
     # 3. float32 forward and backward against PyTorch
     if torch_fn is not None:

@@ -20,31 +20,53 @@ def np_sigmoid(x):
 
 
 @pytest.mark.parametrize("shape", SHAPES)
-@pytest.mark.parametrize("name,ss_fn,np_fn,t_fn", [
-    ("sigmoid", F.sigmoid, np_sigmoid, torch.sigmoid),
-    ("tanh", F.tanh, np.tanh, torch.tanh),
-    ("relu", F.relu, lambda x: np.maximum(x, 0), torch.relu),
-    ("leaky_relu", lambda x: F.leaky_relu(x, 0.1), lambda x: np.where(x > 0, x, 0.1 * x),
-     lambda x: TF.leaky_relu(x, 0.1)),
-    ("elu", lambda x: F.elu(x, 0.7), lambda x: np.where(x > 0, x, 0.7 * np.expm1(x)),
-     lambda x: TF.elu(x, 0.7)),
-    ("softplus", F.softplus, lambda x: np.log1p(np.exp(x)), TF.softplus),
-    ("softplus_beta", lambda x: F.softplus(x, beta=2.0, threshold=1.0),
-     lambda x: np.where(2 * x > 1, x, np.log1p(np.exp(2 * x)) / 2),
-     lambda x: TF.softplus(x, beta=2.0, threshold=1.0)),
-    ("gelu", F.gelu, lambda x: 0.5 * x * (1 + np_erf(x / math.sqrt(2))), TF.gelu),
-    ("gelu_tanh", lambda x: F.gelu(x, "tanh"),
-     lambda x: 0.5 * x * (1 + np.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3))),
-     lambda x: TF.gelu(x, approximate="tanh")),
-])
+@pytest.mark.parametrize(
+    "name,ss_fn,np_fn,t_fn",
+    [
+        ("sigmoid", F.sigmoid, np_sigmoid, torch.sigmoid),
+        ("tanh", F.tanh, np.tanh, torch.tanh),
+        ("relu", F.relu, lambda x: np.maximum(x, 0), torch.relu),
+        (
+            "leaky_relu",
+            lambda x: F.leaky_relu(x, 0.1),
+            lambda x: np.where(x > 0, x, 0.1 * x),
+            lambda x: TF.leaky_relu(x, 0.1),
+        ),
+        (
+            "elu",
+            lambda x: F.elu(x, 0.7),
+            lambda x: np.where(x > 0, x, 0.7 * np.expm1(x)),
+            lambda x: TF.elu(x, 0.7),
+        ),
+        ("softplus", F.softplus, lambda x: np.log1p(np.exp(x)), TF.softplus),
+        (
+            "softplus_beta",
+            lambda x: F.softplus(x, beta=2.0, threshold=1.0),
+            lambda x: np.where(2 * x > 1, x, np.log1p(np.exp(2 * x)) / 2),
+            lambda x: TF.softplus(x, beta=2.0, threshold=1.0),
+        ),
+        ("gelu", F.gelu, lambda x: 0.5 * x * (1 + np_erf(x / math.sqrt(2))), TF.gelu),
+        (
+            "gelu_tanh",
+            lambda x: F.gelu(x, "tanh"),
+            lambda x: 0.5 * x * (1 + np.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x**3))),
+            lambda x: TF.gelu(x, approximate="tanh"),
+        ),
+    ],
+)
 def test_activation(name, ss_fn, np_fn, t_fn, shape):
     check_op(ss_fn, [shape], np_fn, t_fn)
 
 
 def test_step_forward_and_zero_gradient():
     x = np.array([-2.0, -0.0, 0.0, 1e-3, 3.0])
-    check_op(F.step, [(4, 5)], lambda a: (a > 0).astype(a.dtype),
-             lambda t: torch.heaviside(t, torch.tensor(0.0)), torch_grad=False)
+    check_op(
+        F.step,
+        [(4, 5)],
+        lambda a: (a > 0).astype(a.dtype),
+        lambda t: torch.heaviside(t, torch.tensor(0.0)),
+        torch_grad=False,
+    )
     np.testing.assert_array_equal(F.step(ss.tensor(x)).numpy(), [0, 0, 0, 1, 1])
 
 
@@ -59,8 +81,10 @@ def test_sigmoid_and_softplus_do_not_overflow():
 
 
 @pytest.mark.parametrize("axis", [-1, 0, 1])
-@pytest.mark.parametrize("name,ss_fn,t_fn", [("softmax", F.softmax, torch.softmax),
-                                             ("log_softmax", F.log_softmax, torch.log_softmax)])
+@pytest.mark.parametrize(
+    "name,ss_fn,t_fn",
+    [("softmax", F.softmax, torch.softmax), ("log_softmax", F.log_softmax, torch.log_softmax)],
+)
 def test_softmax_family_matches_composite_and_torch(name, ss_fn, t_fn, axis):
     def composite(x):  # the reference: exp(x - logsumexp(x)) built from primitives
         z = x - F.logsumexp(x, axis=axis, keepdims=True)
@@ -92,7 +116,7 @@ def test_softmax_is_stable():
 def test_maxout(shape, k, axis):
     def np_ref(x):
         ax = axis % x.ndim
-        s = x.shape[:ax] + (x.shape[ax] // k, k) + x.shape[ax + 1:]
+        s = x.shape[:ax] + (x.shape[ax] // k, k) + x.shape[ax + 1 :]
         return x.reshape(s).max(axis=ax + 1)
 
     check_op(lambda x: F.maxout(x, k, axis), [shape], np_ref)

@@ -53,8 +53,9 @@ def test_graph_is_released_after_backward():
     x = ss.tensor([1.0, 2.0], requires_grad=True)
     y = (x * x).sum()
     y.backward()
-    with pytest.raises(RuntimeError, match="backward through the graph a second time.*"
-                                           "retain_graph=True"):
+    with pytest.raises(
+        RuntimeError, match="backward through the graph a second time.*retain_graph=True"
+    ):
         y.backward()
 
 

@@ -12,16 +12,19 @@ def _pair(shape, seed=0):
     return ss.tensor(x, requires_grad=True), ss.tensor(x, device="cuda", requires_grad=True)
 
 
-@pytest.mark.parametrize("fn", [
-    lambda x: (x * x + 1).sum(),
-    lambda x: F.relu(x).mean(),
-    lambda x: F.softmax(x, axis=1).max(),
-    lambda x: F.logsumexp(x, axis=0).sum(),
-    lambda x: (x @ x.T).tanh().sum(),
-    lambda x: F.cross_entropy(x, ss.tensor([0, 1, 2, 3], device=x.device)),
-    lambda x: x[np.array([0, 0, 2])].sigmoid().sum(),
-    lambda x: F.gelu(x).sum(),
-])
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda x: (x * x + 1).sum(),
+        lambda x: F.relu(x).mean(),
+        lambda x: F.softmax(x, axis=1).max(),
+        lambda x: F.logsumexp(x, axis=0).sum(),
+        lambda x: (x @ x.T).tanh().sum(),
+        lambda x: F.cross_entropy(x, ss.tensor([0, 1, 2, 3], device=x.device)),
+        lambda x: x[np.array([0, 0, 2])].sigmoid().sum(),
+        lambda x: F.gelu(x).sum(),
+    ],
+)
 def test_gpu_matches_cpu(fn):
     c, g = _pair((4, 5))
     assert g.device.type == "cuda"

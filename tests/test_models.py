@@ -14,8 +14,9 @@ import shinsou.functional as F
 X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float32)
 
 
-@pytest.mark.parametrize("gate,d", [("AND", [0, 0, 0, 1]), ("OR", [0, 1, 1, 1]),
-                                    ("NAND", [1, 1, 1, 0])])
+@pytest.mark.parametrize(
+    "gate,d", [("AND", [0, 0, 0, 1]), ("OR", [0, 1, 1, 1]), ("NAND", [1, 1, 1, 0])]
+)
 def test_perceptron_learns_linearly_separable_gates(gate, d):
     p = ss.models.Perceptron(2)
     assert p.fit(X, d) is True
@@ -75,7 +76,7 @@ def test_mlp_solves_xor_by_backprop():
 
 def test_mlp_structure_and_errors():
     m = ss.models.MLP((784, 100, 10), dropout=0.2)
-    assert [type(l).__name__ for l in m] == ["Linear", "ReLU", "Dropout", "Linear"]
+    assert [type(layer).__name__ for layer in m] == ["Linear", "ReLU", "Dropout", "Linear"]
     assert m.num_parameters() == 784 * 100 + 100 + 100 * 10 + 10
     with pytest.raises(ValueError, match="unknown activation 'swish'"):
         ss.models.MLP((2, 2), activation="swish")
@@ -83,8 +84,17 @@ def test_mlp_structure_and_errors():
 
 def test_perceptron_xor_example_runs(tmp_path):
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    out = subprocess.run([sys.executable, os.path.join(root, "examples", "perceptron_xor.py"),
-                          "--out", str(tmp_path)], capture_output=True, text=True, timeout=300)
+    out = subprocess.run(
+        [
+            sys.executable,
+            os.path.join(root, "examples", "perceptron_xor.py"),
+            "--out",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert out.returncode == 0, out.stderr
     assert "perceptron XOR" in out.stdout and "FAILED" in out.stdout
     res = json.loads((tmp_path / "results.json").read_text())

@@ -127,7 +127,9 @@ def test_linear_default_init_is_pytorchs():
 
 def test_linear_bad_input_errors():
     lin = nn.Linear(784, 10)
-    with pytest.raises(ValueError, match=r"Linear\(784 -> 10\) expected input \(..., 784\), got \(32, 28, 28\)"):
+    with pytest.raises(
+        ValueError, match=r"Linear\(784 -> 10\) expected input \(..., 784\), got \(32, 28, 28\)"
+    ):
         lin(ss.zeros(32, 28, 28))
     with pytest.raises(TypeError, match="expected floating-point input, got dtype int64"):
         lin(ss.tensor(np.zeros((2, 784), dtype=np.int64)))
@@ -152,13 +154,22 @@ def test_dropout_train_and_eval():
         nn.Dropout(1.5)
 
 
-@pytest.mark.parametrize("layer,fn", [
-    (nn.Sigmoid(), F.sigmoid), (nn.Tanh(), F.tanh), (nn.ReLU(), F.relu),
-    (nn.LeakyReLU(0.2), lambda x: F.leaky_relu(x, 0.2)), (nn.ELU(0.5), lambda x: F.elu(x, 0.5)),
-    (nn.Softplus(2.0), lambda x: F.softplus(x, 2.0)), (nn.GELU(), F.gelu),
-    (nn.Softmax(1), lambda x: F.softmax(x, 1)), (nn.LogSoftmax(1), lambda x: F.log_softmax(x, 1)),
-    (nn.Maxout(2), lambda x: F.maxout(x, 2)), (nn.Step(), F.step),
-])
+@pytest.mark.parametrize(
+    "layer,fn",
+    [
+        (nn.Sigmoid(), F.sigmoid),
+        (nn.Tanh(), F.tanh),
+        (nn.ReLU(), F.relu),
+        (nn.LeakyReLU(0.2), lambda x: F.leaky_relu(x, 0.2)),
+        (nn.ELU(0.5), lambda x: F.elu(x, 0.5)),
+        (nn.Softplus(2.0), lambda x: F.softplus(x, 2.0)),
+        (nn.GELU(), F.gelu),
+        (nn.Softmax(1), lambda x: F.softmax(x, 1)),
+        (nn.LogSoftmax(1), lambda x: F.log_softmax(x, 1)),
+        (nn.Maxout(2), lambda x: F.maxout(x, 2)),
+        (nn.Step(), F.step),
+    ],
+)
 def test_activation_layers_call_their_function(layer, fn):
     x = ss.randn(3, 4)
     np.testing.assert_array_equal(layer(x).numpy(), fn(x).numpy())
@@ -192,14 +203,17 @@ def test_module_to_float64_and_unavailable_gpu():
             m.to("cuda")
 
 
-@pytest.mark.parametrize("name,std_fn", [
-    ("xavier_normal_", lambda fi, fo: math.sqrt(2 / (fi + fo))),
-    ("xavier_uniform_", lambda fi, fo: math.sqrt(2 / (fi + fo))),
-    ("kaiming_normal_", lambda fi, fo: math.sqrt(2 / fi)),
-    ("kaiming_uniform_", lambda fi, fo: math.sqrt(2 / fi)),
-    ("lecun_normal_", lambda fi, fo: math.sqrt(1 / fi)),
-    ("lecun_uniform_", lambda fi, fo: math.sqrt(1 / fi)),
-])
+@pytest.mark.parametrize(
+    "name,std_fn",
+    [
+        ("xavier_normal_", lambda fi, fo: math.sqrt(2 / (fi + fo))),
+        ("xavier_uniform_", lambda fi, fo: math.sqrt(2 / (fi + fo))),
+        ("kaiming_normal_", lambda fi, fo: math.sqrt(2 / fi)),
+        ("kaiming_uniform_", lambda fi, fo: math.sqrt(2 / fi)),
+        ("lecun_normal_", lambda fi, fo: math.sqrt(1 / fi)),
+        ("lecun_uniform_", lambda fi, fo: math.sqrt(1 / fi)),
+    ],
+)
 def test_initialiser_variances(name, std_fn):
     ss.manual_seed(0)
     p = nn.Parameter(ss.zeros(300, 200))
@@ -229,5 +243,9 @@ def test_loss_layers():
     x, t = ss.randn(4, 3), ss.tensor([0, 1, 2, 1])
     np.testing.assert_allclose(nn.CrossEntropyLoss()(x, t).item(), F.cross_entropy(x, t).item())
     y = ss.randn(4, 3)
-    assert nn.SquaredError()(x, y).item() == pytest.approx(0.5 * ((x.numpy() - y.numpy()) ** 2).sum(), rel=1e-5)
-    assert nn.MSELoss()(x, y).item() == pytest.approx(((x.numpy() - y.numpy()) ** 2).mean(), rel=1e-5)
+    assert nn.SquaredError()(x, y).item() == pytest.approx(
+        0.5 * ((x.numpy() - y.numpy()) ** 2).sum(), rel=1e-5
+    )
+    assert nn.MSELoss()(x, y).item() == pytest.approx(
+        ((x.numpy() - y.numpy()) ** 2).mean(), rel=1e-5
+    )

@@ -28,16 +28,18 @@ def _torch_model():
 
 def _ss_loss(ps, i):
     w1, b1, w2, b2 = ps
-    x = ss.tensor(X[i % 2 * 8:(i % 2 + 1) * 8])  # alternate mini-batches
+    x = ss.tensor(X[i % 2 * 8 : (i % 2 + 1) * 8])  # alternate mini-batches
     h = F.tanh(x @ w1.T + b1)
-    return F.cross_entropy(h @ w2.T + b2, ss.tensor(T[i % 2 * 8:(i % 2 + 1) * 8]))
+    return F.cross_entropy(h @ w2.T + b2, ss.tensor(T[i % 2 * 8 : (i % 2 + 1) * 8]))
 
 
 def _torch_loss(ps, i):
     w1, b1, w2, b2 = ps
-    x = torch.tensor(X[i % 2 * 8:(i % 2 + 1) * 8])
+    x = torch.tensor(X[i % 2 * 8 : (i % 2 + 1) * 8])
     h = torch.tanh(x @ w1.T + b1)
-    return torch.nn.functional.cross_entropy(h @ w2.T + b2, torch.tensor(T[i % 2 * 8:(i % 2 + 1) * 8]))
+    return torch.nn.functional.cross_entropy(
+        h @ w2.T + b2, torch.tensor(T[i % 2 * 8 : (i % 2 + 1) * 8])
+    )
 
 
 def _groups(ps, grouped):
@@ -52,8 +54,12 @@ CONFIGS = [
     ("SGD", "SGD", dict(lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.01), False),
     ("SGD", "SGD", dict(lr=0.1, momentum=0.5, dampening=0.3, maximize=False), False),
     ("Adagrad", "Adagrad", dict(lr=0.1), False),
-    ("Adagrad", "Adagrad", dict(lr=0.1, lr_decay=0.01, weight_decay=0.01,
-                                initial_accumulator_value=0.1), True),
+    (
+        "Adagrad",
+        "Adagrad",
+        dict(lr=0.1, lr_decay=0.01, weight_decay=0.01, initial_accumulator_value=0.1),
+        True,
+    ),
     ("RMSprop", "RMSprop", dict(lr=0.01), False),
     ("RMSprop", "RMSprop", dict(lr=0.01, centered=True, momentum=0.9, weight_decay=0.01), True),
     ("Adam", "Adam", dict(lr=0.01), False),
@@ -98,16 +104,22 @@ def _lrs(sched_factory, torch_factory, steps=30, lr=0.5):
     return ours, theirs
 
 
-@pytest.mark.parametrize("make", [
-    lambda m, o: m.StepLR(o, step_size=7, gamma=0.5),
-    lambda m, o: m.MultiStepLR(o, milestones=[3, 10, 20], gamma=0.3),
-    lambda m, o: m.ExponentialLR(o, gamma=0.9),
-    lambda m, o: m.CosineAnnealingLR(o, T_max=20, eta_min=0.01),
-    lambda m, o: m.LinearLR(o, start_factor=0.1, total_iters=8),
-    lambda m, o: m.LambdaLR(o, lambda e: 1 / (1 + e)),
-    lambda m, o: m.SequentialLR(o, [m.LinearLR(o, start_factor=0.1, total_iters=5),
-                                    m.CosineAnnealingLR(o, T_max=25)], milestones=[5]),
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda m, o: m.StepLR(o, step_size=7, gamma=0.5),
+        lambda m, o: m.MultiStepLR(o, milestones=[3, 10, 20], gamma=0.3),
+        lambda m, o: m.ExponentialLR(o, gamma=0.9),
+        lambda m, o: m.CosineAnnealingLR(o, T_max=20, eta_min=0.01),
+        lambda m, o: m.LinearLR(o, start_factor=0.1, total_iters=8),
+        lambda m, o: m.LambdaLR(o, lambda e: 1 / (1 + e)),
+        lambda m, o: m.SequentialLR(
+            o,
+            [m.LinearLR(o, start_factor=0.1, total_iters=5), m.CosineAnnealingLR(o, T_max=25)],
+            milestones=[5],
+        ),
+    ],
+)
 def test_schedulers_match_pytorch(make):
     ours, theirs = _lrs(lambda o: make(ss.optim, o), lambda o: make(torch.optim.lr_scheduler, o))
     np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=1e-9)
@@ -133,8 +145,9 @@ def _grads():
     return [rng.standard_normal(s).astype(np.float32) for s in [(4, 3), (3,), (2, 2)]]
 
 
-@pytest.mark.parametrize("max_norm,norm_type", [(1.0, 2.0), (100.0, 2.0), (0.5, 1.0),
-                                                (0.3, math.inf)])
+@pytest.mark.parametrize(
+    "max_norm,norm_type", [(1.0, 2.0), (100.0, 2.0), (0.5, 1.0), (0.3, math.inf)]
+)
 def test_clip_grad_norm_matches_pytorch(max_norm, norm_type):
     gs = _grads()
     ps = [ss.nn.Parameter(np.zeros_like(g)) for g in gs]
@@ -164,9 +177,12 @@ def test_clip_grad_value_matches_pytorch_and_never_mutates_shared_grads():
 
 
 def test_optimizers_never_write_into_grad_arrays():
-    for cls, kw in [(ss.optim.SGD, dict(lr=0.1, momentum=0.9, weight_decay=0.1)),
-                    (ss.optim.Adam, dict(weight_decay=0.1)), (ss.optim.RMSprop, {}),
-                    (ss.optim.Adagrad, {})]:
+    for cls, kw in [
+        (ss.optim.SGD, dict(lr=0.1, momentum=0.9, weight_decay=0.1)),
+        (ss.optim.Adam, dict(weight_decay=0.1)),
+        (ss.optim.RMSprop, {}),
+        (ss.optim.Adagrad, {}),
+    ]:
         p = ss.nn.Parameter(np.ones((300, 300), np.float32))
         g = np.full((300, 300), 0.5, np.float32)
         p.grad = g
@@ -176,9 +192,15 @@ def test_optimizers_never_write_into_grad_arrays():
         assert (g == 0.5).all(), cls.__name__
 
 
-@pytest.mark.parametrize("name,kw", [("SGD", dict(lr=0.1, momentum=0.9)), ("Adam", {}),
-                                     ("RMSprop", dict(centered=True, momentum=0.5)),
-                                     ("Adagrad", {})])
+@pytest.mark.parametrize(
+    "name,kw",
+    [
+        ("SGD", dict(lr=0.1, momentum=0.9)),
+        ("Adam", {}),
+        ("RMSprop", dict(centered=True, momentum=0.5)),
+        ("Adagrad", {}),
+    ],
+)
 def test_state_dict_round_trip_continues_identically(name, kw):
     def run(ps, opt, steps, start):
         for i in range(start, start + steps):
@@ -210,21 +232,27 @@ def test_load_state_dict_errors_are_clear():
     with pytest.raises(ValueError, match=r"group 0 has 4 parameters in the state, 2 here"):
         ss.optim.Adam(ps[:2]).load_state_dict(sd)
     other = [ss.nn.Parameter(np.zeros(s, np.float32)) for s in [(5, 8), (8,), (3, 8), (3,)]]
-    with pytest.raises(ValueError, match=r"state 'exp_avg' of parameter 0 has shape \(8, 5\), "
-                                         r"the parameter has \(5, 8\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"state 'exp_avg' of parameter 0 has shape \(8, 5\), "
+        r"the parameter has \(5, 8\)",
+    ):
         ss.optim.Adam(other).load_state_dict(sd)
 
 
-@pytest.mark.parametrize("make,msg", [
-    (lambda p: ss.optim.SGD(p, lr=-1), "lr must be >= 0"),
-    (lambda p: ss.optim.SGD(p, lr=0.1, nesterov=True), "Nesterov momentum needs momentum > 0"),
-    (lambda p: ss.optim.Adam(p, betas=(0.9, 1.0)), r"betas\[1\] must be in \[0, 1\)"),
-    (lambda p: ss.optim.RMSprop(p, alpha=1.5), r"alpha must be in \[0, 1\]"),
-    (lambda p: ss.optim.Adagrad(p, eps=-1), "eps must be >= 0"),
-    (lambda p: ss.optim.SGD([], lr=0.1), "empty parameter list"),
-    (lambda p: ss.optim.SGD(p + p[:1], lr=0.1), "more than once"),
-    (lambda p: ss.optim.SGD(p[0], lr=0.1), "iterable of Parameters"),
-])
+@pytest.mark.parametrize(
+    "make,msg",
+    [
+        (lambda p: ss.optim.SGD(p, lr=-1), "lr must be >= 0"),
+        (lambda p: ss.optim.SGD(p, lr=0.1, nesterov=True), "Nesterov momentum needs momentum > 0"),
+        (lambda p: ss.optim.Adam(p, betas=(0.9, 1.0)), r"betas\[1\] must be in \[0, 1\)"),
+        (lambda p: ss.optim.RMSprop(p, alpha=1.5), r"alpha must be in \[0, 1\]"),
+        (lambda p: ss.optim.Adagrad(p, eps=-1), "eps must be >= 0"),
+        (lambda p: ss.optim.SGD([], lr=0.1), "empty parameter list"),
+        (lambda p: ss.optim.SGD(p + p[:1], lr=0.1), "more than once"),
+        (lambda p: ss.optim.SGD(p[0], lr=0.1), "iterable of Parameters"),
+    ],
+)
 def test_hyperparameter_validation(make, msg):
     with pytest.raises((ValueError, TypeError), match=msg):
         make(_ss_model())

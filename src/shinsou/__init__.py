@@ -16,14 +16,39 @@ import numpy as _np
 from . import cuda  # noqa: F401
 from .backend import Device  # noqa: F401
 from .core import (  # noqa: F401
-    Function, Tensor, enable_grad, gradcheck, is_grad_enabled, no_grad, set_grad_enabled, tensor,
+    Function,
+    Tensor,
+    enable_grad,
+    gradcheck,
+    is_grad_enabled,
+    no_grad,
+    set_grad_enabled,
+    tensor,
 )
 from . import functional  # noqa: F401  (also binds Tensor's operators)
 from .creation import (  # noqa: F401
-    arange, eye, from_numpy, full, ones, ones_like, rand, randint, randn, zeros, zeros_like,
+    arange,
+    eye,
+    from_numpy,
+    full,
+    ones,
+    ones_like,
+    rand,
+    randint,
+    randn,
+    zeros,
+    zeros_like,
 )
 from .functional import (  # noqa: F401
-    concat, exp, log, matmul, maximum, minimum, sqrt, stack, where,
+    concat,
+    exp,
+    log,
+    matmul,
+    maximum,
+    minimum,
+    sqrt,
+    stack,
+    where,
 )
 from .random import manual_seed  # noqa: F401
 from . import models, nn, optim  # noqa: F401,E402

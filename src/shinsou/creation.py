@@ -9,8 +9,17 @@ from .core.tensor import Tensor, default_float_dtype
 from .random import get_rng
 
 __all__ = [
-    "zeros", "ones", "full", "arange", "eye", "rand", "randn", "randint",
-    "zeros_like", "ones_like", "from_numpy",
+    "zeros",
+    "ones",
+    "full",
+    "arange",
+    "eye",
+    "rand",
+    "randn",
+    "randint",
+    "zeros_like",
+    "ones_like",
+    "from_numpy",
 ]
 
 

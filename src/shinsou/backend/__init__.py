@@ -75,6 +75,10 @@ class Device:
             index = 0
         self.type, self.index = kind, index
 
+    def check(self) -> None:
+        """Raise a clear RuntimeError if this device cannot be used here."""
+        self.xp  # noqa: B018 - the property raises when CuPy or the GPU is missing
+
     @property
     def xp(self):
         """The array module for this device."""

@@ -42,8 +42,15 @@ def _cpu(a):
     return a.get() if hasattr(a, "get") and not isinstance(a, np.ndarray) else a
 
 
-def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-4,
-              seed: int = 0, raise_exception: bool = True) -> bool:
+def gradcheck(
+    fn,
+    inputs,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-4,
+    seed: int = 0,
+    raise_exception: bool = True,
+) -> bool:
     """Check ``fn``'s backward against float64 central differences.
 
     Every float Tensor in ``inputs`` that requires grad is checked. The output is contracted
@@ -85,8 +92,10 @@ def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1
             continue
         else:
             err = np.abs(a - n).max()
-            msg = (f"gradcheck: input {i} {tuple(n.shape)}: backward and numerical gradients "
-                   f"differ (max abs err {err:.3g})\nbackward:\n{a}\nnumerical:\n{n}")
+            msg = (
+                f"gradcheck: input {i} {tuple(n.shape)}: backward and numerical gradients "
+                f"differ (max abs err {err:.3g})\nbackward:\n{a}\nnumerical:\n{n}"
+            )
         if raise_exception:
             raise AssertionError(msg)
         return False

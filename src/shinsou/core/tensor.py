@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..backend import Device, get_array_module, get_device, to_device_array
+from . import function as _function_module
 from .function import run_backward
-from .grad_mode import _GradMode
 
 __all__ = ["Tensor", "tensor", "default_float_dtype"]
 
@@ -239,6 +239,9 @@ class Tensor:
         elif self.requires_grad:
             extras.append("requires_grad=True")
         return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+
+
+_function_module._wrap = Tensor._from_op  # the engine wraps op outputs without importing us
 
 
 def tensor(data, dtype=None, requires_grad: bool = False, device=None) -> Tensor:

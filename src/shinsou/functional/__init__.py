@@ -6,22 +6,63 @@ operators and methods (``x + y``, ``x.sum()``, ``x.reshape(...)``).
 """
 
 from .activation import (  # noqa: F401
-    elu, gelu, leaky_relu, log_softmax, maxout, relu, sigmoid, softmax, softplus, step, tanh,
+    elu,
+    gelu,
+    leaky_relu,
+    log_softmax,
+    maxout,
+    relu,
+    sigmoid,
+    softmax,
+    softplus,
+    step,
+    tanh,
 )
 from .arithmetic import add, div, linear, matmul, mul, neg, pow, sub  # noqa: F401
 from .dropout import dropout  # noqa: F401
 from .elementwise import (  # noqa: F401
-    abs, clip, eq, erf, exp, ge, gt, le, log, lt, maximum, minimum, ne, sign, sqrt, where,
+    abs,
+    clip,
+    eq,
+    erf,
+    exp,
+    ge,
+    gt,
+    le,
+    log,
+    lt,
+    maximum,
+    minimum,
+    ne,
+    sign,
+    sqrt,
+    where,
 )
 from .loss import (  # noqa: F401
-    binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, mse_loss, nll_loss,
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    mse_loss,
+    nll_loss,
     squared_error,
 )
 from .metrics import accuracy  # noqa: F401
 from .reduction import argmax, argmin, logsumexp, max, mean, min, std, sum, var  # noqa: F401
 from .shape import (  # noqa: F401
-    broadcast_to, concat, expand, flatten, getitem, pad, permute, reshape, split, squeeze, stack,
-    swapaxes, transpose, unsqueeze,
+    broadcast_to,
+    concat,
+    expand,
+    flatten,
+    getitem,
+    pad,
+    permute,
+    reshape,
+    split,
+    squeeze,
+    stack,
+    swapaxes,
+    transpose,
+    unsqueeze,
 )
 from .tensor_methods import install as _install
 from .conversion import to_device, to_dtype  # noqa: F401

@@ -13,8 +13,17 @@ from .elementwise import erf
 from .reduction import max as reduce_max
 
 __all__ = [
-    "step", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "softplus", "gelu", "maxout",
-    "softmax", "log_softmax",
+    "step",
+    "sigmoid",
+    "tanh",
+    "relu",
+    "leaky_relu",
+    "elu",
+    "softplus",
+    "gelu",
+    "maxout",
+    "softmax",
+    "log_softmax",
 ]
 
 
@@ -210,8 +219,10 @@ def maxout(x, pool_size: int, axis: int = 1) -> Tensor:
     axis = axis % x.ndim
     c = x.shape[axis]
     if c % pool_size:
-        raise ValueError(f"maxout: axis {axis} has size {c}, not a multiple of pool_size={pool_size}")
-    shape = x.shape[:axis] + (c // pool_size, pool_size) + x.shape[axis + 1:]
+        raise ValueError(
+            f"maxout: axis {axis} has size {c}, not a multiple of pool_size={pool_size}"
+        )
+    shape = x.shape[:axis] + (c // pool_size, pool_size) + x.shape[axis + 1 :]
     return reduce_max(x.reshape(shape), axis=axis + 1)
 
 

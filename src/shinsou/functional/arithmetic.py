@@ -214,7 +214,9 @@ def matmul(a, b) -> Tensor:
     """
     a, b = binary(a, b)
     if a.ndim == 0 or b.ndim == 0:
-        raise ValueError(f"matmul: both operands need at least 1 dimension, got {a.shape} and {b.shape}")
+        raise ValueError(
+            f"matmul: both operands need at least 1 dimension, got {a.shape} and {b.shape}"
+        )
     ka = a.shape[-1]
     kb = b.shape[-2] if b.ndim >= 2 else b.shape[0]
     if ka != kb:

@@ -48,5 +48,5 @@ def to_device(x: Tensor, device) -> Tensor:
     device = Device(device)
     if x.device == device:
         return x
-    device.xp  # raises a clear error when CuPy or the GPU is missing
+    device.check()
     return ToDevice(device)(x)

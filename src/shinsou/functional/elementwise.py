@@ -12,8 +12,22 @@ from ..core.tensor import Tensor
 from ._convert import as_tensor, binary
 
 __all__ = [
-    "exp", "log", "sqrt", "abs", "erf", "maximum", "minimum", "where", "clip", "sign",
-    "eq", "ne", "lt", "le", "gt", "ge",
+    "exp",
+    "log",
+    "sqrt",
+    "abs",
+    "erf",
+    "maximum",
+    "minimum",
+    "where",
+    "clip",
+    "sign",
+    "eq",
+    "ne",
+    "lt",
+    "le",
+    "gt",
+    "ge",
 ]
 
 
@@ -104,7 +118,6 @@ class Erf(Function):
 
 class _MaxMin(Function):
     """maximum/minimum; at ties the gradient is split half and half (as PyTorch does)."""
-
 
     def forward(self, a, b):
         xp = get_array_module(a)

@@ -14,7 +14,11 @@ from ..core.tensor import Tensor
 from ._convert import as_tensor
 
 __all__ = [
-    "mse_loss", "squared_error", "cross_entropy", "nll_loss", "binary_cross_entropy",
+    "mse_loss",
+    "squared_error",
+    "cross_entropy",
+    "nll_loss",
+    "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
 ]
 
@@ -88,13 +92,17 @@ def _check_labels(name, x_shape, t, num_classes, ignore_index=None):
         )
     want = x_shape[:1] + x_shape[2:]
     if t.shape != want:
-        raise ValueError(f"{name}: expected target of shape {want} for input {x_shape}, got {t.shape}")
+        raise ValueError(
+            f"{name}: expected target of shape {want} for input {x_shape}, got {t.shape}"
+        )
     xp = get_array_module(t)
     valid = t != ignore_index if ignore_index is not None else None
     tv = t[valid] if valid is not None else t
     if tv.size and (int(tv.min()) < 0 or int(tv.max()) >= num_classes):
         bad = int(tv.min()) if int(tv.min()) < 0 else int(tv.max())
-        raise ValueError(f"{name}: label {bad} is out of range for {num_classes} classes [0, {num_classes})")
+        raise ValueError(
+            f"{name}: label {bad} is out of range for {num_classes} classes [0, {num_classes})"
+        )
     return xp
 
 
@@ -148,9 +156,10 @@ class SoftmaxCrossEntropy(Function):
         return g, None
 
 
-def cross_entropy(x, target, ignore_index: int = -100, reduction: str = "mean",
-                  label_smoothing: float = 0.0) -> Tensor:
-    """Softmax cross-entropy between logits and class labels (``torch.nn.functional.cross_entropy``).
+def cross_entropy(
+    x, target, ignore_index: int = -100, reduction: str = "mean", label_smoothing: float = 0.0
+) -> Tensor:
+    """Softmax cross-entropy between logits and class labels (as ``torch``'s ``cross_entropy``).
 
     L_n = -log softmax(x_n)[t_n]; mean over the examples whose label is not ``ignore_index``.
 
@@ -181,16 +190,20 @@ def cross_entropy(x, target, ignore_index: int = -100, reduction: str = "mean",
         return _reduce(per, reduction, "cross_entropy")
     _check_labels("cross_entropy", x.shape, tdata, c, ignore_index)
     if reduction not in ("mean", "sum", "none"):
-        raise ValueError(f"cross_entropy: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+        raise ValueError(
+            f"cross_entropy: reduction must be 'mean', 'sum' or 'none', got {reduction!r}"
+        )
     if x.ndim > 2:  # (N, C, d...) -> (N*d..., C)
         rest = x.shape[2:]
         perm = (0,) + tuple(range(2, x.ndim)) + (1,)
         x2 = x.transpose(perm).reshape(-1, c)
         out = SoftmaxCrossEntropy(ignore_index, label_smoothing, reduction)(
-            x2, Tensor._from_op(tdata.reshape(-1), None))
+            x2, Tensor._from_op(tdata.reshape(-1), None)
+        )
         return out.reshape((x.shape[0],) + rest) if reduction == "none" else out
     return SoftmaxCrossEntropy(ignore_index, label_smoothing, reduction)(
-        x, Tensor._from_op(tdata, None))
+        x, Tensor._from_op(tdata, None)
+    )
 
 
 def nll_loss(log_probs, target, ignore_index: int = -100, reduction: str = "mean") -> Tensor:
@@ -229,8 +242,11 @@ class BinaryCrossEntropy(Function):
         p, t = self.saved
         xp = get_array_module(p)
         gp = gy * (p - t) / xp.maximum((1 - p) * p, 1e-12)
-        gt = gy * (xp.maximum(xp.log1p(-p), -100) - xp.maximum(xp.log(p), -100)) \
-            if self.needs[1] else None
+        gt = (
+            gy * (xp.maximum(xp.log1p(-p), -100) - xp.maximum(xp.log(p), -100))
+            if self.needs[1]
+            else None
+        )
         return gp, gt
 
 
@@ -246,13 +262,14 @@ def binary_cross_entropy(p, target, reduction: str = "mean") -> Tensor:
     t = _target(target, p)
     _same_shape("binary_cross_entropy", p, t)
     if p.size and (float(p.data.min()) < 0 or float(p.data.max()) > 1):
-        raise ValueError("binary_cross_entropy: input must be probabilities in [0, 1] "
-                         "(use binary_cross_entropy_with_logits for raw scores)")
+        raise ValueError(
+            "binary_cross_entropy: input must be probabilities in [0, 1] "
+            "(use binary_cross_entropy_with_logits for raw scores)"
+        )
     return _reduce(BinaryCrossEntropy()(p, t), reduction, "binary_cross_entropy")
 
 
-def binary_cross_entropy_with_logits(x, target, reduction: str = "mean",
-                                     pos_weight=None) -> Tensor:
+def binary_cross_entropy_with_logits(x, target, reduction: str = "mean", pos_weight=None) -> Tensor:
     """Binary cross-entropy on logits, L = -(w t log σ(x) + (1 - t) log(1 - σ(x))) with
     w = pos_weight (1 by default), computed stably as
     (1 - t) x + (1 + (w - 1) t) (log(1 + e^-|x|) + max(-x, 0)).

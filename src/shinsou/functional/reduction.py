@@ -75,8 +75,10 @@ class _Extreme(Function):
         self.axes = normalize_axis(self.axis, x.ndim)
         yk = (xp.amax if self.is_max else xp.amin)(x, axis=self.axes, keepdims=True)
         self.saved = (x, yk)
-        return yk if self.keepdims else yk.reshape(
-            tuple(n for i, n in enumerate(x.shape) if i not in self.axes)
+        return (
+            yk
+            if self.keepdims
+            else yk.reshape(tuple(n for i, n in enumerate(x.shape) if i not in self.axes))
         )
 
     def backward(self, gy):
@@ -110,8 +112,10 @@ class LogSumExp(Function):
         s = xp.sum(e, axis=self.axes, keepdims=True)
         yk = xp.log(s) + m
         self.saved = (e, s)
-        return yk if self.keepdims else yk.reshape(
-            tuple(n for i, n in enumerate(x.shape) if i not in self.axes)
+        return (
+            yk
+            if self.keepdims
+            else yk.reshape(tuple(n for i, n in enumerate(x.shape) if i not in self.axes))
         )
 
     def backward(self, gy):

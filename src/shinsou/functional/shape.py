@@ -12,8 +12,19 @@ from ._convert import as_tensor
 from .reduction import normalize_axis
 
 __all__ = [
-    "reshape", "transpose", "permute", "broadcast_to", "expand", "squeeze", "unsqueeze",
-    "flatten", "getitem", "concat", "stack", "split", "pad",
+    "reshape",
+    "transpose",
+    "permute",
+    "broadcast_to",
+    "expand",
+    "squeeze",
+    "unsqueeze",
+    "flatten",
+    "getitem",
+    "concat",
+    "stack",
+    "split",
+    "pad",
 ]
 
 
@@ -54,8 +65,9 @@ class BroadcastTo(Function):
 
 def _is_advanced(index) -> bool:
     items = index if isinstance(index, tuple) else (index,)
-    return any(not isinstance(i, (int, np.integer, slice, type(None), type(Ellipsis)))
-               for i in items)
+    return any(
+        not isinstance(i, (int, np.integer, slice, type(None), type(Ellipsis))) for i in items
+    )
 
 
 class GetItem(Function):
@@ -132,7 +144,9 @@ def reshape(x, *shape) -> Tensor:
     try:
         return Reshape(shape)(x)
     except ValueError:
-        raise ValueError(f"reshape: cannot reshape a tensor of shape {x.shape} into {shape}") from None
+        raise ValueError(
+            f"reshape: cannot reshape a tensor of shape {x.shape} into {shape}"
+        ) from None
 
 
 def transpose(x, *axes) -> Tensor:
@@ -211,9 +225,9 @@ def flatten(x, start_axis: int = 0, end_axis: int = -1) -> Tensor:
         return reshape(x, (1,))
     s, e = start_axis % x.ndim, end_axis % x.ndim
     n = 1
-    for d in x.shape[s:e + 1]:
+    for d in x.shape[s : e + 1]:
         n *= d
-    return reshape(x, x.shape[:s] + (n,) + x.shape[e + 1:])
+    return reshape(x, x.shape[:s] + (n,) + x.shape[e + 1 :])
 
 
 def _plain_index(index):
@@ -245,10 +259,14 @@ def concat(tensors, axis: int = 0) -> Tensor:
     nd = tensors[0].ndim
     axis = axis % nd if nd else 0
     for t in tensors[1:]:
-        if t.ndim != nd or t.shape[:axis] + t.shape[axis + 1:] != \
-                tensors[0].shape[:axis] + tensors[0].shape[axis + 1:]:
+        if (
+            t.ndim != nd
+            or t.shape[:axis] + t.shape[axis + 1 :]
+            != tensors[0].shape[:axis] + tensors[0].shape[axis + 1 :]
+        ):
             raise ValueError(
-                "concat: shapes " + ", ".join(str(t.shape) for t in tensors)
+                "concat: shapes "
+                + ", ".join(str(t.shape) for t in tensors)
                 + f" differ outside axis {axis}"
             )
     return Concat(axis)(*tensors)
@@ -280,7 +298,9 @@ def split(x, split_size_or_sections, axis: int = 0) -> list:
     else:
         sizes = list(split_size_or_sections)
         if sum(sizes) != n:
-            raise ValueError(f"split: sizes {sizes} do not add up to {n} (axis {axis} of {x.shape})")
+            raise ValueError(
+                f"split: sizes {sizes} do not add up to {n} (axis {axis} of {x.shape})"
+            )
     out, start = [], 0
     axis = axis % x.ndim
     for s in sizes:
@@ -316,4 +336,3 @@ def pad(x, pad_width, value: float = 0.0) -> Tensor:
     if any(b < 0 or a < 0 for b, a in widths):
         raise ValueError("pad: negative padding is not supported")
     return Pad(tuple(widths), value)(x)
-

@@ -10,8 +10,13 @@ from ..nn.linear import Linear
 __all__ = ["MLP"]
 
 _ACTIVATIONS = {
-    "relu": act.ReLU, "sigmoid": act.Sigmoid, "tanh": act.Tanh, "leaky_relu": act.LeakyReLU,
-    "elu": act.ELU, "gelu": act.GELU, "softplus": act.Softplus,
+    "relu": act.ReLU,
+    "sigmoid": act.Sigmoid,
+    "tanh": act.Tanh,
+    "leaky_relu": act.LeakyReLU,
+    "elu": act.ELU,
+    "gelu": act.GELU,
+    "softplus": act.Softplus,
 }
 
 
@@ -33,7 +38,9 @@ class MLP(Sequential):
         if len(sizes) < 2:
             raise ValueError(f"MLP needs at least an input and an output size, got {sizes}")
         if activation not in _ACTIVATIONS:
-            raise ValueError(f"MLP: unknown activation {activation!r}; one of {sorted(_ACTIVATIONS)}")
+            raise ValueError(
+                f"MLP: unknown activation {activation!r}; one of {sorted(_ACTIVATIONS)}"
+            )
         layers = []
         for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
             layers.append(Linear(a, b))

@@ -53,7 +53,8 @@ class Perceptron(Module):
         x = x if isinstance(x, Tensor) else Tensor(np.asarray(x, dtype=np.float32))
         if x.ndim != 2 or x.shape[1] != self.in_features:
             raise ValueError(
-                f"Perceptron({self.in_features}) expected input (N, {self.in_features}), got {x.shape}"
+                f"Perceptron({self.in_features}) expected input (N, {self.in_features}), "
+                f"got {x.shape}"
             )
         return F.step(F.matmul(x, self.weight) + self.bias)
 
@@ -72,7 +73,8 @@ class Perceptron(Module):
         D = np.asarray(d.numpy() if isinstance(d, Tensor) else d, dtype=np.float32)
         if X.ndim != 2 or X.shape[1] != self.in_features or D.shape != (X.shape[0],):
             raise ValueError(
-                f"Perceptron.fit expected x (N, {self.in_features}) and d (N,), got {X.shape}, {D.shape}"
+                f"Perceptron.fit expected x (N, {self.in_features}) and d (N,), "
+                f"got {X.shape}, {D.shape}"
             )
         if not np.isin(D, (0, 1)).all():
             raise ValueError("Perceptron.fit expected targets d in {0, 1}")

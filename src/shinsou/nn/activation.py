@@ -6,8 +6,17 @@ from .. import functional as F
 from .module import Module
 
 __all__ = [
-    "Step", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "ELU", "Softplus", "GELU", "Maxout",
-    "Softmax", "LogSoftmax",
+    "Step",
+    "Sigmoid",
+    "Tanh",
+    "ReLU",
+    "LeakyReLU",
+    "ELU",
+    "Softplus",
+    "GELU",
+    "Maxout",
+    "Softmax",
+    "LogSoftmax",
 ]
 
 

@@ -19,9 +19,20 @@ from ..core.tensor import Tensor
 from ..random import get_rng
 
 __all__ = [
-    "calculate_gain", "fan_in_and_fan_out", "uniform_", "normal_", "constant_", "zeros_",
-    "ones_", "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_",
-    "lecun_uniform_", "lecun_normal_", "orthogonal_",
+    "calculate_gain",
+    "fan_in_and_fan_out",
+    "uniform_",
+    "normal_",
+    "constant_",
+    "zeros_",
+    "ones_",
+    "xavier_uniform_",
+    "xavier_normal_",
+    "kaiming_uniform_",
+    "kaiming_normal_",
+    "lecun_uniform_",
+    "lecun_normal_",
+    "orthogonal_",
 ]
 
 
@@ -100,15 +111,17 @@ def _fan(t, mode):
     return fi if mode == "fan_in" else fo
 
 
-def kaiming_uniform_(t: Tensor, a: float = 0.0, mode: str = "fan_in",
-                     nonlinearity: str = "leaky_relu") -> Tensor:
+def kaiming_uniform_(
+    t: Tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu"
+) -> Tensor:
     """U(-b, b), b = gain · √(3 / fan) with gain = calculate_gain(nonlinearity, a)."""
     bound = calculate_gain(nonlinearity, a) * math.sqrt(3.0 / _fan(t, mode))
     return uniform_(t, -bound, bound)
 
 
-def kaiming_normal_(t: Tensor, a: float = 0.0, mode: str = "fan_in",
-                    nonlinearity: str = "leaky_relu") -> Tensor:
+def kaiming_normal_(
+    t: Tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu"
+) -> Tensor:
     """N(0, std²), std = gain / √fan."""
     return normal_(t, 0.0, calculate_gain(nonlinearity, a) / math.sqrt(_fan(t, mode)))
 

@@ -20,8 +20,7 @@ def check_float_input(layer: Module, x) -> None:
         raise TypeError(f"{layer!r} expected a Tensor, got {type(x).__name__}")
     if x.dtype.kind != "f":
         raise TypeError(
-            f"{layer!r} expected floating-point input, got dtype {x.dtype} "
-            "(convert with x.float())"
+            f"{layer!r} expected floating-point input, got dtype {x.dtype} (convert with x.float())"
         )
 
 
@@ -44,7 +43,9 @@ class Linear(Module):
     def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype=None):
         super().__init__()
         if in_features < 0 or out_features < 0:
-            raise ValueError(f"Linear: sizes must be non-negative, got {in_features}, {out_features}")
+            raise ValueError(
+                f"Linear: sizes must be non-negative, got {in_features}, {out_features}"
+            )
         self.in_features, self.out_features = in_features, out_features
         self.weight = Parameter(zeros(out_features, in_features, dtype=dtype))
         if bias:
@@ -69,8 +70,10 @@ class Linear(Module):
         return F.linear(x, self.weight, self.bias)
 
     def extra_repr(self) -> str:
-        return (f"in_features={self.in_features}, out_features={self.out_features}, "
-                f"bias={self.bias is not None}")
+        return (
+            f"in_features={self.in_features}, out_features={self.out_features}, "
+            f"bias={self.bias is not None}"
+        )
 
 
 class Identity(Module):

@@ -5,8 +5,7 @@ from __future__ import annotations
 from .. import functional as F
 from .module import Module
 
-__all__ = ["MSELoss", "SquaredError", "CrossEntropyLoss", "NLLLoss", "BCELoss",
-           "BCEWithLogitsLoss"]
+__all__ = ["MSELoss", "SquaredError", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss"]
 
 
 class _Loss(Module):
@@ -38,8 +37,9 @@ class SquaredError(_Loss):
 class CrossEntropyLoss(_Loss):
     """Softmax cross-entropy on logits and integer labels."""
 
-    def __init__(self, ignore_index: int = -100, reduction: str = "mean",
-                 label_smoothing: float = 0.0):
+    def __init__(
+        self, ignore_index: int = -100, reduction: str = "mean", label_smoothing: float = 0.0
+    ):
         super().__init__(reduction)
         self.ignore_index, self.label_smoothing = ignore_index, label_smoothing
 

@@ -130,8 +130,7 @@ class Module:
 
     def num_parameters(self, trainable_only: bool = False) -> int:
         """Total number of scalar parameters."""
-        return int(sum(p.size for p in self.parameters()
-                       if p.requires_grad or not trainable_only))
+        return int(sum(p.size for p in self.parameters() if p.requires_grad or not trainable_only))
 
     # ------------------------------------------------------------------ modes and grads
     def train(self, mode: bool = True) -> Module:
@@ -171,7 +170,7 @@ class Module:
         if isinstance(device, str) and device.split(":")[0] not in ("cpu", "cuda"):
             device, dtype = None, device
         if device is not None:
-            Device(device).xp  # clear error when CuPy / a GPU is missing
+            Device(device).check()
         for t in list(self.parameters()) + [b for _, b in self.named_buffers()]:
             data = t.data
             if device is not None:
@@ -237,8 +236,11 @@ class Module:
                 )
             staged.append((t, v))
         for t, v in staged:
-            t.data = t.xp.asarray(v, dtype=t.dtype).copy() if t.xp is not np else \
-                np.array(v, dtype=t.dtype, copy=True)
+            t.data = (
+                t.xp.asarray(v, dtype=t.dtype).copy()
+                if t.xp is not np
+                else np.array(v, dtype=t.dtype, copy=True)
+            )
         return missing, unexpected
 
     # ------------------------------------------------------------------ printing
@@ -246,8 +248,11 @@ class Module:
         return ""
 
     def __repr__(self):
-        lines = [f"({name}): " + repr(m).replace("\n", "\n  ")
-                 for name, m in self._modules.items() if m is not None]
+        lines = [
+            f"({name}): " + repr(m).replace("\n", "\n  ")
+            for name, m in self._modules.items()
+            if m is not None
+        ]
         head = f"{type(self).__name__}({self.extra_repr()}"
         if not lines:
             return head + ")"

@@ -18,15 +18,29 @@ class Adagrad(Optimizer):
     (h_0 = initial_accumulator_value; g_t includes weight decay λθ if set).
     """
 
-    def __init__(self, params, lr: float = 1e-2, lr_decay: float = 0.0,
-                 weight_decay: float = 0.0, initial_accumulator_value: float = 0.0,
-                 eps: float = 1e-10):
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-2,
+        lr_decay: float = 0.0,
+        weight_decay: float = 0.0,
+        initial_accumulator_value: float = 0.0,
+        eps: float = 1e-10,
+    ):
         if initial_accumulator_value < 0:
-            raise ValueError(f"Adagrad: initial_accumulator_value must be >= 0, got "
-                             f"{initial_accumulator_value}")
-        super().__init__(params, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
-                                      initial_accumulator_value=initial_accumulator_value,
-                                      eps=eps))
+            raise ValueError(
+                f"Adagrad: initial_accumulator_value must be >= 0, got {initial_accumulator_value}"
+            )
+        super().__init__(
+            params,
+            dict(
+                lr=lr,
+                lr_decay=lr_decay,
+                weight_decay=weight_decay,
+                initial_accumulator_value=initial_accumulator_value,
+                eps=eps,
+            ),
+        )
 
     @no_grad()
     def step(self) -> None:

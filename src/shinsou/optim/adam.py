@@ -30,13 +30,22 @@ class Adam(Optimizer):
 
     decoupled = False
 
-    def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 0.0, amsgrad: bool = False):
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-3,
+        betas=(0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        amsgrad: bool = False,
+    ):
         for i, b in enumerate(betas):
             if not 0.0 <= b < 1.0:
                 raise ValueError(f"{type(self).__name__}: betas[{i}] must be in [0, 1), got {b}")
-        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
-                                      weight_decay=weight_decay, amsgrad=amsgrad))
+        super().__init__(
+            params,
+            dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad),
+        )
 
     @no_grad()
     def step(self) -> None:
@@ -49,8 +58,11 @@ class Adam(Optimizer):
                 xp = get_array_module(p.data)
                 state = self.state.get(p)
                 if state is None:
-                    state = self.state[p] = {"step": 0, "exp_avg": xp.zeros_like(p.data),
-                                             "exp_avg_sq": xp.zeros_like(p.data)}
+                    state = self.state[p] = {
+                        "step": 0,
+                        "exp_avg": xp.zeros_like(p.data),
+                        "exp_avg_sq": xp.zeros_like(p.data),
+                    }
                     if group["amsgrad"]:
                         state["max_exp_avg_sq"] = xp.zeros_like(p.data)
                 state["step"] += 1
@@ -84,6 +96,13 @@ class AdamW(Adam):
 
     decoupled = True
 
-    def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 1e-2, amsgrad: bool = False):
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-3,
+        betas=(0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+        amsgrad: bool = False,
+    ):
         super().__init__(params, lr, betas, eps, weight_decay, amsgrad)

@@ -16,8 +16,9 @@ def _with_grads(parameters):
     return [p for p in parameters if p.grad is not None]
 
 
-def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0,
-                    error_if_nonfinite: bool = False) -> float:
+def clip_grad_norm_(
+    parameters, max_norm: float, norm_type: float = 2.0, error_if_nonfinite: bool = False
+) -> float:
     """Rescale all gradients together so that their global norm is at most ``max_norm``.
 
         N = (Σ_p ‖g_p‖_k^k)^(1/k)   (k = norm_type; max |g| for k = inf)
@@ -31,8 +32,9 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0,
     if norm_type == math.inf:
         total = max(float(get_array_module(p.grad).abs(p.grad).max()) for p in params)
     else:
-        total = sum(float((abs(p.grad.astype("float64")) ** norm_type).sum())
-                    for p in params) ** (1.0 / norm_type)
+        total = sum(float((abs(p.grad.astype("float64")) ** norm_type).sum()) for p in params) ** (
+            1.0 / norm_type
+        )
     if error_if_nonfinite and not math.isfinite(total):
         raise RuntimeError(f"clip_grad_norm_: the total norm of order {norm_type} is {total}")
     coef = max_norm / (total + 1e-6)

@@ -40,8 +40,11 @@ def foreach(update, tasks) -> None:
     first, second = [], []
     for t in tasks:
         a = t[0]
-        if (type(a) is np.ndarray and a.size >= _MIN_SPLIT
-                and all(type(x) is np.ndarray and x.flags.c_contiguous for x in t)):
+        if (
+            type(a) is np.ndarray
+            and a.size >= _MIN_SPLIT
+            and all(type(x) is np.ndarray and x.flags.c_contiguous for x in t)
+        ):
             flat = [x.reshape(-1) for x in t]
             m = a.size // 2
             first.append([x[:m] for x in flat])

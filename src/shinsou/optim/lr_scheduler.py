@@ -21,8 +21,14 @@ import bisect
 import math
 
 __all__ = [
-    "LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "LinearLR",
-    "LambdaLR", "SequentialLR",
+    "LRScheduler",
+    "StepLR",
+    "MultiStepLR",
+    "ExponentialLR",
+    "CosineAnnealingLR",
+    "LinearLR",
+    "LambdaLR",
+    "SequentialLR",
 ]
 
 
@@ -65,8 +71,11 @@ class LRScheduler:
         return self._last_lr
 
     def state_dict(self) -> dict:
-        return {k: v for k, v in self.__dict__.items()
-                if k not in ("optimizer", "lr_lambdas", "schedulers")}
+        return {
+            k: v
+            for k, v in self.__dict__.items()
+            if k not in ("optimizer", "lr_lambdas", "schedulers")
+        }
 
     def load_state_dict(self, state: dict) -> None:
         self.__dict__.update(state)
@@ -126,8 +135,14 @@ class LinearLR(LRScheduler):
     """Scale the rate linearly from ``start_factor`` to ``end_factor`` over ``total_iters``
     steps, then keep ``end_factor`` — the usual linear warm-up."""
 
-    def __init__(self, optimizer, start_factor: float = 1 / 3, end_factor: float = 1.0,
-                 total_iters: int = 5, last_epoch: int = -1):
+    def __init__(
+        self,
+        optimizer,
+        start_factor: float = 1 / 3,
+        end_factor: float = 1.0,
+        total_iters: int = 5,
+        last_epoch: int = -1,
+    ):
         if not 0 < start_factor <= 1 or not 0 <= end_factor <= 1:
             raise ValueError("LinearLR: need 0 < start_factor <= 1 and 0 <= end_factor <= 1")
         self.start_factor, self.end_factor, self.total_iters = start_factor, end_factor, total_iters
@@ -144,7 +159,9 @@ class LambdaLR(LRScheduler):
 
     def __init__(self, optimizer, lr_lambda, last_epoch: int = -1):
         n = len(optimizer.param_groups)
-        self.lr_lambdas = list(lr_lambda) if isinstance(lr_lambda, (list, tuple)) else [lr_lambda] * n
+        self.lr_lambdas = (
+            list(lr_lambda) if isinstance(lr_lambda, (list, tuple)) else [lr_lambda] * n
+        )
         if len(self.lr_lambdas) != n:
             raise ValueError(f"LambdaLR: {len(self.lr_lambdas)} functions for {n} groups")
         super().__init__(optimizer, last_epoch)
@@ -160,8 +177,10 @@ class SequentialLR(LRScheduler):
 
     def __init__(self, optimizer, schedulers, milestones, last_epoch: int = -1):
         if len(schedulers) != len(milestones) + 1:
-            raise ValueError(f"SequentialLR: {len(schedulers)} schedulers need "
-                             f"{len(schedulers) - 1} milestones, got {len(milestones)}")
+            raise ValueError(
+                f"SequentialLR: {len(schedulers)} schedulers need "
+                f"{len(schedulers) - 1} milestones, got {len(milestones)}"
+            )
         for s in schedulers:
             if s.optimizer is not optimizer:
                 raise ValueError("SequentialLR: every scheduler must wrap the same optimizer")

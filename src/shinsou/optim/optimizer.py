@@ -32,8 +32,10 @@ class Optimizer:
         self.state: dict = {}
         self.param_groups: list[dict] = []
         if isinstance(params, Tensor):
-            raise TypeError(f"{type(self).__name__}: params must be an iterable of Parameters "
-                            "(e.g. model.parameters()), got a single Tensor")
+            raise TypeError(
+                f"{type(self).__name__}: params must be an iterable of Parameters "
+                "(e.g. model.parameters()), got a single Tensor"
+            )
         groups = list(params)
         if not groups:
             raise ValueError(f"{type(self).__name__} got an empty parameter list")
@@ -92,15 +94,19 @@ class Optimizer:
             for p in g["params"]:
                 index[id(p)] = len(index)
                 ids.append(index[id(p)])
-            groups.append({**{k: copy.deepcopy(v) for k, v in g.items() if k != "params"},
-                           "params": ids})
+            groups.append(
+                {**{k: copy.deepcopy(v) for k, v in g.items() if k != "params"}, "params": ids}
+            )
         state = {}
         for g in self.param_groups:
             for p in g["params"]:
                 if p in self.state:
                     state[index[id(p)]] = {
-                        k: (np.array(to_device_array(v, "cpu"), copy=True)
-                            if hasattr(v, "shape") and hasattr(v, "dtype") and np.ndim(v) else v)
+                        k: (
+                            np.array(to_device_array(v, "cpu"), copy=True)
+                            if hasattr(v, "shape") and hasattr(v, "dtype") and np.ndim(v)
+                            else v
+                        )
                         for k, v in self.state[p].items()
                     }
         return {"state": state, "param_groups": groups}
@@ -117,13 +123,17 @@ class Optimizer:
         if groups is None or "state" not in state_dict:
             raise ValueError(f"{name}.load_state_dict: expected keys 'state' and 'param_groups'")
         if len(groups) != len(self.param_groups):
-            raise ValueError(f"{name}.load_state_dict: the state has {len(groups)} parameter "
-                             f"groups, this optimizer has {len(self.param_groups)}")
+            raise ValueError(
+                f"{name}.load_state_dict: the state has {len(groups)} parameter "
+                f"groups, this optimizer has {len(self.param_groups)}"
+            )
         params = []
         for i, (saved, own) in enumerate(zip(groups, self.param_groups)):
             if len(saved["params"]) != len(own["params"]):
-                raise ValueError(f"{name}.load_state_dict: group {i} has {len(saved['params'])} "
-                                 f"parameters in the state, {len(own['params'])} here")
+                raise ValueError(
+                    f"{name}.load_state_dict: group {i} has {len(saved['params'])} "
+                    f"parameters in the state, {len(own['params'])} here"
+                )
             params.extend(zip(saved["params"], own["params"]))
         new_state = {}
         for idx, p in params:
@@ -135,8 +145,10 @@ class Optimizer:
             for k, v in s.items():
                 if isinstance(v, np.ndarray) and v.ndim:
                     if v.shape != p.shape:
-                        raise ValueError(f"{name}.load_state_dict: state '{k}' of parameter {idx} "
-                                         f"has shape {v.shape}, the parameter has {p.shape}")
+                        raise ValueError(
+                            f"{name}.load_state_dict: state '{k}' of parameter {idx} "
+                            f"has shape {v.shape}, the parameter has {p.shape}"
+                        )
                     v = xp.asarray(v, dtype=p.dtype).copy()
                 restored[k] = v
             new_state[p] = restored

@@ -12,18 +12,35 @@ __all__ = ["RMSprop"]
 class RMSprop(Optimizer):
     """Divide the gradient by a running RMS of recent gradients (PyTorch's formulation):
 
-        v_t = α v_{t−1} + (1 − α) g_t²
-        centered:  v'_t = v_t − m_t²  with  m_t = α m_{t−1} + (1 − α) g_t   (else v'_t = v_t)
-        no momentum:  θ ← θ − η g_t / (√v'_t + ε)
-        momentum μ:   b_t = μ b_{t−1} + g_t / (√v'_t + ε),  θ ← θ − η b_t
+    v_t = α v_{t−1} + (1 − α) g_t²
+    centered:  v'_t = v_t − m_t²  with  m_t = α m_{t−1} + (1 − α) g_t   (else v'_t = v_t)
+    no momentum:  θ ← θ − η g_t / (√v'_t + ε)
+    momentum μ:   b_t = μ b_{t−1} + g_t / (√v'_t + ε),  θ ← θ − η b_t
     """
 
-    def __init__(self, params, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
-                 weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False):
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-2,
+        alpha: float = 0.99,
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        momentum: float = 0.0,
+        centered: bool = False,
+    ):
         if not 0.0 <= alpha <= 1.0:
             raise ValueError(f"RMSprop: alpha must be in [0, 1], got {alpha}")
-        super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
-                                      momentum=momentum, centered=centered))
+        super().__init__(
+            params,
+            dict(
+                lr=lr,
+                alpha=alpha,
+                eps=eps,
+                weight_decay=weight_decay,
+                momentum=momentum,
+                centered=centered,
+            ),
+        )
 
     @no_grad()
     def step(self) -> None:

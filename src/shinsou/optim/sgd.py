@@ -29,13 +29,29 @@ class SGD(Optimizer):
     array([0.8], dtype=float32)
     """
 
-    def __init__(self, params, lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
-                 weight_decay: float = 0.0, nesterov: bool = False, maximize: bool = False):
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-3,
+        momentum: float = 0.0,
+        dampening: float = 0.0,
+        weight_decay: float = 0.0,
+        nesterov: bool = False,
+        maximize: bool = False,
+    ):
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("SGD: Nesterov momentum needs momentum > 0 and dampening = 0")
-        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
-                                      weight_decay=weight_decay, nesterov=nesterov,
-                                      maximize=maximize))
+        super().__init__(
+            params,
+            dict(
+                lr=lr,
+                momentum=momentum,
+                dampening=dampening,
+                weight_decay=weight_decay,
+                nesterov=nesterov,
+                maximize=maximize,
+            ),
+        )
 
     @no_grad()
     def step(self) -> None:
@@ -61,10 +77,10 @@ class SGD(Optimizer):
                 else:
                     moving.append((p.data, g, state["momentum_buffer"]))
 
-            def descend(w, g):
+            def descend(w, g, lr=lr, mu=mu, nesterov=nesterov):
                 w -= lr * (g + mu * g if nesterov else g)
 
-            def momentum(w, g, b):
+            def momentum(w, g, b, lr=lr, mu=mu, tau=tau, nesterov=nesterov):
                 b *= mu
                 if tau:
                     b += (1 - tau) * g
