@@ -7,7 +7,7 @@ import torch
 
 import shinsou as ss
 import shinsou.functional as F
-from common import time_fn
+from common import compare
 
 CASES = {}
 
@@ -57,10 +57,7 @@ def mlp_step():
         torch.nn.functional.cross_entropy(tnet(tx), tt).backward()
         topt.step()
 
-    # Interleave rounds so drift in machine speed hits both alike.
-    s1, t1 = time_fn(ss_step), time_fn(torch_step)
-    s2, t2 = time_fn(ss_step), time_fn(torch_step)
-    return min(s1, s2), min(t1, t2)
+    return compare(ss_step, torch_step, number=30, rounds=7)
 
 
 @case
@@ -77,6 +74,4 @@ def overhead():
         ta.grad = None
         (ta + ta).relu().sum().backward()
 
-    s1, t1 = time_fn(ss_step, number=500), time_fn(torch_step, number=500)
-    s2, t2 = time_fn(ss_step, number=500), time_fn(torch_step, number=500)
-    return min(s1, s2), min(t1, t2)
+    return compare(ss_step, torch_step, number=500, rounds=7)

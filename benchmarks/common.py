@@ -14,17 +14,25 @@ def pin_threads(n: int) -> None:
         os.environ[var] = str(n)
 
 
-def time_fn(fn, warmup: int = 5, repeat: int = 7, number: int = 20) -> float:
-    """Median over ``repeat`` rounds of the mean seconds per call of ``number`` calls."""
-    for _ in range(warmup):
-        fn()
-    rounds = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        for _ in range(number):
-            fn()
-        rounds.append((time.perf_counter() - t0) / number)
-    return statistics.median(rounds)
+def compare(ss_fn, torch_fn, number: int = 20, rounds: int = 7, warmup: int = 3):
+    """Seconds per call of each function: the fastest of ``rounds`` rounds of ``number`` calls.
+
+    Rounds alternate between the two so that a slow spell of the machine hits both alike; each
+    round starts after a short pause and ``warmup`` untimed calls, so that the other library's
+    worker threads (which spin for a while after their last task) have gone quiet. The minimum
+    is the estimate least disturbed by other work on the machine.
+    """
+    best = [float("inf"), float("inf")]
+    for _ in range(rounds):
+        for i, fn in enumerate((ss_fn, torch_fn)):
+            time.sleep(0.05)
+            for _ in range(warmup):
+                fn()
+            t0 = time.perf_counter()
+            for _ in range(number):
+                fn()
+            best[i] = min(best[i], (time.perf_counter() - t0) / number)
+    return best[0], best[1]
 
 
 def machine() -> str:

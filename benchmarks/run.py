@@ -4,8 +4,9 @@
 
 Both frameworks run in this one process with the same thread count (BLAS/OpenMP threads pinned
 before either is imported), the same shapes, float32 and the same optimizer. Each case times
-the median of several rounds after a warm-up; the ratio is shinsou's time / PyTorch's (below
-1 means shinsou is faster).
+the fastest of several alternating rounds (see ``common.compare``); the ratio is shinsou's
+time / PyTorch's (below 1 means shinsou is faster). Each case is measured ``--repeat`` times
+and the run with the median ratio is reported, with all ratios beside it.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description="shinsou vs PyTorch, same run, same threads")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--only", default="", help="comma-separated case names")
+    ap.add_argument("--repeat", type=int, default=3, help="measure each case this many times")
     ap.add_argument("--markdown", action="store_true", help="print a table for RESULTS.md")
     args = ap.parse_args(argv)
     pin_threads(args.threads)
@@ -38,18 +40,21 @@ def main(argv=None):
     print(f"machine: {machine()}; threads: {args.threads}")
     for name in names:
         case = CASES[name]
-        ss_t, torch_t = case()
-        ratio = ss_t / torch_t
-        rows.append((name, case.__doc__.strip().splitlines()[0], ss_t, torch_t, ratio))
+        runs = sorted((case() for _ in range(args.repeat)), key=lambda st: st[0] / st[1])
+        ss_t, torch_t = runs[len(runs) // 2]  # the run with the median ratio
+        ratios = ", ".join(f"{s / t:.2f}" for s, t in runs)
+        rows.append((name, case.__doc__.strip().splitlines()[0], ss_t, torch_t, ss_t / torch_t,
+                     ratios))
         print(
             f"{name:12s} shinsou {ss_t * 1e3:9.3f} ms   torch {torch_t * 1e3:9.3f} ms   "
-            f"ratio {ratio:5.2f}x",
+            f"ratio {ss_t / torch_t:5.2f}x  (all runs: {ratios})",
             flush=True,
         )
     if args.markdown:
-        print("\n| case | what | shinsou | PyTorch | ratio |\n|---|---|---|---|---|")
-        for name, what, s, t, r in rows:
-            print(f"| {name} | {what} | {s * 1e3:.3f} ms | {t * 1e3:.3f} ms | {r:.2f}x |")
+        print("\n| case | what | shinsou | PyTorch | ratio (median) | all runs |")
+        print("|---|---|---|---|---|---|")
+        for name, what, s, t, r, rs in rows:
+            print(f"| {name} | {what} | {s * 1e3:.3f} ms | {t * 1e3:.3f} ms | {r:.2f}x | {rs} |")
     return rows
 
 
