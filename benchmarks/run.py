@@ -43,8 +43,9 @@ def main(argv=None):
         runs = sorted((case() for _ in range(args.repeat)), key=lambda st: st[0] / st[1])
         ss_t, torch_t = runs[len(runs) // 2]  # the run with the median ratio
         ratios = ", ".join(f"{s / t:.2f}" for s, t in runs)
-        rows.append((name, case.__doc__.strip().splitlines()[0], ss_t, torch_t, ss_t / torch_t,
-                     ratios))
+        rows.append(
+            (name, case.__doc__.strip().splitlines()[0], ss_t, torch_t, ss_t / torch_t, ratios)
+        )
         print(
             f"{name:12s} shinsou {ss_t * 1e3:9.3f} ms   torch {torch_t * 1e3:9.3f} ms   "
             f"ratio {ss_t / torch_t:5.2f}x  (all runs: {ratios})",

@@ -70,3 +70,33 @@ def test_repr():
     assert repr(ss.tensor([1.0, 2.0])) == "tensor([1., 2.])"
     assert "requires_grad=True" in repr(ss.tensor([1.0], requires_grad=True))
     assert "grad_fn=Mul" in repr(ss.tensor([1.0], requires_grad=True) * 2)
+
+
+def test_matmul_and_linear_shape_errors_name_op_and_shapes():
+    import shinsou.functional as F
+
+    with pytest.raises(
+        ValueError,
+        match=r"matmul: shapes \(2, 3\) and \(4, 5\) do not match: "
+        r"inner dimensions 3 != 4",
+    ):
+        ss.zeros(2, 3) @ ss.zeros(4, 5)
+    with pytest.raises(ValueError, match=r"matmul: both operands need at least 1 dimension"):
+        F.matmul(ss.tensor(1.0), ss.zeros(2))
+    with pytest.raises(
+        ValueError,
+        match=r"linear: input of shape \(2, 3\) does not fit weight "
+        r"of shape \(4, 5\)",
+    ):
+        F.linear(ss.zeros(2, 3), ss.zeros(4, 5))
+
+
+def test_casts_and_device_moves_are_differentiable():
+    x = ss.tensor([1.0, 2.0], requires_grad=True)
+    y = x.to("float64")
+    assert y.dtype == np.float64 and y.requires_grad
+    (y * y).sum().backward()
+    assert x.grad.dtype == np.float32
+    np.testing.assert_array_equal(x.grad, [2.0, 4.0])
+    assert x.to("cpu") is x and x.float() is x
+    assert ss.tensor([1.5]).long().dtype == np.int64

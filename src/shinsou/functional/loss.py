@@ -84,6 +84,13 @@ def squared_error(y, d, reduction: str = "sum") -> Tensor:
     return _reduce(per, reduction, "squared_error")
 
 
+def _labels_like(target, x: Tensor):
+    """The target's array on the input's device (labels given as lists or NumPy arrays may
+    accompany logits on the GPU)."""
+    t = target.data if isinstance(target, Tensor) else target
+    return x.xp.asarray(t)
+
+
 def _check_labels(name, x_shape, t, num_classes, ignore_index=None):
     if t.dtype.kind not in "iu":
         raise TypeError(
@@ -177,7 +184,7 @@ def cross_entropy(
         raise ValueError(f"cross_entropy: expected logits of shape (N, C), got {x.shape}")
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
-    tdata = target.data if isinstance(target, Tensor) else np.asarray(target)
+    tdata = _labels_like(target, x)
     c = x.shape[1]
     if tdata.dtype.kind == "f":  # soft targets: -Σ_c t_c log p_c
         from .activation import log_softmax
@@ -216,7 +223,7 @@ def nll_loss(log_probs, target, ignore_index: int = -100, reduction: str = "mean
     _check_float("nll_loss", x)
     if x.ndim != 2:
         raise ValueError(f"nll_loss: expected log-probabilities of shape (N, C), got {x.shape}")
-    t = target.data if isinstance(target, Tensor) else np.asarray(target)
+    t = _labels_like(target, x)
     xp = _check_labels("nll_loss", x.shape, t, x.shape[1], ignore_index)
     valid = t != ignore_index
     picked = x[xp.arange(x.shape[0]), xp.where(valid, t, 0)]
