@@ -32,10 +32,21 @@ def _keepdims_shape(shape, axes):
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
 
 
-class Sum(Function):
+class _Reduction(Function):
+    """Base of reductions over ``axis`` (None, an int or a tuple), keeping the reduced axes as
+    size 1 when ``keepdims``."""
+
     def __init__(self, axis, keepdims):
         self.axis, self.keepdims = axis, keepdims
 
+    def _finish(self, yk, in_shape):
+        """``yk`` (computed with keepdims=True) with the reduced axes dropped unless keepdims."""
+        if self.keepdims:
+            return yk
+        return yk.reshape(tuple(n for i, n in enumerate(in_shape) if i not in self.axes))
+
+
+class Sum(_Reduction):
     def forward(self, x):
         self.axes = normalize_axis(self.axis, x.ndim)
         self.shape = x.shape
@@ -61,12 +72,9 @@ class Mean(Sum):
         return super().backward(gy / self.n if self.n else gy)
 
 
-class _Extreme(Function):
+class _Extreme(_Reduction):
     """max/min over axes; the gradient is shared equally among tied extreme elements
     (torch.amax's rule)."""
-
-    def __init__(self, axis, keepdims):
-        self.axis, self.keepdims = axis, keepdims
 
     def forward(self, x):
         xp = get_array_module(x)
@@ -75,11 +83,7 @@ class _Extreme(Function):
         self.axes = normalize_axis(self.axis, x.ndim)
         yk = (xp.amax if self.is_max else xp.amin)(x, axis=self.axes, keepdims=True)
         self.saved = (x, yk)
-        return (
-            yk
-            if self.keepdims
-            else yk.reshape(tuple(n for i, n in enumerate(x.shape) if i not in self.axes))
-        )
+        return self._finish(yk, x.shape)
 
     def backward(self, gy):
         x, yk = self.saved
@@ -97,11 +101,8 @@ class Min(_Extreme):
     is_max = False
 
 
-class LogSumExp(Function):
+class LogSumExp(_Reduction):
     """y = log Σ exp(x) over axes, computed as m + log Σ exp(x - m) with m = max x."""
-
-    def __init__(self, axis, keepdims):
-        self.axis, self.keepdims = axis, keepdims
 
     def forward(self, x):
         xp = get_array_module(x)
@@ -112,11 +113,7 @@ class LogSumExp(Function):
         s = xp.sum(e, axis=self.axes, keepdims=True)
         yk = xp.log(s) + m
         self.saved = (e, s)
-        return (
-            yk
-            if self.keepdims
-            else yk.reshape(tuple(n for i, n in enumerate(x.shape) if i not in self.axes))
-        )
+        return self._finish(yk, x.shape)
 
     def backward(self, gy):
         # d/dx log Σ e^x = e^(x-m) / Σ e^(x-m): the softmax, computed without rounding y

@@ -45,10 +45,7 @@ class Adagrad(Optimizer):
     @no_grad()
     def step(self) -> None:
         for group in self.param_groups:
-            for p in group["params"]:
-                g = p.grad
-                if g is None:
-                    continue
+            for p, g in self._grads(group):
                 xp = get_array_module(p.data)
                 state = self.state.get(p)
                 if state is None:
@@ -57,8 +54,6 @@ class Adagrad(Optimizer):
                         "sum": xp.full(p.shape, group["initial_accumulator_value"], p.dtype),
                     }
                 state["step"] += 1
-                if group["weight_decay"]:
-                    g = g + group["weight_decay"] * p.data
                 clr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
                 h = state["sum"]
                 h += g * g

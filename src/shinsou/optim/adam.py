@@ -51,10 +51,7 @@ class Adam(Optimizer):
     def step(self) -> None:
         for group in self.param_groups:
             lr, (b1, b2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
-            for p in group["params"]:
-                g = p.grad
-                if g is None:
-                    continue
+            for p, g in self._grads(group, l2=not self.decoupled):
                 xp = get_array_module(p.data)
                 state = self.state.get(p)
                 if state is None:
@@ -67,11 +64,8 @@ class Adam(Optimizer):
                         state["max_exp_avg_sq"] = xp.zeros_like(p.data)
                 state["step"] += 1
                 t = state["step"]
-                if wd:
-                    if self.decoupled:
-                        p.data *= 1 - lr * wd
-                    else:
-                        g = g + wd * p.data
+                if wd and self.decoupled:
+                    p.data *= 1 - lr * wd
                 m, v = state["exp_avg"], state["exp_avg_sq"]
                 m *= b1
                 m += (1 - b1) * g

@@ -71,6 +71,25 @@ class Optimizer:
             if key in group and group[key] < 0:
                 raise ValueError(f"{name}: {key} must be >= 0, got {group[key]}")
 
+    @staticmethod
+    def _grads(group: dict, l2: bool = True):
+        """(parameter, gradient) for each parameter of ``group`` that has a gradient.
+
+        The gradient is negated for ``maximize`` and, when ``l2``, has the L2 term λθ of the
+        group's ``weight_decay`` λ added. New arrays are made; ``p.grad`` is never modified.
+        """
+        wd = group.get("weight_decay", 0) if l2 else 0
+        maximize = group.get("maximize", False)
+        for p in group["params"]:
+            g = p.grad
+            if g is None:
+                continue
+            if maximize:
+                g = -g
+            if wd:
+                g = g + wd * p.data
+            yield p, g
+
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear the gradients of every parameter (to None, or to fresh zero arrays)."""
         for g in self.param_groups:

@@ -46,13 +46,8 @@ class RMSprop(Optimizer):
     def step(self) -> None:
         for group in self.param_groups:
             a, eps, mu = group["alpha"], group["eps"], group["momentum"]
-            for p in group["params"]:
-                g = p.grad
-                if g is None:
-                    continue
+            for p, g in self._grads(group):
                 xp = get_array_module(p.data)
-                if group["weight_decay"]:
-                    g = g + group["weight_decay"] * p.data
                 state = self.state.get(p)
                 if state is None:
                     state = self.state[p] = {"step": 0, "square_avg": xp.zeros_like(p.data)}

@@ -57,16 +57,9 @@ class SGD(Optimizer):
     def step(self) -> None:
         for group in self.param_groups:
             lr, mu, tau = group["lr"], group["momentum"], group["dampening"]
-            wd, nesterov, maximize = group["weight_decay"], group["nesterov"], group["maximize"]
+            nesterov = group["nesterov"]
             plain, fresh, moving = [], [], []
-            for p in group["params"]:
-                g = p.grad
-                if g is None:
-                    continue
-                if maximize:
-                    g = -g
-                if wd:
-                    g = g + wd * p.data
+            for p, g in self._grads(group):
                 if not mu:
                     plain.append((p.data, g))
                     continue
