@@ -155,6 +155,9 @@ def step(x) -> Tensor:
 
     Its derivative is 0 almost everywhere, so backpropagation passes no signal through it;
     that is why the perceptron needs its own learning rule and why MLPs use smooth units.
+
+    >>> F.step(ss.tensor([-1.0, 0.0, 0.5]))
+    tensor([0., 0., 1.])
     """
     return Step()(as_tensor(x))
 
@@ -170,27 +173,47 @@ def sigmoid(x) -> Tensor:
 
 
 def tanh(x) -> Tensor:
-    """tanh(x); d/dx = 1 - tanh(x)^2."""
+    """tanh(x); d/dx = 1 - tanh(x)^2.
+
+    >>> F.tanh(ss.tensor([0.0]))
+    tensor([0.])
+    """
     return Tanh()(as_tensor(x))
 
 
 def relu(x) -> Tensor:
-    """max(x, 0); d/dx = 1 for x > 0, else 0."""
+    """max(x, 0); d/dx = 1 for x > 0, else 0.
+
+    >>> F.relu(ss.tensor([-1.0, 0.0, 2.0]))
+    tensor([0., 0., 2.])
+    """
     return ReLU()(as_tensor(x))
 
 
 def leaky_relu(x, negative_slope: float = 0.01) -> Tensor:
-    """x for x > 0, else a·x (a = negative_slope)."""
+    """x for x > 0, else a·x (a = negative_slope).
+
+    >>> F.leaky_relu(ss.tensor([-1.0, 2.0]), 0.1)
+    tensor([-0.1,  2. ])
+    """
     return LeakyReLU(negative_slope)(as_tensor(x))
 
 
 def elu(x, alpha: float = 1.0) -> Tensor:
-    """x for x > 0, else α(e^x - 1); d/dx = 1 or y + α."""
+    """x for x > 0, else α(e^x - 1); d/dx = 1 or y + α.
+
+    >>> F.elu(ss.tensor([0.0, 1.0]))
+    tensor([0., 1.])
+    """
     return ELU(alpha)(as_tensor(x))
 
 
 def softplus(x, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
-    """(1/β) log(1 + e^(βx)), linear where βx > threshold; d/dx = σ(βx)."""
+    """(1/β) log(1 + e^(βx)), linear where βx > threshold; d/dx = σ(βx).
+
+    >>> F.softplus(ss.tensor([0.0, 100.0]))
+    tensor([  0.6931472, 100.       ])
+    """
     return Softplus(beta, threshold)(as_tensor(x))
 
 
@@ -199,6 +222,9 @@ def gelu(x, approximate: str = "none") -> Tensor:
 
     ``approximate="tanh"`` uses x/2 (1 + tanh(√(2/π)(x + 0.044715 x³))). Both are built from
     primitives, so the gradient comes from the chain rule.
+
+    >>> F.gelu(ss.tensor([0.0, 10.0]))
+    tensor([ 0., 10.])
     """
     x = as_tensor(x)
     if approximate == "none":
@@ -214,6 +240,9 @@ def maxout(x, pool_size: int, axis: int = 1) -> Tensor:
     The ``axis`` of size C is split into (C / pool_size, pool_size) and the max is taken over
     each group of consecutive pieces, giving size C / pool_size.
     Feed it the output of a Linear with ``units * pool_size`` features.
+
+    >>> F.maxout(ss.tensor([[1.0, 5.0, -2.0, -3.0]]), pool_size=2)   # max(1, 5), max(-2, -3)
+    tensor([[ 5., -2.]])
     """
     x = as_tensor(x)
     axis = axis % x.ndim
@@ -231,10 +260,17 @@ def softmax(x, axis: int = -1) -> Tensor:
 
     Backward: dL/dx = y ⊙ (g - Σ(g ⊙ y)). The composite exp(x - logsumexp(x)) is its test
     reference.
+
+    >>> F.softmax(ss.tensor([[0.0, 0.0, 0.0, 0.0]]))
+    tensor([[0.25, 0.25, 0.25, 0.25]])
     """
     return Softmax(axis)(as_tensor(x))
 
 
 def log_softmax(x, axis: int = -1) -> Tensor:
-    """log softmax(x) = x - logsumexp(x) along ``axis``; backward g - softmax(x) Σ g."""
+    """log softmax(x) = x - logsumexp(x) along ``axis``; backward g - softmax(x) Σ g.
+
+    >>> F.log_softmax(ss.tensor([[0.0, 0.0]]))
+    tensor([[-0.6931472, -0.6931472]])
+    """
     return LogSoftmax(axis)(as_tensor(x))

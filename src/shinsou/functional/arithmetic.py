@@ -211,6 +211,9 @@ def matmul(a, b) -> Tensor:
 
     1-D operands are treated as vectors; batch dimensions broadcast. Gradients:
     dL/da = dL/dy @ b^T, dL/db = a^T @ dL/dy (summed over broadcast batch dimensions).
+
+    >>> (ss.ones(5, 2, 3) @ ss.ones(3, 4)).shape
+    (5, 2, 4)
     """
     a, b = binary(a, b)
     if a.ndim == 0 or b.ndim == 0:

@@ -28,6 +28,9 @@ def dropout(x, p: float = 0.5, training: bool = True) -> Tensor:
     keeps E[y] = x, so at test time the layer is the identity. The classic paper instead
     trains unscaled and multiplies the weights by the keep probability (1-p) at test time;
     both give the same expected activations.
+
+    >>> F.dropout(ss.ones(4), p=0.5, training=False)
+    tensor([1., 1., 1., 1.])
     """
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout probability must be in [0, 1], got {p}")

@@ -186,12 +186,20 @@ class Clip(Function):
 
 
 def exp(x) -> Tensor:
-    """e^x; d/dx = e^x."""
+    """e^x; d/dx = e^x.
+
+    >>> F.exp(ss.tensor([0.0, 1.0]))
+    tensor([1.      , 2.718282])
+    """
     return Exp()(as_tensor(x))
 
 
 def log(x) -> Tensor:
-    """Natural log; d/dx = 1/x."""
+    """Natural log; d/dx = 1/x.
+
+    >>> F.log(ss.tensor([1.0]))
+    tensor([0.])
+    """
     return Log()(as_tensor(x))
 
 
@@ -211,7 +219,11 @@ def erf(x) -> Tensor:
 
 
 def maximum(a, b) -> Tensor:
-    """Elementwise max(a, b), broadcasting; ties split the gradient equally."""
+    """Elementwise max(a, b), broadcasting; ties split the gradient equally.
+
+    >>> F.maximum(ss.tensor([1.0, 4.0]), 2.0)
+    tensor([2., 4.])
+    """
     return Maximum()(*binary(a, b))
 
 
@@ -234,7 +246,11 @@ def where(cond, a, b) -> Tensor:
 
 
 def clip(x, min=None, max=None) -> Tensor:  # noqa: A002 - torch.clamp's argument names
-    """Clamp every element into [min, max] (either bound may be None)."""
+    """Clamp every element into [min, max] (either bound may be None).
+
+    >>> F.clip(ss.tensor([-2.0, 0.5, 3.0]), -1.0, 1.0)
+    tensor([-1. ,  0.5,  1. ])
+    """
     if min is None and max is None:
         raise ValueError("clip: give at least one of min and max")
     return Clip(min, max)(as_tensor(x))

@@ -57,6 +57,9 @@ def mse_loss(y, t, reduction: str = "mean") -> Tensor:
 
     Args:
         y: predictions, any shape; t: targets of the same shape.
+
+    >>> F.mse_loss(ss.tensor([1.0, 2.0]), ss.tensor([0.0, 0.0]))
+    tensor(2.5)
     """
     y = as_tensor(y)
     _check_float("mse_loss", y)
@@ -72,6 +75,9 @@ def squared_error(y, d, reduction: str = "sum") -> Tensor:
     With ``reduction="sum"`` it is that sum; ``"mean"`` divides by the batch size N (not by
     the number of elements); ``"none"`` gives ½‖y_n − d_n‖² per example, shape (N,).
     The ½ makes dE/dy = y − d.
+
+    >>> F.squared_error(ss.tensor([[1.0, 2.0]]), ss.tensor([[0.0, 0.0]]))   # ½ (1 + 4)
+    tensor(2.5)
     """
     y = as_tensor(y)
     _check_float("squared_error", y)
@@ -177,6 +183,10 @@ def cross_entropy(
         label_smoothing: ε in [0, 1]; the target becomes (1-ε) onehot + ε/C.
     Returns:
         a scalar (or (N, ...) with reduction="none").
+
+    >>> logits = ss.tensor([[2.0, 0.0, 0.0], [0.0, 0.0, 0.0]])
+    >>> round(F.cross_entropy(logits, [0, 2]).item(), 4)   # (0.2395 + 1.0986) / 2
+    0.6691
     """
     x = as_tensor(x)
     _check_float("cross_entropy", x)
@@ -218,6 +228,9 @@ def nll_loss(log_probs, target, ignore_index: int = -100, reduction: str = "mean
 
     Args:
         log_probs: (N, C); target: int labels (N,).
+
+    >>> F.nll_loss(ss.tensor([[-0.5, -1.0]]), [1])
+    tensor(1.)
     """
     x = as_tensor(log_probs)
     _check_float("nll_loss", x)
@@ -263,6 +276,9 @@ def binary_cross_entropy(p, target, reduction: str = "mean") -> Tensor:
 
     Args:
         p: probabilities, any shape; target: same shape, values in [0, 1].
+
+    >>> round(F.binary_cross_entropy(ss.tensor([0.9]), ss.tensor([1.0])).item(), 4)   # -log 0.9
+    0.1054
     """
     p = as_tensor(p)
     _check_float("binary_cross_entropy", p)
@@ -280,6 +296,9 @@ def binary_cross_entropy_with_logits(x, target, reduction: str = "mean", pos_wei
     """Binary cross-entropy on logits, L = -(w t log σ(x) + (1 - t) log(1 - σ(x))) with
     w = pos_weight (1 by default), computed stably as
     (1 - t) x + (1 + (w - 1) t) (log(1 + e^-|x|) + max(-x, 0)).
+
+    >>> round(F.binary_cross_entropy_with_logits(ss.tensor([0.0]), ss.tensor([1.0])).item(), 4)
+    0.6931
     """
     from .activation import softplus  # noqa: F401  (documented relation)
     from .elementwise import abs as t_abs, exp, log, maximum

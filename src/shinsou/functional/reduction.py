@@ -132,12 +132,20 @@ def sum(x, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001
 
 
 def mean(x, axis=None, keepdims: bool = False) -> Tensor:
-    """Arithmetic mean over ``axis``: (1/n) Σ x."""
+    """Arithmetic mean over ``axis``: (1/n) Σ x.
+
+    >>> ss.tensor([[1.0, 2.0], [3.0, 4.0]]).mean(axis=1)
+    tensor([1.5, 3.5])
+    """
     return Mean(axis, keepdims)(as_tensor(x))
 
 
 def max(x, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001
-    """Largest element over ``axis``; ties share the gradient equally."""
+    """Largest element over ``axis``; ties share the gradient equally.
+
+    >>> ss.tensor([[1.0, 5.0], [3.0, 4.0]]).max(axis=0)
+    tensor([3., 5.])
+    """
     return Max(axis, keepdims)(as_tensor(x))
 
 
@@ -151,6 +159,9 @@ def var(x, axis=None, keepdims: bool = False, ddof: int = 1) -> Tensor:
 
     ``ddof=1`` (the unbiased estimate) is the default, as in ``torch.var``; ``ddof=0`` gives
     the population variance that batch normalisation uses.
+
+    >>> ss.tensor([1.0, 2.0, 3.0, 4.0]).var(), ss.tensor([1.0, 2.0, 3.0, 4.0]).var(ddof=0)
+    (tensor(1.6666666), tensor(1.25))
     """
     x = as_tensor(x)
     axes = normalize_axis(axis, x.ndim)
@@ -169,7 +180,11 @@ def std(x, axis=None, keepdims: bool = False, ddof: int = 1) -> Tensor:
 
 
 def logsumexp(x, axis=None, keepdims: bool = False) -> Tensor:
-    """log Σ exp(x) over ``axis``, stable for large x; d/dx = softmax(x)."""
+    """log Σ exp(x) over ``axis``, stable for large x; d/dx = softmax(x).
+
+    >>> F.logsumexp(ss.tensor([1000.0, 1000.0]))   # 1000 + log 2, no overflow
+    tensor(1000.6932)
+    """
     return LogSumExp(axis, keepdims)(as_tensor(x))
 
 

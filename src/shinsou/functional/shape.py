@@ -136,7 +136,11 @@ def _shape_arg(shape):
 
 
 def reshape(x, *shape) -> Tensor:
-    """View ``x`` with a new shape (one dimension may be -1)."""
+    """View ``x`` with a new shape (one dimension may be -1).
+
+    >>> ss.arange(6).reshape(2, -1).shape
+    (2, 3)
+    """
     x = as_tensor(x)
     shape = _shape_arg(shape)
     if shape == x.shape:
@@ -150,7 +154,11 @@ def reshape(x, *shape) -> Tensor:
 
 
 def transpose(x, *axes) -> Tensor:
-    """Permute axes like ``numpy.transpose`` (no axes: reverse them)."""
+    """Permute axes like ``numpy.transpose`` (no axes: reverse them).
+
+    >>> ss.zeros(2, 3, 4).transpose(2, 0, 1).shape
+    (4, 2, 3)
+    """
     x = as_tensor(x)
     axes = _shape_arg(axes)
     if not axes:
@@ -174,7 +182,12 @@ def swapaxes(x, a: int, b: int) -> Tensor:
 
 
 def broadcast_to(x, *shape) -> Tensor:
-    """Repeat size-1 (and missing leading) axes to ``shape``; gradient sums them back."""
+    """Repeat size-1 (and missing leading) axes to ``shape``; gradient sums them back.
+
+    >>> F.broadcast_to(ss.tensor([1.0, 2.0]), (2, 2))
+    tensor([[1., 2.],
+            [1., 2.]])
+    """
     x = as_tensor(x)
     shape = _shape_arg(shape)
     if shape == x.shape:
@@ -198,7 +211,11 @@ def expand(x, *shape) -> Tensor:
 
 
 def squeeze(x, axis=None) -> Tensor:
-    """Drop size-1 axes (all of them, or those in ``axis``)."""
+    """Drop size-1 axes (all of them, or those in ``axis``).
+
+    >>> ss.zeros(1, 3, 1).squeeze().shape
+    (3,)
+    """
     x = as_tensor(x)
     if axis is None:
         axes = tuple(i for i, n in enumerate(x.shape) if n == 1)
@@ -211,7 +228,11 @@ def squeeze(x, axis=None) -> Tensor:
 
 
 def unsqueeze(x, axis: int) -> Tensor:
-    """Insert a size-1 axis at position ``axis``."""
+    """Insert a size-1 axis at position ``axis``.
+
+    >>> ss.zeros(3).unsqueeze(0).shape
+    (1, 3)
+    """
     x = as_tensor(x)
     if axis < 0:
         axis += x.ndim + 1
@@ -219,7 +240,11 @@ def unsqueeze(x, axis: int) -> Tensor:
 
 
 def flatten(x, start_axis: int = 0, end_axis: int = -1) -> Tensor:
-    """Merge axes start_axis..end_axis into one: (N, C, H, W) -> (N, C*H*W) with start_axis=1."""
+    """Merge axes start_axis..end_axis into one: (N, C, H, W) -> (N, C*H*W) with start_axis=1.
+
+    >>> ss.zeros(8, 1, 28, 28).flatten(1).shape
+    (8, 784)
+    """
     x = as_tensor(x)
     if x.ndim == 0:
         return reshape(x, (1,))
@@ -242,7 +267,12 @@ def _plain_index(index):
 
 
 def getitem(x, index) -> Tensor:
-    """``x[index]`` with ints, slices, None, Ellipsis, integer arrays and boolean masks."""
+    """``x[index]`` with ints, slices, None, Ellipsis, integer arrays and boolean masks.
+
+    >>> x = ss.tensor([[1.0, 2.0], [3.0, 4.0]])
+    >>> x[:, 1], x[[1, 1]].shape, x[x > 2.5]
+    (tensor([2., 4.]), (2, 2), tensor([3., 4.]))
+    """
     x = as_tensor(x)
     index = _plain_index(index)
     try:
@@ -252,7 +282,11 @@ def getitem(x, index) -> Tensor:
 
 
 def concat(tensors, axis: int = 0) -> Tensor:
-    """Join tensors along an existing axis (``torch.cat``)."""
+    """Join tensors along an existing axis (``torch.cat``).
+
+    >>> F.concat([ss.zeros(2, 3), ss.ones(1, 3)]).shape
+    (3, 3)
+    """
     tensors = [as_tensor(t) for t in tensors]
     if not tensors:
         raise ValueError("concat: need at least one tensor")
@@ -273,7 +307,11 @@ def concat(tensors, axis: int = 0) -> Tensor:
 
 
 def stack(tensors, axis: int = 0) -> Tensor:
-    """Join same-shaped tensors along a new axis."""
+    """Join same-shaped tensors along a new axis.
+
+    >>> F.stack([ss.zeros(2, 3), ss.ones(2, 3)], axis=1).shape
+    (2, 2, 3)
+    """
     tensors = [as_tensor(t) for t in tensors]
     if not tensors:
         raise ValueError("stack: need at least one tensor")
@@ -287,7 +325,11 @@ def stack(tensors, axis: int = 0) -> Tensor:
 
 def split(x, split_size_or_sections, axis: int = 0) -> list:
     """Split into pieces along ``axis`` (``torch.split``): an int is the size of each piece
-    (the last may be smaller); a list gives every piece's size."""
+    (the last may be smaller); a list gives every piece's size.
+
+    >>> [p.shape for p in F.split(ss.zeros(5, 2), 2)]
+    [(2, 2), (2, 2), (1, 2)]
+    """
     x = as_tensor(x)
     n = x.shape[axis]
     if isinstance(split_size_or_sections, int):

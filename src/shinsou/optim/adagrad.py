@@ -16,6 +16,12 @@ class Adagrad(Optimizer):
         θ ← θ − η_t g_t / (√h_t + ε)
 
     (h_0 = initial_accumulator_value; g_t includes weight decay λθ if set).
+
+    >>> w = ss.nn.Parameter(ss.tensor([1.0]))
+    >>> opt = ss.optim.Adagrad([w], lr=0.1)
+    >>> (w * w).sum().backward(); opt.step()
+    >>> w.data.round(3)   # 1 - 0.1 · 2 / √4
+    array([0.9], dtype=float32)
     """
 
     def __init__(

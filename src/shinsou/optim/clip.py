@@ -25,6 +25,12 @@ def clip_grad_norm_(
         g_p ← g_p · min(1, max_norm / (N + 1e-6))
 
     Returns N (before clipping) as a float. The ``.grad`` arrays are replaced, not modified.
+
+    >>> w = ss.nn.Parameter(ss.zeros(2)); w.grad = np.array([3.0, 4.0], np.float32)
+    >>> ss.optim.clip_grad_norm_([w], max_norm=1.0)
+    5.0
+    >>> w.grad.round(3)
+    array([0.6, 0.8], dtype=float32)
     """
     params = _with_grads(parameters)
     if not params:

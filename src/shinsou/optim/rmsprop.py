@@ -16,6 +16,12 @@ class RMSprop(Optimizer):
     centered:  v'_t = v_t − m_t²  with  m_t = α m_{t−1} + (1 − α) g_t   (else v'_t = v_t)
     no momentum:  θ ← θ − η g_t / (√v'_t + ε)
     momentum μ:   b_t = μ b_{t−1} + g_t / (√v'_t + ε),  θ ← θ − η b_t
+
+    >>> w = ss.nn.Parameter(ss.tensor([1.0]))
+    >>> opt = ss.optim.RMSprop([w], lr=0.01)
+    >>> (w * w).sum().backward(); opt.step()
+    >>> w.data.round(3)   # first step: 0.01 / √(1 - 0.99) = 0.1
+    array([0.9], dtype=float32)
     """
 
     def __init__(
