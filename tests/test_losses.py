@@ -9,8 +9,13 @@ import shinsou.functional as F
 from optest import check_op
 
 TF = torch.nn.functional
+REDUCTIONS = ["mean", "sum", "none"]
 LABELS = np.array([0, 2, 1, 2, 0])
 LABELS_IGN = np.array([0, -100, 1, 2, -100])
+
+
+def _reduce(per, reduction):
+    return {"mean": np.mean, "sum": np.sum, "none": lambda a: a}[reduction](per)
 
 
 def np_log_softmax(x, axis=1):
@@ -18,72 +23,124 @@ def np_log_softmax(x, axis=1):
     return z - np.log(np.exp(z).sum(axis=axis, keepdims=True))
 
 
-@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
-def test_mse(reduction):
-    red = {"mean": np.mean, "sum": np.sum, "none": lambda a: a}[reduction]
+# ----------------------------------------------------------------------------- regression
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("shape", [(4, 3), (5,), (), (2, 1, 3), (0, 3)], ids=str)
+def test_mse(reduction, shape):
+    if shape == (0, 3) and reduction == "mean":
+        return  # the mean of nothing is NaN
     check_op(
         lambda y, t: F.mse_loss(y, t, reduction),
-        [(4, 3), (4, 3)],
-        lambda y, t: red((y - t) ** 2),
         lambda y, t: TF.mse_loss(y, t, reduction=reduction),
+        lambda y, t: _reduce((y - t) ** 2, reduction),
+        [shape, shape],
     )
 
 
-@pytest.mark.parametrize("reduction", ["sum", "mean", "none"])
-def test_squared_error_half_norm(reduction):
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("shape", [(4, 3), (5,), (2, 3, 2), (1, 1)], ids=str)
+def test_squared_error_half_norm(reduction, shape):
+    # E = ½ Σ_n ‖y_n − d_n‖²; "mean" divides by the batch size N; "none" is per example
     def ref(y, d):
         per = 0.5 * ((y - d) ** 2).reshape(len(y), -1).sum(axis=1)
         return {"sum": per.sum(), "mean": per.sum() / len(y), "none": per}[reduction]
 
-    check_op(lambda y, d: F.squared_error(y, d, reduction), [(4, 3), (4, 3)], ref)
-    y = ss.tensor([[1.0, 2.0]], requires_grad=True)
-    F.squared_error(y, ss.tensor([[0.0, 0.0]])).backward()
-    np.testing.assert_array_equal(y.grad, [[1.0, 2.0]])  # dE/dy = y - d
+    check_op(lambda y, d: F.squared_error(y, d, reduction), None, ref, [shape, shape])
 
 
-@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_squared_error_gradient_is_y_minus_d():
+    y = ss.tensor([[1.0, 2.0], [0.5, -1.0]], requires_grad=True)
+    d = np.array([[0.0, 0.0], [1.0, 1.0]], np.float32)
+    F.squared_error(y, d).backward()
+    np.testing.assert_array_equal(y.grad, y.numpy() - d)  # dE/dy = y - d
+    assert F.squared_error(y, d).item() == pytest.approx(0.5 * (1 + 4 + 0.25 + 4))
+    assert F.squared_error(ss.zeros(0, 3), ss.zeros(0, 3)).item() == 0.0
+
+
+# ----------------------------------------------------------------------------- classification
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
 @pytest.mark.parametrize(
-    "labels,smoothing", [(LABELS, 0.0), (LABELS_IGN, 0.0), (LABELS, 0.2), (LABELS_IGN, 0.1)]
+    "labels,smoothing",
+    [(LABELS, 0.0), (LABELS_IGN, 0.0), (LABELS, 0.2), (LABELS_IGN, 0.1), (LABELS, 1.0)],
+    ids=["plain", "ignore", "smooth", "ignore+smooth", "smooth=1"],
 )
 def test_cross_entropy(labels, smoothing, reduction):
-    def ref(x):
+    def ref(x, t):
         lsm = np_log_softmax(x)
-        valid = labels != -100
-        t = np.where(valid, labels, 0)
-        per = -(1 - smoothing) * lsm[np.arange(len(x)), t] - smoothing * lsm.mean(axis=1)
+        valid = t != -100
+        tc = np.where(valid, t, 0)
+        per = -(1 - smoothing) * lsm[np.arange(len(x)), tc] - smoothing * lsm.mean(axis=1)
         per = np.where(valid, per, 0.0)
         return {"mean": per.sum() / valid.sum(), "sum": per.sum(), "none": per}[reduction]
 
     check_op(
-        lambda x: F.cross_entropy(x, labels, reduction=reduction, label_smoothing=smoothing),
-        [(5, 3)],
+        lambda x, t: F.cross_entropy(x, t, reduction=reduction, label_smoothing=smoothing),
+        lambda x, t: TF.cross_entropy(x, t, reduction=reduction, label_smoothing=smoothing),
         ref,
-        lambda x: TF.cross_entropy(
-            x, torch.tensor(labels), reduction=reduction, label_smoothing=smoothing
-        ),
-    )
-
-
-def test_cross_entropy_spatial_and_soft_targets():
-    lab = np.random.default_rng(0).integers(0, 4, (2, 3, 5))
-    check_op(
-        lambda x: F.cross_entropy(x, lab),
-        [(2, 4, 3, 5)],
-        None,
-        lambda x: TF.cross_entropy(x, torch.tensor(lab)),
-    )
-    check_op(
-        lambda x: F.cross_entropy(x, lab, reduction="none"),
-        [(2, 4, 3, 5)],
-        None,
-        lambda x: TF.cross_entropy(x, torch.tensor(lab), reduction="none"),
-    )
-    probs = np.random.default_rng(1).dirichlet(np.ones(3), size=5)
-    check_op(
-        lambda x: F.cross_entropy(x, probs),
         [(5, 3)],
-        lambda x: -(probs * np_log_softmax(x)).sum(axis=1).mean(),
-        lambda x: TF.cross_entropy(x, torch.tensor(probs, dtype=torch.float32)),
+        aux=[labels],
+    )
+
+
+def test_cross_entropy_other_ignore_index_and_label_containers():
+    labels = np.array([1, 7, 0, 7])
+    for lab in (labels, labels.tolist(), ss.tensor(labels), labels.astype(np.int32)):
+        check_op(
+            lambda x, lab=lab: F.cross_entropy(x, lab, ignore_index=7),
+            lambda x: TF.cross_entropy(x, torch.tensor(labels), ignore_index=7),
+            None,
+            [(4, 2)],
+        )
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("smoothing", [0.0, 0.25])
+def test_cross_entropy_spatial(reduction, smoothing):
+    lab = np.random.default_rng(0).integers(0, 4, (2, 3, 5))
+    lab[0, 1, :2] = -100  # ignored positions
+    check_op(
+        lambda x, t: F.cross_entropy(x, t, reduction=reduction, label_smoothing=smoothing),
+        lambda x, t: TF.cross_entropy(x, t, reduction=reduction, label_smoothing=smoothing),
+        None,
+        [(2, 4, 3, 5)],
+        aux=[lab],
+    )
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("smoothing", [0.0, 0.3])
+@pytest.mark.parametrize("shape", [(5, 3), (2, 3, 4)], ids=str)
+def test_cross_entropy_soft_targets(shape, smoothing, reduction):
+    c = shape[1]
+    probs = np.random.default_rng(1).dirichlet(np.ones(c), size=(shape[0],) + shape[2:])
+    probs = np.moveaxis(probs, -1, 1).copy()  # (N, C, ...)
+
+    def ref(x):
+        t = probs * (1 - smoothing) + smoothing / c
+        return _reduce(-(t * np_log_softmax(x)).sum(axis=1), reduction)
+
+    check_op(
+        lambda x: F.cross_entropy(x, probs, reduction=reduction, label_smoothing=smoothing),
+        lambda x: TF.cross_entropy(
+            x, torch.tensor(probs, dtype=x.dtype), reduction=reduction, label_smoothing=smoothing
+        ),
+        ref,
+        [shape],
+    )
+
+
+def test_cross_entropy_soft_targets_get_a_gradient_too():
+    # both logits and target probabilities are differentiable (as in PyTorch)
+    check_op(
+        lambda x, t: F.cross_entropy(x, t),
+        lambda x, t: TF.cross_entropy(x, t),
+        lambda x, t: -(t * np_log_softmax(x)).sum(axis=1).mean(),
+        [(4, 3), (4, 3)],
+        ranges=[None, (0.0, 1.0)],
     )
 
 
@@ -94,115 +151,288 @@ def test_cross_entropy_equals_log_softmax_plus_nll():
     assert a == pytest.approx(b, rel=1e-6)
 
 
-@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
-@pytest.mark.parametrize("labels", [LABELS, LABELS_IGN])
+def test_cross_entropy_when_every_label_is_ignored_is_nan_like_torch():
+    x = ss.tensor(np.zeros((3, 2)), requires_grad=True)
+    y = F.cross_entropy(x, [-100, -100, -100])
+    assert np.isnan(y.item())
+    assert np.isnan(TF.cross_entropy(torch.zeros(3, 2), torch.tensor([-100] * 3)).item())
+    assert F.cross_entropy(x, [-100] * 3, reduction="sum").item() == 0.0
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("labels", [LABELS, LABELS_IGN], ids=["plain", "ignore"])
 def test_nll_loss(labels, reduction):
+    def ref(x, t):
+        valid = t != -100
+        per = np.where(valid, -x[np.arange(len(x)), np.where(valid, t, 0)], 0.0)
+        return {"mean": per.sum() / valid.sum(), "sum": per.sum(), "none": per}[reduction]
+
     check_op(
-        lambda x: F.nll_loss(x, labels, reduction=reduction),
+        lambda x, t: F.nll_loss(x, t, reduction=reduction),
+        lambda x, t: TF.nll_loss(x, t, reduction=reduction),
+        ref,
         [(5, 3)],
-        None,
-        lambda x: TF.nll_loss(x, torch.tensor(labels), reduction=reduction),
+        aux=[labels],
     )
 
 
-@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
-def test_binary_cross_entropy(reduction):
-    t = np.random.default_rng(3).uniform(0, 1, (4, 3))
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("shape", [(4, 3), (6,), (2, 1, 3)], ids=str)
+def test_binary_cross_entropy(reduction, shape):
+    def ref(p, t):
+        return _reduce(-(t * np.log(p) + (1 - t) * np.log(1 - p)), reduction)
 
-    def ref(p):
-        per = -(t * np.log(p) + (1 - t) * np.log(1 - p))
-        return {"mean": per.mean(), "sum": per.sum(), "none": per}[reduction]
-
+    # gradients flow to both the probabilities and the target, as in PyTorch
     check_op(
-        lambda p: F.binary_cross_entropy(p, t, reduction),
-        [(4, 3)],
+        lambda p, t: F.binary_cross_entropy(p, t, reduction),
+        lambda p, t: TF.binary_cross_entropy(p, t, reduction=reduction),
         ref,
-        lambda p: TF.binary_cross_entropy(p, torch.tensor(t, dtype=p.dtype), reduction=reduction),
-        ranges=[(0.05, 0.95)],
+        [shape, shape],
+        ranges=[(0.05, 0.95), (0.0, 1.0)],
     )
 
 
 def test_binary_cross_entropy_clamps_logs_like_pytorch():
-    p = np.array([0.0, 1.0, 0.5], np.float32)
-    t = np.array([1.0, 0.0, 1.0], np.float32)
-    ours = F.binary_cross_entropy(ss.tensor(p), ss.tensor(t), "none").numpy()
-    theirs = TF.binary_cross_entropy(torch.tensor(p), torch.tensor(t), reduction="none").numpy()
-    np.testing.assert_allclose(ours, theirs, rtol=1e-6)
+    p = np.array([0.0, 1.0, 0.5, 1e-30], np.float32)
+    t = np.array([1.0, 0.0, 1.0, 1.0], np.float32)
+    x, tx = ss.tensor(p, requires_grad=True), torch.tensor(p, requires_grad=True)
+    ours, theirs = (
+        F.binary_cross_entropy(x, t, "none"),
+        TF.binary_cross_entropy(tx, torch.tensor(t), reduction="none"),
+    )
+    np.testing.assert_allclose(ours.numpy(), theirs.detach().numpy(), rtol=1e-6)
+    ours.sum().backward()
+    theirs.sum().backward()
+    np.testing.assert_allclose(x.grad, tx.grad.numpy(), rtol=1e-6)
     with pytest.raises(ValueError, match=r"probabilities in \[0, 1\]"):
         F.binary_cross_entropy(ss.tensor([1.5]), ss.tensor([1.0]))
 
 
-@pytest.mark.parametrize("pos_weight", [None, 2.5])
-@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("pos_weight", [None, 2.5, "vector"])
+@pytest.mark.parametrize("reduction", REDUCTIONS)
 def test_binary_cross_entropy_with_logits(reduction, pos_weight):
-    t = np.random.default_rng(4).uniform(0, 1, (4, 3))
-    w = 1.0 if pos_weight is None else pos_weight
+    pw = np.array([0.5, 2.0, 3.0]) if pos_weight == "vector" else pos_weight  # (C,) broadcasts
+    w = 1.0 if pw is None else pw
 
-    def ref(x):
+    def ref(x, t):
         ls = -np.log1p(np.exp(-x))  # log σ(x)
         l1s = -np.log1p(np.exp(x))  # log(1 - σ(x))
-        per = -(w * t * ls + (1 - t) * l1s)
-        return {"mean": per.mean(), "sum": per.sum(), "none": per}[reduction]
+        return _reduce(-(w * t * ls + (1 - t) * l1s), reduction)
 
-    pw = None if pos_weight is None else torch.tensor(pos_weight)
-    check_op(
-        lambda x: F.binary_cross_entropy_with_logits(x, t, reduction, pos_weight),
-        [(4, 3)],
-        ref,
-        lambda x: TF.binary_cross_entropy_with_logits(
-            x, torch.tensor(t, dtype=x.dtype), reduction=reduction, pos_weight=pw
-        ),
-    )
+    def ss_fn(x, t):
+        p = None if pw is None else (pw if np.isscalar(pw) else ss.tensor(pw, dtype=x.dtype))
+        return F.binary_cross_entropy_with_logits(x, t, reduction, p)
+
+    def t_fn(x, t):
+        p = None if pw is None else torch.tensor(pw, dtype=x.dtype)
+        return TF.binary_cross_entropy_with_logits(x, t, reduction=reduction, pos_weight=p)
+
+    check_op(ss_fn, t_fn, ref, [(4, 3), (4, 3)], ranges=[(-4.0, 4.0), (0.0, 1.0)])
 
 
-def test_bce_with_logits_is_stable():
+def test_bce_with_logits_pos_weight_array_keeps_the_input_dtype():
+    x = ss.tensor(np.zeros((2, 2), np.float32), requires_grad=True)
+    loss = F.binary_cross_entropy_with_logits(x, np.ones((2, 2)), pos_weight=np.array([2.0, 3.0]))
+    assert loss.dtype == np.float32
+    loss.backward()
+    assert x.grad.dtype == np.float32
+
+
+def test_bce_with_logits_is_stable_and_accurate_in_the_tails():
     x = ss.tensor([-1000.0, 1000.0], requires_grad=True)
     loss = F.binary_cross_entropy_with_logits(x, ss.tensor([1.0, 0.0]), "none")
     np.testing.assert_allclose(loss.numpy(), [1000.0, 1000.0])
     loss.sum().backward()
     np.testing.assert_allclose(x.grad, [-1.0, 1.0])
+    # confident and right: the loss is tiny but must keep its relative precision (log1p)
+    a = np.array([20.0, 30.0, -25.0, 15.0], np.float32)
+    t = np.array([1.0, 1.0, 0.0, 1.0], np.float32)
+    ours = F.binary_cross_entropy_with_logits(ss.tensor(a), t, "none").numpy()
+    theirs = TF.binary_cross_entropy_with_logits(
+        torch.tensor(a), torch.tensor(t), reduction="none"
+    ).numpy()
+    np.testing.assert_allclose(ours, theirs, rtol=1e-5)
+    assert ours[0] > 0
+
+
+def test_losses_on_the_composites_agree_with_the_fused_forms():
+    rng = np.random.default_rng(5)
+    x = ss.tensor(rng.standard_normal((6, 4)))
+    t = rng.uniform(0, 1, (6, 4))
+    fused = F.binary_cross_entropy_with_logits(x, t).item()
+    composite = F.binary_cross_entropy(F.sigmoid(x), t).item()
+    assert fused == pytest.approx(composite, rel=1e-10)
+
+
+EMPTY_CASES = [
+    (
+        "cross_entropy",
+        (0, 3),
+        lambda x, r: F.cross_entropy(x, np.zeros(0, np.int64), reduction=r),
+        lambda x, r: TF.cross_entropy(x, torch.zeros(0, dtype=torch.long), reduction=r),
+    ),
+    (
+        "cross_entropy_ncd",
+        (2, 3, 0),
+        lambda x, r: F.cross_entropy(x, np.zeros((2, 0), np.int64), reduction=r),
+        lambda x, r: TF.cross_entropy(x, torch.zeros(2, 0, dtype=torch.long), reduction=r),
+    ),
+    (
+        "cross_entropy_soft",
+        (0, 3),
+        lambda x, r: F.cross_entropy(x, np.zeros((0, 3)), reduction=r),
+        lambda x, r: TF.cross_entropy(x, torch.zeros(0, 3), reduction=r),
+    ),
+    (
+        "nll_loss",
+        (0, 3),
+        lambda x, r: F.nll_loss(x, np.zeros(0, np.int64), reduction=r),
+        lambda x, r: TF.nll_loss(x, torch.zeros(0, dtype=torch.long), reduction=r),
+    ),
+    (
+        "bce",
+        (0, 3),
+        lambda x, r: F.binary_cross_entropy(F.sigmoid(x), np.zeros((0, 3)), r),
+        lambda x, r: TF.binary_cross_entropy(torch.sigmoid(x), torch.zeros(0, 3), reduction=r),
+    ),
+    (
+        "bce_logits",
+        (0, 3),
+        lambda x, r: F.binary_cross_entropy_with_logits(x, np.zeros((0, 3)), r),
+        lambda x, r: TF.binary_cross_entropy_with_logits(x, torch.zeros(0, 3), reduction=r),
+    ),
+]
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("name,shape,ss_fn,t_fn", EMPTY_CASES, ids=[c[0] for c in EMPTY_CASES])
+def test_losses_of_an_empty_batch_follow_torch(name, shape, ss_fn, t_fn, reduction):
+    # "sum" is 0, "none" is empty and "mean" is NaN (0 / 0), as in PyTorch
+    x, tx = (
+        ss.tensor(np.zeros(shape, np.float32), requires_grad=True),
+        torch.zeros(shape, requires_grad=True),
+    )
+    y, ty = ss_fn(x, reduction), t_fn(tx, reduction)
+    np.testing.assert_array_equal(y.numpy(), ty.detach().numpy())
+    y.backward(np.ones(y.shape, np.float32))
+    assert x.grad.shape == shape
 
 
 def test_accuracy():
     y = ss.tensor([[0.1, 0.9], [0.8, 0.2], [0.3, 0.7]])
     assert F.accuracy(y, ss.tensor([1, 0, 0])) == pytest.approx(2 / 3)
-    assert F.accuracy(ss.tensor([1, 1]), [1, 0]) == 0.5
+    assert isinstance(F.accuracy(y, [1, 0, 1]), float) and F.accuracy(y, [1, 0, 1]) == 1.0
+    assert F.accuracy(ss.tensor([1, 1]), [1, 0]) == 0.5  # predicted labels
     assert F.accuracy(y, [1, -1, -1], ignore_index=-1) == 1.0
+    assert F.accuracy(np.zeros((2, 3, 4)), np.zeros((2, 4), np.int64)) == 1.0  # (N, C, d)
+    x = ss.tensor(np.random.default_rng(0).standard_normal((8, 5)))
+    lab = np.random.default_rng(1).integers(0, 5, 8)
+    ref = (torch.tensor(x.numpy()).argmax(1) == torch.tensor(lab)).float().mean().item()
+    assert F.accuracy(x, lab) == pytest.approx(ref)
     with pytest.raises(ValueError, match=r"predictions of shape \(3, 2\) do not fit labels \(2,\)"):
         F.accuracy(y, [1, 0])
 
 
-def test_loss_errors_name_the_loss_and_shapes():
+# ----------------------------------------------------------------------------- bad input
+
+
+def test_loss_shape_mismatch_errors_name_the_loss_and_shapes():
     x = ss.zeros(32, 10)
+    for name, f in [
+        ("mse_loss", F.mse_loss),
+        ("squared_error", F.squared_error),
+        ("binary_cross_entropy", F.binary_cross_entropy),
+        ("binary_cross_entropy_with_logits", F.binary_cross_entropy_with_logits),
+    ]:
+        with pytest.raises(
+            ValueError,
+            match=rf"{name}: input has shape \(32, 10\) but target has shape \(32,\)",
+        ):
+            f(x, ss.zeros(32))
     with pytest.raises(
         ValueError,
         match=r"cross_entropy: expected target of shape \(32,\) "
         r"for input \(32, 10\), got \(32, 1\)",
     ):
         F.cross_entropy(x, np.zeros((32, 1), np.int64))
-    with pytest.raises(ValueError, match=r"cross_entropy: label 10 is out of range for 10 classes"):
-        F.cross_entropy(x, np.full(32, 10))
-    with pytest.raises(ValueError, match=r"nll_loss: label -3 is out of range"):
-        F.nll_loss(x, np.full(32, -3))
+    with pytest.raises(
+        ValueError,
+        match=r"cross_entropy: expected target of shape \(2, 5\) for input \(2, 4, 5\), got \(2,\)",
+    ):
+        F.cross_entropy(ss.zeros(2, 4, 5), np.zeros(2, np.int64))
+    with pytest.raises(
+        ValueError,
+        match=r"nll_loss: expected target of shape \(32,\) for input \(32, 10\), got \(31,\)",
+    ):
+        F.nll_loss(x, np.zeros(31, np.int64))
+    with pytest.raises(ValueError, match=r"cross_entropy: expected logits of shape \(N, C\)"):
+        F.cross_entropy(ss.zeros(10), 3)
+    with pytest.raises(ValueError, match=r"nll_loss: expected log-probabilities of shape \(N, C\)"):
+        F.nll_loss(ss.zeros(2, 3, 4), np.zeros((2, 4), np.int64))
+
+
+def test_label_dtype_errors():
+    x = ss.zeros(32, 10)
+    # nll_loss has no soft-label mode: float labels are a mistake
     with pytest.raises(
         TypeError,
-        match=r"nll_loss: target must hold integer class labels, got "
-        r"dtype float32",
+        match=r"nll_loss: target must hold integer class labels, got dtype float32 "
+        r"\(convert with \.astype\('int64'\)\)",
     ):
         F.nll_loss(x, np.zeros(32, np.float32))
+    with pytest.raises(TypeError, match=r"nll_loss: target must hold integer class labels"):
+        F.nll_loss(x, ss.tensor(np.zeros(32)))
+    with pytest.raises(TypeError, match=r"cross_entropy: target must hold integer class labels"):
+        F.cross_entropy(x, np.zeros(32, bool))
+    # cross_entropy reads float targets as class probabilities: they must be shaped like x
     with pytest.raises(
         ValueError,
-        match=r"cross_entropy: input has shape \(32, 10\) but target "
-        r"has shape \(32, 3\)",
+        match=r"cross_entropy: input has shape \(32, 10\) but target has shape \(32,\)",
+    ):
+        F.cross_entropy(x, np.zeros(32, np.float32))
+    with pytest.raises(
+        ValueError,
+        match=r"cross_entropy: input has shape \(32, 10\) but target has shape \(32, 3\)",
     ):
         F.cross_entropy(x, np.zeros((32, 3), np.float32))
-    with pytest.raises(
-        ValueError,
-        match=r"mse_loss: input has shape \(32, 10\) but target has "
-        r"shape \(32,\)",
-    ):
-        F.mse_loss(x, ss.zeros(32))
     with pytest.raises(TypeError, match=r"cross_entropy: input must be floating point"):
         F.cross_entropy(ss.tensor(np.zeros((2, 3), np.int64)), [0, 1])
-    with pytest.raises(ValueError, match=r"reduction must be 'mean', 'sum' or 'none'"):
-        F.cross_entropy(x, np.zeros(32, np.int64), reduction="avg")
+    with pytest.raises(TypeError, match=r"mse_loss: input must be floating point"):
+        F.mse_loss(ss.tensor([1, 2]), ss.tensor([1, 2]))
+
+
+def test_label_out_of_range_names_the_label_and_class_count():
+    x = ss.zeros(32, 10)
+    with pytest.raises(
+        ValueError, match=r"cross_entropy: label 10 is out of range for 10 classes \[0, 10\)"
+    ):
+        F.cross_entropy(x, np.full(32, 10))
+    with pytest.raises(ValueError, match=r"nll_loss: label -3 is out of range for 10 classes"):
+        F.nll_loss(x, np.full(32, -3))
+    lab = np.zeros((2, 5), np.int64)
+    lab[1, 3] = 4
+    with pytest.raises(ValueError, match=r"cross_entropy: label 4 is out of range for 4 classes"):
+        F.cross_entropy(ss.zeros(2, 4, 5), lab)
+    # ignore_index is not a label; labels beside it are still checked
+    F.cross_entropy(x, np.full(32, -100))
+    with pytest.raises(ValueError, match=r"label 12 is out of range for 10 classes"):
+        F.cross_entropy(x, np.array([-100] * 31 + [12]))
+    with pytest.raises(ValueError, match=r"label -100 is out of range"):
+        F.cross_entropy(x, np.full(32, -100), ignore_index=0)
+
+
+def test_bad_reduction_and_smoothing():
+    x = ss.zeros(4, 3)
+    for call in [
+        lambda: F.cross_entropy(x, np.zeros(4, np.int64), reduction="avg"),
+        lambda: F.nll_loss(x, np.zeros(4, np.int64), reduction="avg"),
+        lambda: F.mse_loss(x, x, reduction="avg"),
+        lambda: F.squared_error(x, x, reduction="avg"),
+        lambda: F.binary_cross_entropy_with_logits(x, x, reduction="avg"),
+    ]:
+        with pytest.raises(
+            ValueError, match=r"reduction must be 'mean', 'sum' or 'none', got 'avg'"
+        ):
+            call()
+    with pytest.raises(ValueError, match=r"label_smoothing must be in \[0, 1\], got 1.5"):
+        F.cross_entropy(x, np.zeros(4, np.int64), label_smoothing=1.5)

@@ -18,6 +18,8 @@ updated in place, by shinsou itself.
 
 from __future__ import annotations
 
+import numpy as _np
+
 from .grad_mode import _GradMode
 
 __all__ = ["Function", "unbroadcast", "run_backward"]
@@ -128,13 +130,15 @@ def run_backward(root, grad, retain_graph=False):
             continue
         fn = t._ctx
         if fn is None or t._retain:
-            if fn is None and (g.base is not None or id(g) in given):
+            if fn is None and (getattr(g, "base", None) is not None or id(g) in given):
                 g = g.copy()  # leaves own their .grad array
             given.add(id(g))
             if t.grad is None:
                 t.grad = g if fn is None else g.copy()
             else:
                 t.grad = t.grad + g
+            if type(t.grad) is not type(t.data):  # NumPy 0-d arithmetic gives scalars
+                t.grad = _np.asarray(t.grad)
             if fn is None:
                 continue
         in_grads = fn.backward(g)
@@ -143,6 +147,8 @@ def run_backward(root, grad, retain_graph=False):
         for inp, need, ig in zip(fn.inputs, fn.needs, in_grads):
             if not need or ig is None:
                 continue
+            if ig.dtype != inp.data.dtype:  # dL/dx has x's dtype (mixed-precision ops)
+                ig = ig.astype(inp.data.dtype)
             k = id(inp)
             prev = grads.get(k)
             grads[k] = ig if prev is None else prev + ig

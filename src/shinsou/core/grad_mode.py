@@ -50,15 +50,37 @@ class set_grad_enabled:
         return wrapper
 
 
-class no_grad(set_grad_enabled):
-    """Ops inside record no graph: for evaluation and for optimizer updates."""
+class _FixedMode(set_grad_enabled):
+    """A mode usable as ``with m():``, ``@m()`` and, like PyTorch's, bare ``@m``."""
 
-    def __init__(self):
-        super().__init__(False)
+    mode_value = True
+
+    def __new__(cls, func=None):
+        self = super().__new__(cls)
+        if func is None:
+            return self
+        self.__init__()
+        return self(func)  # bare decorator: ``@no_grad`` on ``func``
+
+    def __init__(self, func=None):
+        super().__init__(self.mode_value)
 
 
-class enable_grad(set_grad_enabled):
+class no_grad(_FixedMode):
+    """Ops inside record no graph: for evaluation and for optimizer updates.
+
+    >>> import shinsou as ss
+    >>> @ss.no_grad
+    ... def evaluate(x):
+    ...     return x * 2
+    >>> evaluate(ss.tensor([1.0], requires_grad=True)).requires_grad
+    False
+    """
+
+    mode_value = False
+
+
+class enable_grad(_FixedMode):
     """Turn recording back on inside a ``no_grad`` block."""
 
-    def __init__(self):
-        super().__init__(True)
+    mode_value = True

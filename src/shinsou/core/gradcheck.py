@@ -19,16 +19,15 @@ def numerical_grad(fn, inputs, grad_out, eps=1e-6):
             continue
         data = x.data
         g = np.zeros(data.shape, dtype=np.float64)
-        flat = data.reshape(-1)
-        gflat = g.reshape(-1)
-        for k in range(flat.size):
-            old = flat[k].item()
-            flat[k] = old + eps
+        # index the array itself (not a reshape(-1), which copies non-contiguous data)
+        for k in np.ndindex(*data.shape):
+            old = data[k].item()
+            data[k] = old + eps
             fp = _scalar(fn(*inputs), grad_out)
-            flat[k] = old - eps
+            data[k] = old - eps
             fm = _scalar(fn(*inputs), grad_out)
-            flat[k] = old
-            gflat[k] = (fp - fm) / (2 * eps)
+            data[k] = old
+            g[k] = (fp - fm) / (2 * eps)
         grads.append(g)
     return grads
 

@@ -147,7 +147,7 @@ class Tensor:
 
         Args:
             grad: dL/d(self), shaped like ``self``; may be omitted for a one-element tensor
-                (then it is 1).
+                (then it is 1). It is copied in ``self``'s dtype, so no ``.grad`` aliases it.
             retain_graph: keep the graph's saved values so backward can run through it again.
 
         Gradients accumulate: call ``zero_grad`` (or set ``.grad = None``) between steps.
@@ -166,7 +166,8 @@ class Tensor:
                 )
             grad = xp.ones_like(self.data)
         else:
-            grad = grad.data if isinstance(grad, Tensor) else xp.asarray(grad, dtype=self.dtype)
+            # a copy in our dtype: a leaf's .grad must never alias the caller's array
+            grad = xp.array(grad.data if isinstance(grad, Tensor) else grad, dtype=self.dtype)
             if grad.shape != self.shape:
                 raise ValueError(
                     f"backward: grad has shape {grad.shape}, but the tensor has shape {self.shape}"

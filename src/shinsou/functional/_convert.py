@@ -23,11 +23,22 @@ def _float_if_needed(t: Tensor, scalar) -> Tensor:
     return t
 
 
+def _int_to_float(t: Tensor, other: Tensor) -> Tensor:
+    # int/bool tensor (op) float tensor -> the float dtype, as in PyTorch (NumPy would give
+    # float64 for int64 with float32); the int operand carries no gradient anyway
+    if t.dtype.kind in "biu" and other.dtype.kind == "f":
+        return Tensor._from_op(t.data.astype(other.dtype), None)
+    return t
+
+
 def binary(a, b):
-    """Both operands as Tensors; a Python scalar adopts the tensor operand's dtype."""
+    """Both operands as Tensors; a Python scalar adopts the tensor operand's dtype, and an
+    integer or boolean operand beside a float one takes the float dtype (PyTorch's rule)."""
     if isinstance(a, Tensor):
         if not isinstance(b, Tensor):
             a = _float_if_needed(a, b)
-        return a, as_tensor(b, a)
-    b = _float_if_needed(as_tensor(b), a)
-    return as_tensor(a, b), b
+        b = as_tensor(b, a)
+    else:
+        b = _float_if_needed(as_tensor(b), a)
+        a = as_tensor(a, b)
+    return _int_to_float(a, b), _int_to_float(b, a)

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from ..backend import get_array_module
 from ..core.function import Function
 from ..core.tensor import Tensor
 from ._convert import as_tensor
 from .elementwise import erf
 from .reduction import max as reduce_max
+from .shape import check_axis
 
 __all__ = [
     "step",
@@ -36,14 +39,24 @@ class Step(Function):
         return get_array_module(gy).zeros(self.shape, dtype=gy.dtype)
 
 
+def _sigmoid_array(x):
+    """σ(x) = 1 / (1 + e^-x) on a raw array, as PyTorch computes it: for very negative x,
+    e^-x overflows to inf and σ becomes 0 (the true value is below the smallest normal float
+    there), which is right; elsewhere it keeps full relative precision (σ(-20) = 2.06e-9, which
+    the form 0.5 (1 + tanh(x/2)) would round to 0 in float32)."""
+    xp = get_array_module(x)
+    y = xp.empty(x.shape, dtype=x.dtype if x.dtype.kind == "f" else np.float32)
+    with np.errstate(over="ignore"):
+        xp.negative(x, out=y)  # out=: an array even for 0-d x
+        xp.exp(y, out=y)
+    y += 1
+    xp.reciprocal(y, out=y)
+    return y
+
+
 class Sigmoid(Function):
     def forward(self, x):
-        # 0.5 (1 + tanh(x/2)) equals 1/(1+e^-x) and never overflows.
-        xp = get_array_module(x)
-        y = xp.tanh(x * 0.5)
-        y += 1
-        y *= 0.5
-        self.y = y
+        self.y = y = _sigmoid_array(x)
         return y
 
     def backward(self, gy):
@@ -112,7 +125,7 @@ class Softplus(Function):
     def backward(self, gy):
         (bx,) = self.saved
         xp = get_array_module(bx)
-        s = 0.5 * (1 + xp.tanh(0.5 * bx))  # sigmoid(beta x)
+        s = _sigmoid_array(bx)  # sigmoid(beta x)
         return gy * xp.where(bx > self.threshold, 1, s).astype(gy.dtype, copy=False)
 
 
@@ -122,6 +135,9 @@ class Softmax(Function):
 
     def forward(self, x):
         xp = get_array_module(x)
+        if x.size == 0:  # amax over an empty axis has no identity
+            self.y = x.copy()
+            return self.y
         e = xp.exp(x - xp.amax(x, axis=self.axis, keepdims=True))
         e /= e.sum(axis=self.axis, keepdims=True)
         self.y = e
@@ -140,6 +156,9 @@ class LogSoftmax(Function):
 
     def forward(self, x):
         xp = get_array_module(x)
+        if x.size == 0:  # amax over an empty axis has no identity
+            self.y = x.copy()
+            return self.y
         z = x - xp.amax(x, axis=self.axis, keepdims=True)
         z -= xp.log(xp.exp(z).sum(axis=self.axis, keepdims=True))
         self.y = z
@@ -245,7 +264,7 @@ def maxout(x, pool_size: int, axis: int = 1) -> Tensor:
     tensor([[ 5., -2.]])
     """
     x = as_tensor(x)
-    axis = axis % x.ndim
+    axis = check_axis(axis, x.ndim, "maxout")
     c = x.shape[axis]
     if c % pool_size:
         raise ValueError(

@@ -5,12 +5,14 @@ Each op broadcasts like NumPy; backward sums each gradient back to its input's s
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..backend import get_array_module
 from ..core.function import Function, unbroadcast
 from ..core.tensor import Tensor
-from ._convert import as_tensor, binary
+from ._convert import _float_if_needed, as_tensor, binary
 
 __all__ = ["add", "sub", "mul", "div", "neg", "pow", "matmul", "linear"]
 
@@ -87,6 +89,8 @@ class PowScalar(Function):
         p = self.p
         if p == 2:
             return gy * (2 * x)
+        if p == 0:  # d(x^0)/dx = 0, also at x = 0 (where p x^(p-1) would be 0 · inf)
+            return get_array_module(gy).zeros_like(gy)
         return gy * (p * x ** (p - 1))
 
 
@@ -137,6 +141,13 @@ class MatMul(Function):
         return ga, gb
 
 
+def _as_matrix(a):
+    """(..., k) -> (prod(...), k); explicit sizes, since reshape(-1, 0) is ambiguous."""
+    if a.ndim == 2:
+        return a
+    return a.reshape(math.prod(a.shape[:-1]), a.shape[-1])
+
+
 class Linear(Function):
     """y = x W^T + b, x: (..., in), W: (out, in), b: (out,) -> y: (..., out).
 
@@ -147,7 +158,7 @@ class Linear(Function):
     def forward(self, x, w, b=None):
         self.saved = (x, w)
         self.has_bias = b is not None
-        x2 = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
+        x2 = _as_matrix(x)
         y = x2 @ w.T
         if b is not None:
             y += b
@@ -156,13 +167,12 @@ class Linear(Function):
     def backward(self, gy):
         x, w = self.saved
         needs = self.needs
-        g2 = gy.reshape(-1, gy.shape[-1]) if gy.ndim != 2 else gy
+        g2 = _as_matrix(gy)
         gx = gw = gb = None
         if needs[0]:
             gx = (g2 @ w).reshape(x.shape)
         if needs[1]:
-            x2 = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
-            gw = g2.T @ x2
+            gw = g2.T @ _as_matrix(x)
         if self.has_bias and needs[2]:
             gb = g2.sum(axis=0)
         return (gx, gw, gb) if self.has_bias else (gx, gw)
@@ -202,7 +212,7 @@ def pow(a, b) -> Tensor:  # noqa: A001 - mirrors torch.pow
     array([6.], dtype=float32)
     """
     if isinstance(a, Tensor) and isinstance(b, (int, float)) and not isinstance(b, bool):
-        return PowScalar(b)(a)
+        return PowScalar(b)(_float_if_needed(a, b))
     return Pow()(*binary(a, b))
 
 
@@ -243,11 +253,20 @@ def linear(x, weight, bias=None) -> Tensor:
     >>> ss.functional.linear(ss.tensor([[1.0, 2.0]]), ss.tensor([[1.0, 1.0]]), ss.tensor([0.5]))
     tensor([[3.5]])
     """
-    if x.shape[-1:] != weight.shape[1:]:
+    x, weight = as_tensor(x), as_tensor(weight)
+    if weight.ndim != 2:
+        raise ValueError(f"linear: weight must be (out_features, in_features), got {weight.shape}")
+    if x.ndim == 0 or x.shape[-1:] != weight.shape[1:]:
         raise ValueError(
             f"linear: input of shape {x.shape} does not fit weight of shape {weight.shape} "
             f"(expected input (..., {weight.shape[1]}))"
         )
     if bias is None:
         return Linear()(x, weight)
+    bias = as_tensor(bias)
+    if bias.shape != weight.shape[:1]:
+        raise ValueError(
+            f"linear: bias of shape {bias.shape} does not fit weight of shape {weight.shape} "
+            f"(expected ({weight.shape[0]},))"
+        )
     return Linear()(x, weight, bias)

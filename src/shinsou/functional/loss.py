@@ -84,7 +84,10 @@ def squared_error(y, d, reduction: str = "sum") -> Tensor:
     d = _target(d, y)
     _same_shape("squared_error", y, d)
     diff = y - d
-    per = (diff * diff).reshape(y.shape[0], -1).sum(axis=1) * 0.5 if y.ndim else diff * diff * 0.5
+    if y.ndim:  # (N, ...) -> (N, rest) with explicit sizes (reshape(0, -1) is ambiguous)
+        per = (diff * diff).reshape(y.shape[0], y.size // max(y.shape[0], 1)).sum(axis=1) * 0.5
+    else:
+        per = diff * diff * 0.5
     if reduction == "mean":
         return per.sum() / (y.shape[0] if y.ndim else 1)
     return _reduce(per, reduction, "squared_error")
@@ -199,7 +202,7 @@ def cross_entropy(
     if tdata.dtype.kind == "f":  # soft targets: -Σ_c t_c log p_c
         from .activation import log_softmax
 
-        t = _target(tdata, x)
+        t = _target(target if isinstance(target, Tensor) else tdata, x)  # may carry a gradient
         _same_shape("cross_entropy", x, t)
         if label_smoothing:
             t = t * (1 - label_smoothing) + label_smoothing / c
@@ -294,23 +297,23 @@ def binary_cross_entropy(p, target, reduction: str = "mean") -> Tensor:
 
 def binary_cross_entropy_with_logits(x, target, reduction: str = "mean", pos_weight=None) -> Tensor:
     """Binary cross-entropy on logits, L = -(w t log σ(x) + (1 - t) log(1 - σ(x))) with
-    w = pos_weight (1 by default), computed stably as
-    (1 - t) x + (1 + (w - 1) t) (log(1 + e^-|x|) + max(-x, 0)).
+    w = pos_weight (1 by default, broadcast against the target, e.g. one weight per class),
+    computed stably as (1 - t) x + (1 + (w - 1) t) softplus(-x), since
+    -log σ(x) = softplus(-x) = log(1 + e^-|x|) + max(-x, 0) (log1p accuracy for large |x|).
 
     >>> round(F.binary_cross_entropy_with_logits(ss.tensor([0.0]), ss.tensor([1.0])).item(), 4)
     0.6931
     """
-    from .activation import softplus  # noqa: F401  (documented relation)
-    from .elementwise import abs as t_abs, exp, log, maximum
+    from .activation import softplus
 
     x = as_tensor(x)
     _check_float("binary_cross_entropy_with_logits", x)
     t = _target(target, x)
     _same_shape("binary_cross_entropy_with_logits", x, t)
-    log_sig_neg = log(1 + exp(-t_abs(x))) + maximum(-x, 0)  # = -log σ(x)
+    log_sig_neg = softplus(-x)  # = -log σ(x)
     if pos_weight is None:
         per = (1 - t) * x + log_sig_neg
     else:
-        w = as_tensor(pos_weight, x)
+        w = _target(pos_weight, x)
         per = (1 - t) * x + (1 + (w - 1) * t) * log_sig_neg
     return _reduce(per, reduction, "binary_cross_entropy_with_logits")

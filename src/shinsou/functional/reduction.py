@@ -20,9 +20,13 @@ def normalize_axis(axis, ndim):
         axis = (axis,)
     out = []
     for a in axis:
-        if not -ndim <= a < builtins.max(ndim, 1):
+        # a 0-d tensor accepts axis 0 and -1 and has no axis to reduce (as in PyTorch)
+        if not -builtins.max(ndim, 1) <= a < builtins.max(ndim, 1):
             raise ValueError(f"axis {a} is out of range for a tensor with {ndim} dimensions")
-        out.append(a % ndim if ndim else 0)
+        if ndim:
+            out.append(a % ndim)
+    if not ndim:
+        return ()
     if len(set(out)) != len(out):
         raise ValueError(f"repeated axis in {axis}")
     return tuple(sorted(out))
@@ -78,9 +82,14 @@ class _Extreme(_Reduction):
 
     def forward(self, x):
         xp = get_array_module(x)
-        if x.size == 0:
-            raise ValueError(f"{self.name.lower()}: reduction over an empty tensor {x.shape}")
         self.axes = normalize_axis(self.axis, x.ndim)
+        if x.size == 0 and (not self.axes or any(x.shape[a] == 0 for a in self.axes)):
+            # an empty axis has no largest element (axes of size > 0 may be reduced: (0, 3)
+            # over axis 1 gives shape (0,))
+            raise ValueError(
+                f"{self.name.lower()}: reduction over an empty tensor {x.shape} "
+                f"(axis {self.axis}) has no {'largest' if self.is_max else 'smallest'} element"
+            )
         yk = (xp.amax if self.is_max else xp.amin)(x, axis=self.axes, keepdims=True)
         self.saved = (x, yk)
         return self._finish(yk, x.shape)
@@ -107,6 +116,10 @@ class LogSumExp(_Reduction):
     def forward(self, x):
         xp = get_array_module(x)
         self.axes = normalize_axis(self.axis, x.ndim)
+        if x.size == 0:  # log of an empty sum is -inf (amax has no identity to start from)
+            yk = xp.full(_keepdims_shape(x.shape, self.axes), -xp.inf, dtype=x.dtype)
+            self.saved = (xp.zeros_like(x), xp.ones_like(yk))
+            return self._finish(yk, x.shape)
         m = xp.amax(x, axis=self.axes, keepdims=True)
         m = xp.where(xp.isfinite(m), m, 0)
         e = xp.exp(x - m)

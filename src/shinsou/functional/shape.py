@@ -129,6 +129,17 @@ class Pad(Function):
         return gy[tuple(slice(b, gy.shape[i] - a) for i, (b, a) in enumerate(self.widths))]
 
 
+def check_axis(axis: int, ndim: int, name: str) -> int:
+    """``axis`` in [-ndim, ndim) as a non-negative int; out of range is an error naming the op
+    (a wrapped-around axis would silently act on the wrong dimension)."""
+    if not -ndim <= axis < ndim:
+        raise ValueError(
+            f"{name}: axis {axis} is out of range for a tensor with {ndim} dimensions "
+            f"(expected -{ndim} <= axis < {ndim})"
+        )
+    return axis % ndim
+
+
 def _shape_arg(shape):
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         return tuple(shape[0])
@@ -163,9 +174,10 @@ def transpose(x, *axes) -> Tensor:
     axes = _shape_arg(axes)
     if not axes:
         axes = tuple(range(x.ndim - 1, -1, -1))
-    if sorted(a % x.ndim for a in axes) != list(range(x.ndim)):
+    norm = tuple(check_axis(a, x.ndim, "transpose") for a in axes)
+    if sorted(norm) != list(range(x.ndim)):
         raise ValueError(f"transpose: axes {axes} are not a permutation of {x.ndim} dimensions")
-    return Transpose(tuple(a % x.ndim for a in axes))(x)
+    return Transpose(norm)(x)
 
 
 def permute(x, *dims) -> Tensor:
@@ -176,6 +188,7 @@ def permute(x, *dims) -> Tensor:
 def swapaxes(x, a: int, b: int) -> Tensor:
     """Exchange two axes (``torch.transpose(x, a, b)``)."""
     x = as_tensor(x)
+    a, b = check_axis(a, x.ndim, "swapaxes"), check_axis(b, x.ndim, "swapaxes")
     axes = list(range(x.ndim))
     axes[a], axes[b] = axes[b], axes[a]
     return Transpose(tuple(axes))(x)
@@ -234,8 +247,7 @@ def unsqueeze(x, axis: int) -> Tensor:
     (1, 3)
     """
     x = as_tensor(x)
-    if axis < 0:
-        axis += x.ndim + 1
+    axis = check_axis(axis, x.ndim + 1, "unsqueeze")
     return reshape(x, x.shape[:axis] + (1,) + x.shape[axis:])
 
 
@@ -247,8 +259,12 @@ def flatten(x, start_axis: int = 0, end_axis: int = -1) -> Tensor:
     """
     x = as_tensor(x)
     if x.ndim == 0:
+        for a in (start_axis, end_axis):  # a 0-d tensor flattens like a 1-d one
+            check_axis(a, 1, "flatten")
         return reshape(x, (1,))
-    s, e = start_axis % x.ndim, end_axis % x.ndim
+    s, e = check_axis(start_axis, x.ndim, "flatten"), check_axis(end_axis, x.ndim, "flatten")
+    if s > e:
+        raise ValueError(f"flatten: start_axis {start_axis} comes after end_axis {end_axis}")
     n = 1
     for d in x.shape[s : e + 1]:
         n *= d
@@ -291,7 +307,9 @@ def concat(tensors, axis: int = 0) -> Tensor:
     if not tensors:
         raise ValueError("concat: need at least one tensor")
     nd = tensors[0].ndim
-    axis = axis % nd if nd else 0
+    if nd == 0:
+        raise ValueError("concat: zero-dimensional tensors cannot be joined; use stack")
+    axis = check_axis(axis, nd, "concat")
     for t in tensors[1:]:
         if (
             t.ndim != nd
@@ -318,8 +336,7 @@ def stack(tensors, axis: int = 0) -> Tensor:
     shapes = {t.shape for t in tensors}
     if len(shapes) != 1:
         raise ValueError(f"stack: all tensors need the same shape, got {sorted(shapes)}")
-    if axis < 0:
-        axis += tensors[0].ndim + 1
+    axis = check_axis(axis, tensors[0].ndim + 1, "stack")
     return concat([unsqueeze(t, axis) for t in tensors], axis=axis)
 
 
@@ -331,6 +348,7 @@ def split(x, split_size_or_sections, axis: int = 0) -> list:
     [(2, 2), (2, 2), (1, 2)]
     """
     x = as_tensor(x)
+    axis = check_axis(axis, x.ndim, "split")
     n = x.shape[axis]
     if isinstance(split_size_or_sections, int):
         step = split_size_or_sections
@@ -344,7 +362,6 @@ def split(x, split_size_or_sections, axis: int = 0) -> list:
                 f"split: sizes {sizes} do not add up to {n} (axis {axis} of {x.shape})"
             )
     out, start = [], 0
-    axis = axis % x.ndim
     for s in sizes:
         idx = (slice(None),) * axis + (slice(start, start + s),)
         out.append(getitem(x, idx))

@@ -9,11 +9,11 @@ from . import conversion as cv
 from . import elementwise as el
 from . import reduction as rd
 from . import shape as sh
-from ._convert import as_tensor
 
 
 def _r(f):
-    return lambda self, other: f(as_tensor(other, self), self)
+    # ``other (op) self``: ``f`` converts ``other`` itself, so ``2.5 - int_tensor`` is float
+    return lambda self, other: f(other, self)
 
 
 def _to(self, *args, dtype=None, device=None):
