@@ -1,10 +1,29 @@
-"""Optimizers, learning-rate schedules and gradient clipping."""
+"""Optimizers, learning-rate schedules and gradient clipping (``shinsou.optim``).
 
-from . import lr_scheduler  # noqa: F401
-from .adagrad import Adagrad  # noqa: F401
-from .adam import Adam, AdamW  # noqa: F401
-from .clip import clip_grad_norm_, clip_grad_value_  # noqa: F401
-from .lr_scheduler import (  # noqa: F401
+The classes and functions follow PyTorch's names, arguments, update rules and state_dict
+layout, so a training loop reads the same and results agree to float32 rounding::
+
+    opt = ss.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    sched = ss.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=epochs)
+    for epoch in range(epochs):
+        for x, t in loader:
+            opt.zero_grad()
+            F.cross_entropy(model(x), t).backward()
+            ss.optim.clip_grad_norm_(model.parameters(), max_norm=5.0)   # optional
+            opt.step()
+        sched.step()
+
+Optimizers: ``SGD`` (momentum, Nesterov), ``Adagrad`` (alias ``AdaGrad``), ``RMSprop``,
+``Adam``, ``AdamW``; base class ``Optimizer``. Schedules (also in ``ss.optim.lr_scheduler``):
+``StepLR``, ``MultiStepLR``, ``ExponentialLR``, ``CosineAnnealingLR``, ``LinearLR``,
+``LambdaLR``, ``SequentialLR``. Clipping: ``clip_grad_norm_``, ``clip_grad_value_``.
+"""
+
+from . import lr_scheduler
+from .adagrad import Adagrad
+from .adam import Adam, AdamW
+from .clip import clip_grad_norm_, clip_grad_value_
+from .lr_scheduler import (
     CosineAnnealingLR,
     ExponentialLR,
     LambdaLR,
@@ -14,8 +33,29 @@ from .lr_scheduler import (  # noqa: F401
     SequentialLR,
     StepLR,
 )
-from .optimizer import Optimizer  # noqa: F401
-from .rmsprop import RMSprop  # noqa: F401
-from .sgd import SGD  # noqa: F401
+from .optimizer import Optimizer
+from .rmsprop import RMSprop
+from .sgd import SGD
 
-AdaGrad = Adagrad
+AdaGrad = Adagrad  # the lectures' spelling
+
+__all__ = [
+    "Optimizer",
+    "SGD",
+    "Adagrad",
+    "AdaGrad",
+    "RMSprop",
+    "Adam",
+    "AdamW",
+    "lr_scheduler",
+    "LRScheduler",
+    "StepLR",
+    "MultiStepLR",
+    "ExponentialLR",
+    "CosineAnnealingLR",
+    "LinearLR",
+    "LambdaLR",
+    "SequentialLR",
+    "clip_grad_norm_",
+    "clip_grad_value_",
+]

@@ -5,22 +5,33 @@ from __future__ import annotations
 import math
 
 from ..backend import get_array_module
-from ..core.grad_mode import no_grad
+from .foreach import foreach
 from .optimizer import Optimizer
 
 __all__ = ["Adam", "AdamW"]
 
 
 class Adam(Optimizer):
-    """Adaptive moment estimation:
+    """Adaptive moment estimation (PyTorch's formulation):
 
         m_t = β₁ m_{t−1} + (1 − β₁) g_t,      v_t = β₂ v_{t−1} + (1 − β₂) g_t²
-        θ ← θ − η · (m_t / (1 − β₁^t)) / (√(v_t / (1 − β₂^t)) + ε)
+        θ ← θ − (η / (1 − β₁^t)) · m_t / (√v_t / √(1 − β₂^t) + ε)
 
-    ``weight_decay`` λ adds λθ to g_t (L2 regularisation); ``amsgrad`` uses the running
-    maximum of v_t in the denominator.
+    with m_0 = v_0 = 0 and g_t the gradient (negated for ``maximize``; + λθ for weight decay
+    λ: L2 regularisation, which the adaptive denominator rescales; see ``AdamW`` for the
+    decoupled form). With ``amsgrad``, v_t in the denominator is replaced by its running
+    maximum max_{s≤t} v_s. ε sits outside the bias-corrected square root, exactly as in
+    PyTorch, so results agree to float32 rounding.
 
-    >>> import shinsou as ss
+    Args:
+        params: Parameters, or parameter groups (dicts) with per-group overrides.
+        lr: learning rate η.
+        betas: (β₁, β₂), each in [0, 1): decay rates of the first and second moments.
+        eps: ε > 0 added to the denominator for numerical stability.
+        weight_decay: L2 penalty λ ≥ 0, added to the gradient as λθ.
+        amsgrad: use the AMSGrad variant (Reddi et al. 2018).
+        maximize: ascend the objective (use −g_t) instead of descending.
+
     >>> w = ss.nn.Parameter(ss.tensor([1.0, -1.0]))
     >>> opt = ss.optim.Adam([w], lr=0.1)
     >>> (w * w).sum().backward(); opt.step()     # the first step moves each weight by ~lr
@@ -28,7 +39,7 @@ class Adam(Optimizer):
     array([ 0.9, -0.9], dtype=float32)
     """
 
-    decoupled = False
+    decoupled = False  # AdamW: weight decay acts on θ directly, not through the gradient
 
     def __init__(
         self,
@@ -38,54 +49,105 @@ class Adam(Optimizer):
         eps: float = 1e-8,
         weight_decay: float = 0.0,
         amsgrad: bool = False,
+        *,
+        maximize: bool = False,
     ):
+        super().__init__(
+            params,
+            dict(
+                lr=lr,
+                betas=tuple(betas),
+                eps=eps,
+                weight_decay=weight_decay,
+                amsgrad=amsgrad,
+                maximize=maximize,
+            ),
+        )
+
+    def _validate(self, group: dict) -> None:
+        super()._validate(group)
+        betas = group["betas"]
+        if len(betas) != 2:
+            raise ValueError(f"{type(self).__name__}: betas must be a pair, got {betas}")
         for i, b in enumerate(betas):
             if not 0.0 <= b < 1.0:
                 raise ValueError(f"{type(self).__name__}: betas[{i}] must be in [0, 1), got {b}")
-        super().__init__(
-            params,
-            dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad),
-        )
 
-    @no_grad()
-    def step(self) -> None:
+    def _update(self) -> None:
         for group in self.param_groups:
-            lr, (b1, b2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
+            lr, (b1, b2), wd = group["lr"], group["betas"], group["weight_decay"]
+            amsgrad = group["amsgrad"]
+            tasks = []
             for p, g in self._grads(group, l2=not self.decoupled):
-                xp = get_array_module(p.data)
                 state = self.state.get(p)
                 if state is None:
+                    xp = get_array_module(p.data)
                     state = self.state[p] = {
                         "step": 0,
                         "exp_avg": xp.zeros_like(p.data),
                         "exp_avg_sq": xp.zeros_like(p.data),
                     }
-                    if group["amsgrad"]:
-                        state["max_exp_avg_sq"] = xp.zeros_like(p.data)
+                if amsgrad and "max_exp_avg_sq" not in state:
+                    state["max_exp_avg_sq"] = get_array_module(p.data).zeros_like(p.data)
                 state["step"] += 1
                 t = state["step"]
-                if wd and self.decoupled:
-                    p.data *= 1 - lr * wd
-                m, v = state["exp_avg"], state["exp_avg_sq"]
-                m *= b1
-                m += (1 - b1) * g
+                step_size = lr / (1 - b1**t)
+                bc2_sqrt = math.sqrt(1 - b2**t)
+                vmax = state["max_exp_avg_sq"] if amsgrad else None
+                tasks.append(
+                    (p.data, g, state["exp_avg"], state["exp_avg_sq"], vmax, step_size, bc2_sqrt)
+                )
+
+            decay = 1 - lr * wd if self.decoupled and wd else None
+
+            def update(
+                w, g, m, v, vmax, step_size, bc2_sqrt, b1=b1, b2=b2, eps=group["eps"], decay=decay
+            ):
+                xp = get_array_module(w)
+                if decay is not None:
+                    w *= decay  # AdamW: θ ← θ (1 − η λ) before the Adam step
+                t = g - m
+                t *= 1 - b1
+                m += t  # m = β₁ m + (1 − β₁) g, as PyTorch's lerp
+                xp.multiply(g, g, out=t)
+                t *= 1 - b2
                 v *= b2
-                v += (1 - b2) * (g * g)
-                if group["amsgrad"]:
-                    vmax = state["max_exp_avg_sq"]
+                v += t  # v = β₂ v + (1 − β₂) g²
+                if vmax is not None:
                     xp.maximum(vmax, v, out=vmax)
                     v = vmax
-                bc1 = 1 - b1**t
-                bc2_sqrt = math.sqrt(1 - b2**t)
-                denom = xp.sqrt(v) / bc2_sqrt + eps
-                p.data -= (lr / bc1) * m / denom
+                xp.sqrt(v, out=t)
+                t /= bc2_sqrt
+                t += eps
+                xp.divide(m, t, out=t)
+                t *= step_size
+                w -= t
+
+            foreach(update, tasks)
 
 
 class AdamW(Adam):
-    """Adam with decoupled weight decay: before the Adam update, θ ← θ (1 − η λ).
+    """Adam with decoupled weight decay (PyTorch's formulation): before the Adam update,
 
-    Unlike L2 regularisation inside Adam, the decay is not rescaled by the adaptive
-    denominator.
+        θ ← θ (1 − η λ)
+
+    and the gradient is used without a λθ term, so the decay is not rescaled by the adaptive
+    denominator (which is what makes L2 regularisation weak inside Adam).
+
+    Args:
+        params: Parameters, or parameter groups (dicts) with per-group overrides.
+        lr: learning rate η.
+        betas: (β₁, β₂), each in [0, 1).
+        eps: ε > 0 added to the denominator.
+        weight_decay: decoupled decay λ ≥ 0 (default 1e-2).
+        amsgrad: use the AMSGrad variant.
+        maximize: ascend the objective instead of descending.
+
+    >>> w = ss.nn.Parameter(ss.tensor([1.0]))
+    >>> opt = ss.optim.AdamW([w], lr=0.1, weight_decay=0.5)
+    >>> w.grad = np.zeros(1, np.float32)       # no gradient: only the decay acts
+    >>> opt.step(); w.data                     # 1 · (1 − 0.1 · 0.5)
+    array([0.95], dtype=float32)
     """
 
     decoupled = True
@@ -98,5 +160,7 @@ class AdamW(Adam):
         eps: float = 1e-8,
         weight_decay: float = 1e-2,
         amsgrad: bool = False,
+        *,
+        maximize: bool = False,
     ):
-        super().__init__(params, lr, betas, eps, weight_decay, amsgrad)
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize)

@@ -1,8 +1,14 @@
-"""Gradient clipping by global norm and by value."""
+"""Gradient clipping by global norm and by value.
+
+Both functions replace ``p.grad`` by a new array instead of scaling it in place: the autograd
+engine may let several parameters share one gradient array.
+"""
 
 from __future__ import annotations
 
 import math
+
+import numpy as np
 
 from ..backend import get_array_module
 from ..core.tensor import Tensor
@@ -16,15 +22,38 @@ def _with_grads(parameters):
     return [p for p in parameters if p.grad is not None]
 
 
+def _norm_power(g, k: float) -> float:
+    """Σ |g|^k in float64 (k = 1, 2 or any positive order)."""
+    xp = get_array_module(g)
+    if k == 2:
+        g = g.astype(np.float64).ravel()
+        return float(xp.dot(g, g))
+    if k == 1:
+        return float(xp.abs(g).sum(dtype=np.float64))
+    return float((xp.abs(g.astype(np.float64)) ** k).sum())
+
+
 def clip_grad_norm_(
     parameters, max_norm: float, norm_type: float = 2.0, error_if_nonfinite: bool = False
 ) -> float:
-    """Rescale all gradients together so that their global norm is at most ``max_norm``.
+    """Rescale all gradients together so that their global norm is at most ``max_norm``:
 
-        N = (Σ_p ‖g_p‖_k^k)^(1/k)   (k = norm_type; max |g| for k = inf)
-        g_p ← g_p · min(1, max_norm / (N + 1e-6))
+        N = (Σ_p Σ_i |g_{p,i}|^k)^(1/k)      (k = norm_type; max_{p,i} |g_{p,i}| for k = ∞)
+        g_p ← g_p · min(1, max_norm / (N + 10⁻⁶))
 
-    Returns N (before clipping) as a float. The ``.grad`` arrays are replaced, not modified.
+    as PyTorch's ``clip_grad_norm_``. The gradients' direction is kept; only their length is
+    limited (the usual cure for exploding gradients in RNNs).
+
+    Args:
+        parameters: a Parameter or an iterable of Parameters; those without a gradient are
+            skipped.
+        max_norm: the largest allowed global norm.
+        norm_type: the order k of the norm (``math.inf`` for the max norm).
+        error_if_nonfinite: raise RuntimeError when N is NaN or infinite (otherwise the
+            gradients are scaled by a NaN/0 coefficient, as in PyTorch).
+
+    Returns:
+        N, the global norm before clipping, as a float (0.0 when no parameter has a gradient).
 
     >>> w = ss.nn.Parameter(ss.zeros(2)); w.grad = np.array([3.0, 4.0], np.float32)
     >>> ss.optim.clip_grad_norm_([w], max_norm=1.0)
@@ -33,24 +62,46 @@ def clip_grad_norm_(
     array([0.6, 0.8], dtype=float32)
     """
     params = _with_grads(parameters)
+    norm_type = float(norm_type)
     if not params:
         return 0.0
-    if norm_type == math.inf:
-        total = max(float(get_array_module(p.grad).abs(p.grad).max()) for p in params)
+    if math.isinf(norm_type):
+        absmax = [float(get_array_module(p.grad).abs(p.grad).max()) for p in params if p.grad.size]
+        if not absmax:
+            return 0.0
+        total = max(absmax) if norm_type > 0 else min(absmax)
+    elif norm_type <= 0:
+        raise ValueError(f"clip_grad_norm_: norm_type must be positive or inf, got {norm_type}")
     else:
-        total = sum(float((abs(p.grad.astype("float64")) ** norm_type).sum()) for p in params) ** (
-            1.0 / norm_type
-        )
+        total = sum(_norm_power(p.grad, norm_type) for p in params) ** (1.0 / norm_type)
     if error_if_nonfinite and not math.isfinite(total):
-        raise RuntimeError(f"clip_grad_norm_: the total norm of order {norm_type} is {total}")
-    coef = max_norm / (total + 1e-6)
-    if coef < 1:
-        for p in params:
-            p.grad = p.grad * p.grad.dtype.type(coef)
+        raise RuntimeError(
+            f"clip_grad_norm_: the total norm of order {norm_type} of the gradients is {total}, "
+            "so they cannot be clipped; set error_if_nonfinite=False to scale them anyway"
+        )
+    coef = max_norm / (total + 1e-6)  # 0 for an infinite norm, NaN for a NaN one (as PyTorch)
+    if not coef >= 1:
+        with np.errstate(invalid="ignore"):  # inf · 0 = NaN, as in PyTorch, without a warning
+            for p in params:
+                p.grad = p.grad * p.grad.dtype.type(coef)
     return total
 
 
 def clip_grad_value_(parameters, clip_value: float) -> None:
-    """Clamp every gradient element into [−clip_value, clip_value] (new arrays)."""
+    """Clamp every gradient element into [−c, c]:  g ← min(max(g, −c), c)  (new arrays).
+
+    Args:
+        parameters: a Parameter or an iterable of Parameters; those without a gradient are
+            skipped.
+        clip_value: c ≥ 0.
+
+    >>> w = ss.nn.Parameter(ss.zeros(3)); w.grad = np.array([-2.0, 0.5, 3.0], np.float32)
+    >>> ss.optim.clip_grad_value_([w], 1.0)
+    >>> w.grad
+    array([-1. ,  0.5,  1. ], dtype=float32)
+    """
+    clip_value = float(clip_value)
+    if not clip_value >= 0:
+        raise ValueError(f"clip_grad_value_: clip_value must be >= 0, got {clip_value}")
     for p in _with_grads(parameters):
         p.grad = get_array_module(p.grad).clip(p.grad, -clip_value, clip_value)

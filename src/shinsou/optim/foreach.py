@@ -19,6 +19,16 @@ _MIN_SPLIT = 1 << 16  # below this many elements a thread hand-off costs more th
 _pool: ThreadPoolExecutor | None = None
 
 
+def _cores() -> int:
+    try:  # the cores this process may run on (taskset, cgroups), not the machine's
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+_SPLIT = _cores() >= 2
+
+
 def _get_pool():
     global _pool
     if _pool is None:
@@ -26,29 +36,38 @@ def _get_pool():
     return _pool
 
 
+def _splittable(t, n: int) -> bool:
+    """Every array in ``t`` is a C-contiguous NumPy array of ``n`` elements; the rest are
+    scalars (or None), which both halves receive unchanged."""
+    for x in t:
+        if type(x) is np.ndarray:
+            if x.size != n or not x.flags.c_contiguous:
+                return False
+        elif hasattr(x, "shape"):  # a CuPy array (or another array type): update inline
+            return False
+    return True
+
+
 def foreach(update, tasks) -> None:
-    """Call ``update(*arrays)`` for each tuple in ``tasks``.
+    """Call ``update(*task)`` for each tuple in ``tasks``.
 
     ``update`` must be elementwise (each output element depends only on the same element of
-    the inputs) and work in place on views: large contiguous NumPy arrays are cut into two
-    halves processed concurrently.
+    the array arguments) and work in place on views. When the first item of a task is a large
+    NumPy array and every array of the task is C-contiguous and of that size, the arrays are
+    cut into two halves processed concurrently; non-array items (hyper-parameters, None) are
+    passed to both halves as they are.
     """
-    if (os.cpu_count() or 1) < 2:
+    if not _SPLIT:
         for t in tasks:
             update(*t)
         return
     first, second = [], []
     for t in tasks:
         a = t[0]
-        if (
-            type(a) is np.ndarray
-            and a.size >= _MIN_SPLIT
-            and all(type(x) is np.ndarray and x.flags.c_contiguous for x in t)
-        ):
-            flat = [x.reshape(-1) for x in t]
+        if type(a) is np.ndarray and a.size >= _MIN_SPLIT and _splittable(t, a.size):
             m = a.size // 2
-            first.append([x[:m] for x in flat])
-            second.append([x[m:] for x in flat])
+            first.append([x.reshape(-1)[:m] if type(x) is np.ndarray else x for x in t])
+            second.append([x.reshape(-1)[m:] if type(x) is np.ndarray else x for x in t])
         else:
             second.append(t)
     if not first:

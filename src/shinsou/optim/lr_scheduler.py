@@ -1,23 +1,27 @@
-"""Learning-rate schedules (PyTorch's names and values).
+"""Learning-rate schedules (PyTorch's names, arguments and values).
 
-Each scheduler computes the learning rate of epoch (or iteration) e in closed form from the
-groups' base rates η₀, and ``step()`` moves to the next e:
+Each scheduler computes the learning rate of epoch (or iteration) e in closed form from each
+group's base rate η₀ (``group["initial_lr"]``, the lr when the first scheduler was made), and
+``step()`` moves to the next e:
 
-    StepLR         η₀ γ^⌊e / step_size⌋
-    MultiStepLR    η₀ γ^(number of milestones ≤ e)
-    ExponentialLR  η₀ γ^e
+    StepLR             η₀ γ^⌊e / step_size⌋
+    MultiStepLR        η₀ γ^(number of milestones ≤ e)
+    ExponentialLR      η₀ γ^e
     CosineAnnealingLR  η_min + (η₀ − η_min)(1 + cos(π e / T_max)) / 2
-    LinearLR       η₀ (s + (f − s) min(e, T) / T)   (linear warm-up from s·η₀ to f·η₀)
-    LambdaLR       η₀ λ(e)
-    SequentialLR   one schedule after another, switching at the milestones
+    LinearLR           η₀ (s + (f − s) min(e, T) / T)   (linear warm-up from s·η₀ to f·η₀)
+    LambdaLR           η₀ λ(e)
+    SequentialLR       one schedule after another, each restarted at its e = 0 at its milestone
 
-Because every schedule is closed-form, two schedulers must not drive the same optimizer at
-once; compose them with ``SequentialLR`` or ``LambdaLR``.
+Call ``scheduler.step()`` after ``optimizer.step()``, once per epoch (or per iteration for
+per-iteration schedules). Because every schedule is closed-form, two schedulers must not drive
+the same optimizer at once (PyTorch would multiply them); compose them with ``SequentialLR``
+or ``LambdaLR``.
 """
 
 from __future__ import annotations
 
 import bisect
+import copy
 import math
 
 __all__ = [
@@ -33,19 +37,31 @@ __all__ = [
 
 
 class LRScheduler:
-    """Base class: subclasses define ``lr_at(e) -> list of lrs`` (one per group).
+    """Base class: subclasses define ``lr_at(e)``, the list of lrs (one per group) at epoch e.
 
-    >>> import shinsou as ss
+    Args:
+        optimizer: the optimizer whose groups' ``"lr"`` is set; each group gets an
+            ``"initial_lr"`` (its current lr) unless it already has one.
+        last_epoch: the epoch to resume from (-1: start); the constructor steps once, so the
+            optimizer's lr is that of epoch ``last_epoch + 1`` afterwards.
+
     >>> opt = ss.optim.SGD([ss.nn.Parameter(ss.zeros(1))], lr=1.0)
     >>> sched = ss.optim.StepLR(opt, step_size=2, gamma=0.5)
     >>> lrs = []
     >>> for epoch in range(5):
-    ...     lrs.append(sched.get_last_lr()[0]); sched.step()
+    ...     lrs.append(sched.get_last_lr()[0]); opt.step(); sched.step()
     >>> lrs
     [1.0, 1.0, 0.5, 0.5, 0.25]
     """
 
+    # attributes that are not part of state_dict (objects, functions)
+    _not_state = ("optimizer", "lr_lambdas", "schedulers")
+
     def __init__(self, optimizer, last_epoch: int = -1):
+        if not hasattr(optimizer, "param_groups"):
+            raise TypeError(
+                f"{type(self).__name__}: expected an optimizer, got {type(optimizer).__name__}"
+            )
         self.optimizer = optimizer
         for g in optimizer.param_groups:
             g.setdefault("initial_lr", g["lr"])
@@ -54,6 +70,7 @@ class LRScheduler:
         self.step()
 
     def lr_at(self, epoch: int) -> list:  # pragma: no cover - abstract
+        """The learning rate of each group at ``epoch``."""
         raise NotImplementedError
 
     def step(self) -> None:
@@ -68,22 +85,33 @@ class LRScheduler:
 
     def get_last_lr(self) -> list:
         """The learning rates set by the last ``step`` (one per group)."""
-        return self._last_lr
+        return list(self._last_lr)
 
     def state_dict(self) -> dict:
-        return {
-            k: v
-            for k, v in self.__dict__.items()
-            if k not in ("optimizer", "lr_lambdas", "schedulers")
-        }
+        """Every attribute except the optimizer and functions (copied)."""
+        return {k: copy.deepcopy(v) for k, v in self.__dict__.items() if k not in self._not_state}
 
     def load_state_dict(self, state: dict) -> None:
-        self.__dict__.update(state)
+        """Restore a ``state_dict`` and set the groups' lr of the restored epoch."""
+        self.__dict__.update(copy.deepcopy(state))
         self._set(self.lr_at(self.last_epoch))
 
 
 class StepLR(LRScheduler):
-    """Multiply the rate by ``gamma`` every ``step_size`` epochs."""
+    """Multiply the rate by γ every ``step_size`` epochs:  η_e = η₀ γ^⌊e / step_size⌋.
+
+    Args:
+        optimizer: the optimizer to schedule.
+        step_size: the period, in epochs (> 0).
+        gamma: the factor γ.
+        last_epoch: the epoch to resume from (-1: start).
+
+    >>> opt = ss.optim.SGD([ss.nn.Parameter(ss.zeros(1))], lr=1.0)
+    >>> sched = ss.optim.StepLR(opt, step_size=3, gamma=0.1)
+    >>> for _ in range(3): sched.step()
+    >>> sched.get_last_lr()
+    [0.1]
+    """
 
     def __init__(self, optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1):
         if step_size <= 0:
@@ -96,7 +124,22 @@ class StepLR(LRScheduler):
 
 
 class MultiStepLR(LRScheduler):
-    """Multiply the rate by ``gamma`` at each epoch in ``milestones``."""
+    """Multiply the rate by γ at each milestone:  η_e = η₀ γ^|{m ∈ milestones : m ≤ e}|.
+
+    Args:
+        optimizer: the optimizer to schedule.
+        milestones: epochs at which to decay (a repeated milestone decays twice).
+        gamma: the factor γ.
+        last_epoch: the epoch to resume from (-1: start).
+
+    >>> opt = ss.optim.SGD([ss.nn.Parameter(ss.zeros(1))], lr=1.0)
+    >>> sched = ss.optim.MultiStepLR(opt, milestones=[1, 3], gamma=0.5)
+    >>> lrs = []
+    >>> for _ in range(5):
+    ...     lrs.append(round(sched.get_last_lr()[0], 4)); sched.step()
+    >>> lrs
+    [1.0, 0.5, 0.5, 0.25, 0.25]
+    """
 
     def __init__(self, optimizer, milestones, gamma: float = 0.1, last_epoch: int = -1):
         self.milestones, self.gamma = sorted(milestones), gamma
@@ -107,7 +150,18 @@ class MultiStepLR(LRScheduler):
 
 
 class ExponentialLR(LRScheduler):
-    """Multiply the rate by ``gamma`` every epoch."""
+    """Multiply the rate by γ every epoch:  η_e = η₀ γ^e.
+
+    Args:
+        optimizer: the optimizer to schedule.
+        gamma: the factor γ.
+        last_epoch: the epoch to resume from (-1: start).
+
+    >>> opt = ss.optim.SGD([ss.nn.Parameter(ss.zeros(1))], lr=1.0)
+    >>> sched = ss.optim.ExponentialLR(opt, gamma=0.5)
+    >>> sched.step(); sched.step(); opt.param_groups[0]["lr"]
+    0.25
+    """
 
     def __init__(self, optimizer, gamma: float, last_epoch: int = -1):
         self.gamma = gamma
@@ -118,7 +172,27 @@ class ExponentialLR(LRScheduler):
 
 
 class CosineAnnealingLR(LRScheduler):
-    """Cosine decay from η₀ to ``eta_min`` over ``T_max`` epochs (Loshchilov & Hutter 2017)."""
+    """Cosine decay from η₀ to η_min over T_max epochs (Loshchilov & Hutter 2017, without
+    restarts):
+
+        η_e = η_min + (η₀ − η_min) (1 + cos(π e / T_max)) / 2
+
+    Past T_max the cosine goes on (back up to η₀ at 2 T_max), as in PyTorch.
+
+    Args:
+        optimizer: the optimizer to schedule.
+        T_max: the number of epochs of the decay (> 0).
+        eta_min: the final rate η_min.
+        last_epoch: the epoch to resume from (-1: start).
+
+    >>> opt = ss.optim.SGD([ss.nn.Parameter(ss.zeros(1))], lr=1.0)
+    >>> sched = ss.optim.CosineAnnealingLR(opt, T_max=4)
+    >>> lrs = []
+    >>> for _ in range(5):
+    ...     lrs.append(round(sched.get_last_lr()[0], 4)); sched.step()
+    >>> lrs
+    [1.0, 0.8536, 0.5, 0.1464, 0.0]
+    """
 
     def __init__(self, optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1):
         if T_max <= 0:
@@ -132,8 +206,26 @@ class CosineAnnealingLR(LRScheduler):
 
 
 class LinearLR(LRScheduler):
-    """Scale the rate linearly from ``start_factor`` to ``end_factor`` over ``total_iters``
-    steps, then keep ``end_factor`` — the usual linear warm-up."""
+    """Scale the rate linearly from ``start_factor`` s to ``end_factor`` f over
+    ``total_iters`` T steps, then keep f — the usual linear warm-up:
+
+        η_e = η₀ (s + (f − s) · min(e, T) / T)
+
+    Args:
+        optimizer: the optimizer to schedule.
+        start_factor: s in (0, 1].
+        end_factor: f in [0, 1].
+        total_iters: T, the number of steps to go from s to f.
+        last_epoch: the epoch to resume from (-1: start).
+
+    >>> opt = ss.optim.SGD([ss.nn.Parameter(ss.zeros(1))], lr=1.0)
+    >>> sched = ss.optim.LinearLR(opt, start_factor=0.25, total_iters=3)
+    >>> lrs = []
+    >>> for _ in range(5):
+    ...     lrs.append(round(sched.get_last_lr()[0], 4)); sched.step()
+    >>> lrs
+    [0.25, 0.5, 0.75, 1.0, 1.0]
+    """
 
     def __init__(
         self,
@@ -143,8 +235,12 @@ class LinearLR(LRScheduler):
         total_iters: int = 5,
         last_epoch: int = -1,
     ):
-        if not 0 < start_factor <= 1 or not 0 <= end_factor <= 1:
-            raise ValueError("LinearLR: need 0 < start_factor <= 1 and 0 <= end_factor <= 1")
+        if not 0 < start_factor <= 1:
+            raise ValueError(f"LinearLR: start_factor must be in (0, 1], got {start_factor}")
+        if not 0 <= end_factor <= 1:
+            raise ValueError(f"LinearLR: end_factor must be in [0, 1], got {end_factor}")
+        if total_iters < 0:
+            raise ValueError(f"LinearLR: total_iters must be >= 0, got {total_iters}")
         self.start_factor, self.end_factor, self.total_iters = start_factor, end_factor, total_iters
         super().__init__(optimizer, last_epoch)
 
@@ -155,7 +251,18 @@ class LinearLR(LRScheduler):
 
 
 class LambdaLR(LRScheduler):
-    """η₀ · lr_lambda(e); one function for all groups or a list with one per group."""
+    """A rate given by a function of the epoch:  η_e = η₀ λ(e).
+
+    Args:
+        optimizer: the optimizer to schedule.
+        lr_lambda: a function of the epoch, or a list with one function per group.
+        last_epoch: the epoch to resume from (-1: start).
+
+    >>> opt = ss.optim.SGD([ss.nn.Parameter(ss.zeros(1))], lr=1.0)
+    >>> sched = ss.optim.LambdaLR(opt, lambda e: 1 / (1 + e))
+    >>> sched.step(); sched.step(); sched.get_last_lr()
+    [0.3333333333333333]
+    """
 
     def __init__(self, optimizer, lr_lambda, last_epoch: int = -1):
         n = len(optimizer.param_groups)
@@ -164,6 +271,9 @@ class LambdaLR(LRScheduler):
         )
         if len(self.lr_lambdas) != n:
             raise ValueError(f"LambdaLR: {len(self.lr_lambdas)} functions for {n} groups")
+        for f in self.lr_lambdas:
+            if not callable(f):
+                raise TypeError(f"LambdaLR: lr_lambda must be callable, got {type(f).__name__}")
         super().__init__(optimizer, last_epoch)
 
     def lr_at(self, e):
@@ -171,20 +281,48 @@ class LambdaLR(LRScheduler):
 
 
 class SequentialLR(LRScheduler):
-    """Run ``schedulers[0]`` until ``milestones[0]``, then ``schedulers[1]`` (restarted at its
-    epoch 0), and so on: e.g. ``SequentialLR(opt, [LinearLR(...), CosineAnnealingLR(...)],
-    milestones=[5])`` for warm-up followed by cosine decay."""
+    """Run ``schedulers[0]`` until ``milestones[0]``, then ``schedulers[1]`` restarted at its
+    epoch 0, and so on:
+
+        η_e = schedulers[i](e − milestones[i−1])   for milestones[i−1] ≤ e < milestones[i]
+
+    Args:
+        optimizer: the optimizer that every scheduler wraps.
+        schedulers: the schedules, in order.
+        milestones: the epochs at which to switch (increasing, ``len(schedulers) − 1``).
+        last_epoch: the epoch to resume from (-1: start).
+
+    Linear warm-up for 2 epochs, then cosine decay over 4:
+
+    >>> opt = ss.optim.SGD([ss.nn.Parameter(ss.zeros(1))], lr=1.0)
+    >>> warm = ss.optim.LinearLR(opt, start_factor=0.5, total_iters=2)
+    >>> cos = ss.optim.CosineAnnealingLR(opt, T_max=4)
+    >>> sched = ss.optim.SequentialLR(opt, [warm, cos], milestones=[2])
+    >>> lrs = []
+    >>> for _ in range(7):
+    ...     lrs.append(round(sched.get_last_lr()[0], 4)); sched.step()
+    >>> lrs
+    [0.5, 0.75, 1.0, 0.8536, 0.5, 0.1464, 0.0]
+    """
 
     def __init__(self, optimizer, schedulers, milestones, last_epoch: int = -1):
+        schedulers, milestones = list(schedulers), list(milestones)
+        if not schedulers:
+            raise ValueError("SequentialLR: needs at least one scheduler")
         if len(schedulers) != len(milestones) + 1:
             raise ValueError(
                 f"SequentialLR: {len(schedulers)} schedulers need "
                 f"{len(schedulers) - 1} milestones, got {len(milestones)}"
             )
-        for s in schedulers:
-            if s.optimizer is not optimizer:
-                raise ValueError("SequentialLR: every scheduler must wrap the same optimizer")
-        self.schedulers, self.milestones = list(schedulers), list(milestones)
+        if any(b <= a for a, b in zip(milestones, milestones[1:])):
+            raise ValueError(f"SequentialLR: milestones must increase, got {milestones}")
+        for i, s in enumerate(schedulers):
+            if getattr(s, "optimizer", None) is not optimizer:
+                raise ValueError(
+                    f"SequentialLR: every scheduler must wrap the same optimizer "
+                    f"(scheduler {i}, {type(s).__name__}, does not)"
+                )
+        self.schedulers, self.milestones = schedulers, milestones
         super().__init__(optimizer, last_epoch)
 
     def lr_at(self, e):

@@ -3,52 +3,85 @@
 from __future__ import annotations
 
 import copy
+import math
+from numbers import Real
 
 import numpy as np
 
 from ..backend import get_array_module, to_device_array
+from ..core.grad_mode import enable_grad, no_grad
 from ..core.tensor import Tensor
 
 __all__ = ["Optimizer"]
 
+# hyper-parameters that must be real numbers >= 0 wherever an optimizer has them
+_NON_NEGATIVE = ("lr", "momentum", "dampening", "weight_decay", "eps", "lr_decay")
+
 
 class Optimizer:
-    """Base class of optimizers.
+    """Base class of optimizers: θ ← update(θ, ∇L(θ), state) for each parameter θ.
 
     Args:
-        params: an iterable of Parameters, or of dicts (parameter groups) each holding
-            ``"params"`` and any hyper-parameters that override ``defaults`` for that group.
-        defaults: the hyper-parameters of the optimizer.
+        params: an iterable of Parameters (e.g. ``model.parameters()``), or of dicts
+            (parameter groups), each holding ``"params"`` and any hyper-parameters that
+            override ``defaults`` for that group.
+        defaults: the hyper-parameters of the optimizer (``lr``, ...).
 
-    State for parameter ``p`` lives in ``self.state[p]`` (a dict of arrays and counters).
-    Subclasses implement ``step()`` and validate their hyper-parameters.
+    Attributes:
+        param_groups: list of dicts, each with ``"params"`` (a list of Parameters) and every
+            hyper-parameter; schedulers change ``group["lr"]`` between steps.
+        state: ``state[p]`` holds parameter ``p``'s buffers (arrays on ``p``'s device) and
+            step counters; it is filled on the first ``step`` that sees a gradient for ``p``.
 
-    Gradients are read, never written in place: a ``.grad`` array may be shared by several
-    parameters.
+    Subclasses implement ``step()`` and extend ``_validate`` for their hyper-parameters.
+    Parameters whose ``.grad`` is None are skipped. Gradients are read, never written in
+    place (a ``.grad`` array may be shared by several parameters); ``p.data`` and the state
+    buffers are updated in place.
+
+    >>> w = ss.nn.Parameter(ss.tensor([1.0, 2.0]))
+    >>> b = ss.nn.Parameter(ss.tensor([0.0]))
+    >>> opt = ss.optim.SGD([{"params": [w]}, {"params": [b], "lr": 0.5}], lr=0.1)
+    >>> [g["lr"] for g in opt.param_groups]
+    [0.1, 0.5]
+    >>> opt.state_dict()["param_groups"][1]["params"]    # parameters by index, as in PyTorch
+    [1]
     """
 
     def __init__(self, params, defaults: dict):
         self.defaults = dict(defaults)
         self.state: dict = {}
         self.param_groups: list[dict] = []
+        name = type(self).__name__
         if isinstance(params, Tensor):
             raise TypeError(
-                f"{type(self).__name__}: params must be an iterable of Parameters "
+                f"{name}: params must be an iterable of Parameters "
                 "(e.g. model.parameters()), got a single Tensor"
+            )
+        if isinstance(params, dict):
+            raise TypeError(
+                f"{name}: params must be an iterable of Parameters or of dicts (parameter "
+                "groups), got a single dict: wrap it in a list"
             )
         groups = list(params)
         if not groups:
-            raise ValueError(f"{type(self).__name__} got an empty parameter list")
+            raise ValueError(f"{name} got an empty parameter list")
         if not isinstance(groups[0], dict):
             groups = [{"params": groups}]
         for g in groups:
             self.add_param_group(g)
 
     def add_param_group(self, group: dict) -> None:
-        """Add a group: {"params": [...], "lr": ..., ...}; missing keys take the defaults."""
+        """Add a group: ``{"params": [...], "lr": ..., ...}``; missing keys take the defaults.
+
+        Raises ValueError when a parameter is already optimized (in this or another group)
+        or a hyper-parameter is out of range.
+        """
         name = type(self).__name__
         if not isinstance(group, dict) or "params" not in group:
-            raise TypeError(f"{name}: a parameter group must be a dict with a 'params' key")
+            raise TypeError(
+                f"{name}: a parameter group must be a dict with a 'params' key, "
+                f"got {type(group).__name__}"
+            )
         params = group["params"]
         params = [params] if isinstance(params, Tensor) else list(params)
         for p in params:
@@ -65,11 +98,17 @@ class Optimizer:
         self.param_groups.append(full)
 
     def _validate(self, group: dict) -> None:
-        """Check a group's hyper-parameters; subclasses extend it."""
+        """Check one group's hyper-parameters (also each group passed to
+        ``add_param_group`` and each loaded group); subclasses extend it."""
         name = type(self).__name__
-        for key in ("lr", "weight_decay", "eps", "momentum", "lr_decay", "dampening"):
-            if key in group and group[key] < 0:
-                raise ValueError(f"{name}: {key} must be >= 0, got {group[key]}")
+        for key in _NON_NEGATIVE:
+            if key not in group:
+                continue
+            v = group[key]
+            if isinstance(v, bool) or not isinstance(v, Real):
+                raise TypeError(f"{name}: {key} must be a number, got {v!r}")
+            if not v >= 0 or math.isinf(v):  # `not >=` also catches NaN
+                raise ValueError(f"{name}: {key} must be >= 0 and finite, got {v}")
 
     @staticmethod
     def _grads(group: dict, l2: bool = True):
@@ -91,7 +130,14 @@ class Optimizer:
             yield p, g
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        """Clear the gradients of every parameter (to None, or to fresh zero arrays)."""
+        """Clear the gradients of every parameter.
+
+        Args:
+            set_to_none: set ``p.grad = None`` (the default: frees memory, and the next
+                backward assigns fresh arrays). With False, every gradient that exists is
+                replaced by a fresh array of zeros (never zeroed in place: it may be shared);
+                gradients that are None stay None, as in PyTorch.
+        """
         for g in self.param_groups:
             for p in g["params"]:
                 if set_to_none or p.grad is None:
@@ -99,13 +145,43 @@ class Optimizer:
                 else:
                     p.grad = get_array_module(p.data).zeros_like(p.data)
 
-    def step(self) -> None:  # pragma: no cover - abstract
+    def step(self, closure=None):
+        """One update of every parameter that has a gradient (without recording a graph).
+
+        Args:
+            closure: optional function that recomputes the loss (zero_grad, forward,
+                backward) and returns it; it runs first, with gradients enabled.
+
+        Returns:
+            The closure's loss, or None.
+        """
+        loss = self._run_closure(closure)
+        with no_grad():
+            self._update()
+        return loss
+
+    def _update(self) -> None:  # pragma: no cover - abstract
+        """The optimizer's update rule, applied to every group (subclasses define it)."""
         raise NotImplementedError
+
+    @staticmethod
+    def _run_closure(closure):
+        """Evaluate a ``step(closure)`` closure with gradients enabled (steps run under
+        ``no_grad``)."""
+        if closure is None:
+            return None
+        with enable_grad():
+            return closure()
 
     # ------------------------------------------------------------------ serialisation
     def state_dict(self) -> dict:
-        """{"state": {index: {...}}, "param_groups": [{..., "params": [indices]}]} with
-        parameters numbered in group order (PyTorch's layout); arrays are NumPy copies."""
+        """The optimizer's state in PyTorch's layout, as NumPy copies.
+
+        Returns:
+            ``{"state": {index: {...}}, "param_groups": [{..., "params": [indices]}]}`` with
+            parameters numbered 0, 1, ... in group order; only parameters that have state
+            appear in ``"state"``.
+        """
         index = {}
         groups = []
         for g in self.param_groups:
@@ -123,8 +199,8 @@ class Optimizer:
                     state[index[id(p)]] = {
                         k: (
                             np.array(to_device_array(v, "cpu"), copy=True)
-                            if hasattr(v, "shape") and hasattr(v, "dtype") and np.ndim(v)
-                            else v
+                            if hasattr(v, "shape") and hasattr(v, "dtype")
+                            else copy.deepcopy(v)
                         )
                         for k, v in self.state[p].items()
                     }
@@ -135,12 +211,12 @@ class Optimizer:
 
         The saved groups must match this optimizer's groups in number and sizes, and each
         state array must match its parameter's shape; otherwise a ValueError says what differs
-        and nothing is changed.
+        and nothing is changed. Arrays are copied onto each parameter's device and dtype.
         """
         name = type(self).__name__
-        groups = state_dict.get("param_groups")
-        if groups is None or "state" not in state_dict:
+        if not isinstance(state_dict, dict) or not {"state", "param_groups"} <= state_dict.keys():
             raise ValueError(f"{name}.load_state_dict: expected keys 'state' and 'param_groups'")
+        groups = state_dict["param_groups"]
         if len(groups) != len(self.param_groups):
             raise ValueError(
                 f"{name}.load_state_dict: the state has {len(groups)} parameter "
@@ -153,6 +229,7 @@ class Optimizer:
                     f"{name}.load_state_dict: group {i} has {len(saved['params'])} "
                     f"parameters in the state, {len(own['params'])} here"
                 )
+            self._validate({k: v for k, v in saved.items() if k != "params"})
             params.extend(zip(saved["params"], own["params"]))
         new_state = {}
         for idx, p in params:
@@ -162,13 +239,15 @@ class Optimizer:
             restored = {}
             xp = get_array_module(p.data)
             for k, v in s.items():
-                if isinstance(v, np.ndarray) and v.ndim:
-                    if v.shape != p.shape:
+                if hasattr(v, "shape") and hasattr(v, "dtype") and np.ndim(v):
+                    if tuple(v.shape) != p.shape:
                         raise ValueError(
                             f"{name}.load_state_dict: state '{k}' of parameter {idx} "
-                            f"has shape {v.shape}, the parameter has {p.shape}"
+                            f"has shape {tuple(v.shape)}, the parameter has {p.shape}"
                         )
-                    v = xp.asarray(v, dtype=p.dtype).copy()
+                    v = xp.array(to_device_array(v, p.device), dtype=p.dtype, copy=True)
+                else:
+                    v = copy.deepcopy(v)
                 restored[k] = v
             new_state[p] = restored
         for saved, own in zip(groups, self.param_groups):
