@@ -1,9 +1,5 @@
 """The perceptron (AND, OR learned; XOR not) and an MLP solving XOR by backpropagation."""
 
-import json
-import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -80,23 +76,3 @@ def test_mlp_structure_and_errors():
     assert m.num_parameters() == 784 * 100 + 100 + 100 * 10 + 10
     with pytest.raises(ValueError, match="unknown activation 'swish'"):
         ss.models.MLP((2, 2), activation="swish")
-
-
-def test_perceptron_xor_example_runs(tmp_path):
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    out = subprocess.run(
-        [
-            sys.executable,
-            os.path.join(root, "examples", "perceptron_xor.py"),
-            "--out",
-            str(tmp_path),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert out.returncode == 0, out.stderr
-    assert "perceptron XOR" in out.stdout and "FAILED" in out.stdout
-    res = json.loads((tmp_path / "results.json").read_text())
-    assert res["perceptron"] == {"AND": True, "OR": True, "XOR": False}
-    assert res["mlp_xor"]["solved"] is True

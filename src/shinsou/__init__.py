@@ -52,6 +52,8 @@ from .functional import (  # noqa: F401
 )
 from .random import manual_seed  # noqa: F401
 from . import models, nn, optim  # noqa: F401,E402
+from .serialization import load, save  # noqa: F401,E402
+from . import data, datasets, training, viz  # noqa: F401,E402
 
 float32 = _np.float32
 float64 = _np.float64

@@ -1,0 +1,304 @@
+"""Image classification recipes (MNIST, Fashion-MNIST, ...): load and preprocess the data,
+train with the Trainer and its extensions, then test and write metrics, pictures and a
+report into the run folder."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .. import functional as F
+from ..atomic import atomic_write
+from ..data import DataLoader, Scale01, Standardize, TensorDataset
+from ..optim.lr_scheduler import CosineAnnealingLR
+from .run import RunConfig, load_config, make_optimizer, start_run
+
+__all__ = ["ImageClassification"]
+
+
+@dataclass
+class ImageClassification:
+    """A recipe that trains ``build_model(input_shape, num_classes, cfg)`` on the images
+    ``load(split, data_dir)`` returns: (images uint8 (N, H, W), labels (N,), dataset name,
+    class names).
+
+    Preprocessing: scale to [0, 1], then standardise with the training set's mean and std
+    (both kept in the saved model's metadata, so ``predict`` treats a new image the same
+    way). The learning rate follows a cosine from ``lr`` to 0 over the run. The last
+    ``val_size`` examples of a seeded shuffle of the training set are held out for
+    validation; the test set is used once, at the end.
+    """
+
+    name: str
+    description: str
+    defaults: dict
+    load: Callable
+    build_model: Callable
+    flatten: bool = True
+
+    # --- data -----------------------------------------------------------------------
+    def _data(self, cfg: RunConfig):
+        x, y, dataset, classes = self.load("train", cfg.data_dir)
+        xt, yt, _, _ = self.load("test", cfg.data_dir)
+        perm = np.random.default_rng(cfg.seed).permutation(len(x))
+        n_val = min(cfg.val_size, len(x) // 5)
+        train_idx, val_idx = perm[n_val:], perm[:n_val]
+        if cfg.train_limit:
+            train_idx = train_idx[: cfg.train_limit]
+            val_idx = val_idx[: max(cfg.train_limit // 5, 1)]
+        if cfg.test_limit:
+            xt, yt = xt[: cfg.test_limit], yt[: cfg.test_limit]
+        scaled = Scale01()(x[train_idx])
+        std = Standardize.fit(scaled)
+        return dict(
+            train=(x[train_idx], y[train_idx]),
+            val=(x[val_idx], y[val_idx]),
+            test=(xt, yt),
+            dataset=dataset,
+            classes=list(classes),
+            standardize=std,
+        )
+
+    def prepare(self, images, standardize: Standardize) -> np.ndarray:
+        """uint8 images (N, H, W) -> float32 network inputs (N, H*W) or (N, 1, H, W)."""
+        x = standardize(Scale01()(images))
+        return x.reshape(len(x), -1) if self.flatten else x[:, None]
+
+    def _dataset(self, images, labels, std) -> TensorDataset:
+        return TensorDataset(self.prepare(images, std), labels.astype(np.int64))
+
+    # --- train ----------------------------------------------------------------------
+    def train(self, cfg: RunConfig, overrides: dict | None = None) -> dict:
+        """Train (or resume) a run; returns the final metrics."""
+        from .. import manual_seed, save
+        from ..training import (
+            Evaluate,
+            LogReport,
+            LRSchedule,
+            PlotCurves,
+            ProgressBar,
+            Snapshot,
+            Trainer,
+        )
+
+        cfg, run_dir = start_run(cfg, overrides or {})
+        manual_seed(cfg.seed)
+        d = self._data(cfg)
+        std = d["standardize"]
+        train_ds = self._dataset(*d["train"], std)
+        input_shape = train_ds.arrays[0].shape[1:]
+        model = self.build_model(input_shape, len(d["classes"]), cfg).to(cfg.device)
+        loader = DataLoader(
+            train_ds, cfg.batch_size, shuffle=True, seed=cfg.seed, device=cfg.device
+        )
+        val_loader = DataLoader(self._dataset(*d["val"], std), 1000, device=cfg.device)
+        opt = make_optimizer(cfg.optimizer, model.parameters(), cfg.lr)
+        sched = CosineAnnealingLR(opt, T_max=cfg.epochs * len(loader))
+        trainer = Trainer(model, opt, loader, stop=(cfg.epochs, "epoch"), out=run_dir)
+        trainer.extend(Evaluate(val_loader))
+        trainer.extend(LRSchedule(sched, trigger=(1, "iteration")))
+        trainer.extend(LogReport())
+        trainer.extend(PlotCurves(title=f"{self.name} on {d['dataset']}"))
+        trainer.extend(Snapshot())
+        if cfg.snapshot_every:
+            trainer.extend(Snapshot(trigger=(cfg.snapshot_every, "iteration")), name="Snapshot2")
+        trainer.extend(ProgressBar(enabled=cfg.progress))
+        print(
+            f"{self.name}: {len(train_ds)} training / {len(d['val'][0])} validation / "
+            f"{len(d['test'][0])} test images of {d['dataset']}, {model.num_parameters():,} "
+            f"parameters, {cfg.epochs} epochs of {len(loader)} steps -> {run_dir}",
+            file=sys.stderr,
+        )
+        trainer.run(resume=cfg.resume)
+        meta = {
+            "recipe": self.name,
+            "dataset": d["dataset"],
+            "classes": d["classes"],
+            "input_shape": list(input_shape),
+            "mean": float(std.mean),
+            "std": float(std.std),
+        }
+        save(model, run_dir / "model.npz", metadata=meta)
+        return self._test_and_report(model, d, cfg, run_dir, trainer.log, trainer.elapsed_time)
+
+    # --- test, pictures, report -----------------------------------------------------
+    def _test_and_report(self, model, d, cfg, run_dir: Path, log, seconds) -> dict:
+        from ..training import predict
+
+        xt, yt = d["test"]
+        test_loader = DataLoader(self._dataset(xt, yt, d["standardize"]), 1000, device=cfg.device)
+        logits, labels = predict(model, test_loader)
+        metrics = _classification_metrics(logits, labels, d["classes"])
+        metrics.update(
+            recipe=self.name,
+            dataset=d["dataset"],
+            epochs=cfg.epochs,
+            train_examples=len(d["train"][0]),
+            train_seconds=round(seconds, 1),
+            final_val_accuracy=(log[-1].get("val/accuracy") if log else None),
+        )
+        atomic_write(run_dir / "metrics.json", json.dumps(metrics, indent=2))
+        pictures = _draw(run_dir, xt, labels, logits.argmax(1), metrics, log, d["classes"])
+        _report(run_dir, self.name, d["dataset"], metrics, pictures, cfg)
+        print(
+            f"{self.name}: test accuracy {metrics['test/accuracy']:.2%} on "
+            f"{metrics['test_examples']} test images ({run_dir}/report.md)",
+            file=sys.stderr,
+        )
+        return metrics
+
+    # --- later use of a finished run ------------------------------------------------
+    def _restore(self, run_dir):
+        from .. import load
+        from ..serialization import read_metadata
+
+        run_dir = Path(run_dir)
+        cfg = load_config(run_dir)
+        path = run_dir / "model.npz"
+        if not path.exists():
+            raise FileNotFoundError(
+                f"{run_dir} has no model.npz: the run has not finished (continue it with "
+                f"`shinsou train {self.name} --out {run_dir} --resume`)"
+            )
+        meta = read_metadata(path)["metadata"]
+        model = self.build_model(tuple(meta["input_shape"]), len(meta["classes"]), cfg)
+        model.load_state_dict(load(path))
+        model.eval()
+        return cfg, model, meta
+
+    def evaluate(self, run_dir) -> dict:
+        """Test a finished run's model again on the full test set; returns the metrics."""
+        cfg, model, meta = self._restore(run_dir)
+        xt, yt, _, _ = self.load("test", cfg.data_dir)
+        std = Standardize(meta["mean"], meta["std"])
+        logits, labels = _predict_arrays(model, self.prepare(xt, std), yt)
+        return _classification_metrics(logits, labels, meta["classes"])
+
+    def predict(self, run_dir, image_path) -> dict:
+        """Classify one picture file, converted the way MNIST digits were made."""
+        from ..datasets import read_image, to_mnist
+
+        cfg, model, meta = self._restore(run_dir)
+        size = (
+            meta["input_shape"][-1]
+            if not self.flatten
+            else int(round(np.sqrt(meta["input_shape"][0])))
+        )
+        img = to_mnist(read_image(image_path), size=size, box=max(int(round(size * 20 / 28)), 1))
+        std = Standardize(meta["mean"], meta["std"])
+        logits, _ = _predict_arrays(model, self.prepare(img[None], std), np.zeros(1, np.int64))
+        p = _softmax(logits[0])
+        top = np.argsort(-p)[:3]
+        classes = meta["classes"]
+        return {
+            "image": str(image_path),
+            "prediction": classes[int(top[0])],
+            "probability": float(p[top[0]]),
+            "top3": [(classes[int(i)], float(p[i])) for i in top],
+        }
+
+
+def _predict_arrays(model, x, y):
+    from ..training import predict
+
+    return predict(model, DataLoader(TensorDataset(x, y), 1000))
+
+
+def _softmax(z):
+    e = np.exp(z - z.max())
+    return e / e.sum()
+
+
+def _classification_metrics(logits, labels, classes) -> dict:
+    from ..viz.classification import confusion_matrix
+
+    pred = logits.argmax(axis=1)
+    cm = confusion_matrix(labels, pred, len(classes))
+    loss = F.cross_entropy(logits.astype(np.float64), labels).item()
+    per_class = np.diag(cm) / np.maximum(cm.sum(axis=1), 1)
+    return {
+        "test/accuracy": float((pred == labels).mean()),
+        "test/loss": float(loss),
+        "test_examples": int(len(labels)),
+        "test_errors": int((pred != labels).sum()),
+        "per_class_accuracy": {c: float(a) for c, a in zip(classes, per_class)},
+        "confusion_matrix": cm.tolist(),
+        "classes": list(classes),
+    }
+
+
+def _draw(run_dir, images, labels, pred, metrics, log, classes) -> list[tuple[str, str]]:
+    """The run's pictures; without matplotlib, say so once and draw none."""
+    try:
+        from ..viz import plot_confusion_matrix, plot_image_grid, plot_learning_curves
+    except ImportError as e:  # pragma: no cover - matplotlib is in the main extra
+        print(f"no pictures: {e}", file=sys.stderr)
+        return []
+    try:
+        if log:
+            plot_learning_curves(log, run_dir / "learning_curves.png")
+        plot_confusion_matrix(
+            metrics["confusion_matrix"], classes, run_dir / "confusion_matrix.png"
+        )
+        n = min(100, len(images))
+        plot_image_grid(images[:n], labels[:n], pred[:n], classes, run_dir / "test_images.png")
+        wrong = np.flatnonzero(labels != pred)[:50]
+        if len(wrong):
+            plot_image_grid(
+                images[wrong],
+                labels[wrong],
+                pred[wrong],
+                classes,
+                run_dir / "mistakes.png",
+                title=f"the first {len(wrong)} of {metrics['test_errors']} misclassified test "
+                "images (true→predicted)",
+            )
+    except ImportError as e:
+        print(f"no pictures: {e}", file=sys.stderr)
+        return []
+    return [
+        ("Learning curves", "learning_curves.png"),
+        ("Confusion matrix", "confusion_matrix.png"),
+        ("The first 100 test images (mistakes framed in red)", "test_images.png"),
+        ("Misclassified test images", "mistakes.png"),
+    ]
+
+
+def _report(run_dir, name, dataset, m, pictures, cfg) -> None:
+    from ..training.report import write_report
+
+    worst = sorted(m["per_class_accuracy"].items(), key=lambda kv: kv[1])[:3]
+    numbers = [
+        (
+            "test accuracy",
+            f"{m['test/accuracy']:.2%} ({m['test_errors']} errors in {m['test_examples']})",
+        ),
+        ("test loss (cross-entropy)", f"{m['test/loss']:.4f}"),
+        (
+            "validation accuracy, last epoch",
+            f"{m['final_val_accuracy']:.2%}" if m["final_val_accuracy"] is not None else "—",
+        ),
+        ("hardest classes", ", ".join(f"{c} {a:.1%}" for c, a in worst)),
+        (
+            "training",
+            f"{m['epochs']} epochs on {m['train_examples']} images in {m['train_seconds']:.0f} s",
+        ),
+        (
+            "settings",
+            f"optimizer {cfg.optimizer}, lr {cfg.lr} (cosine to 0), batch "
+            f"{cfg.batch_size}, dropout {cfg.dropout}, seed {cfg.seed}",
+        ),
+    ]
+    notes = [
+        f"Reproduce: `shinsou train {name} --epochs {cfg.epochs} --seed {cfg.seed}`. "
+        f"Evaluate again: `shinsou evaluate {run_dir}`. Classify a picture: "
+        f"`shinsou predict {run_dir} digit.png`.",
+        "Files: `metrics.json` (all numbers), `log.jsonl` (one line per epoch), "
+        "`model.npz` (weights with metadata), `snapshots/` (for --resume).",
+    ]
+    write_report(run_dir, f"{name} on {dataset}", numbers, pictures, notes)

@@ -1,0 +1,139 @@
+"""What every recipe shares: the run configuration, the run folder, and optimizer choice."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+from ..atomic import atomic_write
+
+__all__ = ["RunConfig", "resolve_run_dir", "start_run", "make_optimizer", "OPTIMIZERS"]
+
+OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw")
+
+
+@dataclasses.dataclass
+class RunConfig:
+    """Settings of one training run (the CLI's options).
+
+    ``train_limit`` / ``test_limit`` use only the first N examples (quick checks);
+    ``snapshot_every`` adds a snapshot every N iterations to the one per epoch.
+    """
+
+    recipe: str
+    epochs: int = 10
+    batch_size: int = 128
+    lr: float = 1e-3
+    optimizer: str = "adam"
+    dropout: float = 0.0
+    seed: int = 0
+    device: str = "cpu"
+    data_dir: str | None = None
+    out: str | None = None
+    resume: bool = False
+    val_size: int = 5000
+    train_limit: int | None = None
+    test_limit: int | None = None
+    snapshot_every: int = 0
+    progress: bool = True
+
+    # Options that may differ between a run and its resumption.
+    RESUMABLE_CHANGES = ("out", "resume", "progress", "device", "data_dir")
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+def resolve_run_dir(recipe: str, out: str | None, resume: bool, root="runs") -> Path:
+    """The run folder: ``out`` if given; otherwise ``runs/<recipe>`` or, so that an earlier
+    run is never overwritten, the first free ``runs/<recipe>-2``, ``-3``, ...; with
+    ``resume``, the newest existing one."""
+    if out:
+        return Path(out)
+    root = Path(root)
+    existing = []
+    k = 1
+    while True:
+        p = root / (recipe if k == 1 else f"{recipe}-{k}")
+        if not p.exists():
+            break
+        existing.append(p)
+        k += 1
+    if resume:
+        return existing[-1] if existing else root / recipe
+    return p
+
+
+def start_run(cfg: RunConfig, overrides: dict) -> tuple[RunConfig, Path]:
+    """Create (or, with ``cfg.resume``, reopen) the run folder and its ``config.json``.
+
+    On resume the saved configuration wins, and an option given now that differs from the
+    saved one is an error (the run would not continue the same way)."""
+    from .. import __version__
+
+    run_dir = resolve_run_dir(cfg.recipe, cfg.out, cfg.resume)
+    cfg.out = str(run_dir)
+    path = run_dir / "config.json"
+    if cfg.resume and path.exists():
+        saved = json.loads(path.read_text(encoding="utf-8"))
+        if saved.get("recipe") != cfg.recipe:
+            raise ValueError(
+                f"{run_dir} holds a run of recipe {saved.get('recipe')!r}, not {cfg.recipe!r}"
+            )
+        old = saved["config"]
+        for k, v in overrides.items():
+            if k not in RunConfig.RESUMABLE_CHANGES and k in old and old[k] != v:
+                raise ValueError(
+                    f"cannot resume {run_dir} with --{k.replace('_', '-')} {v}: it was started "
+                    f"with {old[k]!r}; drop the option or start a new run"
+                )
+        keep = {k: getattr(cfg, k) for k in RunConfig.RESUMABLE_CHANGES}
+        cfg = RunConfig(**{**old, **keep})
+        return cfg, run_dir
+    if not cfg.resume and path.exists():
+        raise FileExistsError(
+            f"{run_dir} already holds a run; pass --resume to continue it, or choose another "
+            "--out (nothing was overwritten)"
+        )
+    run_dir.mkdir(parents=True, exist_ok=True)
+    atomic_write(
+        path,
+        json.dumps(
+            {"recipe": cfg.recipe, "shinsou_version": __version__, "config": cfg.to_dict()},
+            indent=2,
+        ),
+    )
+    return cfg, run_dir
+
+
+def load_config(run_dir) -> RunConfig:
+    """The RunConfig a run folder was started with."""
+    path = Path(run_dir) / "config.json"
+    if not path.exists():
+        raise FileNotFoundError(
+            f"{run_dir} is not a run folder: it has no config.json (expected the --out folder "
+            "of `shinsou train`)"
+        )
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    return RunConfig(**saved["config"])
+
+
+def make_optimizer(name: str, params, lr: float):
+    """An optimizer by name: sgd, momentum (SGD with μ = 0.9), nesterov, adagrad, rmsprop,
+    adam, adamw."""
+    from .. import optim
+
+    params = list(params)
+    makers = {
+        "sgd": lambda: optim.SGD(params, lr=lr),
+        "momentum": lambda: optim.SGD(params, lr=lr, momentum=0.9),
+        "nesterov": lambda: optim.SGD(params, lr=lr, momentum=0.9, nesterov=True),
+        "adagrad": lambda: optim.Adagrad(params, lr=lr),
+        "rmsprop": lambda: optim.RMSprop(params, lr=lr),
+        "adam": lambda: optim.Adam(params, lr=lr),
+        "adamw": lambda: optim.AdamW(params, lr=lr),
+    }
+    if name not in makers:
+        raise ValueError(f"unknown optimizer {name!r}; choose one of {OPTIMIZERS}")
+    return makers[name]()

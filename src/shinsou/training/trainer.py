@@ -1,0 +1,220 @@
+"""Trainer: the plain training loop, a stop trigger, and extensions around it."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from .. import functional as F
+from .. import random as _random
+from ..core.tensor import Tensor
+from .extension import Extension
+from .trigger import IntervalTrigger, get_trigger
+
+__all__ = ["Trainer", "supervised_step"]
+
+
+def supervised_step(trainer, batch) -> dict:
+    """One step of supervised learning: forward, loss, backward, optimizer step.
+
+    Reports ``train/loss``, ``train/accuracy`` (when the model outputs class scores (B, C)
+    for integer labels (B,)) and ``lr`` (of the first parameter group, as used by this step).
+    """
+    x, t = batch[0], batch[1]
+    model, opt = trainer.model, trainer.optimizer
+    opt.zero_grad()
+    y = model(x)
+    loss = trainer.loss_fn(y, t)
+    loss.backward()
+    opt.step()
+    obs = {"train/loss": loss.item(), "lr": opt.param_groups[0]["lr"]}
+    if isinstance(y, Tensor) and y.ndim == 2 and t.ndim == 1 and t.dtype.kind in "iu":
+        obs["train/accuracy"] = F.accuracy(y, t)
+    return obs
+
+
+class Trainer:
+    """Runs ``update_fn`` on every batch of ``train_loader`` until ``stop`` is reached, and
+    calls each extension whenever its trigger fires.
+
+    The loop it runs is the one you would write by hand::
+
+        for epoch in range(epochs):
+            for x, t in train_loader:
+                optimizer.zero_grad()
+                loss = loss_fn(model(x), t)
+                loss.backward()
+                optimizer.step()
+            # ... evaluate, log, plot, snapshot, adjust the learning rate, stop early ...
+
+    and every extension also works from such a hand-written loop (see each one's docstring).
+
+    Args:
+        model, optimizer: what is trained, and how.
+        train_loader: a ``DataLoader`` (its state is saved in snapshots).
+        loss_fn: ``loss_fn(y, t)`` for ``supervised_step``; default softmax cross-entropy.
+        stop: ``(n, "epoch")`` or ``(n, "iteration")``.
+        out: the run folder extensions write into.
+        update_fn: ``update_fn(trainer, batch) -> dict`` of observations for one step;
+            default ``supervised_step``.
+
+    Attributes:
+        iteration: steps done; epoch: epochs done; is_new_epoch: this step ended an epoch.
+        observation: this step's metrics (``train/loss``, ..., extensions add ``val/...``).
+        log: one dict per logged interval (filled by ``LogReport``).
+    """
+
+    def __init__(
+        self,
+        model,
+        optimizer,
+        train_loader,
+        *,
+        loss_fn: Callable = F.cross_entropy,
+        stop=(10, "epoch"),
+        out=".",
+        update_fn: Callable = supervised_step,
+    ):
+        self.model = model
+        self.optimizer = optimizer
+        self.train_loader = train_loader
+        self.loss_fn = loss_fn
+        self.stop_trigger: IntervalTrigger = get_trigger(stop)
+        self.out = Path(out)
+        self.update_fn = update_fn
+        self.iteration = 0
+        self.epoch = 0
+        self.epoch_iteration = 0  # steps done within the current epoch
+        self.is_new_epoch = False
+        self.observation: dict = {}
+        self.log: list[dict] = []
+        self.stop_requested = False
+        self._elapsed_before = 0.0
+        self._start: float | None = None
+        self._extensions: dict[str, tuple[Extension, IntervalTrigger]] = {}
+
+    # --- extensions -------------------------------------------------------------------
+    def extend(self, extension: Extension, trigger=None, name: str | None = None) -> Trainer:
+        """Register ``extension`` (fired by ``trigger``, default its own)."""
+        name = name or extension.default_name
+        if name in self._extensions:
+            raise ValueError(f"Trainer.extend: an extension named {name!r} is already there")
+        trig = get_trigger(trigger if trigger is not None else extension.trigger)
+        self._extensions[name] = (extension, trig)
+        return self
+
+    def get_extension(self, name: str) -> Extension:
+        try:
+            return self._extensions[name][0]
+        except KeyError:
+            raise KeyError(
+                f"no extension named {name!r}; have {sorted(self._extensions)}"
+            ) from None
+
+    def _ordered(self):
+        return sorted(self._extensions.items(), key=lambda kv: -kv[1][0].priority)
+
+    # --- time and progress ------------------------------------------------------------
+    @property
+    def elapsed_time(self) -> float:
+        """Seconds of training so far (summed over resumed runs)."""
+        if self._start is None:
+            return self._elapsed_before
+        return self._elapsed_before + time.perf_counter() - self._start
+
+    @property
+    def epoch_detail(self) -> float:
+        """Epochs done as a fraction (2.5 = halfway through the third epoch)."""
+        n = max(len(self.train_loader), 1)
+        return self.epoch + self.epoch_iteration / n
+
+    @property
+    def total_iterations(self) -> int:
+        """Steps the stop trigger allows in all."""
+        if self.stop_trigger.unit == "iteration":
+            return self.stop_trigger.period
+        return self.stop_trigger.period * len(self.train_loader)
+
+    @property
+    def done(self) -> bool:
+        return self.stop_requested or self.stop_trigger.reached(self)
+
+    # --- the loop ---------------------------------------------------------------------
+    def run(self, resume: bool = False) -> Trainer:
+        """Train until the stop trigger (or an extension) says stop.
+
+        Args:
+            resume: first restore the newest intact snapshot in ``out/snapshots`` (a
+                damaged one is reported and the one before it used).
+        """
+        if resume:
+            from .snapshot import resume_from_snapshots
+
+            resume_from_snapshots(self, self.out)
+        self.out.mkdir(parents=True, exist_ok=True)
+        self.model.train()
+        ordered = self._ordered()
+        for _, (ext, _) in ordered:
+            ext.initialize(self)
+        self._start = time.perf_counter()
+        try:
+            while not self.done:
+                for batch in self.train_loader:
+                    self.observation = {}
+                    self.observation.update(self.update_fn(self, batch))
+                    self.iteration += 1
+                    self.epoch_iteration += 1
+                    self.is_new_epoch = self.epoch_iteration >= len(self.train_loader)
+                    if self.is_new_epoch:
+                        self.epoch += 1
+                        self.epoch_iteration = 0
+                    for _, (ext, trig) in ordered:
+                        if trig(self):
+                            ext(self)
+                    if self.done:
+                        break
+                if len(self.train_loader) == 0:
+                    raise ValueError("Trainer: the training loader yields no batches")
+        finally:
+            self._elapsed_before = self.elapsed_time
+            self._start = None
+            for _, (ext, _) in ordered:
+                try:
+                    ext.finalize(self)
+                except Exception as e:  # do not hide the training error behind this one
+                    print(f"warning: {type(ext).__name__}.finalize failed: {e}", file=sys.stderr)
+        return self
+
+    # --- state ------------------------------------------------------------------------
+    def state_dict(self) -> dict:
+        """Everything besides model and optimizer that a resumed run needs."""
+        return {
+            "iteration": self.iteration,
+            "epoch": self.epoch,
+            "epoch_iteration": self.epoch_iteration,
+            "elapsed_time": self.elapsed_time,
+            "stop_requested": self.stop_requested,
+            "log": list(self.log),
+            "loader": self.train_loader.state_dict(),
+            "rng": _random.get_state(),
+            "extensions": {
+                name: ext.state_dict()
+                for name, (ext, _) in self._extensions.items()
+                if hasattr(ext, "state_dict")
+            },
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        self.iteration = int(state["iteration"])
+        self.epoch = int(state["epoch"])
+        self.epoch_iteration = int(state["epoch_iteration"])
+        self._elapsed_before = float(state["elapsed_time"])
+        self.stop_requested = bool(state["stop_requested"])
+        self.log = [dict(e) for e in state["log"]]
+        self.train_loader.load_state_dict(state["loader"])
+        _random.set_state(state["rng"])
+        for name, ext_state in state.get("extensions", {}).items():
+            if name in self._extensions and hasattr(self._extensions[name][0], "load_state_dict"):
+                self._extensions[name][0].load_state_dict(ext_state)
