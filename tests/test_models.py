@@ -1,6 +1,5 @@
 """The perceptron (AND, OR learned; XOR not) and an MLP solving XOR by backpropagation."""
 
-
 import numpy as np
 import pytest
 

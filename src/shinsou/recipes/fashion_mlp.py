@@ -17,8 +17,8 @@ def load(split: str, data_dir=None):
 
 RECIPE = ImageClassification(
     name="fashion-mlp",
-    description="Fashion-MNIST clothes with the 784-1000-500-10 ReLU MLP, dropout, Adam (~89 %)",
-    defaults=dict(epochs=20, batch_size=128, lr=1e-3, optimizer="adam", dropout=0.2),
+    description="Fashion-MNIST clothes with the 784-1000-500-10 MLP, dropout 0.2, Adam (~90 %)",
+    defaults=dict(epochs=15, batch_size=128, lr=1e-3, optimizer="adam", dropout=0.2),
     load=load,
     build_model=build_model,
 )

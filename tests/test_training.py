@@ -1,0 +1,204 @@
+"""Trainer and extensions: stop triggers, evaluation, log, early stopping, schedules,
+pictures, snapshots and resuming to identical weights, damaged snapshots."""
+
+import io
+import json
+
+import numpy as np
+import pytest
+
+import shinsou as ss
+import shinsou.functional as F
+from shinsou.data import DataLoader, TensorDataset
+from shinsou.training import (
+    EarlyStopping,
+    Evaluate,
+    Extension,
+    JSONLinesLog,
+    LogReport,
+    LRSchedule,
+    PlotCurves,
+    ProgressBar,
+    Snapshot,
+    Trainer,
+    evaluate,
+    find_snapshots,
+    read_log,
+)
+from shinsou.training.report import write_report
+
+
+def _problem(n=96, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, 4)).astype(np.float32)
+    t = (x @ np.array([1.0, -2.0, 0.5, 1.0]) > 0).astype(np.int64) + (x[:, 0] > 1)
+    return TensorDataset(x, t)
+
+
+def _trainer(out, epochs=3, lr=0.05, dropout=0.3, snapshot=None, extra=()):
+    ss.manual_seed(0)
+    net = ss.models.MLP((4, 16, 3), dropout=dropout)  # dropout: the RNG matters on resume
+    opt = ss.optim.Adam(net.parameters(), lr=lr)
+    loader = DataLoader(_problem(), batch_size=16, shuffle=True, seed=1)
+    tr = Trainer(net, opt, loader, stop=(epochs, "epoch"), out=out)
+    tr.extend(Evaluate(DataLoader(_problem(48, seed=1), batch_size=20)))
+    sched = ss.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)
+    tr.extend(LRSchedule(sched))
+    tr.extend(LogReport())
+    if snapshot:
+        tr.extend(Snapshot(trigger=snapshot))
+    for ext in extra:
+        tr.extend(ext)
+    return tr
+
+
+def test_trainer_runs_the_loop_and_logs_per_epoch(tmp_path):
+    tr = _trainer(tmp_path).run()
+    assert tr.epoch == 3 and tr.iteration == 3 * 6 and tr.epoch_iteration == 0
+    log = read_log(tmp_path / "log.jsonl")
+    assert log == json.loads(json.dumps(tr.log))
+    assert [e["epoch"] for e in log] == [1, 2, 3] and [e["iteration"] for e in log] == [6, 12, 18]
+    for key in ("train/loss", "train/accuracy", "val/loss", "val/accuracy", "lr"):
+        assert all(key in e for e in log), key
+    assert [e["lr"] for e in log] == pytest.approx([0.05, 0.025, 0.0125])  # StepLR per epoch
+    assert log[-1]["train/loss"] < log[0]["train/loss"]
+
+
+def test_stop_after_iterations(tmp_path):
+    ss.manual_seed(0)
+    net = ss.nn.Linear(4, 3)
+    tr = Trainer(
+        net,
+        ss.optim.SGD(net.parameters(), lr=0.1),
+        DataLoader(_problem(), batch_size=16),
+        stop=(8, "iteration"),
+        out=tmp_path,
+    )
+    tr.run()
+    assert tr.iteration == 8 and tr.epoch == 1 and tr.epoch_iteration == 2
+    assert tr.total_iterations == 8 and abs(tr.epoch_detail - (1 + 2 / 6)) < 1e-12
+
+
+def test_evaluate_matches_a_hand_computation():
+    ss.manual_seed(0)
+    net = ss.nn.Linear(4, 3)
+    ds = _problem(50)
+    got = evaluate(net, DataLoader(ds, batch_size=7))
+    x, t = ss.tensor(ds.arrays[0]), ss.tensor(ds.arrays[1])
+    assert got["val/loss"] == pytest.approx(F.cross_entropy(net(x), t).item(), rel=1e-5)
+    assert got["val/accuracy"] == pytest.approx(F.accuracy(net(x), t))
+    net.train()
+    evaluate(net, DataLoader(ds, batch_size=7))
+    assert net.training  # restored
+
+
+def test_early_stopping_stops_a_run_that_does_not_improve(tmp_path, capsys):
+    stopper = EarlyStopping("val/loss", patience=2)
+    tr = _trainer(tmp_path, epochs=20, lr=0.0, extra=[stopper]).run()  # lr 0: nothing improves
+    assert tr.epoch == 3 and tr.stop_requested  # best at epoch 1, two checks without gain
+    assert "early stopping" in capsys.readouterr().out
+    bad = _trainer(tmp_path / "b", extra=[EarlyStopping("val/f1")])
+    with pytest.raises(KeyError, match="'val/f1' is not observed"):
+        bad.run()
+
+
+def test_progress_bar_and_plot(tmp_path):
+    stream = io.StringIO()
+    _trainer(tmp_path, extra=[ProgressBar(stream=stream), PlotCurves()]).run()
+    text = stream.getvalue()
+    assert "it/s" in text or "s/it" in text  # tqdm's rate
+    assert text.count("val/accuracy") == 3  # one line per epoch
+    png = (tmp_path / "learning_curves.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
+
+
+class _Crash(Extension):
+    trigger = (1, "iteration")
+
+    def __init__(self, at):
+        self.at = at
+
+    def __call__(self, trainer):
+        if trainer.iteration == self.at:
+            raise KeyboardInterrupt("simulated crash")
+
+
+def _weights(tr):
+    return {k: v.copy() for k, v in tr.model.state_dict().items()}
+
+
+@pytest.mark.parametrize("crash_at", [7, 12])  # mid-epoch, and right at an epoch's end
+def test_resume_gives_the_same_weights_and_log(tmp_path, crash_at):
+    ref = _trainer(tmp_path / "ref", epochs=4, snapshot=(4, "iteration")).run()
+    run = tmp_path / "run"
+    with pytest.raises(KeyboardInterrupt):
+        _trainer(run, epochs=4, snapshot=(4, "iteration"), extra=[_Crash(crash_at)]).run()
+    resumed = _trainer(run, epochs=4, snapshot=(4, "iteration")).run(resume=True)
+    assert resumed.iteration == ref.iteration
+    for k, v in _weights(ref).items():
+        np.testing.assert_array_equal(_weights(resumed)[k], v, err_msg=k)
+    strip = [
+        {k: v for k, v in e.items() if k != "elapsed_time"} for e in read_log(run / "log.jsonl")
+    ]
+    assert strip == [{k: v for k, v in e.items() if k != "elapsed_time"} for e in ref.log]
+    assert resumed.optimizer.param_groups[0]["lr"] == ref.optimizer.param_groups[0]["lr"]
+
+
+def test_damaged_newest_snapshot_is_reported_and_the_previous_used(tmp_path, capsys):
+    _trainer(tmp_path, epochs=2, snapshot=(4, "iteration")).run()
+    snaps = find_snapshots(tmp_path / "snapshots")
+    assert [p.name for p in snaps] == ["snapshot_iter_00000012.npz", "snapshot_iter_00000008.npz"]
+    newest = snaps[0]
+    data = newest.read_bytes()
+    newest.write_bytes(data[: len(data) // 2])  # truncated on disk
+    tr = _trainer(tmp_path, epochs=2, snapshot=(4, "iteration"))
+    capsys.readouterr()
+    from shinsou.training import resume_from_snapshots
+
+    used = resume_from_snapshots(tr, tmp_path)
+    err = capsys.readouterr().err
+    assert used == snaps[1] and tr.iteration == 8
+    assert str(newest) in err and "damaged" in err
+    assert newest.read_bytes() == data[: len(data) // 2]  # reported, not deleted
+    snaps[1].write_bytes(b"garbage")
+    with pytest.raises(RuntimeError, match="no intact snapshot"):
+        resume_from_snapshots(_trainer(tmp_path, epochs=2), tmp_path)
+
+
+def test_snapshot_keeps_the_newest_n(tmp_path):
+    _trainer(tmp_path, epochs=3, snapshot=(2, "iteration")).run()
+    names = [p.name for p in find_snapshots(tmp_path / "snapshots")]
+    assert names == ["snapshot_iter_00000018.npz", "snapshot_iter_00000016.npz"]
+    with pytest.raises(ValueError, match="at least 2"):
+        Snapshot(n_retains=1)
+
+
+def test_resume_without_snapshots_starts_over(tmp_path, capsys):
+    tr = _trainer(tmp_path, epochs=1).run(resume=True)
+    assert tr.epoch == 1 and "starting from the beginning" in capsys.readouterr().err
+
+
+def test_extension_names_and_triggers_are_checked(tmp_path):
+    tr = _trainer(tmp_path)
+    with pytest.raises(ValueError, match="already there"):
+        tr.extend(LogReport())
+    with pytest.raises(ValueError, match="trigger unit"):
+        tr.extend(LogReport(), trigger=(1, "minute"), name="log2")
+    with pytest.raises(KeyError, match="no extension named 'X'"):
+        tr.get_extension("X")
+
+
+def test_jsonl_log_ignores_a_torn_last_line(tmp_path):
+    log = JSONLinesLog(tmp_path / "l.jsonl")
+    log.append({"epoch": 1, "loss": float("nan")})
+    with open(log.path, "a") as f:
+        f.write('{"epoch": 2, "lo')
+    assert read_log(log.path) == [{"epoch": 1, "loss": None}]
+
+
+def test_report_links_existing_pictures_only(tmp_path):
+    (tmp_path / "a.png").write_bytes(b"x")
+    text = write_report(
+        tmp_path, "T", [("acc", "99 %")], [("A", "a.png"), ("B", "b.png")], ["note"]
+    ).read_text()
+    assert "| acc | 99 % |" in text and "![A](a.png)" in text and "b.png" not in text
