@@ -75,3 +75,49 @@ def overhead():
         (ta + ta).relu().sum().backward()
 
     return compare(ss_step, torch_step, number=500, rounds=7)
+
+
+@case
+def mnist_mlp_epoch():
+    """mnist-mlp loop: 40 shuffled batches of 128, 784-1000-500-10 ReLU, dropout 0.5, Adam"""
+    from shinsou.data import DataLoader, TensorDataset
+    from shinsou.training import Trainer, supervised_step
+
+    rng = np.random.default_rng(0)
+    x = rng.random((128 * 40, 784), dtype=np.float32)
+    t = rng.integers(0, 10, 128 * 40)
+
+    ss.manual_seed(0)
+    net = ss.models.MLP((784, 1000, 500, 10), dropout=0.5)
+    opt = ss.optim.Adam(net.parameters(), lr=1e-3)
+    loader = DataLoader(TensorDataset(x, t), 128, shuffle=True, seed=0)
+    trainer = Trainer(net, opt, loader)
+
+    tnet = torch.nn.Sequential(
+        torch.nn.Linear(784, 1000),
+        torch.nn.ReLU(),
+        torch.nn.Dropout(0.5),
+        torch.nn.Linear(1000, 500),
+        torch.nn.ReLU(),
+        torch.nn.Dropout(0.5),
+        torch.nn.Linear(500, 10),
+    )
+    _copy_weights(net, tnet)
+    topt = torch.optim.Adam(tnet.parameters(), lr=1e-3)
+    tloader = torch.utils.data.DataLoader(
+        torch.utils.data.TensorDataset(torch.from_numpy(x), torch.from_numpy(t)),
+        batch_size=128,
+        shuffle=True,
+    )
+
+    def ss_epoch():
+        for batch in loader:
+            supervised_step(trainer, batch)
+
+    def torch_epoch():
+        for bx, bt in tloader:
+            topt.zero_grad()
+            torch.nn.functional.cross_entropy(tnet(bx), bt).backward()
+            topt.step()
+
+    return compare(ss_epoch, torch_epoch, number=1, rounds=5)

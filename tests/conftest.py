@@ -1,8 +1,12 @@
-"""Test configuration: GPU tests are collected only where CuPy sees a GPU (and said so)."""
+"""Test configuration: GPU tests only where CuPy sees a GPU (and said so); no network ever."""
 
 import os
 
+import pytest
+
 import shinsou as ss
+from shinsou.datasets import digits as digits_mod
+from shinsou.datasets import mnist as mnist_mod
 
 collect_ignore = [] if ss.cuda.is_available() else ["test_cuda.py"]
 
@@ -20,3 +24,14 @@ def pytest_report_header(config):
 os.environ.setdefault(
     "SHINSOU_DATA", os.path.join(os.path.dirname(__file__), "..", "..", "shared", "datasets")
 )
+
+
+@pytest.fixture(autouse=True)
+def offline(tmp_path, monkeypatch):
+    """Tests never touch the network: an empty private cache, and download URLs that go
+    nowhere (a dataset missing from SHINSOU_DATA then fails loudly instead of downloading)."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    nowhere = [(tmp_path / "nowhere").as_uri() + "/"]
+    monkeypatch.setattr(mnist_mod, "MNIST_URLS", nowhere)
+    monkeypatch.setattr(mnist_mod, "FASHION_MNIST_URLS", nowhere)
+    monkeypatch.setattr(digits_mod, "_warned", False)

@@ -11,7 +11,6 @@ import pytest
 from PIL import Image
 
 from shinsou import datasets as ds
-from shinsou.datasets import digits as digits_mod
 from shinsou.datasets import mnist as mnist_mod
 
 LABELS = "t10k-labels-idx1-ubyte.gz"
@@ -29,16 +28,6 @@ def shared_data() -> Path:
         for f in ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", IMAGES, LABELS):
             assert (root / name / f).is_file(), f"{root / name / f} is missing (SHINSOU_DATA)"
     return root
-
-
-@pytest.fixture(autouse=True)
-def offline(tmp_path, monkeypatch):
-    """Every test: an empty private cache and download URLs that go nowhere."""
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    nowhere = [(tmp_path / "nowhere").as_uri() + "/"]
-    monkeypatch.setattr(mnist_mod, "MNIST_URLS", nowhere)
-    monkeypatch.setattr(mnist_mod, "FASHION_MNIST_URLS", nowhere)
-    monkeypatch.setattr(digits_mod, "_warned", False)
 
 
 def put(folder: Path, name: str = LABELS, data: bytes | None = None) -> Path:

@@ -16,18 +16,8 @@ import shinsou as ss
 from shinsou import cli, recipes
 from shinsou.datasets import digits as digits_mod
 from shinsou.datasets import load_mnist
-from shinsou.datasets import mnist as mnist_mod
 
 QUICK = ["--epochs", "3", "--train-limit", "3000", "--test-limit", "1000", "--no-progress"]
-
-
-@pytest.fixture(autouse=True)
-def offline(monkeypatch, tmp_path):
-    """Never download in tests: a dataset that is not in SHINSOU_DATA must fail loudly."""
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    nowhere = [(tmp_path / "nowhere").as_uri() + "/"]
-    monkeypatch.setattr(mnist_mod, "MNIST_URLS", nowhere)
-    monkeypatch.setattr(mnist_mod, "FASHION_MNIST_URLS", nowhere)
 
 
 def _train(name, out, *extra):

@@ -12,7 +12,7 @@ from .mnist import load_mnist
 
 __all__ = ["load_digits", "load_mnist_or_digits"]
 
-_warned = False  # the fallback notice is printed once per process
+_warned = False  # MNIST could not be had: notice printed once, later calls skip the wait
 
 
 def load_digits(split: str = "train") -> tuple[np.ndarray, np.ndarray]:
@@ -74,11 +74,12 @@ def load_mnist_or_digits(
     """
     global _warned
     try:
+        if _warned:  # MNIST was not to be had a moment ago: don't wait on the network again
+            raise DatasetNotFoundError("MNIST was not found earlier in this process")
         images, labels = load_mnist(split, data_dir=data_dir, download=download)
         return images, labels, "mnist"
     except DatasetNotFoundError:
-        if not quiet and not _warned:
-            _warned = True
+        if not _warned and not quiet:
             dirs = ", ".join(str(d / "mnist") for d in search_dirs(data_dir))
             print(
                 f"shinsou: MNIST not found (not on disk in {dirs}, and not downloadable); "
@@ -86,5 +87,6 @@ def load_mnist_or_digits(
                 "folder holding mnist/*.gz, or let it download once with network access.",
                 file=sys.stderr,
             )
+        _warned = True
     images, labels = load_digits(split)
     return images, labels, "digits"
