@@ -185,3 +185,24 @@ def test_sigkill_then_resume_ends_with_identical_weights(tmp_path):
     assert a.keys() == b.keys()
     for k in a:
         np.testing.assert_array_equal(a[k], b[k], err_msg=k)
+
+
+def test_bad_device_or_missing_data_are_clear_errors(tmp_path, monkeypatch, capsys):
+    out = tmp_path / "r"
+    assert cli.main(["train", "mnist-mlp", "--out", str(out), "--device", "gpu7"]) == 2
+    assert "gpu7" in capsys.readouterr().err and not out.exists()
+    monkeypatch.setenv("SHINSOU_DATA", str(tmp_path / "empty"))
+    assert cli.main(["train", "fashion-mlp", "--out", str(out), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "train-images-idx3-ubyte.gz" in err and "SHINSOU_DATA" in err
+    assert cli.main(["evaluate", str(tmp_path / "nothing")]) == 2
+    assert "not a run folder" in capsys.readouterr().err
+
+
+def test_a_run_that_never_trained_does_not_block_its_folder(tmp_path, monkeypatch):
+    out, shared = tmp_path / "r", os.environ["SHINSOU_DATA"]
+    monkeypatch.setenv("SHINSOU_DATA", str(tmp_path / "empty"))
+    assert cli.main(["train", "fashion-mlp", "--out", str(out), "--no-progress"]) == 2
+    assert (out / "config.json").exists()
+    monkeypatch.setenv("SHINSOU_DATA", shared)
+    assert cli.main(["train", "perceptron", "--out", str(out), "--epochs", "10"]) == 0

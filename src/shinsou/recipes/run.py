@@ -71,7 +71,9 @@ def start_run(cfg: RunConfig, overrides: dict) -> tuple[RunConfig, Path]:
     On resume the saved configuration wins, and an option given now that differs from the
     saved one is an error (the run would not continue the same way)."""
     from .. import __version__
+    from ..backend import Device
 
+    Device(cfg.device).check()  # before anything is written: a bad --device leaves no folder
     run_dir = resolve_run_dir(cfg.recipe, cfg.out, cfg.resume)
     cfg.out = str(run_dir)
     path = run_dir / "config.json"
@@ -91,7 +93,8 @@ def start_run(cfg: RunConfig, overrides: dict) -> tuple[RunConfig, Path]:
         keep = {k: getattr(cfg, k) for k in RunConfig.RESUMABLE_CHANGES}
         cfg = RunConfig(**{**old, **keep})
         return cfg, run_dir
-    if not cfg.resume and path.exists():
+    trained = (run_dir / "model.npz").exists() or any((run_dir / "snapshots").glob("*.npz"))
+    if not cfg.resume and path.exists() and trained:
         raise FileExistsError(
             f"{run_dir} already holds a run; pass --resume to continue it, or choose another "
             "--out (nothing was overwritten)"
