@@ -7,7 +7,7 @@ import sys
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-PATHS = ["src", "tests", "benchmarks", "conftest.py"]
+PATHS = ["src", "tests", "benchmarks", "examples", "conftest.py"]
 
 
 @pytest.mark.parametrize("command", [["check"], ["format", "--check"]])
