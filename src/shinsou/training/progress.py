@@ -28,7 +28,8 @@ class ProgressBar(Extension):
 
     Args:
         enabled: False prints only the per-epoch lines (for logs and CI).
-        stream: where to write (default stderr).
+        stream: where to write (default stderr; the bar is drawn there only when it is a
+            terminal, so a redirected log gets clean per-epoch lines).
     """
 
     trigger = (1, "iteration")
@@ -46,6 +47,8 @@ class ProgressBar(Extension):
         stream = self.stream or sys.stderr
         if not self.enabled:
             return
+        if self.stream is None and not _is_terminal(stream):
+            return  # redirected to a file: one line per epoch reads better than a bar
         try:
             from tqdm.auto import tqdm
         except ImportError:  # optional dependency
@@ -82,3 +85,10 @@ class ProgressBar(Extension):
         if self._bar is not None:
             self._bar.close()
             self._bar = None
+
+
+def _is_terminal(stream) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
