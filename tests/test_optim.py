@@ -658,3 +658,10 @@ def test_step_with_closure_matches_pytorch(name):
     for p, tp in zip(ps, tps):
         np.testing.assert_allclose(p.numpy(), tp.detach().numpy(), rtol=1e-5, atol=1e-6)
     assert opt.step() is None
+
+
+def test_sgd_maximize_is_keyword_only_as_in_pytorch():
+    p = [ss.nn.Parameter(ss.zeros(2))]
+    with pytest.raises(TypeError):
+        ss.optim.SGD(p, 0.1, 0.0, 0.0, 0.0, False, True)
+    assert ss.optim.SGD(p, lr=0.1, maximize=True).param_groups[0]["maximize"] is True

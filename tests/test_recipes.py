@@ -206,3 +206,27 @@ def test_a_run_that_never_trained_does_not_block_its_folder(tmp_path, monkeypatc
     assert (out / "config.json").exists()
     monkeypatch.setenv("SHINSOU_DATA", shared)
     assert cli.main(["train", "perceptron", "--out", str(out), "--epochs", "10"]) == 0
+
+
+def test_every_optimizer_name_builds_its_optimizer():
+    from shinsou.recipes.run import make_optimizer
+
+    expect = {
+        "sgd": "SGD",
+        "momentum": "SGD",
+        "nesterov": "SGD",
+        "adagrad": "Adagrad",
+        "rmsprop": "RMSprop",
+        "adam": "Adam",
+        "adamw": "AdamW",
+    }
+    assert set(expect) == set(recipes.OPTIMIZERS)
+    for name, cls in expect.items():
+        opt = make_optimizer(name, ss.nn.Linear(2, 2).parameters(), 0.01)
+        assert type(opt).__name__ == cls and opt.param_groups[0]["lr"] == 0.01
+    assert (
+        make_optimizer("momentum", ss.nn.Linear(2, 2).parameters(), 0.1).param_groups[0]["momentum"]
+        == 0.9
+    )
+    with pytest.raises(ValueError, match="unknown optimizer 'lbfgs'"):
+        make_optimizer("lbfgs", [], 0.1)

@@ -287,3 +287,30 @@ def test_compressed_npz_and_top_level_exports(tmp_path):
     got = ss.load(path)
     np.testing.assert_array_equal(got["z"], np.zeros(10_000))
     np.testing.assert_array_equal(got["file"], np.ones(2))  # a name np.savez itself uses
+
+
+def test_a_saved_mlp_loads_into_pytorch_and_back(tmp_path):
+    """Names and layouts follow PyTorch, so a .safetensors file moves between the two."""
+    import torch
+    from safetensors.torch import load_file, save_file
+
+    ss.manual_seed(0)
+    net = ss.models.MLP((6, 5, 3), dropout=0.5)  # Linear, ReLU, Dropout, Linear
+    net.eval()
+    save(net, tmp_path / "mlp.safetensors")
+    tnet = torch.nn.Sequential(
+        torch.nn.Linear(6, 5), torch.nn.ReLU(), torch.nn.Dropout(0.5), torch.nn.Linear(5, 3)
+    ).eval()
+    tnet.load_state_dict(load_file(str(tmp_path / "mlp.safetensors")))
+    x = np.random.default_rng(0).normal(size=(4, 6)).astype(np.float32)
+    np.testing.assert_allclose(
+        tnet(torch.from_numpy(x)).detach().numpy(), net(ss.tensor(x)).numpy(), rtol=1e-5
+    )
+    with torch.no_grad():
+        for p in tnet.parameters():
+            p.mul_(2.0)
+    save_file(tnet.state_dict(), str(tmp_path / "back.safetensors"))
+    net.load_state_dict(load(tmp_path / "back.safetensors"))
+    np.testing.assert_allclose(
+        tnet(torch.from_numpy(x)).detach().numpy(), net(ss.tensor(x)).numpy(), rtol=1e-5
+    )
