@@ -24,8 +24,8 @@ __all__ = ["ImageClassification"]
 @dataclass
 class ImageClassification:
     """A recipe that trains ``build_model(input_shape, num_classes, cfg)`` on the images
-    ``load(split, data_dir)`` returns: (images uint8 (N, H, W), labels (N,), dataset name,
-    class names).
+    ``load(data_dir)`` returns: ``{"train": (images, labels), "test": (images, labels),
+    "dataset": name, "classes": names}`` with uint8 images (N, H, W) and labels (N,).
 
     Preprocessing: scale to [0, 1], then standardise with the training set's mean and std
     (both kept in the saved model's metadata, so ``predict`` treats a new image the same
@@ -43,8 +43,8 @@ class ImageClassification:
 
     # --- data -----------------------------------------------------------------------
     def _data(self, cfg: RunConfig):
-        x, y, dataset, classes = self.load("train", cfg.data_dir)
-        xt, yt, _, _ = self.load("test", cfg.data_dir)
+        data = self.load(cfg.data_dir)
+        (x, y), (xt, yt) = data["train"], data["test"]
         perm = np.random.default_rng(cfg.seed).permutation(len(x))
         n_val = min(cfg.val_size, len(x) // 5)
         train_idx, val_idx = perm[n_val:], perm[:n_val]
@@ -59,8 +59,8 @@ class ImageClassification:
             train=(x[train_idx], y[train_idx]),
             val=(x[val_idx], y[val_idx]),
             test=(xt, yt),
-            dataset=dataset,
-            classes=list(classes),
+            dataset=data["dataset"],
+            classes=list(data["classes"]),
             standardize=std,
         )
 
@@ -174,7 +174,13 @@ class ImageClassification:
     def evaluate(self, run_dir) -> dict:
         """Test a finished run's model again on the full test set; returns the metrics."""
         cfg, model, meta = self._restore(run_dir)
-        xt, yt, _, _ = self.load("test", cfg.data_dir)
+        data = self.load(cfg.data_dir)
+        if data["dataset"] != meta["dataset"]:
+            raise ValueError(
+                f"{run_dir} was trained on {meta['dataset']}, but {data['dataset']} is what "
+                "is found now; evaluate it where the same data is found"
+            )
+        xt, yt = data["test"]
         std = Standardize(meta["mean"], meta["std"])
         logits, labels = _predict_arrays(model, self.prepare(xt, std), yt)
         return _classification_metrics(logits, labels, meta["classes"])

@@ -8,11 +8,15 @@ from .mnist_mlp import build_model
 __all__ = ["RECIPE"]
 
 
-def load(split: str, data_dir=None):
+def load(data_dir=None) -> dict:
     from ..datasets import FASHION_MNIST_CLASSES, load_fashion_mnist
 
-    images, labels = load_fashion_mnist(split, data_dir=data_dir)
-    return images, labels, "fashion-mnist", FASHION_MNIST_CLASSES
+    return dict(
+        train=load_fashion_mnist("train", data_dir=data_dir),
+        test=load_fashion_mnist("test", data_dir=data_dir),
+        dataset="fashion-mnist",
+        classes=FASHION_MNIST_CLASSES,
+    )
 
 
 RECIPE = ImageClassification(

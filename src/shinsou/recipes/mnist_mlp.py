@@ -8,12 +8,14 @@ from .classify import ImageClassification
 __all__ = ["RECIPE"]
 
 
-def load(split: str, data_dir=None):
-    """MNIST, or scikit-learn's 8×8 digits when MNIST is neither on disk nor downloadable."""
-    from ..datasets import MNIST_CLASSES, load_mnist_or_digits
+def load(data_dir=None) -> dict:
+    """MNIST, or scikit-learn's 8×8 digits when MNIST is neither on disk nor downloadable
+    (train and test always come from the same dataset)."""
+    from ..datasets import MNIST_CLASSES, load_digits, load_mnist, load_mnist_or_digits
 
-    images, labels, name = load_mnist_or_digits(split, data_dir=data_dir)
-    return images, labels, name, MNIST_CLASSES
+    x, y, name = load_mnist_or_digits("train", data_dir=data_dir)
+    test = load_mnist("test", data_dir=data_dir) if name == "mnist" else load_digits("test")
+    return dict(train=(x, y), test=test, dataset=name, classes=MNIST_CLASSES)
 
 
 def build_model(input_shape, num_classes, cfg):
