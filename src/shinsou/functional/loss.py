@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..backend import get_array_module
+from ..backend import get_array_module, to_device_array
 from ..core.function import Function
-from ..core.tensor import Tensor
+from ..core.tensor import _ARRAY_TYPES, Tensor
 from ._convert import as_tensor
 
 __all__ = [
@@ -122,15 +122,43 @@ def _check_labels(name, x_shape, t, num_classes, ignore_index=None):
     return xp
 
 
-class SoftmaxCrossEntropy(Function):
-    """Fused log_softmax + NLL on (N, C) logits and (N,) labels, with ignore_index and label
-    smoothing ε:  loss_n = (1-ε)(-log p_{n,t_n}) + ε (1/C) Σ_c (-log p_{n,c}).
+def _class_weight(name: str, weight, x: Tensor, num_classes: int):
+    """``weight`` (a Tensor, array or list of C numbers) as a (C,) array in ``x``'s dtype on
+    ``x``'s device. Class weights are constants: no gradient flows to them (as in PyTorch)."""
+    w = weight.data if isinstance(weight, Tensor) else weight
+    if not isinstance(w, _ARRAY_TYPES):
+        w = np.asarray(w)
+    if w.shape != (num_classes,):
+        raise ValueError(
+            f"{name}: weight must be 1-D with one entry per class: expected shape "
+            f"({num_classes},), got {tuple(w.shape)}"
+        )
+    return x.xp.asarray(to_device_array(w, x.device), dtype=x.dtype)
 
-    Backward: dloss_n/dx_n = p_n - (1-ε) onehot(t_n) - ε/C.
+
+class SoftmaxCrossEntropy(Function):
+    """Fused log_softmax + NLL on (N, C) logits x and (N,) labels t, with ignore_index, label
+    smoothing ε and optional class weights w (C,). With lsm = log_softmax(x) and v_n = 0 for
+    ignored examples, 1 otherwise:
+
+        loss_n = v_n [(1-ε) w_{t_n} (-lsm_{n,t_n}) + (ε/C) Σ_c w_c (-lsm_{n,c})]
+
+    (w = 1 without weights). "mean" divides Σ_n loss_n by Σ_n v_n w_{t_n} (the number of
+    counted examples without weights), "sum" sums, "none" keeps loss_n.
+
+    Backward, by the chain rule through d(-lsm_{n,c})/dx_{n,j} = p_{n,j} - δ_{cj}
+    (p_n = softmax(x_n)):
+
+        dloss_n/dx_n = v_n [((1-ε) w_{t_n} + (ε/C) Σ_c w_c) p_n - (1-ε) w_{t_n} onehot(t_n)
+                            - (ε/C) w]
+
+    which without weights is v_n (p_n - (1-ε) onehot(t_n) - ε/C). The result is scaled by
+    dL/dloss_n (gy, divided by the denominator for "mean"). Only x gets a gradient.
     """
 
-    def __init__(self, ignore_index, smoothing, reduction):
+    def __init__(self, ignore_index, smoothing, reduction, weight=None):
         self.ignore_index, self.smoothing, self.reduction = ignore_index, smoothing, reduction
+        self.weight = weight  # (C,) array in x's dtype, or None
 
     def forward(self, x, t):
         xp = get_array_module(x)
@@ -140,6 +168,8 @@ class SoftmaxCrossEntropy(Function):
         valid = t != self.ignore_index
         tc = xp.where(valid, t, 0)
         nll = -lsm[xp.arange(n), tc]
+        if self.weight is not None:
+            return self._forward_weighted(xp, lsm, nll, tc, valid)
         eps = self.smoothing
         if eps:
             nll = (1 - eps) * nll - (eps / c) * lsm.sum(axis=1)
@@ -153,7 +183,28 @@ class SoftmaxCrossEntropy(Function):
         self.count = count = int(valid.sum())
         return total / count if count else total * np.nan
 
+    def _forward_weighted(self, xp, lsm, nll, tc, valid):
+        w, eps = self.weight, self.smoothing
+        wt = w[tc]  # (N,) w[t_n]
+        loss = wt * nll
+        if eps:
+            loss = (1 - eps) * loss - (eps / lsm.shape[1]) * (lsm @ w)
+        loss = xp.where(valid, loss, 0).astype(lsm.dtype, copy=False)
+        wt = xp.where(valid, wt, 0).astype(lsm.dtype, copy=False)  # 0 where ignored
+        self.saved = (lsm, tc, valid, wt)
+        if self.reduction == "none":
+            return loss
+        total = loss.sum()
+        if self.reduction == "sum":
+            return total
+        denom = wt.sum()  # Σ_n v_n w[t_n]; 0 / 0 is NaN (and x / 0 is inf) as in torch
+        self.denom = float(denom)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return total / denom
+
     def backward(self, gy):
+        if self.weight is not None:
+            return self._backward_weighted(gy), None
         lsm, tc, valid = self.saved
         xp = get_array_module(lsm)
         n, c = lsm.shape
@@ -171,25 +222,66 @@ class SoftmaxCrossEntropy(Function):
         g *= scale.astype(g.dtype, copy=False)
         return g, None
 
+    def _backward_weighted(self, gy):
+        lsm, tc, valid, wt = self.saved
+        xp = get_array_module(lsm)
+        n, c = lsm.shape
+        w, eps = self.weight, self.smoothing
+        if self.reduction == "mean":
+            gy = gy / (self.denom or 1.0)  # all weights 0 (or all ignored): gradient 0
+        s = (gy * valid).astype(lsm.dtype, copy=False)  # (N,) dL/dloss_n, 0 where ignored
+        swt = s * wt  # (N,) dL/dloss_n · w[t_n]
+        g = xp.exp(lsm)  # p, (N, C)
+        rows = xp.arange(n)
+        if eps:
+            g *= ((1 - eps) * swt + (eps / c) * float(w.sum()) * s)[:, None]
+            g[rows, tc] -= (1 - eps) * swt
+            g -= ((eps / c) * s)[:, None] * w
+        else:
+            g *= swt[:, None]
+            g[rows, tc] -= swt
+        return g
+
 
 def cross_entropy(
-    x, target, ignore_index: int = -100, reduction: str = "mean", label_smoothing: float = 0.0
+    x,
+    target,
+    weight=None,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
 ) -> Tensor:
     """Softmax cross-entropy between logits and class labels (as ``torch``'s ``cross_entropy``).
 
-    L_n = -log softmax(x_n)[t_n]; mean over the examples whose label is not ``ignore_index``.
+    With integer labels t, lsm = log_softmax(x) over the class axis, class weights w (all 1
+    when ``weight`` is None) and label smoothing ε, the loss of example (or position) n is
+
+        L_n = (1-ε) w[t_n] (-lsm[n, t_n]) + (ε/C) Σ_c w_c (-lsm[n, c])
+
+    and 0 where t_n == ``ignore_index``. ``reduction="mean"`` gives Σ_n L_n / Σ_n w[t_n] over
+    the examples that are not ignored (their count without weights; NaN when that is 0),
+    ``"sum"`` gives Σ_n L_n and ``"none"`` the L_n.
+
+    With float targets (class probabilities t, shaped like x) L_n = -Σ_c w_c t'_{n,c} lsm[n, c]
+    with t' = (1-ε) t + ε/C, and "mean" divides by the number of examples N (times d1...), as
+    torch does.
 
     Args:
         x: logits (N, C), or (N, C, d1, ...) for per-position classes.
         target: int labels (N,) or (N, d1, ...) in [0, C) (or ``ignore_index``); or float
             class probabilities shaped like ``x``.
+        weight: optional (C,) class weights (Tensor, array or list; moved to x's device and
+            dtype; no gradient).
         label_smoothing: ε in [0, 1]; the target becomes (1-ε) onehot + ε/C.
     Returns:
-        a scalar (or (N, ...) with reduction="none").
+        a scalar (or (N,) / (N, d1, ...) with reduction="none").
 
     >>> logits = ss.tensor([[2.0, 0.0, 0.0], [0.0, 0.0, 0.0]])
     >>> round(F.cross_entropy(logits, [0, 2]).item(), 4)   # (0.2395 + 1.0986) / 2
     0.6691
+    >>> w = [1.0, 1.0, 3.0]   # class 2 counts three times: (0.2395 + 3 · 1.0986) / (1 + 3)
+    >>> round(F.cross_entropy(logits, [0, 2], weight=w).item(), 4)
+    0.8838
     """
     x = as_tensor(x)
     _check_float("cross_entropy", x)
@@ -199,13 +291,16 @@ def cross_entropy(
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
     tdata = _labels_like(target, x)
     c = x.shape[1]
-    if tdata.dtype.kind == "f":  # soft targets: -Σ_c t_c log p_c
+    w = None if weight is None else _class_weight("cross_entropy", weight, x, c)
+    if tdata.dtype.kind == "f":  # soft targets: -Σ_c w_c t_c log p_c
         from .activation import log_softmax
 
         t = _target(target if isinstance(target, Tensor) else tdata, x)  # may carry a gradient
         _same_shape("cross_entropy", x, t)
         if label_smoothing:
             t = t * (1 - label_smoothing) + label_smoothing / c
+        if w is not None:  # (C,) -> (1, C, 1, ...) against (N, C, d1, ...)
+            t = t * Tensor._from_op(w.reshape((1, c) + (1,) * (x.ndim - 2)), None)
         per = -(log_softmax(x, axis=1) * t).sum(axis=1)
         return _reduce(per, reduction, "cross_entropy")
     _check_labels("cross_entropy", x.shape, tdata, c, ignore_index)
@@ -217,36 +312,75 @@ def cross_entropy(
         rest = x.shape[2:]
         perm = (0,) + tuple(range(2, x.ndim)) + (1,)
         x2 = x.transpose(perm).reshape(-1, c)
-        out = SoftmaxCrossEntropy(ignore_index, label_smoothing, reduction)(
+        out = SoftmaxCrossEntropy(ignore_index, label_smoothing, reduction, w)(
             x2, Tensor._from_op(tdata.reshape(-1), None)
         )
         return out.reshape((x.shape[0],) + rest) if reduction == "none" else out
-    return SoftmaxCrossEntropy(ignore_index, label_smoothing, reduction)(
+    return SoftmaxCrossEntropy(ignore_index, label_smoothing, reduction, w)(
         x, Tensor._from_op(tdata, None)
     )
 
 
-def nll_loss(log_probs, target, ignore_index: int = -100, reduction: str = "mean") -> Tensor:
-    """Negative log-likelihood L_n = -log_probs[n, t_n] (feed it ``log_softmax`` outputs).
+def _class_index(xp, tc):
+    """The advanced index that picks x[n, tc[n, i, ...], i, ...] out of (N, C, d1, ...) for
+    labels tc of shape (N, d1, ...): broadcastable position ranges around the labels."""
+    k = tc.ndim
+    grids = [xp.arange(s).reshape((s,) + (1,) * (k - 1 - i)) for i, s in enumerate(tc.shape)]
+    return (grids[0], tc, *grids[1:])
+
+
+def nll_loss(
+    log_probs, target, weight=None, ignore_index: int = -100, reduction: str = "mean"
+) -> Tensor:
+    """Negative log-likelihood (feed it ``log_softmax`` outputs), as ``torch``'s ``nll_loss``:
+
+        L_n = -w[t_n] log_probs[n, t_n]      (w = 1 when ``weight`` is None)
+
+    and 0 where t_n == ``ignore_index``. ``reduction="mean"`` gives Σ_n L_n / Σ_n w[t_n] over
+    the examples that are not ignored (their count without weights; NaN when that is 0),
+    ``"sum"`` gives Σ_n L_n and ``"none"`` the L_n. For (N, C, d1, ...) inputs n runs over
+    every example and position.
 
     Args:
-        log_probs: (N, C); target: int labels (N,).
+        log_probs: (N, C), or (N, C, d1, ...) for per-position classes.
+        target: int labels (N,) or (N, d1, ...) in [0, C) (or ``ignore_index``).
+        weight: optional (C,) class weights (Tensor, array or list; moved to the input's
+            device and dtype; no gradient).
+    Returns:
+        a scalar (or (N,) / (N, d1, ...) with reduction="none").
 
     >>> F.nll_loss(ss.tensor([[-0.5, -1.0]]), [1])
     tensor(1.)
+    >>> lp = ss.tensor([[-0.5, -1.0], [-2.0, -0.1]])
+    >>> round(F.nll_loss(lp, [1, 0], weight=[2.0, 1.0]).item(), 4)   # (1 · 1.0 + 2 · 2.0) / (1 + 2)
+    1.6667
     """
     x = as_tensor(log_probs)
     _check_float("nll_loss", x)
-    if x.ndim != 2:
-        raise ValueError(f"nll_loss: expected log-probabilities of shape (N, C), got {x.shape}")
+    if x.ndim < 2:
+        raise ValueError(
+            "nll_loss: expected log-probabilities of shape (N, C) or (N, C, d1, ...), "
+            f"got {x.shape}"
+        )
     t = _labels_like(target, x)
-    xp = _check_labels("nll_loss", x.shape, t, x.shape[1], ignore_index)
+    c = x.shape[1]
+    xp = _check_labels("nll_loss", x.shape, t, c, ignore_index)
+    w = None if weight is None else _class_weight("nll_loss", weight, x, c)
     valid = t != ignore_index
-    picked = x[xp.arange(x.shape[0]), xp.where(valid, t, 0)]
-    per = -picked * Tensor._from_op(valid.astype(x.dtype), None)
+    tc = xp.where(valid, t, 0)
+    index = (xp.arange(x.shape[0]), tc) if x.ndim == 2 else _class_index(xp, tc)
+    picked = x[index]  # (N, d1, ...)
+    if w is None:
+        per = -picked * Tensor._from_op(valid.astype(x.dtype), None)
+        if reduction == "mean":
+            count = int(valid.sum())
+            return per.sum() / count if count else per.sum() * float("nan")
+        return _reduce(per, reduction, "nll_loss")
+    wt = xp.where(valid, w[tc], 0).astype(x.dtype, copy=False)  # (N, d1, ...) w[t_n] or 0
+    per = -picked * Tensor._from_op(wt, None)
     if reduction == "mean":
-        count = int(valid.sum())
-        return per.sum() / count if count else per.sum() * float("nan")
+        total = float(wt.sum())
+        return per.sum() / total if total else per.sum() * float("nan")
     return _reduce(per, reduction, "nll_loss")
 
 

@@ -166,9 +166,18 @@ class Module:
 
     # ------------------------------------------------------------------ devices and dtypes
     def to(self, device=None, dtype=None) -> Module:
-        """Move (and/or cast) every parameter and buffer in place; returns self."""
+        """Move (and/or cast) every parameter and buffer in place; returns self.
+
+        As in PyTorch, the first argument may be a device (``"cuda"``, a ``Device``) or a
+        floating dtype (``np.float64``, ``"float64"``): ``net.to(np.float64)``.
+        """
         if isinstance(device, str) and device.split(":")[0] not in ("cpu", "cuda"):
             device, dtype = None, device
+        elif device is not None and not isinstance(device, (str, Device)):
+            try:
+                device, dtype = None, np.dtype(device)
+            except TypeError:
+                pass  # not a dtype: Device() below names what was given
         if device is not None:
             Device(device).check()
         for t in list(self.parameters()) + [b for _, b in self.named_buffers()]:
