@@ -249,3 +249,32 @@ def test_loss_layers():
     assert nn.MSELoss()(x, y).item() == pytest.approx(
         ((x.numpy() - y.numpy()) ** 2).mean(), rel=1e-5
     )
+
+
+def test_forward_hooks_see_outputs_can_replace_them_and_are_removable():
+    net = ss.nn.Sequential(ss.nn.Linear(3, 4), ss.nn.ReLU(), ss.nn.Linear(4, 2))
+    seen = []
+    h0 = net[0].register_forward_hook(lambda m, inp, out: seen.append((m, inp[0].shape, out)))
+    x = ss.randn(5, 3)
+    y = net(x)
+    assert len(seen) == 1 and seen[0][0] is net[0] and seen[0][1] == (5, 3)
+    np.testing.assert_allclose(seen[0][2].numpy(), net[0](x).numpy())
+    # a hook returning a value replaces the output (here: zero the first layer)
+    with net[0].register_forward_hook(lambda m, inp, out: out * 0.0):
+        z = net(x)
+    np.testing.assert_allclose(z.numpy(), net[2](ss.zeros(5, 4)).numpy(), rtol=1e-6)
+    np.testing.assert_allclose(net(x).numpy(), y.numpy())  # the context manager removed it
+    h0.remove()
+    h0.remove()  # removing twice is harmless
+    net(x)
+    assert len(seen) == 4  # y, net[0](x), z and the net(x) after the with; none after remove
+    with pytest.raises(TypeError, match="register_forward_hook: expected a callable"):
+        net.register_forward_hook(3)
+
+
+def test_module_to_accepts_a_dtype_first_as_pytorch():
+    net = ss.nn.Linear(2, 3)
+    assert net.to(np.float64).weight.dtype == np.float64
+    assert net.to("float32").weight.dtype == np.float32
+    with pytest.raises(TypeError, match="Device expected"):
+        net.to(object())

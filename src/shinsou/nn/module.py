@@ -11,7 +11,28 @@ from ..backend import Device, to_device_array
 from ..core.tensor import Tensor
 from .parameter import Parameter
 
-__all__ = ["Module"]
+__all__ = ["Module", "RemovableHandle"]
+
+
+class RemovableHandle:
+    """What ``register_forward_hook`` returns: ``remove()`` takes the hook away again (also
+    usable as a context manager)."""
+
+    _next_id = 0
+
+    def __init__(self, hooks: OrderedDict):
+        self.hooks = hooks
+        self.id = RemovableHandle._next_id
+        RemovableHandle._next_id += 1
+
+    def remove(self) -> None:
+        self.hooks.pop(self.id, None)
+
+    def __enter__(self) -> RemovableHandle:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.remove()
 
 
 class Module:
@@ -41,6 +62,7 @@ class Module:
         object.__setattr__(self, "_modules", OrderedDict())
         object.__setattr__(self, "_buffers", OrderedDict())
         object.__setattr__(self, "training", True)
+        object.__setattr__(self, "_forward_hooks", OrderedDict())
 
     # ------------------------------------------------------------------ registration
     def __setattr__(self, name, value):
@@ -81,7 +103,31 @@ class Module:
 
     # ------------------------------------------------------------------ calling
     def __call__(self, *args, **kwargs):
-        return self.forward(*args, **kwargs)
+        out = self.forward(*args, **kwargs)
+        if self._forward_hooks:
+            for hook in list(self._forward_hooks.values()):
+                result = hook(self, args, out)
+                if result is not None:
+                    out = result
+        return out
+
+    def register_forward_hook(self, hook) -> RemovableHandle:
+        """Call ``hook(module, inputs, output)`` after every forward of this module (as in
+        PyTorch); a non-None return value replaces the output. Returns a handle whose
+        ``remove()`` unregisters the hook — the way to look at intermediate feature maps.
+
+        >>> net = ss.nn.Sequential(ss.nn.Linear(2, 3), ss.nn.ReLU())
+        >>> seen = []
+        >>> handle = net[0].register_forward_hook(lambda m, inp, out: seen.append(out.shape))
+        >>> _ = net(ss.zeros(4, 2)); handle.remove(); _ = net(ss.zeros(1, 2))
+        >>> seen
+        [(4, 3)]
+        """
+        if not callable(hook):
+            raise TypeError(f"register_forward_hook: expected a callable, got {hook!r}")
+        handle = RemovableHandle(self._forward_hooks)
+        self._forward_hooks[handle.id] = hook
+        return handle
 
     def forward(self, *args, **kwargs):  # pragma: no cover - abstract
         raise NotImplementedError(f"{type(self).__name__} has no forward()")
