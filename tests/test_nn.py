@@ -278,3 +278,16 @@ def test_module_to_accepts_a_dtype_first_as_pytorch():
     assert net.to("float32").weight.dtype == np.float32
     with pytest.raises(TypeError, match="Device expected"):
         net.to(object())
+
+
+def test_sequential_setitem_replaces_a_module_in_place_keeping_its_name():
+    net = ss.nn.Sequential(ss.nn.Linear(3, 4), ss.nn.ReLU(), ss.nn.Linear(4, 2))
+    head = ss.nn.Linear(4, 7)
+    net[-1] = head
+    assert net[2] is head and net(ss.zeros(5, 3)).shape == (5, 7)
+    assert list(net.state_dict()) == ["0.weight", "0.bias", "2.weight", "2.bias"]
+    assert net.state_dict()["2.weight"].shape == (7, 4)
+    with pytest.raises(IndexError, match="index 3 out of range for 3 modules"):
+        net[3] = ss.nn.ReLU()
+    with pytest.raises(TypeError, match="not a Module"):
+        net[0] = "relu"

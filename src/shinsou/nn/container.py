@@ -42,6 +42,16 @@ class Sequential(Module):
             return Sequential(*mods[i])
         return mods[i]
 
+    def __setitem__(self, i: int, module: Module) -> None:
+        """Replace the i-th module (negative i counts from the end), keeping its name: the way
+        to put a new head on a pre-trained net, ``net.classifier[-1] = Linear(4096, 10)``."""
+        if not isinstance(module, Module):
+            raise TypeError(f"Sequential: cannot put a {type(module).__name__} in, not a Module")
+        names = list(self._modules)
+        if not -len(names) <= i < len(names):
+            raise IndexError(f"Sequential: index {i} out of range for {len(names)} modules")
+        setattr(self, names[i], module)
+
     def __len__(self):
         return len(self._modules)
 
