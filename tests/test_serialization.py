@@ -132,7 +132,7 @@ def test_metadata_contents(tmp_path, suffix):
     save(_snapshot(), path, metadata={"lr": 0.1, "tags": ["a", "b"], "epoch": 3})
     info = read_metadata(path)
     assert info["shinsou.version"] == ss.__version__
-    assert info["format_version"] == 1
+    assert info["format_version"] == 2
     assert info["format"] == suffix[1:]
     assert len(info["sha256"]) == 64
     assert info["metadata"] == {"lr": 0.1, "tags": ["a", "b"], "epoch": 3}
@@ -314,3 +314,162 @@ def test_a_saved_mlp_loads_into_pytorch_and_back(tmp_path):
     np.testing.assert_allclose(
         tnet(torch.from_numpy(x)).detach().numpy(), net(ss.tensor(x)).numpy(), rtol=1e-5
     )
+
+
+# ---------------------------------------------------------------- checksum over everything
+def _write_v1(obj, path, metadata=None):
+    """Write ``obj`` as format_version 1 did: the same layout, a SHA-256 of the array bytes."""
+    import hashlib
+    import json
+
+    arrays = {}
+    structure = serialization._encode(obj, "", arrays)
+    if path.suffix == ".safetensors":
+        arrays = dict(sorted(arrays.items(), key=lambda kv: -kv[1].dtype.itemsize))
+    meta = {
+        "shinsou.version": ss.__version__,
+        "shinsou.format_version": "1",
+        "shinsou.structure": json.dumps(structure, allow_nan=False),
+        "shinsou.metadata": json.dumps(metadata or {}, allow_nan=False),
+    }
+    h = hashlib.sha256()
+    for a in arrays.values():
+        h.update(a.astype(a.dtype.newbyteorder("<")).tobytes())
+    meta["shinsou.sha256"] = h.hexdigest()
+    with open(path, "wb") as f:
+        if path.suffix == ".npz":
+            serialization._write_npz(f, arrays, meta, compress=False)
+        else:
+            serialization._write_safetensors(f, arrays, meta)
+
+
+def _rewrite(path, change_meta=None, change_arrays=None):
+    """Rewrite ``path`` as a well-formed file (valid zip CRCs, consistent offsets) whose
+    metadata or arrays differ from what was saved, keeping the recorded checksum: only the
+    SHA-256 can notice."""
+    _, meta, arrays = serialization._read(path, with_data=True)
+    if change_meta:
+        change_meta(meta)
+    if change_arrays:
+        arrays = change_arrays(arrays)
+    with open(path, "wb") as f:
+        if path.suffix == ".npz":
+            serialization._write_npz(f, arrays, meta, compress=False)
+        else:
+            serialization._write_safetensors(f, arrays, meta)
+
+
+def _replace_json(meta, key, old, new):
+    assert old in meta[key]
+    meta[key] = meta[key].replace(old, new)
+
+
+TAMPER = {
+    "epoch in the structure": ("shinsou.structure", '"epoch": 3', '"epoch": 4'),
+    "user metadata": ("shinsou.metadata", '"lr": 0.1', '"lr": 0.2'),
+    "shinsou version": ("shinsou.version", ss.__version__, "0.0.0"),
+}
+
+
+def _tamper(what):
+    return lambda meta: _replace_json(meta, *TAMPER[what])
+
+
+@pytest.mark.parametrize("suffix", FORMATS)
+@pytest.mark.parametrize("what", list(TAMPER))
+def test_tampered_structure_or_metadata_is_refused(tmp_path, suffix, what):
+    path = tmp_path / f"s{suffix}"
+    save({"model": _net(), "epoch": 3}, path, metadata={"lr": 0.1})
+    assert load(path)["epoch"] == 3
+    _rewrite(path, change_meta=_tamper(what))
+    assert read_metadata(path)["format_version"] == 2  # the file itself reads fine
+    with pytest.raises(CorruptFileError, match="checksum mismatch") as err:
+        load(path)
+    assert str(path) in str(err.value) and "cannot be used" in str(err.value)
+
+
+@pytest.mark.parametrize("suffix", FORMATS)
+def test_reshaped_or_renamed_arrays_are_refused(tmp_path, suffix):
+    path = tmp_path / f"a{suffix}"
+    save({"w": np.arange(6, dtype=np.float32).reshape(2, 3), "b": np.ones(3)}, path)
+    _rewrite(path, change_arrays=lambda arrs: {**arrs, "w": arrs["w"].reshape(3, 2)})
+    with pytest.raises(CorruptFileError, match="checksum mismatch"):
+        load(path)
+    save({"w": np.arange(6, dtype=np.float32), "b": np.ones(3)}, path)
+    _rewrite(path, change_arrays=lambda arrs: {**arrs, "w": arrs["w"].view(np.int32)})
+    with pytest.raises(CorruptFileError, match="checksum mismatch"):
+        load(path)  # the same bytes read as another dtype: format 1 let this through
+
+
+def test_flipped_byte_in_safetensors_header_metadata_is_refused(tmp_path):
+    path = tmp_path / "h.safetensors"
+    save({"w": np.zeros(4, np.float32), "epoch": 3}, path, metadata={"lr": 0.1})
+    data = path.read_bytes()
+    for old, new in [(b'\\"epoch\\": 3', b'\\"epoch\\": 7'), (b'\\"lr\\": 0.1', b'\\"lr\\": 0.3')]:
+        assert data.count(old) == 1, old
+        path.write_bytes(data.replace(old, new))
+        with pytest.raises(CorruptFileError, match="checksum mismatch") as err:
+            load(path)
+        assert str(path) in str(err.value)
+
+
+@pytest.mark.parametrize("suffix", FORMATS)
+def test_a_damaged_checksum_entry_or_version_is_refused(tmp_path, suffix):
+    path = tmp_path / f"d{suffix}"
+    save({"w": np.arange(4.0), "epoch": 3}, path)
+    _rewrite(path, change_meta=lambda m: m.pop("shinsou.sha256"))
+    with pytest.raises(CorruptFileError, match="checksum entry is missing"):
+        load(path)
+    save({"w": np.arange(4.0), "epoch": 3}, path)
+    # relabelled as format 1: its format-2 checksum does not pass format 1's check either
+    _rewrite(path, change_meta=lambda m: m.update({"shinsou.format_version": "1"}))
+    with pytest.raises(CorruptFileError, match="checksum mismatch"):
+        load(path)
+    save({"w": np.arange(4.0), "epoch": 3}, path)
+    _rewrite(
+        path, change_meta=lambda m: m.update({"shinsou.structureX": m.pop("shinsou.structure")})
+    )
+    with pytest.raises(CorruptFileError, match="cannot be used"):  # not read as a foreign file
+        load(path)
+
+
+@pytest.mark.parametrize("suffix", FORMATS)
+def test_format_version_1_files_still_load_and_check_their_arrays(tmp_path, suffix):
+    path = tmp_path / f"v1{suffix}"
+    snap = _snapshot()
+    _write_v1(snap, path, metadata={"lr": 0.1})
+    info = read_metadata(path)
+    assert info["format_version"] == 1 and info["metadata"] == {"lr": 0.1}
+    _assert_same(dict(snap, tensor=snap["tensor"].numpy()), load(path))
+    # the format-1 checksum (array bytes) is still checked
+    _rewrite(path, change_arrays=lambda arrs: {**arrs, "u8": arrs["u8"][::-1].copy()})
+    with pytest.raises(CorruptFileError, match="the array data is not what was saved") as err:
+        load(path)
+    assert str(path) in str(err.value)
+    # ... and nothing more: format 1 never covered its metadata
+    _write_v1(snap, path, metadata={"lr": 0.1})
+    _rewrite(path, change_meta=_tamper("user metadata"))
+    assert load(path)["iteration"] == 7 and read_metadata(path)["metadata"] == {"lr": 0.2}
+
+
+def test_written_snapshots_resave_in_the_new_format(tmp_path):
+    old, new = tmp_path / "old.npz", tmp_path / "new.safetensors"
+    _write_v1({"model": _net(), "epoch": 2}, old)
+    save(load(old), new)
+    assert read_metadata(new)["format_version"] == 2
+    assert load(new)["epoch"] == 2
+
+
+def test_npz_index_that_does_not_fit_its_arrays_is_refused(tmp_path):
+    import json
+
+    path = tmp_path / "i.npz"
+    save({"w": np.zeros((2, 3))}, path)
+    with np.load(path) as z:
+        files = {k: z[k] for k in z.files}
+    meta = json.loads(files["__shinsou__"].tobytes())
+    meta["shinsou.index"] = meta["shinsou.index"].replace("[2, 3]", "[3, 2]")
+    files["__shinsou__"] = np.frombuffer(json.dumps(meta).encode(), np.uint8)
+    np.savez(path, **files)
+    with pytest.raises(CorruptFileError, match=r"garbled index \('w' recorded as float64 \[3, 2\]"):
+        load(path)

@@ -25,6 +25,7 @@ from shinsou.training import (
     find_snapshots,
     read_log,
 )
+from shinsou.training.progress import format_entry
 from shinsou.training.report import write_report
 
 
@@ -35,12 +36,12 @@ def _problem(n=96, seed=0):
     return TensorDataset(x, t)
 
 
-def _trainer(out, epochs=3, lr=0.05, dropout=0.3, snapshot=None, extra=()):
+def _trainer(out, epochs=3, lr=0.05, dropout=0.3, snapshot=None, extra=(), stop=None):
     ss.manual_seed(0)
     net = ss.models.MLP((4, 16, 3), dropout=dropout)  # dropout: the RNG matters on resume
     opt = ss.optim.Adam(net.parameters(), lr=lr)
     loader = DataLoader(_problem(), batch_size=16, shuffle=True, seed=1)
-    tr = Trainer(net, opt, loader, stop=(epochs, "epoch"), out=out)
+    tr = Trainer(net, opt, loader, stop=stop or (epochs, "epoch"), out=out)
     tr.extend(Evaluate(DataLoader(_problem(48, seed=1), batch_size=20)))
     sched = ss.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)
     tr.extend(LRSchedule(sched))
@@ -202,3 +203,186 @@ def test_report_links_existing_pictures_only(tmp_path):
         tmp_path, "T", [("acc", "99 %")], [("A", "a.png"), ("B", "b.png")], ["note"]
     ).read_text()
     assert "| acc | 99 % |" in text and "![A](a.png)" in text and "b.png" not in text
+
+
+# ---------------------------------------------------------------- per-example means
+def _uneven(n=10):
+    """n examples whose per-example loss is known: x is the loss, batch 4 -> 4, 4, 2."""
+    x = np.arange(n, dtype=np.float32).reshape(n, 1)
+    return DataLoader(TensorDataset(x, np.zeros(n, np.int64)), batch_size=4)
+
+
+def _constant_step(trainer, batch):
+    return {"train/loss": float(batch[0].numpy().mean()), "once": 1.0}
+
+
+def test_epoch_mean_weights_steps_by_batch_size(tmp_path):
+    seen = []
+
+    class Sizes(Extension):
+        trigger = (1, "iteration")
+
+        def __call__(self, trainer):
+            seen.append(trainer.batch_size)
+
+    net = ss.nn.Linear(1, 2)
+    tr = Trainer(
+        net,
+        ss.optim.SGD(net.parameters(), lr=0.1),
+        _uneven(),
+        stop=(2, "epoch"),
+        out=tmp_path,
+        update_fn=_constant_step,
+    )
+    tr.extend(LogReport()).extend(Sizes()).run()
+    assert seen == [4, 4, 2] * 2
+    # per example: mean(0..9) = 4.5; the plain mean of batch means would be 31/6
+    assert [e["train/loss"] for e in tr.log] == pytest.approx([4.5, 4.5], abs=1e-12)
+    assert [e["once"] for e in tr.log] == [1.0, 1.0]  # a constant stays itself
+    assert read_log(tmp_path / "log.jsonl")[0]["train/loss"] == pytest.approx(4.5)
+
+
+def test_supervised_loss_and_accuracy_are_per_example_means(tmp_path):
+    ss.manual_seed(0)
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(10, 3)).astype(np.float32)
+    t = rng.integers(0, 3, 10)
+    net = ss.nn.Linear(3, 3)
+    loader = DataLoader(TensorDataset(x, t), batch_size=4)
+    opt = ss.optim.SGD(net.parameters(), lr=0.0)  # the model stays put: losses are fixed
+    tr = Trainer(net, opt, loader, stop=(1, "epoch"), out=tmp_path).extend(LogReport()).run()
+    y = net(ss.tensor(x))
+    whole = F.cross_entropy(y, ss.tensor(t)).item()
+    assert tr.log[0]["train/loss"] == pytest.approx(whole, rel=1e-6)
+    assert tr.log[0]["train/accuracy"] == pytest.approx(F.accuracy(y, ss.tensor(t)))
+
+
+def test_batch_size_of_various_batches():
+    from shinsou.training.trainer import _batch_size
+
+    assert _batch_size((np.zeros((5, 2)), np.zeros(5))) == 5
+    assert _batch_size([ss.zeros(3, 4)]) == 3
+    assert _batch_size({"x": np.zeros((2, 7))}) == 2
+    assert _batch_size(np.zeros((6, 1))) == 6
+    assert _batch_size([[1, 2, 3], [4, 5, 6]]) == 3
+    assert _batch_size((np.float32(1.0),)) is None and _batch_size(()) is None
+
+
+def _fake_trainer(tmp_path, **kw):
+    from types import SimpleNamespace
+
+    base = dict(observation={}, batch_size=None, epoch=0, iteration=0, elapsed_time=0.0)
+    return SimpleNamespace(**base, log=[], out=tmp_path, completed=True, **kw)
+
+
+def test_log_report_state_round_trip_and_old_snapshot_state(tmp_path):
+    def step(rep, tr, loss, size, report=False):
+        tr.observation, tr.batch_size = {"train/loss": loss}, size
+        tr.iteration += 1
+        tr.epoch += report
+        rep.report_trigger = (lambda _: True) if report else (lambda _: False)
+        rep(tr)
+
+    rep = LogReport()
+    tr = _fake_trainer(tmp_path)
+    rep.initialize(tr)
+    step(rep, tr, 1.0, 4)
+    state = json.loads(json.dumps(rep.state_dict()))  # what a snapshot keeps
+    again = LogReport()
+    again.load_state_dict(state)
+    again.initialize(tr)
+    step(again, tr, 4.0, 2, report=True)
+    assert tr.log[-1]["train/loss"] == pytest.approx((4 * 1.0 + 2 * 4.0) / 6)
+
+    # a snapshot of the previous version: plain sums and step counts (2 steps, losses 1 and 2)
+    old = LogReport()
+    old.load_state_dict({"sums": {"train/loss": 3.0}, "counts": {"train/loss": 2}})
+    old.initialize(tr)
+    step(old, tr, 6.0, 2, report=True)  # that interval ends as it began: per step
+    assert tr.log[-1]["train/loss"] == pytest.approx((1.0 + 2.0 + 6.0) / 3)
+    step(old, tr, 1.0, 4)
+    step(old, tr, 4.0, 2, report=True)  # the next one is per example
+    assert tr.log[-1]["train/loss"] == pytest.approx(2.0)
+
+
+# ---------------------------------------------------------------- the last partial interval
+def _strip(log):
+    return [{k: v for k, v in e.items() if k != "elapsed_time"} for e in log]
+
+
+def test_last_partial_interval_is_logged(tmp_path):
+    losses = []
+
+    class Losses(Extension):
+        trigger = (1, "iteration")
+
+        def __call__(self, trainer):
+            losses.append(trainer.observation["train/loss"])
+
+    tr = _trainer(tmp_path, stop=(15, "iteration"), extra=[Losses()])
+    tr.run()  # 6 steps per epoch: entries at 6 and 12, then 13-15
+    log = read_log(tmp_path / "log.jsonl")
+    assert _strip(log) == _strip(json.loads(json.dumps(tr.log)))
+    assert [(e["epoch"], e["iteration"]) for e in log] == [(1, 6), (2, 12), (2, 15)]
+    assert log[-1]["train/loss"] == pytest.approx(np.mean(losses[12:]), rel=1e-12)
+    assert "val/loss" not in log[-1] and "val/loss" in log[-2]  # evaluated at epochs' ends
+    # the pictures and lines that read the log take the partial entry
+    PlotCurves(filename="after.png")(tr)
+    assert (tmp_path / "after.png").stat().st_size > 10_000
+    assert format_entry(log[-1]).startswith("epoch 2  ")
+
+
+def test_stop_requested_mid_interval_logs_the_steps_so_far(tmp_path):
+    class StopAt(Extension):
+        trigger = (1, "iteration")
+
+        def __call__(self, trainer):
+            trainer.stop_requested = trainer.iteration == 9
+
+    tr = _trainer(tmp_path, extra=[StopAt()]).run()
+    assert tr.completed
+    assert [(e["epoch"], e["iteration"]) for e in read_log(tmp_path / "log.jsonl")] == [
+        (1, 6),
+        (1, 9),
+    ]
+
+
+def test_no_partial_entry_when_an_error_ends_training(tmp_path):
+    tr = _trainer(tmp_path, stop=(15, "iteration"), extra=[_Crash(14)])
+    with pytest.raises(KeyboardInterrupt):
+        tr.run()
+    assert not tr.completed
+    assert [e["iteration"] for e in read_log(tmp_path / "log.jsonl")] == [6, 12]
+
+
+@pytest.mark.parametrize("crash_at", [14, 15])  # inside the last interval, and at its last step
+def test_resume_logs_the_partial_interval_once(tmp_path, crash_at):
+    kw = dict(stop=(15, "iteration"), snapshot=(4, "iteration"))
+    ref = _trainer(tmp_path / "ref", **kw).run()
+    run = tmp_path / "run"
+    with pytest.raises(KeyboardInterrupt):
+        _trainer(run, **kw, extra=[_Crash(crash_at)]).run()
+    resumed = _trainer(run, **kw).run(resume=True)
+    assert _strip(read_log(run / "log.jsonl")) == _strip(ref.log)
+    assert [e["iteration"] for e in ref.log] == [6, 12, 15]
+    for k, v in _weights(ref).items():
+        np.testing.assert_array_equal(_weights(resumed)[k], v, err_msg=k)
+
+
+def test_training_on_replaces_the_partial_entry(tmp_path):
+    whole = _trainer(tmp_path / "whole", stop=(18, "iteration")).run()
+    tr = _trainer(tmp_path / "on", stop=(15, "iteration")).run()
+    assert [e["iteration"] for e in tr.log] == [6, 12, 15]
+    tr.stop_trigger = ss.training.get_trigger((18, "iteration"))
+    tr.run()  # the same trainer goes on: 13-18 is one interval again
+    assert _strip(tr.log) == _strip(whole.log)
+    assert _strip(read_log(tmp_path / "on" / "log.jsonl")) == _strip(whole.log)
+
+    # resuming a finished run with a later stop: from the snapshot at its last step
+    run = tmp_path / "resume"
+    _trainer(run, stop=(15, "iteration"), snapshot=(5, "iteration")).run()
+    assert [e["iteration"] for e in read_log(run / "log.jsonl")] == [6, 12, 15]
+    longer = _trainer(run, stop=(18, "iteration"), snapshot=(5, "iteration")).run(resume=True)
+    assert _strip(read_log(run / "log.jsonl")) == _strip(whole.log)
+    for k, v in _weights(whole).items():
+        np.testing.assert_array_equal(_weights(longer)[k], v, err_msg=k)

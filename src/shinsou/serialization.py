@@ -3,7 +3,12 @@
 Every array in the saved structure becomes one entry named by its path (``model/fc1.weight``,
 ``optimizer/state/0/exp_avg``); everything else (ints of any size, floats, strings, None,
 lists, tuples, dicts with any keys) is JSON with placeholders for the arrays. Writes are
-atomic, and a SHA-256 of the array bytes lets ``load`` refuse damaged files.
+atomic, and a SHA-256 over everything saved lets ``load`` refuse damaged files.
+
+The checksum (``format_version`` 2) covers the structure JSON, the user metadata, the other
+``shinsou.*`` entries, every array's name, dtype and shape, and the array bytes, so a changed
+epoch number or hyperparameter is refused like a flipped weight. Files of ``format_version``
+1 (shinsou before this) still load; their checksum covers the array bytes only.
 
 >>> import os, tempfile
 >>> tmp = tempfile.mkdtemp()
@@ -32,7 +37,7 @@ from .core.tensor import Tensor
 
 __all__ = ["CorruptFileError", "load", "read_metadata", "save"]
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the SHA-256 covers metadata and structure too
 _SUFFIXES = (".npz", ".safetensors")
 _NPZ_MEMBER = "__shinsou__"
 # entry names that np.savez would take as its own keyword arguments, or that the formats
@@ -212,14 +217,17 @@ def _read_npz(f, size: int, with_data: bool):
 
 
 def _read(path, with_data: bool):
-    """(info dict, arrays or None); every sign of damage becomes a CorruptFileError."""
+    """(info dict, the file's raw metadata, arrays or None); every sign of damage becomes a
+    CorruptFileError."""
     path = Path(path)
     reader = _reader(path)
     with open(path, "rb") as f:  # FileNotFoundError (naming the path) passes through
         size = os.fstat(f.fileno()).st_size
         try:
             meta, index, arrays = reader(f, size, with_data)
-            ours = "shinsou.structure" in meta
+            # any shinsou.* key makes it ours, so a damaged key name is an error, not a
+            # silent fall-back to reading it as another tool's file
+            ours = any(str(k).startswith("shinsou.") for k in meta)
             info = {
                 "format": path.suffix.lower()[1:],
                 "shinsou.version": meta.get("shinsou.version"),
@@ -245,7 +253,7 @@ def _read(path, with_data: bool):
         raise ValueError(
             f"{path}: written with format_version {info['format_version']}; upgrade shinsou"
         )
-    return info, arrays
+    return info, meta, arrays
 
 
 def _reader(path: Path):
@@ -256,11 +264,64 @@ def _reader(path: Path):
 
 
 def _sha256(arrays: dict, names=None) -> str:
-    """SHA-256 of the arrays' bytes, in ``names`` order (default: the dict's order)."""
+    """Format 1's checksum: SHA-256 of the arrays' bytes only, in ``names`` order (default:
+    the dict's order)."""
     h = hashlib.sha256()
     for name in arrays if names is None else names:
         h.update(_le_bytes(arrays[name]))
     return h.hexdigest()
+
+
+def _sha256_v2(meta: dict, arrays: dict, names=None) -> str:
+    """Format 2's checksum: SHA-256 of every metadata entry but the checksum itself (the
+    structure JSON, the user metadata, versions), then each array's name, little-endian dtype
+    and shape, then the array bytes, in ``names`` order (default: the dict's order).
+
+    The header part is canonical JSON (sorted keys, ASCII) preceded by its length, and each
+    array's byte count follows from its dtype and shape, so no two different contents hash
+    the same byte stream.
+    """
+    names = list(arrays if names is None else names)
+    entries = []
+    for name in names:
+        a = arrays[name]
+        entries.append([name, a.dtype.newbyteorder("<").str, list(a.shape)])
+    head = {k: v for k, v in meta.items() if k != "shinsou.sha256"}
+    raw = json.dumps([head, entries], sort_keys=True, separators=(",", ":")).encode()
+    h = hashlib.sha256(b"shinsou-sha256-v2\0")
+    h.update(struct.pack("<Q", len(raw)) + raw)
+    for name in names:
+        h.update(_le_bytes(arrays[name]))
+    return h.hexdigest()
+
+
+def _verify(path, info: dict, meta: dict, arrays: dict) -> None:
+    """Raise CorruptFileError when the file's checksum does not match what was read."""
+    version = info["format_version"]
+    if version is None:  # another tool's file: nothing of ours to check
+        return
+    if version >= 2:
+        if info["sha256"] is None:
+            raise CorruptFileError(
+                f"{path}: the checksum entry is missing; the file cannot be used"
+            )
+        for name, e in info["index"].items():  # npz: the recorded index must fit the arrays
+            a = arrays[name]
+            if list(e["shape"]) != list(a.shape) or e["dtype"] != str(a.dtype):
+                raise CorruptFileError(
+                    f"{path}: garbled index ('{name}' recorded as {e['dtype']} {e['shape']}, "
+                    f"stored as {a.dtype} {list(a.shape)}); the file cannot be used"
+                )
+        if _sha256_v2(meta, arrays, info["index"]) != info["sha256"]:
+            raise CorruptFileError(
+                f"{path}: checksum mismatch (the saved arrays, structure or metadata are not "
+                "what was saved); the file cannot be used"
+            )
+    elif info["sha256"] is not None and _sha256(arrays, info["index"]) != info["sha256"]:
+        raise CorruptFileError(
+            f"{path}: checksum mismatch (the array data is not what was saved); "
+            "the file cannot be used"
+        )
 
 
 # ---------------------------------------------------------------- public API
@@ -293,7 +354,7 @@ def save(obj, path, *, metadata: dict | None = None, compress: bool = False) -> 
         "shinsou.structure": json.dumps(structure, allow_nan=False),
         "shinsou.metadata": json.dumps(metadata or {}, allow_nan=False),
     }
-    meta["shinsou.sha256"] = _sha256(arrays)
+    meta["shinsou.sha256"] = _sha256_v2(meta, arrays)
     with atomic_open(path, "wb") as f:  # the old file stays intact until the new one is whole
         if npz:
             _write_npz(f, arrays, meta, compress)
@@ -305,7 +366,9 @@ def load(path) -> object:
     """Read what ``save`` wrote: the saved structure, with NumPy arrays in place of tensors.
 
     Files from other tools load as a flat ``{name: array}`` dict. Raises ``CorruptFileError``
-    for a truncated, garbled or checksum-failing file and ``FileNotFoundError`` if absent.
+    for a truncated, garbled or checksum-failing file (the checksum covers arrays, structure
+    and metadata; in ``format_version`` 1 files the arrays only) and ``FileNotFoundError`` if
+    absent.
 
     >>> import os, tempfile
     >>> p = os.path.join(tempfile.mkdtemp(), "net.safetensors")
@@ -314,12 +377,8 @@ def load(path) -> object:
     >>> net.load_state_dict(ss.load(p))
     ([], [])
     """
-    info, arrays = _read(path, with_data=True)
-    if info["sha256"] is not None and _sha256(arrays, info["index"]) != info["sha256"]:
-        raise CorruptFileError(
-            f"{path}: checksum mismatch (the array data is not what was saved); "
-            "the file cannot be used"
-        )
+    info, meta, arrays = _read(path, with_data=True)
+    _verify(path, info, meta, arrays)
     if info["structure"] is None:
         return arrays
     try:
@@ -333,12 +392,13 @@ def read_metadata(path) -> dict:
 
     Keys: ``format``, ``shinsou.version``, ``format_version``, ``sha256``, ``index``
     (``{name: {"shape", "dtype"}}``), ``metadata`` (the user's dict) and ``structure``.
+    Nothing is verified here (the checksum needs the array data): ``load`` does that.
 
     >>> import os, tempfile
     >>> p = os.path.join(tempfile.mkdtemp(), "m.safetensors")
     >>> ss.save({"w": np.zeros((2, 3), np.float32)}, p, metadata={"lr": 0.1})
     >>> info = ss.serialization.read_metadata(p)
     >>> info["index"], info["metadata"], info["format_version"]
-    ({'w': {'shape': [2, 3], 'dtype': 'float32'}}, {'lr': 0.1}, 1)
+    ({'w': {'shape': [2, 3], 'dtype': 'float32'}}, {'lr': 0.1}, 2)
     """
     return _read(path, with_data=False)[0]

@@ -53,7 +53,21 @@ def read_log(path) -> list[dict]:
 class LogReport(Extension):
     """Average every numeric observation over each interval (default: an epoch), append
     ``{"epoch", "iteration", "elapsed_time", "train/loss", "val/accuracy", "lr", ...}`` to
-    ``trainer.log`` and to ``out/<filename>``."""
+    ``trainer.log`` and to ``out/<filename>``.
+
+    The averages are per example: each step's observations are weighted by its batch size
+    (``trainer.batch_size``), so with a smaller last batch ``train/loss`` is
+    ``sum_i loss_i * B_i / sum_i B_i``, as PyTorch's usual
+    ``running_loss += loss.item() * x.size(0)`` gives. Observations made once per interval
+    (``val/...`` from an evaluation at the epoch's end) come out as observed.
+
+    When training ends normally between two report triggers (e.g. ``stop=(25, "iteration")``
+    with 10 steps per epoch), ``finalize`` writes the steps since the last entry as a last,
+    partial entry (its ``epoch`` is the epochs completed, ``iteration`` the last step). If
+    training then goes on (``run`` again, or a resume), that entry is replaced by the whole
+    interval's, so the log is the one an uninterrupted run writes. After an error nothing
+    partial is written: the steps since the last snapshot are trained again on resume.
+    """
 
     trigger = (1, "iteration")  # accumulates every step, reports at its own trigger
     priority = 200
@@ -61,37 +75,76 @@ class LogReport(Extension):
     def __init__(self, trigger=(1, "epoch"), filename: str = "log.jsonl"):
         self.report_trigger = get_trigger(trigger)
         self.filename = filename
-        self._sums: dict[str, float] = {}
-        self._counts: dict[str, int] = {}
+        self._sums: dict[str, float] = {}  # sum of batch_size * value per key
+        self._weights: dict[str, float] = {}  # sum of batch_size per key
+        # True after loading a state saved before the weighting existed: its sums are plain
+        # sums, so the rest of that interval is averaged per step as it began
+        self._per_step = False
+        self._partial_at: int | None = None  # iteration of the partial entry at the log's end
         self._file: JSONLinesLog | None = None
 
     def initialize(self, trainer) -> None:
+        log = trainer.log
+        if self._partial_at is not None:  # training goes on: the interval is not over yet
+            if log and log[-1].get("iteration") == self._partial_at:
+                log.pop()
+            self._partial_at = None
         self._file = JSONLinesLog(trainer.out / self.filename)
-        self._file.rewrite(trainer.log)
+        self._file.rewrite(log)
 
     def __call__(self, trainer) -> None:
+        w = getattr(trainer, "batch_size", None) if not self._per_step else None
+        w = float(w) if w else 1.0  # unknown batch size: one step counts as one
         for k, v in trainer.observation.items():
             if isinstance(v, int | float) and not isinstance(v, bool):
-                self._sums[k] = self._sums.get(k, 0.0) + float(v)
-                self._counts[k] = self._counts.get(k, 0) + 1
-        if not self.report_trigger(trainer):
-            return
+                self._sums[k] = self._sums.get(k, 0.0) + w * float(v)
+                self._weights[k] = self._weights.get(k, 0.0) + w
+        if self.report_trigger(trainer):
+            self._report(trainer)
+
+    def finalize(self, trainer) -> None:
+        # only on a normal end: after an error the resumed run trains these steps again
+        if getattr(trainer, "completed", False) and self._sums and self._file is not None:
+            entry = self._entry(trainer)
+            trainer.log.append(entry)
+            self._file.append(entry)
+            # the sums stay: if training goes on, the whole interval's entry replaces this one
+            self._partial_at = trainer.iteration
+
+    def _entry(self, trainer) -> dict:
         entry = {
             "epoch": trainer.epoch,
             "iteration": trainer.iteration,
             "elapsed_time": round(trainer.elapsed_time, 3),
         }
-        entry.update({k: self._sums[k] / self._counts[k] for k in self._sums})
-        self._sums, self._counts = {}, {}
+        entry.update({k: self._sums[k] / self._weights[k] for k in self._sums})
+        return entry
+
+    def _report(self, trainer) -> None:
+        entry = self._entry(trainer)
+        self._sums, self._weights, self._per_step = {}, {}, False
         trainer.log.append(entry)
         self._file.append(entry)
 
     def state_dict(self) -> dict:
-        return {"sums": dict(self._sums), "counts": dict(self._counts)}
+        return {
+            "sums": dict(self._sums),
+            "weights": dict(self._weights),
+            "per_step": self._per_step,
+            "partial_at": self._partial_at,
+        }
 
     def load_state_dict(self, state: dict) -> None:
         self._sums = {k: float(v) for k, v in state["sums"].items()}
-        self._counts = {k: int(v) for k, v in state["counts"].items()}
+        if "weights" in state:
+            self._weights = {k: float(v) for k, v in state["weights"].items()}
+            self._per_step = bool(state.get("per_step", False))
+            at = state.get("partial_at")
+            self._partial_at = None if at is None else int(at)
+        else:  # a snapshot from before the weighting: unweighted sums and step counts
+            self._weights = {k: float(v) for k, v in state["counts"].items()}
+            self._per_step = bool(self._sums)
+            self._partial_at = None
 
 
 def _plain(record: dict) -> dict:

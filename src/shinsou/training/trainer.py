@@ -62,8 +62,14 @@ class Trainer:
 
     Attributes:
         iteration: steps done; epoch: epochs done; is_new_epoch: this step ended an epoch.
+        batch_size: examples in this step's batch (the length of its first array; None when
+            that has no length). Set before ``update_fn`` runs, which may overwrite it;
+            ``LogReport`` weights each step's observations by it.
         observation: this step's metrics (``train/loss``, ..., extensions add ``val/...``).
         log: one dict per logged interval (filled by ``LogReport``).
+        completed: True once ``run`` has ended normally (the stop trigger was reached or an
+            extension requested the stop); False while it runs and when an error ended it.
+            Extensions read it in ``finalize``.
     """
 
     def __init__(
@@ -88,6 +94,8 @@ class Trainer:
         self.epoch = 0
         self.epoch_iteration = 0  # steps done within the current epoch
         self.is_new_epoch = False
+        self.batch_size: int | None = None
+        self.completed = False
         self.observation: dict = {}
         self.log: list[dict] = []
         self.stop_requested = False
@@ -143,7 +151,8 @@ class Trainer:
 
     # --- the loop ---------------------------------------------------------------------
     def run(self, resume: bool = False) -> Trainer:
-        """Train until the stop trigger (or an extension) says stop.
+        """Train until the stop trigger (or an extension) says stop. Called again (say with
+        a later ``stop_trigger``), it goes on from where it stopped.
 
         Args:
             resume: first restore the newest intact snapshot in ``out/snapshots`` (a
@@ -153,16 +162,22 @@ class Trainer:
             from .snapshot import resume_from_snapshots
 
             resume_from_snapshots(self, self.out)
+        elif self.epoch_iteration and hasattr(self.train_loader, "load_state_dict"):
+            # run() again after a stop mid-epoch (e.g. with a later stop trigger): go on with
+            # the rest of that epoch rather than a fresh pass over the loader
+            self.train_loader.load_state_dict(self.train_loader.state_dict())
         self.out.mkdir(parents=True, exist_ok=True)
         self.model.train()
         ordered = self._ordered()
         for _, (ext, _) in ordered:
             ext.initialize(self)
         self._start = time.perf_counter()
+        self.completed = False
         try:
             while not self.done:
                 for batch in self.train_loader:
                     self.observation = {}
+                    self.batch_size = _batch_size(batch)
                     self.observation.update(self.update_fn(self, batch))
                     self.iteration += 1
                     self.epoch_iteration += 1
@@ -177,6 +192,7 @@ class Trainer:
                         break
                 if len(self.train_loader) == 0:
                     raise ValueError("Trainer: the training loader yields no batches")
+            self.completed = True
         finally:
             self._elapsed_before = self.elapsed_time
             self._start = None
@@ -218,3 +234,19 @@ class Trainer:
         for name, ext_state in state.get("extensions", {}).items():
             if name in self._extensions and hasattr(self._extensions[name][0], "load_state_dict"):
                 self._extensions[name][0].load_state_dict(ext_state)
+
+
+def _batch_size(batch) -> int | None:
+    """Examples in ``batch``: the length of its first array (a tuple/list/dict of arrays, or
+    one array); None when that has no length."""
+    if isinstance(batch, dict):
+        batch = next(iter(batch.values()), None)
+    elif isinstance(batch, tuple | list):
+        batch = batch[0] if batch else None
+    shape = getattr(batch, "shape", None)
+    if shape is not None:
+        return int(shape[0]) if len(shape) else None
+    try:
+        return len(batch)
+    except TypeError:
+        return None
