@@ -19,7 +19,8 @@ from .activation import (  # noqa: F401
     tanh,
 )
 from .arithmetic import add, div, linear, matmul, mul, neg, pow, sub  # noqa: F401
-from .dropout import dropout  # noqa: F401
+from .conv import conv2d, conv_transpose2d  # noqa: F401
+from .dropout import dropout, dropout2d  # noqa: F401
 from .elementwise import (  # noqa: F401
     abs,
     clip,
@@ -38,6 +39,7 @@ from .elementwise import (  # noqa: F401
     sqrt,
     where,
 )
+from .local import locally_connected2d  # noqa: F401
 from .loss import (  # noqa: F401
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -47,6 +49,16 @@ from .loss import (  # noqa: F401
     squared_error,
 )
 from .metrics import accuracy  # noqa: F401
+from .normalization import batch_norm, local_response_norm  # noqa: F401
+from .pooling import (  # noqa: F401
+    adaptive_avg_pool2d,
+    adaptive_max_pool2d,
+    avg_pool2d,
+    global_avg_pool2d,
+    lp_pool2d,
+    max_pool2d,
+    max_unpool2d,
+)
 from .reduction import argmax, argmin, logsumexp, max, mean, min, std, sum, var  # noqa: F401
 from .shape import (  # noqa: F401
     broadcast_to,
@@ -64,6 +76,7 @@ from .shape import (  # noqa: F401
     transpose,
     unsqueeze,
 )
+from .upsample import interpolate  # noqa: F401
 from .tensor_methods import install as _install
 from .conversion import to_device, to_dtype  # noqa: F401
 

@@ -96,14 +96,18 @@ def windows(x, kernel, stride, dilation=(1, 1)):
     return xp.lib.stride_tricks.as_strided(x, shape, strides)  # pragma: no cover - GPU
 
 
-def col2im(cols, x_shape, stride, dilation=(1, 1)):
+def col2im(cols, x_shape, stride, dilation=(1, 1), out=None):
     """Adjoint of ``windows``: sum the per-window values ``cols`` (N, C, KH, KW, OH, OW) into
     an array of the (padded) input shape ``x_shape`` (N, C, H, W). One strided add per
-    kernel offset (KH·KW adds of an (N, C, OH, OW) block), never a Python loop over pixels."""
+    kernel offset (KH·KW adds of an (N, C, OH, OW) block), never a Python loop over pixels.
+
+    With ``out`` (an (N, C, H, W) array or view, any strides) the sums are added into it in
+    place and it is returned; ``x_shape`` is then ignored."""
     xp = get_array_module(cols)
     n, c, kh, kw, oh, ow = cols.shape
     (sh, sw), (dh, dw) = stride, dilation
-    out = xp.zeros(x_shape, dtype=cols.dtype)
+    if out is None:
+        out = xp.zeros(x_shape, dtype=cols.dtype)
     for i in range(kh):
         y0 = i * dh
         for j in range(kw):

@@ -256,13 +256,22 @@ def gelu(x, approximate: str = "none") -> Tensor:
 def maxout(x, pool_size: int, axis: int = 1) -> Tensor:
     """Maxout (Goodfellow et al. 2013): the max over groups of ``pool_size`` linear pieces.
 
-    The ``axis`` of size C is split into (C / pool_size, pool_size) and the max is taken over
-    each group of consecutive pieces, giving size C / pool_size.
-    Feed it the output of a Linear with ``units * pool_size`` features.
+    y[..., g, ...] = max_{k < pool_size} x[..., g·pool_size + k, ...]: the ``axis`` of size C
+    is split into (C / pool_size, pool_size) and the max is taken over each group of
+    consecutive pieces, giving size C / pool_size. Feed it the output of a Linear with
+    ``units * pool_size`` features, or of a convolution with ``maps * pool_size`` channels:
+    with the default ``axis=1`` a conv output (N, C, H, W) becomes (N, C / pool_size, H, W),
+    each output map the pixelwise max of pool_size consecutive channels (the convolutional
+    maxout of the paper). Ties share the gradient equally.
 
     >>> F.maxout(ss.tensor([[1.0, 5.0, -2.0, -3.0]]), pool_size=2)   # max(1, 5), max(-2, -3)
     tensor([[ 5., -2.]])
+    >>> F.maxout(ss.randn(8, 32, 5, 5), pool_size=4).shape   # 32 channels -> 8 maps
+    (8, 8, 5, 5)
     """
+    if isinstance(pool_size, bool) or not hasattr(pool_size, "__index__") or pool_size < 1:
+        raise ValueError(f"maxout: pool_size must be a positive int, got {pool_size!r}")
+    pool_size = int(pool_size)
     x = as_tensor(x)
     axis = check_axis(axis, x.ndim, "maxout")
     c = x.shape[axis]

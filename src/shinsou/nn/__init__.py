@@ -15,8 +15,10 @@ from .activation import (  # noqa: F401
     Tanh,
 )
 from .container import ModuleList, Sequential  # noqa: F401
-from .dropout import Dropout  # noqa: F401
+from .conv import Conv2d, ConvTranspose2d  # noqa: F401
+from .dropout import DropConnect, Dropout, Dropout2d  # noqa: F401
 from .linear import Flatten, Identity, Linear  # noqa: F401
+from .local import LocallyConnected2d  # noqa: F401
 from .loss import (  # noqa: F401
     BCELoss,
     BCEWithLogitsLoss,
@@ -26,4 +28,15 @@ from .loss import (  # noqa: F401
     SquaredError,
 )
 from .module import Module  # noqa: F401
+from .normalization import BatchNorm1d, BatchNorm2d, LocalResponseNorm  # noqa: F401
 from .parameter import Parameter  # noqa: F401
+from .pooling import (  # noqa: F401
+    AdaptiveAvgPool2d,
+    AdaptiveMaxPool2d,
+    AvgPool2d,
+    GlobalAvgPool2d,
+    LPPool2d,
+    MaxPool2d,
+    MaxUnpool2d,
+)
+from .upsample import Upsample  # noqa: F401

@@ -106,7 +106,12 @@ class GELU(Module):
 
 class Maxout(Module):
     """Max over groups of ``pool_size`` consecutive features along ``axis``
-    (put it after a Linear with units·pool_size outputs)."""
+    (put it after a Linear with units·pool_size outputs, or after a convolution with
+    maps·pool_size channels: (N, C, H, W) -> (N, C / pool_size, H, W) with the default axis=1).
+
+    >>> ss.nn.Maxout(2)(ss.randn(4, 6, 3, 3)).shape
+    (4, 3, 3, 3)
+    """
 
     def __init__(self, pool_size: int, axis: int = 1):
         super().__init__()
