@@ -1,5 +1,14 @@
 """Pictures (PNG) of what happened in training and what a net does: learning curves,
-confusion matrices, labelled image grids. Needs matplotlib (the ``plot`` extra)."""
+confusion matrices, labelled image grids, and what is inside a CNN (filters, feature maps,
+maximally exciting inputs, saliency). Needs matplotlib (the ``plot`` extra) to draw."""
 
 from .classification import confusion_matrix, plot_confusion_matrix, plot_image_grid  # noqa: F401
 from .curves import plot_learning_curves  # noqa: F401
+from .inside import (  # noqa: F401
+    feature_maps,
+    maximize_activation,
+    plot_feature_maps,
+    plot_filters,
+    plot_images,
+    saliency_map,
+)
