@@ -24,15 +24,17 @@ How (CPU and GPU alike): im2col + GEMM. The padded input's KH×KW windows
 by ``_windows.col2im``. Groups are a batched matmul; a 1×1 convolution with stride 1 and no
 padding is a plain matmul; dL/dx is skipped when the input needs no gradient (first layer).
 
-Memory layout: the kernels work on *batch-innermost* arrays, (C, H, W, N) in memory (as in
-cuda-convnet). Every window row is then one contiguous run of OW·N numbers, so im2col is a
-copy of long runs and col2im a few adds of long runs, and the GEMM writes its
-(C_out, OH·OW·N) product straight into that layout; the op returns it as an (N, C, H, W)
-*view* (no transpose copy). Elementwise ops keep the layout, so the next convolution reads
-its input as it is. NCHW-contiguous input (the first layer, gradients coming back through a
-flatten) is transposed once, in tiles (``_to_chwn``). Note for ops that meet these arrays:
-an elementwise op mixing a batch-innermost and an NCHW array runs ~6x slower than on two
-arrays of one layout, so allocate results with ``*_like`` (which keeps the layout).
+Memory layout: inputs may have any strides; outputs and gradients are C-contiguous NCHW.
+Inside, the kernels work on *batch-innermost* arrays, (C, H, W, N) in memory (the layout of
+cuda-convnet): every window row is then one contiguous run of OW·N numbers, so im2col is a
+copy of long runs and col2im a few adds of long runs (3-4x faster than with NCHW's runs of
+OW, and strided convolutions do not degrade), and the GEMM writes its (C_out, OH·OW·N)
+product straight into that layout. The way in and out is a tiled transpose (``_to_chwn``,
+``_from_chwn``, 2-4x the cost of a copy). Returning the batch-innermost array as an NCHW
+*view* instead was measured 15-20% slower on whole LeNet/VGG steps: other ops (pooling's
+planes, flatten, an elementwise op mixing layouts, ~6x slower) then pay more than the
+transpose. A first layer (input needs no gradient) with wide rows orders its columns
+(N, OH, OW) instead ("batch-outer", see ``_BATCH_OUTER_MIN_OW``).
 
 Chunks: output rows are processed a few at a time so that the column matrix stays near
 ``_CHUNK_BYTES``: buffers are reused while warm in cache, and memory stays bounded (no
@@ -493,8 +495,7 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> T
         groups: C_in and C_out are split into ``groups`` independent convolutions
             (groups = C_in: depthwise).
     Returns:
-        (N, C_out, OH, OW) (or (C_out, OH, OW) for unbatched input). Its memory is laid out
-        channel-major (C_out, N, OH, OW); every op accepts that.
+        (N, C_out, OH, OW) (or (C_out, OH, OW) for unbatched input), C-contiguous.
 
     The lecture's example — a 4×4 input and a 3×3 kernel give a 2×2 map:
 
