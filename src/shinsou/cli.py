@@ -43,6 +43,16 @@ def _parser() -> argparse.ArgumentParser:
     tr.add_argument("--test-limit", type=int, help="test on only N images (quick runs)")
     tr.add_argument("--snapshot-every", type=int, help="also snapshot every N iterations")
     tr.add_argument("--no-progress", action="store_true", help="no progress bar")
+    tr.add_argument(
+        "--augment",
+        action=argparse.BooleanOptionalAction,
+        help="random distortions of the training images (CNN recipes; on by default there)",
+    )
+    tr.add_argument("--weight-decay", type=float, help="L2 weight decay (decoupled for adamw)")
+    tr.add_argument("--source-epochs", type=int, help="transfer: epochs of the source net")
+    tr.add_argument(
+        "--labels-per-class", type=int, help="transfer: labelled target images per class"
+    )
 
     ev = sub.add_parser("evaluate", help="test a finished run's model again")
     ev.add_argument("run_dir")

@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import functional as F
 from ..atomic import atomic_write
-from ..data import DataLoader, Scale01, Standardize, TensorDataset
+from ..data import Compose, DataLoader, Flatten, Scale01, Standardize, TensorDataset
 from ..optim.lr_scheduler import CosineAnnealingLR
 from .run import RunConfig, load_config, make_optimizer, start_run
 
@@ -32,6 +32,11 @@ class ImageClassification:
     way). The learning rate follows a cosine from ``lr`` to 0 over the run. The last
     ``val_size`` examples of a seeded shuffle of the training set are held out for
     validation; the test set is used once, at the end.
+
+    ``augmentation(cfg)``, when given and ``cfg.augment`` is on, returns a transform of a
+    batch of training images scaled to [0, 1], shaped (B, 1, H, W); it runs on every batch
+    drawn (fresh distortions each epoch), before standardisation. Validation and test images
+    are never distorted.
     """
 
     name: str
@@ -40,6 +45,7 @@ class ImageClassification:
     load: Callable
     build_model: Callable
     flatten: bool = True
+    augmentation: Callable | None = None
 
     # --- data -----------------------------------------------------------------------
     def _data(self, cfg: RunConfig):
@@ -69,8 +75,14 @@ class ImageClassification:
         x = standardize(Scale01()(images))
         return x.reshape(len(x), -1) if self.flatten else x[:, None]
 
-    def _dataset(self, images, labels, std) -> TensorDataset:
-        return TensorDataset(self.prepare(images, std), labels.astype(np.int64))
+    def _dataset(self, images, labels, std, augment=None) -> TensorDataset:
+        if augment is None:
+            return TensorDataset(self.prepare(images, std), labels.astype(np.int64))
+        # keep [0, 1] images and distort each batch as it is drawn, then standardise
+        steps = [augment, std] + ([Flatten(3)] if self.flatten else [])
+        return TensorDataset(
+            Scale01()(images)[:, None], labels.astype(np.int64), transform=Compose(steps)
+        )
 
     # --- train ----------------------------------------------------------------------
     def train(self, cfg: RunConfig, overrides: dict | None = None) -> dict:
@@ -90,14 +102,17 @@ class ImageClassification:
         manual_seed(cfg.seed)
         d = self._data(cfg)
         std = d["standardize"]
-        train_ds = self._dataset(*d["train"], std)
-        input_shape = train_ds.arrays[0].shape[1:]
+        augment = None
+        if cfg.augment and self.augmentation is not None:
+            augment = self.augmentation(cfg)
+        train_ds = self._dataset(*d["train"], std, augment)
+        input_shape = self.prepare(d["train"][0][:1], std).shape[1:]
         model = self.build_model(input_shape, len(d["classes"]), cfg).to(cfg.device)
         loader = DataLoader(
             train_ds, cfg.batch_size, shuffle=True, seed=cfg.seed, device=cfg.device
         )
         val_loader = DataLoader(self._dataset(*d["val"], std), 1000, device=cfg.device)
-        opt = make_optimizer(cfg.optimizer, model.parameters(), cfg.lr)
+        opt = make_optimizer(cfg.optimizer, model.parameters(), cfg.lr, cfg.weight_decay)
         sched = CosineAnnealingLR(opt, T_max=cfg.epochs * len(loader))
         trainer = Trainer(model, opt, loader, stop=(cfg.epochs, "epoch"), out=run_dir)
         trainer.extend(Evaluate(val_loader))
@@ -109,7 +124,7 @@ class ImageClassification:
             trainer.extend(Snapshot(trigger=(cfg.snapshot_every, "iteration")), name="Snapshot2")
         trainer.extend(ProgressBar(enabled=cfg.progress))
         print(
-            f"{self.name}: {len(train_ds)} training / {len(d['val'][0])} validation / "
+            f"{self.name}: {len(d['train'][0])} training / {len(d['val'][0])} validation / "
             f"{len(d['test'][0])} test images of {d['dataset']}, {model.num_parameters():,} "
             f"parameters, {cfg.epochs} epochs of {len(loader)} steps -> {run_dir}",
             file=sys.stderr,
@@ -144,6 +159,9 @@ class ImageClassification:
         )
         atomic_write(run_dir / "metrics.json", json.dumps(metrics, indent=2))
         pictures = _draw(run_dir, xt, labels, logits.argmax(1), metrics, log, d["classes"])
+        if not self.flatten:  # a CNN: what its filters learned and what it looks at
+            x_few = self.prepare(xt[:8], d["standardize"])
+            pictures += _draw_inside(run_dir, model, x_few, labels[:8], d["classes"])
         _report(run_dir, self.name, d["dataset"], metrics, pictures, cfg)
         print(
             f"{self.name}: test accuracy {metrics['test/accuracy']:.2%} on "
@@ -275,6 +293,58 @@ def _draw(run_dir, images, labels, pred, metrics, log, classes) -> list[tuple[st
     ]
 
 
+def _draw_inside(run_dir, model, x, labels, classes) -> list[tuple[str, str]]:
+    """For a CNN: its first-layer filters, the feature maps of every conv layer for one test
+    image, saliency maps of a few test images, and the input that most excites each class
+    score (gradient ascent on the input)."""
+    try:
+        from ..nn.conv import Conv2d
+        from ..viz import (
+            feature_maps,
+            maximize_activation,
+            plot_feature_maps,
+            plot_filters,
+            plot_images,
+            saliency_map,
+        )
+
+        convs = [(n, m) for n, m in model.named_modules() if isinstance(m, Conv2d)]
+        if not convs:
+            return []
+        first = convs[0][1]
+        title = f"the {first.out_channels} filters of the first layer"
+        plot_filters(first.weight, run_dir / "filters.png", title=title)
+        maps = feature_maps(model, x[:1], layers=[n for n, _ in convs])
+        title = f"feature maps of every conv layer for a test {classes[labels[0]]}"
+        plot_feature_maps(maps, run_dir / "feature_maps.png", image=x[0, 0], title=title)
+        sal = saliency_map(model, x, target=labels)
+        plot_images(
+            np.concatenate([x[:, 0], sal]),
+            run_dir / "saliency.png",
+            titles=[classes[t] for t in labels] + ["saliency"] * len(labels),
+            columns=len(labels),
+            title="test images (top) and the pixels that move their class score most (bottom)",
+        )
+        head = [m for m in model.modules() if hasattr(m, "out_features")][-1]
+        lo, hi = float(x.min()), float(x.max())
+        best = [
+            maximize_activation(model, head, c, x.shape[1:], steps=60, clip=(lo, hi))
+            for c in range(len(classes))
+        ]
+        plot_images(np.stack(best), run_dir / "max_activation.png", titles=list(classes),
+                    columns=min(len(classes), 10), cmap="gray_r",
+                    title="inputs that most excite each class score (gradient ascent)")  # fmt: skip
+    except ImportError as e:  # pragma: no cover - matplotlib is in the main extra
+        print(f"no pictures: {e}", file=sys.stderr)
+        return []
+    return [
+        ("First-layer filters", "filters.png"),
+        ("Feature maps of one test image", "feature_maps.png"),
+        ("Saliency: which pixels decide the class", "saliency.png"),
+        ("Inputs that most excite each class score", "max_activation.png"),
+    ]
+
+
 def _report(run_dir, name, dataset, m, pictures, cfg) -> None:
     from ..training.report import write_report
 
@@ -297,7 +367,8 @@ def _report(run_dir, name, dataset, m, pictures, cfg) -> None:
         (
             "settings",
             f"optimizer {cfg.optimizer}, lr {cfg.lr} (cosine to 0), batch "
-            f"{cfg.batch_size}, dropout {cfg.dropout}, seed {cfg.seed}",
+            f"{cfg.batch_size}, dropout {cfg.dropout}, weight decay {cfg.weight_decay}, "
+            f"augmentation {'on' if cfg.augment else 'off'}, seed {cfg.seed}",
         ),
     ]
     notes = [

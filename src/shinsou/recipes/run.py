@@ -37,6 +37,11 @@ class RunConfig:
     test_limit: int | None = None
     snapshot_every: int = 0
     progress: bool = True
+    augment: bool = False
+    weight_decay: float = 0.0
+    # the transfer recipe: epochs of the source net, labelled target images per class
+    source_epochs: int = 3
+    labels_per_class: int = 100
 
     # Options that may differ between a run and its resumption.
     RESUMABLE_CHANGES = ("out", "resume", "progress", "device", "data_dir")
@@ -122,20 +127,23 @@ def load_config(run_dir) -> RunConfig:
     return RunConfig(**saved["config"])
 
 
-def make_optimizer(name: str, params, lr: float):
+def make_optimizer(name: str, params, lr: float, weight_decay: float = 0.0):
     """An optimizer by name: sgd, momentum (SGD with μ = 0.9), nesterov, adagrad, rmsprop,
-    adam, adamw."""
+    adam, adamw. ``params`` may be parameters or parameter groups (dicts with their own
+    ``lr``, as in PyTorch). ``weight_decay`` is L2 added to the gradient, except for adamw,
+    where it is decoupled (and AdamW's own default 0.01 is kept when it is 0)."""
     from .. import optim
 
     params = list(params)
+    wd = {"weight_decay": weight_decay} if weight_decay else {}
     makers = {
-        "sgd": lambda: optim.SGD(params, lr=lr),
-        "momentum": lambda: optim.SGD(params, lr=lr, momentum=0.9),
-        "nesterov": lambda: optim.SGD(params, lr=lr, momentum=0.9, nesterov=True),
-        "adagrad": lambda: optim.Adagrad(params, lr=lr),
-        "rmsprop": lambda: optim.RMSprop(params, lr=lr),
-        "adam": lambda: optim.Adam(params, lr=lr),
-        "adamw": lambda: optim.AdamW(params, lr=lr),
+        "sgd": lambda: optim.SGD(params, lr=lr, **wd),
+        "momentum": lambda: optim.SGD(params, lr=lr, momentum=0.9, **wd),
+        "nesterov": lambda: optim.SGD(params, lr=lr, momentum=0.9, nesterov=True, **wd),
+        "adagrad": lambda: optim.Adagrad(params, lr=lr, **wd),
+        "rmsprop": lambda: optim.RMSprop(params, lr=lr, **wd),
+        "adam": lambda: optim.Adam(params, lr=lr, **wd),
+        "adamw": lambda: optim.AdamW(params, lr=lr, **wd),
     }
     if name not in makers:
         raise ValueError(f"unknown optimizer {name!r}; choose one of {OPTIMIZERS}")
