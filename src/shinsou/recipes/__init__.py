@@ -12,6 +12,9 @@ _MODULES = {
     "perceptron": "perceptron",
     "mnist-mlp": "mnist_mlp",
     "fashion-mlp": "fashion_mlp",
+    "mnist-cnn": "mnist_cnn",
+    "fashion-cnn": "fashion_cnn",
+    "transfer": "transfer",
 }
 
 

@@ -1,0 +1,361 @@
+"""transfer: learn a task with few labels by re-using a CNN trained on another task.
+
+1. **Source**: the ``fashion-cnn`` recipe trains the VGG-style CNN on all 55,000
+   Fashion-MNIST training images (``--source-epochs``; its own run folder ``source/``, with
+   snapshots, resumable).
+2. **Target**: MNIST digits with only ``--labels-per-class`` labelled training images per
+   digit (100: 1,000 images). Three nets are trained on them for ``--epochs`` epochs each, with
+   the same preprocessing, batch size, optimizer and cosine learning-rate schedule:
+
+   - *from scratch*: a freshly initialised CNN, every layer trained;
+   - *frozen features*: the source net's convolutional part (``features``) kept fixed, only a
+     new fully connected head (``classifier``) trained on its outputs;
+   - *fine-tuned*: starting from the frozen-features net, every layer trained, the pre-trained
+     features with a 10× smaller learning rate than the head (two parameter groups).
+
+3. All three are tested on the full MNIST test set; ``report.md`` has the table,
+   ``transfer.png`` the picture, ``metrics.json`` the numbers, each phase's folder its
+   learning curves. A further 2,000 MNIST training images (never trained on) draw the
+   validation curves; nothing is selected on them.
+
+Freezing is ``requires_grad_(False)`` on the features (their batch-norm layers also stay in
+eval mode, so their statistics stay those of the source task); a frozen net's features are
+computed once and the head trained on them, which gives the same result as running the frozen
+layers every step, faster.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from ..atomic import atomic_write
+from ..data import DataLoader, Scale01, Standardize, TensorDataset
+from ..optim.lr_scheduler import CosineAnnealingLR
+from .run import RunConfig, load_config, make_optimizer, start_run
+
+__all__ = ["RECIPE", "TransferRecipe"]
+
+PHASES = ("scratch", "frozen", "finetuned")
+TITLES = {
+    "scratch": "from scratch",
+    "frozen": "frozen features + new head",
+    "finetuned": "fine-tuned (all layers)",
+}
+
+
+def _labelled_subset(y, per_class: int, seed: int, exclude=()):
+    """Indices of ``per_class`` examples of every class, chosen by a seeded shuffle."""
+    order = np.random.default_rng(seed).permutation(len(y))
+    if len(exclude):
+        order = order[~np.isin(order, exclude)]
+    picked = [order[y[order] == c][:per_class] for c in np.unique(y)]
+    return np.sort(np.concatenate(picked))
+
+
+class TransferRecipe:
+    name = "transfer"
+    description = (
+        "Fashion-MNIST CNN -> MNIST with 100 labels per class: scratch vs frozen vs fine-tuned"
+    )
+    defaults = dict(
+        epochs=30,
+        batch_size=64,
+        lr=2e-3,
+        optimizer="adam",
+        dropout=0.3,
+        source_epochs=3,
+        labels_per_class=100,
+    )
+
+    # --- the source net ---------------------------------------------------------------
+    def _source(self, cfg: RunConfig, run_dir: Path):
+        """Train (or reuse, or resume) the fashion-cnn run in ``run_dir/source``."""
+        from .. import load
+        from . import fashion_cnn
+
+        src_dir = run_dir / "source"
+        if not (src_dir / "model.npz").exists():
+            resume = (src_dir / "snapshots").is_dir()
+            src_cfg = RunConfig(
+                recipe="fashion-cnn",
+                **{
+                    **fashion_cnn.RECIPE.defaults,
+                    "epochs": cfg.source_epochs,
+                    "seed": cfg.seed,
+                    "device": cfg.device,
+                    "data_dir": cfg.data_dir,
+                    "train_limit": cfg.train_limit,
+                    "test_limit": cfg.test_limit,
+                    "progress": cfg.progress,
+                },
+                out=str(src_dir),
+                resume=resume,
+            )
+            fashion_cnn.RECIPE.train(src_cfg)
+        metrics = json.loads((src_dir / "metrics.json").read_text(encoding="utf-8"))
+        src_cfg = load_config(src_dir)
+        model = fashion_cnn.RECIPE.build_model((1, 28, 28), 10, src_cfg)
+        model.load_state_dict(load(src_dir / "model.npz"))
+        return model, metrics
+
+    # --- the target task ----------------------------------------------------------------
+    def _target(self, cfg: RunConfig) -> dict:
+        from ..datasets import MNIST_CLASSES, load_mnist
+
+        x, y = load_mnist("train", data_dir=cfg.data_dir)
+        xt, yt = load_mnist("test", data_dir=cfg.data_dir)
+        if cfg.test_limit:
+            xt, yt = xt[: cfg.test_limit], yt[: cfg.test_limit]
+        lab = _labelled_subset(y, cfg.labels_per_class, cfg.seed)
+        val = _labelled_subset(y, 200, cfg.seed + 1, exclude=lab)
+        std = Standardize.fit(Scale01()(x[lab]))  # statistics of the labelled images only
+        prep = self._prepare
+        return dict(
+            train=(prep(x[lab], std), y[lab].astype(np.int64)),
+            val=(prep(x[val], std), y[val].astype(np.int64)),
+            test=(prep(xt, std), yt.astype(np.int64)),
+            standardize=std,
+            classes=list(MNIST_CLASSES),
+        )
+
+    @staticmethod
+    def _prepare(images, std):
+        return std(Scale01()(images))[:, None]  # (N, 1, 28, 28) float32
+
+    def _fit(self, model, params, data, cfg, out: Path, title: str, train_model=None):
+        """Train ``train_model`` (default ``model``) on ``data["train"]`` with the given
+        parameter groups, Adam/cosine as the recipe says; returns the training log."""
+        from ..training import Evaluate, LogReport, LRSchedule, PlotCurves, ProgressBar, Trainer
+
+        m = train_model if train_model is not None else model
+        loader = DataLoader(TensorDataset(*data["train"]), cfg.batch_size, shuffle=True,
+                            seed=cfg.seed, device=cfg.device)  # fmt: skip
+        val = DataLoader(TensorDataset(*data["val"]), 1000, device=cfg.device)
+        opt = make_optimizer(cfg.optimizer, params, cfg.lr, cfg.weight_decay)
+        trainer = Trainer(m, opt, loader, stop=(cfg.epochs, "epoch"), out=out)
+        trainer.extend(Evaluate(val))
+        trainer.extend(
+            LRSchedule(CosineAnnealingLR(opt, cfg.epochs * len(loader)), (1, "iteration"))
+        )
+        trainer.extend(LogReport())
+        trainer.extend(PlotCurves(title=title))
+        trainer.extend(ProgressBar(enabled=cfg.progress))
+        print(f"transfer: {title} ({m.num_parameters():,} trained parameters)", file=sys.stderr)
+        trainer.run()
+        return trainer.log
+
+    def train(self, cfg: RunConfig, overrides: dict | None = None) -> dict:
+        """Run the whole experiment; returns the metrics (also in metrics.json)."""
+        from .. import manual_seed, save
+        from ..training import predict
+        from .mnist_cnn import build_model
+
+        cfg, run_dir = start_run(cfg, overrides or {})
+        source, src_metrics = self._source(cfg, run_dir)
+        manual_seed(cfg.seed)
+        d = self._target(cfg)
+        test = DataLoader(TensorDataset(*d["test"]), 1000, device=cfg.device)
+        lr_features = cfg.lr / 10
+        logs, results = {}, {}
+
+        # 1. from scratch
+        manual_seed(cfg.seed)
+        scratch = build_model((1, 28, 28), 10, cfg).to(cfg.device)
+        logs["scratch"] = self._fit(
+            scratch, scratch.parameters(), d, cfg, run_dir / "scratch", TITLES["scratch"]
+        )
+
+        # 2. frozen features, new head: features computed once (eval mode), head trained
+        manual_seed(cfg.seed)
+        frozen = source.to(cfg.device)
+        frozen.classifier = build_model((1, 28, 28), 10, cfg).classifier.to(cfg.device)
+        frozen.features.requires_grad_(False)
+        feats = {}
+        for split in ("train", "val"):
+            loader = DataLoader(TensorDataset(*d[split]), 1000, device=cfg.device)
+            feats[split] = (predict(frozen.features, loader)[0], d[split][1])
+        logs["frozen"] = self._fit(
+            frozen, frozen.classifier.parameters(), feats, cfg, run_dir / "frozen",
+            TITLES["frozen"], train_model=frozen.classifier,
+        )  # fmt: skip
+        save(frozen, run_dir / "frozen.npz", metadata={"phase": "frozen"})
+
+        # 3. fine-tune everything, the pre-trained features with a 10x smaller step
+        finetuned = frozen
+        finetuned.features.requires_grad_(True)
+        groups = [  # the head first: its lr is the one logged
+            {"params": list(finetuned.classifier.parameters()), "lr": cfg.lr},
+            {"params": list(finetuned.features.parameters()), "lr": lr_features},
+        ]
+        logs["finetuned"] = self._fit(
+            finetuned, groups, d, cfg, run_dir / "finetuned", TITLES["finetuned"]
+        )
+
+        # test all three on the full MNIST test set
+        models = {"scratch": scratch, "frozen": None, "finetuned": finetuned}
+        for phase in PHASES:
+            if phase == "frozen":  # the net as it was before fine-tuning
+                from .. import load
+
+                net = build_model((1, 28, 28), 10, cfg).to(cfg.device)
+                net.load_state_dict(load(run_dir / "frozen.npz"))
+            else:
+                net = models[phase]
+            logits, labels = predict(net, test)
+            results[phase] = float((logits.argmax(1) == labels).mean())
+            meta = self._meta(d, phase, cfg)
+            save(net, run_dir / f"{phase}.npz", metadata=meta)
+        metrics = {
+            "recipe": self.name,
+            "source/test_accuracy": src_metrics["test/accuracy"],
+            "source_epochs": cfg.source_epochs,
+            "labels_per_class": cfg.labels_per_class,
+            "train_examples": int(len(d["train"][1])),
+            "test_examples": int(len(d["test"][1])),
+            "epochs": cfg.epochs,
+            **{f"{p}/test_accuracy": results[p] for p in PHASES},
+            "finetuned_minus_scratch": results["finetuned"] - results["scratch"],
+        }
+        atomic_write(run_dir / "metrics.json", json.dumps(metrics, indent=2))
+        self._pictures_and_report(run_dir, metrics, logs, cfg)
+        print(
+            "transfer: test accuracy "
+            + ", ".join(f"{TITLES[p]} {results[p]:.2%}" for p in PHASES)
+            + f" ({run_dir}/report.md)",
+            file=sys.stderr,
+        )
+        return metrics
+
+    @staticmethod
+    def _meta(d, phase, cfg):
+        std = d["standardize"]
+        return {
+            "recipe": "transfer",
+            "phase": phase,
+            "dataset": "mnist",
+            "classes": d["classes"],
+            "input_shape": [1, 28, 28],
+            "mean": float(std.mean),
+            "std": float(std.std),
+        }
+
+    def _pictures_and_report(self, run_dir, metrics, logs, cfg):
+        from ..training.report import write_report
+
+        pictures = []
+        try:
+            from ..viz._mpl import pyplot, save
+
+            plt = pyplot()
+            fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4))
+            accs = [metrics[f"{p}/test_accuracy"] * 100 for p in PHASES]
+            bars = a.bar([TITLES[p] for p in PHASES], accs, color=["#999", "#69c", "#c63"])
+            for bar, v in zip(bars, accs):
+                a.text(bar.get_x() + bar.get_width() / 2, v, f"{v:.2f} %", ha="center",
+                       va="bottom", fontsize=9)  # fmt: skip
+            a.set_ylim(max(0, min(accs) - 5), 100)
+            a.set_ylabel("MNIST test accuracy (%)")
+            a.set_title(f"{cfg.labels_per_class} labels per class", fontsize=10)
+            a.tick_params(axis="x", labelsize=8)
+            for p in PHASES:
+                shift = cfg.epochs if p == "finetuned" else 0  # it goes on from "frozen"
+                ep = [e["epoch"] + shift for e in logs[p] if "val/accuracy" in e]
+                va = [100 * e["val/accuracy"] for e in logs[p] if "val/accuracy" in e]
+                b.plot(ep, va, label=TITLES[p])
+            b.set_xlabel("epoch")
+            b.set_ylabel("validation accuracy (%)")
+            b.legend(fontsize=8)
+            b.grid(alpha=0.3)
+            fig.suptitle(
+                f"Transfer from Fashion-MNIST (source net {metrics['source/test_accuracy']:.1%})"
+                " to MNIST",
+                fontsize=10,
+            )
+            fig.tight_layout()
+            save(fig, run_dir / "transfer.png")
+            pictures = [("Scratch vs frozen vs fine-tuned", "transfer.png")] + [
+                (f"Learning curves: {TITLES[p]}", f"{p}/learning_curves.png") for p in PHASES
+            ]
+        except ImportError as e:  # pragma: no cover - matplotlib is in the main extra
+            print(f"no pictures: {e}", file=sys.stderr)
+        m = metrics
+        numbers = [
+            ("source: fashion-cnn test accuracy on Fashion-MNIST",
+             f"{m['source/test_accuracy']:.2%} after {m['source_epochs']} epochs"),
+            ("target: labelled MNIST training images",
+             f"{m['train_examples']} ({m['labels_per_class']} per digit)"),
+            *[(f"MNIST test accuracy, {TITLES[p]}",
+               f"{m[f'{p}/test_accuracy']:.2%} ({m['test_examples']} test images)")
+              for p in PHASES],
+            ("fine-tuned minus from scratch", f"{100 * m['finetuned_minus_scratch']:+.2f} points"),
+            ("settings", f"{cfg.epochs} epochs per net, batch {cfg.batch_size}, "
+             f"{cfg.optimizer} lr {cfg.lr} (features {cfg.lr / 10} when fine-tuning), "
+             f"cosine to 0, dropout {cfg.dropout}, seed {cfg.seed}"),
+        ]  # fmt: skip
+        notes = [
+            "All three nets have the same architecture (mnist-cnn's VGG-style CNN) and see the "
+            "same labelled images with the same preprocessing and schedule; only where their "
+            "weights start and which of them learn differ. The fine-tuned net goes on from the "
+            "frozen-features net (head trained first, then every layer), as is usual: a new "
+            "random head would otherwise send large gradients into the pre-trained features.",
+            f"Reproduce: `shinsou train transfer --seed {cfg.seed}`. The source run is in "
+            "`source/` (its own report); each target net's curves are in its folder.",
+        ]
+        write_report(run_dir, "Transfer learning: Fashion-MNIST -> MNIST", numbers, pictures,
+                     notes)  # fmt: skip
+
+    # --- a finished run ----------------------------------------------------------------
+    def _load_phase(self, run_dir, phase):
+        from .. import load
+        from ..serialization import read_metadata
+        from .mnist_cnn import build_model
+
+        path = Path(run_dir) / f"{phase}.npz"
+        if not path.exists():
+            raise FileNotFoundError(f"{run_dir} has no {phase}.npz: the run has not finished")
+        cfg = load_config(run_dir)
+        net = build_model((1, 28, 28), 10, cfg)
+        net.load_state_dict(load(path))
+        net.eval()
+        return net, read_metadata(path)["metadata"], cfg
+
+    def evaluate(self, run_dir) -> dict:
+        """Test the three target nets of a finished run again on the full MNIST test set."""
+        from ..datasets import load_mnist
+        from ..training import predict
+
+        out = {}
+        for phase in PHASES:
+            net, meta, cfg = self._load_phase(run_dir, phase)
+            xt, yt = load_mnist("test", data_dir=cfg.data_dir)
+            std = Standardize(meta["mean"], meta["std"])
+            loader = DataLoader(TensorDataset(self._prepare(xt, std), yt.astype(np.int64)), 1000)
+            logits, labels = predict(net, loader)
+            out[f"{phase}/test_accuracy"] = float((logits.argmax(1) == labels).mean())
+        return out
+
+    def predict(self, run_dir, image_path) -> dict:
+        """Classify a picture of a digit with the fine-tuned net."""
+        from .classify import _predict_arrays, _softmax
+        from ..datasets import read_image, to_mnist
+
+        net, meta, _ = self._load_phase(run_dir, "finetuned")
+        img = to_mnist(read_image(image_path))
+        x = self._prepare(img[None], Standardize(meta["mean"], meta["std"]))
+        logits, _ = _predict_arrays(net, x, np.zeros(1, np.int64))
+        p = _softmax(logits[0])
+        top = np.argsort(-p)[:3]
+        classes = meta["classes"]
+        return {
+            "image": str(image_path),
+            "prediction": classes[int(top[0])],
+            "probability": float(p[top[0]]),
+            "top3": [(classes[int(i)], float(p[i])) for i in top],
+        }
+
+
+RECIPE = TransferRecipe()

@@ -1,0 +1,118 @@
+"""The CNN recipes converge on slices of real data in seconds, through the CLI: mnist-cnn,
+fashion-cnn (with their augmentation), and transfer (Fashion-MNIST -> MNIST, three nets)."""
+
+import json
+
+import numpy as np
+import pytest
+
+import shinsou as ss
+from shinsou import cli, recipes
+from shinsou.datasets import load_mnist
+
+QUICK = ["--train-limit", "2000", "--test-limit", "1000", "--no-progress"]
+
+
+def _train(name, out, *extra):
+    assert cli.main(["train", name, "--out", str(out), *QUICK, *extra]) == 0
+    return json.loads((out / "metrics.json").read_text())
+
+
+def test_cnn_recipes_are_listed(capsys):
+    assert cli.main(["recipes"]) == 0
+    out = capsys.readouterr().out
+    for name in ("mnist-cnn", "fashion-cnn", "transfer"):
+        assert name in out and recipes.get(name).description in out
+
+
+def test_mnist_cnn_tiny_subset_converges_with_augmentation(tmp_path, capsys):
+    out = tmp_path / "run"
+    m = _train("mnist-cnn", out, "--epochs", "3")
+    assert m["test/accuracy"] >= 0.9, m["test/accuracy"]  # 2000 images, 3 epochs (0.926)
+    cfg = json.loads((out / "config.json").read_text())["config"]
+    assert cfg["augment"] is True
+    report = (out / "report.md").read_text()
+    assert "augmentation on" in report
+    for f in ("filters.png", "feature_maps.png", "saliency.png", "max_activation.png"):
+        assert (out / f).read_bytes()[:4] == b"\x89PNG" and f"]({f})" in report, f
+    meta = ss.serialization.read_metadata(out / "model.npz")["metadata"]
+    assert meta["input_shape"] == [1, 28, 28]
+    # the saved CNN evaluates and predicts like the MLP recipes
+    ev = recipes.get("mnist-cnn").evaluate(out)
+    assert ev["test_examples"] == 10000 and ev["test/accuracy"] >= 0.88
+    x, y = load_mnist("test")
+    from PIL import Image
+
+    Image.fromarray(x[0]).save(tmp_path / "digit.png")
+    p = recipes.get("mnist-cnn").predict(out, tmp_path / "digit.png")
+    assert p["prediction"] == str(y[0])
+    capsys.readouterr()
+
+
+def test_augmentation_changes_the_training_images_but_not_validation(tmp_path, monkeypatch):
+    """With --augment the loader distorts each batch afresh; --no-augment feeds them as is."""
+    from shinsou.recipes import mnist_cnn
+
+    seen = []
+    real = mnist_cnn.augmentation
+
+    def spy(cfg):
+        aug = real(cfg)
+
+        def f(x):
+            y = aug(x)
+            seen.append(float(np.abs(y - x).mean()))
+            return y
+
+        return f
+
+    monkeypatch.setattr(mnist_cnn.RECIPE, "augmentation", spy)
+    q = ["--epochs", "1", "--train-limit", "300", "--test-limit", "100", "--no-progress"]
+    assert cli.main(["train", "mnist-cnn", "--out", str(tmp_path / "a"), *q]) == 0
+    assert len(seen) == 3 and min(seen) > 0.01  # 300 images in batches of 128: 3 batches
+    seen.clear()
+    assert cli.main(["train", "mnist-cnn", "--out", str(tmp_path / "b"), *q, "--no-augment"]) == 0
+    assert seen == []
+
+
+def test_fashion_cnn_tiny_subset_converges(tmp_path):
+    m = _train("fashion-cnn", tmp_path / "f", "--epochs", "3")
+    assert m["dataset"] == "fashion-mnist"
+    assert m["test/accuracy"] >= 0.72, m["test/accuracy"]
+
+
+def test_transfer_tiny_freezes_fine_tunes_and_fine_tuning_beats_scratch(tmp_path, capsys):
+    out = tmp_path / "t"
+    m = _train("transfer", out, "--source-epochs", "1", "--labels-per-class", "20", "--epochs", "5")
+    for p in ("scratch", "frozen", "finetuned"):
+        assert 0.3 < m[f"{p}/test_accuracy"] <= 1.0, (p, m)
+        assert (out / f"{p}.npz").exists() and (out / p / "learning_curves.png").exists()
+    assert m["train_examples"] == 200 and m["test_examples"] == 1000
+    # seeded: 75.3 % from scratch, 80.5 % fine-tuned on these 1000 test images
+    assert m["finetuned/test_accuracy"] > m["scratch/test_accuracy"] + 0.02, m
+    report = (out / "report.md").read_text()
+    assert "fine-tuned minus from scratch" in report and "![" in report
+    assert (out / "transfer.png").stat().st_size > 0
+    assert (out / "source" / "report.md").exists()
+    # frozen: the features are exactly the source net's, only the head learned;
+    # fine-tuned: the features moved too
+    src = ss.load(out / "source" / "model.npz")
+    frozen = ss.load(out / "frozen.npz")
+    tuned = ss.load(out / "finetuned.npz")
+    feats = [k for k in src if k.startswith("features.")]
+    assert feats and all(np.array_equal(src[k], frozen[k]) for k in feats)
+    assert any(not np.array_equal(frozen[k], tuned[k]) for k in feats)
+    heads = [k for k in frozen if k.startswith("classifier.")]
+    assert all(frozen[k].shape == src[k].shape for k in heads)
+    assert all(not np.array_equal(frozen[k], src[k]) for k in heads)
+    # fine-tuning logs the head's rate (the first parameter group), not the features' lr/10
+    log = ss.training.read_log(out / "finetuned" / "log.jsonl")
+    assert log[0]["lr"] > 1e-3
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize("name", ["mnist-cnn", "fashion-cnn"])
+def test_cnn_recipe_defaults_are_the_documented_ones(name):
+    r = recipes.get(name)
+    assert r.defaults["augment"] is True and r.flatten is False
+    assert r.augmentation is not None
