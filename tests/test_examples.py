@@ -4,6 +4,7 @@ import importlib.util
 import json
 import os
 
+import numpy as np
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -42,3 +43,33 @@ def test_hand_loop_with_resume(tmp_path):
     assert resumed[-1]["test/accuracy"] == pytest.approx(whole[-1]["test/accuracy"])
     assert resumed[-1]["test/accuracy"] > 0.7
     assert (tmp_path / "model.safetensors").exists() and (tmp_path / "learning_curves.png").exists()
+
+
+def test_image_filters_smooth_noise_and_find_edges(tmp_path):
+    mod = _example("image_filters")
+    res = mod.main(["--out", str(tmp_path), "--noise", "0.3"])
+    # averaging 9 independent noise values divides their std by 3 (borders aside)
+    ratio = res["noise_rms_after_mean_filter"] / res["noise_rms_before"]
+    assert 0.3 < ratio < 0.4, ratio
+    assert (tmp_path / "image_filters.png").read_bytes()[:4] == b"\x89PNG"
+    # on a vertical bar the column filter fires on its left/right edges only, the row
+    # filter nowhere (away from the top/bottom image borders)
+    bar = np.zeros((9, 9), np.float32)
+    bar[:, 3:6] = 1
+    v, h = mod.filt(bar, mod.COLUMN), mod.filt(bar, mod.ROW)
+    np.testing.assert_array_equal(v[4], [0, 0, 1, 1, 0, -1, -1, 0, 0])
+    assert np.abs(h[1:-1]).max() == 0
+
+
+def test_kernel_sizes_trains_three_nets_and_draws_their_filters_and_maps(tmp_path):
+    res = _example("kernel_sizes").main(
+        ["--examples", "1500", "--epochs", "1", "--out", str(tmp_path)]
+    )
+    assert list(res) == ["3x3", "5x5", "7x7"]
+    for k in (3, 5, 7):
+        r = res[f"{k}x{k}"]
+        # conv1 16·k² + 16, conv2 32·16·k² + 32, linear 1568·10 + 10
+        assert r["parameters"] == 16 * k * k + 16 + 32 * 16 * k * k + 32 + 15690
+        assert r["test_accuracy"] > 0.6, (k, r)
+        for name in (f"filters_{k}.png", f"feature_maps_{k}.png"):
+            assert (tmp_path / name).read_bytes()[:4] == b"\x89PNG"
