@@ -121,3 +121,93 @@ def mnist_mlp_epoch():
             topt.step()
 
     return compare(ss_epoch, torch_epoch, number=1, rounds=5)
+
+
+def _step_pair(net, tnet, x, t, number, rounds, lr=1e-3):
+    """Adam training steps of a shinsou net and its PyTorch twin on the same batch."""
+    opt = ss.optim.Adam(net.parameters(), lr=lr)
+    topt = torch.optim.Adam(tnet.parameters(), lr=lr)
+    sx, st = ss.tensor(x), ss.tensor(t)
+    tx, tt = torch.from_numpy(x), torch.from_numpy(t)
+
+    def ss_step():
+        opt.zero_grad()
+        F.cross_entropy(net(sx), st).backward()
+        opt.step()
+
+    def torch_step():
+        topt.zero_grad()
+        torch.nn.functional.cross_entropy(tnet(tx), tt).backward()
+        topt.step()
+
+    return compare(ss_step, torch_step, number=number, rounds=rounds)
+
+
+@case
+def lenet_step():
+    """LeNet-style CNN, batch 128 of 1×28×28: conv5×5-32, pool, conv5×5-64, pool, fc 1024, fc 10; Adam step"""  # noqa: E501
+    from shinsou import nn
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((128, 1, 28, 28)).astype(np.float32)
+    t = rng.integers(0, 10, 128)
+    ss.manual_seed(0)
+
+    def layers(m):
+        return [
+            m.Conv2d(1, 32, 5, padding=2), m.ReLU(), m.MaxPool2d(2),
+            m.Conv2d(32, 64, 5, padding=2), m.ReLU(), m.MaxPool2d(2),
+            m.Flatten(), m.Linear(64 * 7 * 7, 1024), m.ReLU(), m.Linear(1024, 10),
+        ]  # fmt: skip
+
+    net, tnet = nn.Sequential(*layers(nn)), torch.nn.Sequential(*layers(torch.nn))
+    _copy_weights(net, tnet)
+    return _step_pair(net, tnet, x, t, number=3, rounds=5)
+
+
+@case
+def vgg_step():
+    """VGG-style CNN with batch norm, batch 128 of 3×32×32: (conv3×3-BN-ReLU)×2 + pool per block, 32-64-128 channels, fc 10; Adam step"""  # noqa: E501
+    from shinsou import nn
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((128, 3, 32, 32)).astype(np.float32)
+    t = rng.integers(0, 10, 128)
+    ss.manual_seed(0)
+
+    def layers(m):
+        out, c = [], 3
+        for w in (32, 64, 128):
+            for _ in range(2):
+                out += [m.Conv2d(c, w, 3, padding=1, bias=False), m.BatchNorm2d(w), m.ReLU()]
+                c = w
+            out.append(m.MaxPool2d(2))
+        return out + [m.Flatten(), m.Linear(128 * 4 * 4, 10)]
+
+    net, tnet = nn.Sequential(*layers(nn)), torch.nn.Sequential(*layers(torch.nn))
+    _copy_weights(net, tnet)
+    return _step_pair(net, tnet, x, t, number=2, rounds=5)
+
+
+@case
+def mnist_cnn_step():
+    """the mnist-cnn recipe's net (VGGNet 32-64-128, one conv per block, BN, fc 256), batch 128; Adam step"""  # noqa: E501
+    from shinsou.models import VGGNet
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((128, 1, 28, 28)).astype(np.float32)
+    t = rng.integers(0, 10, 128)
+    ss.manual_seed(0)
+    net = VGGNet(1, 10, 28, widths=(32, 64, 128), convs_per_block=1, hidden=256, dropout=0.0)
+    m = torch.nn
+    tlayers, c = [], 1
+    for w in (32, 64, 128):
+        tlayers += [m.Conv2d(c, w, 3, padding=1, bias=False), m.BatchNorm2d(w), m.ReLU(),
+                    m.MaxPool2d(2)]  # fmt: skip
+        c = w
+    tnet = m.Sequential(
+        *tlayers, m.Flatten(), m.Linear(128 * 3 * 3, 256), m.ReLU(), m.Dropout(0.0),
+        m.Linear(256, 10),
+    )  # fmt: skip
+    _copy_weights(net, tnet)
+    return _step_pair(net, tnet, x, t, number=3, rounds=5)
