@@ -90,6 +90,69 @@ def test_saliency_matches_central_differences_on_a_cnn():
         assert s[0, i, j] == pytest.approx(num[i, j], rel=1e-5, abs=1e-9)
 
 
+def test_gaussian_blur_matches_a_direct_2d_convolution():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, 3, 9, 11))
+    sigma = 0.8
+    r = 3  # ceil(3 * 0.8)
+    k1 = np.exp(-0.5 * (np.arange(-r, r + 1) / sigma) ** 2)
+    k2 = np.outer(k1, k1) / k1.sum() ** 2
+    p = np.pad(x, [(0, 0), (0, 0), (r, r), (r, r)], mode="reflect")
+    ref = np.zeros_like(x)
+    for i in range(2 * r + 1):
+        for j in range(2 * r + 1):
+            ref += k2[i, j] * p[..., i : i + 9, j : j + 11]
+    np.testing.assert_allclose(inside._gaussian_blur(x, sigma), ref, rtol=1e-12)
+    np.testing.assert_allclose(inside._gaussian_blur(np.full((1, 5, 5), 2.0), 1.0), 2.0)
+
+
+def _roughness(img):
+    return np.abs(np.diff(img, axis=-1)).mean() + np.abs(np.diff(img, axis=-2)).mean()
+
+
+def test_jitter_and_blur_give_a_smoother_input_that_still_excites_the_unit():
+    net = _cnn()
+
+    def act(img):
+        return inside.feature_maps(net, img[None], ["3"])["3"][0, 2].mean()
+
+    plain = inside.maximize_activation(net, "3", 2, (1, 12, 12), steps=30, lr=0.1)
+    smooth = inside.maximize_activation(
+        net, "3", 2, (1, 12, 12), steps=30, lr=0.1, jitter=1, blur_every=2, blur_sigma=0.7
+    )
+    start = 0.01 * np.random.default_rng(0).standard_normal((1, 12, 12)).astype(np.float32)
+    assert smooth.shape == (1, 12, 12) and smooth.dtype == np.float32
+    assert act(smooth) > 1.5 * act(start)
+    # relative to its size, the regularised input varies less from pixel to pixel
+    assert _roughness(smooth) / smooth.std() < 0.8 * _roughness(plain) / plain.std()
+    with pytest.raises(ValueError, match="jitter >= 0"):
+        inside.maximize_activation(net, "3", 2, (1, 12, 12), steps=1, jitter=-1)
+
+
+def test_smoothgrad_is_the_mean_saliency_of_noisy_copies():
+    net = _cnn().to(np.float64)
+    x = np.random.default_rng(3).standard_normal((2, 1, 12, 12))
+    target = [1, 2]
+    sg = inside.saliency_map(net, x, target=target, samples=4, noise=0.2, seed=7)
+    rng = np.random.default_rng(7)
+    sigma = 0.2 * (x.max(axis=(1, 2, 3)) - x.min(axis=(1, 2, 3)))[:, None, None, None]
+    copies = [x + sigma * rng.standard_normal(x.shape) for _ in range(4)]
+    ref = np.mean([inside.saliency_map(net, c, target=target) for c in copies], axis=0)
+    np.testing.assert_allclose(sg, ref, rtol=1e-10)
+    assert not np.allclose(sg, inside.saliency_map(net, x, target=target))
+    # a linear model's gradient is the same everywhere, so SmoothGrad changes nothing
+    lin = nn.Sequential(nn.Flatten(), nn.Linear(144, 3))
+    np.testing.assert_allclose(
+        inside.saliency_map(lin, x[:, :, :, :].astype(np.float32), samples=3),
+        inside.saliency_map(lin, x.astype(np.float32)),
+        rtol=1e-6,
+    )
+    with pytest.raises(ValueError, match="samples >= 0"):
+        inside.saliency_map(net, x, samples=-1)
+    with pytest.raises(ValueError, match=r"classes 0\.\.2, got \[1, 3\]"):
+        inside.saliency_map(net, x, target=[1, 3])
+
+
 def test_pictures_are_written_as_png(tmp_path):
     pytest.importorskip("matplotlib")
     net = _cnn()

@@ -317,23 +317,30 @@ def _draw_inside(run_dir, model, x, labels, classes) -> list[tuple[str, str]]:
         maps = feature_maps(model, x[:1], layers=[n for n, _ in convs])
         title = f"feature maps of every conv layer for a test {classes[labels[0]]}"
         plot_feature_maps(maps, run_dir / "feature_maps.png", image=x[0, 0], title=title)
-        sal = saliency_map(model, x, target=labels)
+        sal = saliency_map(model, x, target=labels, samples=16)  # SmoothGrad
         plot_images(
             np.concatenate([x[:, 0], sal]),
             run_dir / "saliency.png",
             titles=[classes[t] for t in labels] + ["saliency"] * len(labels),
             columns=len(labels),
-            title="test images (top) and the pixels that move their class score most (bottom)",
+            title="test images (top) and the pixels that move their class score most (SmoothGrad)",
         )
         head = [m for m in model.modules() if hasattr(m, "out_features")][-1]
         lo, hi = float(x.min()), float(x.max())
         best = [
-            maximize_activation(model, head, c, x.shape[1:], steps=60, clip=(lo, hi))
+            maximize_activation(
+                model, head, c, x.shape[1:], steps=80, clip=(lo, hi), jitter=1, blur_every=4
+            )
             for c in range(len(classes))
         ]
-        plot_images(np.stack(best), run_dir / "max_activation.png", titles=list(classes),
-                    columns=min(len(classes), 10), cmap="gray_r",
-                    title="inputs that most excite each class score (gradient ascent)")  # fmt: skip
+        plot_images(
+            np.stack(best),
+            run_dir / "max_activation.png",
+            titles=list(classes),
+            columns=min(len(classes), 10),
+            cmap="gray_r",
+            title="inputs that most excite each class score (gradient ascent, jitter, blur)",
+        )
     except ImportError as e:  # pragma: no cover - matplotlib is in the main extra
         print(f"no pictures: {e}", file=sys.stderr)
         return []
