@@ -88,7 +88,7 @@ def test_transfer_tiny_freezes_fine_tunes_and_fine_tuning_beats_scratch(tmp_path
         assert 0.3 < m[f"{p}/test_accuracy"] <= 1.0, (p, m)
         assert (out / f"{p}.npz").exists() and (out / p / "learning_curves.png").exists()
     assert m["train_examples"] == 200 and m["test_examples"] == 1000
-    # seeded: 75.3 % from scratch, 80.5 % fine-tuned on these 1000 test images
+    # seeded: 75.3 % from scratch, 85.3 % fine-tuned on these 1000 test images
     assert m["finetuned/test_accuracy"] > m["scratch/test_accuracy"] + 0.02, m
     report = (out / "report.md").read_text()
     assert "fine-tuned minus from scratch" in report and "![" in report
@@ -116,3 +116,10 @@ def test_cnn_recipe_defaults_are_the_documented_ones(name):
     r = recipes.get(name)
     assert r.defaults["augment"] is True and r.flatten is False
     assert r.augmentation is not None
+
+
+def test_transfer_refuses_a_negative_features_learning_rate_before_training(tmp_path, capsys):
+    out = tmp_path / "neg"
+    assert cli.main(["train", "transfer", "--out", str(out), "--features-lr-scale", "-1"]) != 0
+    assert "--features-lr-scale must be >= 0, got -1.0" in capsys.readouterr().err
+    assert not (out / "source").exists()  # nothing was trained

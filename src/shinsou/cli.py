@@ -53,6 +53,11 @@ def _parser() -> argparse.ArgumentParser:
     tr.add_argument(
         "--labels-per-class", type=int, help="transfer: labelled target images per class"
     )
+    tr.add_argument(
+        "--features-lr-scale",
+        type=float,
+        help="transfer: the features' learning rate when fine-tuning, as a multiple of lr",
+    )
 
     ev = sub.add_parser("evaluate", help="test a finished run's model again")
     ev.add_argument("run_dir")

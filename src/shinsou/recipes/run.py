@@ -39,9 +39,11 @@ class RunConfig:
     progress: bool = True
     augment: bool = False
     weight_decay: float = 0.0
-    # the transfer recipe: epochs of the source net, labelled target images per class
-    source_epochs: int = 3
+    # the transfer recipe: epochs of the source net, labelled target images per class, the
+    # pre-trained features' learning rate when fine-tuning as a multiple of the head's
+    source_epochs: int = 10
     labels_per_class: int = 100
+    features_lr_scale: float = 1.0
 
     # Options that may differ between a run and its resumption.
     RESUMABLE_CHANGES = ("out", "resume", "progress", "device", "data_dir")

@@ -10,8 +10,17 @@
    - *from scratch*: a freshly initialised CNN, every layer trained;
    - *frozen features*: the source net's convolutional part (``features``) kept fixed, only a
      new fully connected head (``classifier``) trained on its outputs;
-   - *fine-tuned*: starting from the frozen-features net, every layer trained, the pre-trained
-     features with a 10× smaller learning rate than the head (two parameter groups).
+   - *fine-tuned*: starting from the frozen-features net, every layer trained; the pre-trained
+     features learn at ``--features-lr-scale`` times the head's rate (two parameter groups).
+     The usual advice is a smaller rate for pre-trained layers (0.1); from clothes to digits
+     the features must change more, and the same rate was measured best (1000 labels, a
+     3-epoch source: 96.91 % at 0.1, 97.03 % at 0.3, 97.36 % at 1.0).
+
+   Measured (1,000 labels, the 10-epoch source at 92.15 % on Fashion-MNIST): with 10 epochs
+   per net, scratch 96.80 %, frozen 95.73 %, fine-tuned 97.43 %; with 30 epochs per net
+   scratch catches up (97.32 %, frozen 96.46 %, fine-tuned 97.30 %). Clothes teach digit
+   features little that 1,000 digits cannot: what the pre-trained start buys is accuracy
+   sooner, not a higher ceiling.
 
 3. All three are tested on the full MNIST test set; ``report.md`` has the table,
    ``transfer.png`` the picture, ``metrics.json`` the numbers, each phase's folder its
@@ -62,13 +71,14 @@ class TransferRecipe:
         "Fashion-MNIST CNN -> MNIST with 100 labels per class: scratch vs frozen vs fine-tuned"
     )
     defaults = dict(
-        epochs=30,
+        epochs=10,
         batch_size=64,
         lr=2e-3,
         optimizer="adam",
         dropout=0.3,
-        source_epochs=3,
+        source_epochs=10,
         labels_per_class=100,
+        features_lr_scale=1.0,
     )
 
     # --- the source net ---------------------------------------------------------------
@@ -154,12 +164,16 @@ class TransferRecipe:
         from ..training import predict
         from .mnist_cnn import build_model
 
+        if cfg.features_lr_scale < 0:
+            raise ValueError(
+                f"transfer: --features-lr-scale must be >= 0, got {cfg.features_lr_scale}"
+            )
         cfg, run_dir = start_run(cfg, overrides or {})
         source, src_metrics = self._source(cfg, run_dir)
         manual_seed(cfg.seed)
         d = self._target(cfg)
         test = DataLoader(TensorDataset(*d["test"]), 1000, device=cfg.device)
-        lr_features = cfg.lr / 10
+        lr_features = cfg.lr * cfg.features_lr_scale
         logs, results = {}, {}
 
         # 1. from scratch
@@ -184,7 +198,7 @@ class TransferRecipe:
         )  # fmt: skip
         save(frozen, run_dir / "frozen.npz", metadata={"phase": "frozen"})
 
-        # 3. fine-tune everything, the pre-trained features with a 10x smaller step
+        # 3. fine-tune everything, the pre-trained features at features_lr_scale × lr
         finetuned = frozen
         finetuned.features.requires_grad_(True)
         groups = [  # the head first: its lr is the one logged
@@ -214,6 +228,7 @@ class TransferRecipe:
             "source/test_accuracy": src_metrics["test/accuracy"],
             "source_epochs": cfg.source_epochs,
             "labels_per_class": cfg.labels_per_class,
+            "features_lr_scale": cfg.features_lr_scale,
             "train_examples": int(len(d["train"][1])),
             "test_examples": int(len(d["test"][1])),
             "epochs": cfg.epochs,
@@ -293,7 +308,8 @@ class TransferRecipe:
               for p in PHASES],
             ("fine-tuned minus from scratch", f"{100 * m['finetuned_minus_scratch']:+.2f} points"),
             ("settings", f"{cfg.epochs} epochs per net, batch {cfg.batch_size}, "
-             f"{cfg.optimizer} lr {cfg.lr} (features {cfg.lr / 10} when fine-tuning), "
+             f"{cfg.optimizer} lr {cfg.lr} (features {cfg.lr * cfg.features_lr_scale:g} when "
+             "fine-tuning), "
              f"cosine to 0, dropout {cfg.dropout}, seed {cfg.seed}"),
         ]  # fmt: skip
         notes = [
