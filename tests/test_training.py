@@ -113,6 +113,13 @@ def test_progress_bar_and_plot(tmp_path):
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
 
 
+def test_progress_bar_prints_the_last_partial_interval(tmp_path):
+    stream = io.StringIO()
+    _trainer(tmp_path, stop=(15, "iteration"), extra=[ProgressBar(stream=stream)]).run()
+    lines = [ln for ln in stream.getvalue().splitlines() if "train/loss" in ln]
+    assert [ln.split("  ")[0] for ln in lines] == ["epoch 1", "epoch 2", "epoch 2.5"]
+
+
 class _Crash(Extension):
     trigger = (1, "iteration")
 
@@ -329,7 +336,9 @@ def test_last_partial_interval_is_logged(tmp_path):
     # the pictures and lines that read the log take the partial entry
     PlotCurves(filename="after.png")(tr)
     assert (tmp_path / "after.png").stat().st_size > 10_000
-    assert format_entry(log[-1]).startswith("epoch 2  ")
+    assert format_entry(log[-1]).startswith("epoch 2.5  ")
+    assert format_entry(log[-2]).startswith("epoch 2  ")
+    assert [e["epoch_detail"] for e in log] == [1.0, 2.0, 2.5]
 
 
 def test_stop_requested_mid_interval_logs_the_steps_so_far(tmp_path):

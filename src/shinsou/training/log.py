@@ -112,11 +112,12 @@ class LogReport(Extension):
             self._partial_at = trainer.iteration
 
     def _entry(self, trainer) -> dict:
-        entry = {
-            "epoch": trainer.epoch,
-            "iteration": trainer.iteration,
-            "elapsed_time": round(trainer.elapsed_time, 3),
-        }
+        entry = {"epoch": trainer.epoch}
+        detail = getattr(trainer, "epoch_detail", None)
+        if detail is not None:  # 2.5: halfway through the third epoch
+            entry["epoch_detail"] = round(float(detail), 6)
+        entry["iteration"] = trainer.iteration
+        entry["elapsed_time"] = round(trainer.elapsed_time, 3)
         entry.update({k: self._sums[k] / self._weights[k] for k in self._sums})
         return entry
 

@@ -11,9 +11,12 @@ __all__ = ["ProgressBar", "format_entry"]
 
 def format_entry(entry: dict) -> str:
     """One log entry as a short line: ``epoch 3  train/loss 0.0412  val/accuracy 0.9812``."""
-    parts = [f"epoch {entry.get('epoch', '?')}"]
+    epoch = entry.get("epoch_detail", entry.get("epoch", "?"))
+    parts = [f"epoch {epoch:g}" if isinstance(epoch, int | float) else f"epoch {epoch}"]
     for k, v in entry.items():
-        if k in ("epoch", "iteration", "elapsed_time") or not isinstance(v, int | float):
+        if k in ("epoch", "epoch_detail", "iteration", "elapsed_time") or not isinstance(
+            v, int | float
+        ):
             continue
         parts.append(f"{k} {v:.4g}")
     parts.append(f"({entry.get('elapsed_time', 0.0):.0f} s)")
@@ -73,6 +76,9 @@ class ProgressBar(Extension):
                 self._bar.set_description(f"epoch {trainer.epoch + 1}", refresh=False)
             if self._loss is not None and trainer.iteration % 10 == 0:
                 self._bar.set_postfix(loss=f"{self._loss:.4f}", refresh=False)
+        self._print_new_entries(trainer)
+
+    def _print_new_entries(self, trainer) -> None:
         while self._printed < len(trainer.log):
             line = format_entry(trainer.log[self._printed])
             self._printed += 1
@@ -82,6 +88,8 @@ class ProgressBar(Extension):
                 print(line, file=self.stream or sys.stderr, flush=True)
 
     def finalize(self, trainer) -> None:
+        # LogReport (finalized first) may have added the last, partial interval's entry
+        self._print_new_entries(trainer)
         if self._bar is not None:
             self._bar.close()
             self._bar = None

@@ -9,10 +9,15 @@ from ._mpl import pyplot, save
 __all__ = ["plot_learning_curves"]
 
 
+def _x(entry: dict) -> float:
+    return entry.get("epoch_detail", entry["epoch"])
+
+
 def plot_learning_curves(log: list[dict], path, title: str | None = None) -> Path:
     """Draw the metrics of a training log (``trainer.log`` or ``read_log("log.jsonl")``) as
     one PNG with a panel per kind: loss (log scale), accuracy and learning rate (when
-    logged). x is the epoch.
+    logged). x is the epoch (``epoch_detail`` where logged, so an entry written mid-epoch, or
+    one of several per epoch, sits where it was made: 2.5 is halfway through the third).
 
     Args:
         log: entries with ``epoch`` and keys like ``train/loss``, ``val/loss``,
@@ -34,7 +39,7 @@ def plot_learning_curves(log: list[dict], path, title: str | None = None) -> Pat
     for ax, kind in zip(axes, kinds):
         keys = sorted({k for e in log for k in e if k.endswith("/" + kind)})
         for key in keys:
-            pts = [(e["epoch"], e[key]) for e in log if e.get(key) is not None]
+            pts = [(_x(e), e[key]) for e in log if e.get(key) is not None]
             if pts:
                 xs, ys = zip(*pts)
                 ax.plot(xs, ys, marker="o", markersize=3, label=key.split("/")[0])
@@ -47,7 +52,7 @@ def plot_learning_curves(log: list[dict], path, title: str | None = None) -> Pat
             ax.set_yscale("log")
     if has_lr:
         ax = axes[len(kinds)]
-        pts = [(e["epoch"], e["lr"]) for e in log if e.get("lr")]
+        pts = [(_x(e), e["lr"]) for e in log if e.get("lr")]
         if pts:
             xs, ys = zip(*pts)
             ax.plot(xs, ys, marker="o", markersize=3, color="tab:green")
