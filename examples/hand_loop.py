@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import numpy as np
 
 import shinsou as ss
 import shinsou.functional as F
@@ -74,16 +73,17 @@ def main(argv=None) -> list[dict]:
 
     for epoch in range(first + 1, args.epochs + 1):
         net.train()
-        losses = []
+        loss_sum, seen = 0.0, 0
         for xb, tb in train:
             opt.zero_grad()
             loss = F.cross_entropy(net(xb), tb)
             loss.backward()
             opt.step()
-            losses.append(loss.item())
+            loss_sum += loss.item() * len(tb)  # per example: a smaller last batch counts less
+            seen += len(tb)
         entry = {
             "epoch": epoch,
-            "train/loss": float(np.mean(losses)),
+            "train/loss": loss_sum / seen,
             "lr": opt.param_groups[0]["lr"],
             **evaluate(net, val),
         }
