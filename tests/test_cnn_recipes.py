@@ -123,3 +123,19 @@ def test_transfer_refuses_a_negative_features_learning_rate_before_training(tmp_
     assert cli.main(["train", "transfer", "--out", str(out), "--features-lr-scale", "-1"]) != 0
     assert "--features-lr-scale must be >= 0, got -1.0" in capsys.readouterr().err
     assert not (out / "source").exists()  # nothing was trained
+
+
+def test_transfer_refuses_a_finished_source_made_with_other_settings(tmp_path, capsys):
+    from shinsou.recipes.run import RunConfig
+
+    src = tmp_path / "t" / "source"
+    src.mkdir(parents=True)
+    made = RunConfig(recipe="fashion-cnn", epochs=3, seed=0, out=str(src))
+    (src / "config.json").write_text(
+        json.dumps({"recipe": "fashion-cnn", "config": made.to_dict()})
+    )
+    (src / "model.npz").write_bytes(b"")  # finished (never read: the check comes first)
+    out = str(tmp_path / "t")
+    assert cli.main(["train", "transfer", "--out", out, "--source-epochs", "10"]) != 0
+    err = capsys.readouterr().err
+    assert "holds a finished source run made with other settings: epochs 3 (asked: 10)" in err

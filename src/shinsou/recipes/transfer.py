@@ -2,7 +2,9 @@
 
 1. **Source**: the ``fashion-cnn`` recipe trains the VGG-style CNN on all 55,000
    Fashion-MNIST training images (``--source-epochs``; its own run folder ``source/``, with
-   snapshots, resumable).
+   snapshots, resumable). A finished ``shinsou train fashion-cnn`` run copied to
+   ``OUT/source/`` is used as it is, when its epochs, seed and training limit are the ones
+   asked for (otherwise the run stops with an error naming what differs).
 2. **Target**: MNIST digits with only ``--labels-per-class`` labelled training images per
    digit (100: 1,000 images). Three nets are trained on them for ``--epochs`` epochs each, with
    the same preprocessing, batch size, optimizer and cosine learning-rate schedule:
@@ -106,8 +108,19 @@ class TransferRecipe:
                 resume=resume,
             )
             fashion_cnn.RECIPE.train(src_cfg)
-        metrics = json.loads((src_dir / "metrics.json").read_text(encoding="utf-8"))
         src_cfg = load_config(src_dir)
+        asked = {"recipe": "fashion-cnn", "epochs": cfg.source_epochs, "seed": cfg.seed,
+                 "train_limit": cfg.train_limit}  # fmt: skip
+        found = {k: getattr(src_cfg, k) for k in asked}
+        if found != asked:
+            diff = ", ".join(f"{k} {found[k]!r} (asked: {asked[k]!r})" for k in asked
+                             if found[k] != asked[k])  # fmt: skip
+            raise ValueError(
+                f"transfer: {src_dir} holds a finished source run made with other settings: "
+                f"{diff}; pass matching --source-epochs/--seed/--train-limit, or use another "
+                "--out folder"
+            )
+        metrics = json.loads((src_dir / "metrics.json").read_text(encoding="utf-8"))
         model = fashion_cnn.RECIPE.build_model((1, 28, 28), 10, src_cfg)
         model.load_state_dict(load(src_dir / "model.npz"))
         return model, metrics
