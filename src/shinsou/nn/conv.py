@@ -8,6 +8,7 @@ import math
 from .. import functional as F
 from ..creation import zeros
 from ..functional._windows import pair
+from ..functional.conv import _check_groups
 from . import init
 from .linear import check_float_input
 from .module import Module
@@ -39,13 +40,7 @@ class _ConvNd(Module):
         for what, v in (("in_channels", in_channels), ("out_channels", out_channels)):
             if not isinstance(v, int) or isinstance(v, bool) or v < 1:
                 raise ValueError(f"{cls}: {what} must be a positive int, got {v!r}")
-        if not isinstance(groups, int) or isinstance(groups, bool) or groups < 1:
-            raise ValueError(f"{cls}: groups must be a positive int, got {groups!r}")
-        if in_channels % groups or out_channels % groups:
-            raise ValueError(
-                f"{cls}: in_channels ({in_channels}) and out_channels ({out_channels}) must both "
-                f"be divisible by groups ({groups})"
-            )
+        _check_groups(cls, groups, in_channels, out_channels)
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
         self.kernel_size = self._pos_pair(kernel_size, "kernel_size", 1)
         self.stride = self._pos_pair(stride, "stride", 1)
