@@ -229,6 +229,26 @@ class _Plan:
                     buf = xp.empty((n, self.L), dtype=g.dtype)
                 region += contribution(t, buf)
 
+    def backward(self, n, dtype, fill, share, xp):
+        """dL/dx (n, H, W) of a pooling over this plan, a chunk of planes at a time.
+        ``fill(a, b, dst)`` writes the output gradient of planes a..b, as every tap passes it
+        on, into ``dst`` (b - a, OH, OW); ``share(t, out, gc, a, b)`` writes tap t's part of
+        that (b - a, L) gradient ``gc`` into ``out`` and returns it (see ``scatter``)."""
+        ow = self.out[1]
+        gx = self.alloc(n, dtype, xp)
+        gbuf = self.grad_buffer(n, dtype, xp)
+        gph = xp.zeros((len(self.phases), gbuf.shape[0], self.plane), dtype=dtype)
+        for a, b in self.chunks(n):
+            gc = gbuf[: b - a]
+            fill(a, b, gc[:, :, :ow])
+            gc = gc.reshape(b - a, self.L)  # garbage columns stay 0
+            g = gph[:, : b - a]
+            if self.overlapping:
+                g[...] = 0
+            self.scatter(lambda t, out, gc=gc, a=a, b=b: share(t, out, gc, a, b), g, b - a, xp)
+            self.merge(g, gx[a:b])
+        return gx
+
     @property
     def overlapping(self) -> bool:
         """Whether some backward tap adds onto another's region (else all just write)."""
@@ -319,28 +339,18 @@ class MaxPool2d(Function):
         return idx.reshape(self.in_shape[:-2] + plan.out)
 
     def backward(self, gy):
-        xp, plan, code = get_array_module(gy), self.plan, self.code
-        n, ow = code.shape[0], plan.out[1]
-        gy3 = gy.reshape((n,) + plan.out)
-        gx = plan.alloc(n, gy.dtype, xp)
-        gbuf = plan.grad_buffer(n, gy.dtype, xp)
-        gph = xp.zeros((len(plan.phases), gbuf.shape[0], plan.plane), dtype=gy.dtype)
-        for a, b in plan.chunks(n):
-            gc = gbuf[: b - a]
-            gc[:, :, :ow] = gy3[a:b]
-            gc = gc.reshape(b - a, plan.L)  # garbage columns stay 0
-            cc = code[a:b]
+        xp, code = get_array_module(gy), self.code
+        n = code.shape[0]
+        gy3 = gy.reshape((n,) + self.plan.out)
 
-            def contribution(t, out, gc=gc, cc=cc):
-                # tap t's share: the output gradient where tap t holds the window's maximum
-                return xp.multiply(gc, cc == t, out=out)
+        def fill(a, b, dst):
+            dst[...] = gy3[a:b]
 
-            g = gph[:, : b - a]
-            if plan.overlapping:
-                g[...] = 0
-            plan.scatter(contribution, g, b - a, xp)
-            plan.merge(g, gx[a:b])
-        return gx.reshape(self.in_shape)
+        def share(t, out, gc, a, b):
+            # tap t's share: the output gradient where tap t holds the window's maximum
+            return xp.multiply(gc, code[a:b] == t, out=out)
+
+        return self.plan.backward(n, gy.dtype, fill, share, xp).reshape(self.in_shape)
 
 
 def max_pool2d(
@@ -430,27 +440,18 @@ class AvgPool2d(Function):
         return y.reshape(x.shape[:-2] + plan.out)
 
     def backward(self, gy):
-        xp, plan = get_array_module(gy), self.plan
-        n, ow = math.prod(self.in_shape[:-2]), plan.out[1]
-        gy3 = gy.reshape((n,) + plan.out)
-        gx = plan.alloc(n, gy.dtype, xp)
-        gbuf = plan.grad_buffer(n, gy.dtype, xp)
-        gph = xp.zeros((len(plan.phases), gbuf.shape[0], plan.plane), dtype=gy.dtype)
-        for a, b in plan.chunks(n):
-            gc = gbuf[: b - a]
-            xp.divide(gy3[a:b], self.divisor, out=gc[:, :, :ow])
-            gc = gc.reshape(b - a, plan.L)  # garbage columns stay 0
+        xp = get_array_module(gy)
+        n = math.prod(self.in_shape[:-2])
+        gy3 = gy.reshape((n,) + self.plan.out)
 
-            def contribution(t, out, gc=gc):
-                out[...] = gc
-                return out
+        def fill(a, b, dst):
+            xp.divide(gy3[a:b], self.divisor, out=dst)
 
-            g = gph[:, : b - a]
-            if plan.overlapping:
-                g[...] = 0
-            plan.scatter(contribution, g, b - a, xp)
-            plan.merge(g, gx[a:b])
-        return gx.reshape(self.in_shape)
+        def share(t, out, gc, a, b):
+            out[...] = gc  # every tap passes on the whole (divided) gradient
+            return out
+
+        return self.plan.backward(n, gy.dtype, fill, share, xp).reshape(self.in_shape)
 
 
 def avg_pool2d(
