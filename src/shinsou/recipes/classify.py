@@ -216,15 +216,20 @@ class ImageClassification:
         img = to_mnist(read_image(image_path), size=size, box=max(int(round(size * 20 / 28)), 1))
         std = Standardize(meta["mean"], meta["std"])
         logits, _ = _predict_arrays(model, self.prepare(img[None], std), np.zeros(1, np.int64))
-        p = _softmax(logits[0])
-        top = np.argsort(-p)[:3]
-        classes = meta["classes"]
-        return {
-            "image": str(image_path),
-            "prediction": classes[int(top[0])],
-            "probability": float(p[top[0]]),
-            "top3": [(classes[int(i)], float(p[i])) for i in top],
-        }
+        return _prediction(image_path, logits[0], meta["classes"])
+
+
+def _prediction(image_path, logits, classes) -> dict:
+    """``predict``'s answer for one image: the most probable class, its softmax probability,
+    and the three most probable classes with theirs."""
+    p = _softmax(logits)
+    top = np.argsort(-p)[:3]
+    return {
+        "image": str(image_path),
+        "prediction": classes[int(top[0])],
+        "probability": float(p[top[0]]),
+        "top3": [(classes[int(i)], float(p[i])) for i in top],
+    }
 
 
 def _predict_arrays(model, x, y):

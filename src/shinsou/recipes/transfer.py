@@ -369,22 +369,14 @@ class TransferRecipe:
 
     def predict(self, run_dir, image_path) -> dict:
         """Classify a picture of a digit with the fine-tuned net."""
-        from .classify import _predict_arrays, _softmax
         from ..datasets import read_image, to_mnist
+        from .classify import _predict_arrays, _prediction
 
         net, meta, _ = self._load_phase(run_dir, "finetuned")
         img = to_mnist(read_image(image_path))
         x = self._prepare(img[None], Standardize(meta["mean"], meta["std"]))
         logits, _ = _predict_arrays(net, x, np.zeros(1, np.int64))
-        p = _softmax(logits[0])
-        top = np.argsort(-p)[:3]
-        classes = meta["classes"]
-        return {
-            "image": str(image_path),
-            "prediction": classes[int(top[0])],
-            "probability": float(p[top[0]]),
-            "top3": [(classes[int(i)], float(p[i])) for i in top],
-        }
+        return _prediction(image_path, logits[0], meta["classes"])
 
 
 RECIPE = TransferRecipe()
