@@ -108,6 +108,16 @@ def test_transfer_tiny_freezes_fine_tunes_and_fine_tuning_beats_scratch(tmp_path
     # fine-tuning logs the head's rate (the first parameter group), not the features' lr/10
     log = ss.training.read_log(out / "finetuned" / "log.jsonl")
     assert log[0]["lr"] > 1e-3
+    # predict uses the fine-tuned net on a picture converted like an MNIST digit
+    from PIL import Image
+
+    x, y = load_mnist("test")
+    Image.fromarray(x[0]).save(tmp_path / "digit.png")
+    p = recipes.get("transfer").predict(out, tmp_path / "digit.png")
+    probs = [q for _, q in p["top3"]]
+    assert p["prediction"] == p["top3"][0][0] and probs == sorted(probs, reverse=True)
+    assert 0.1 < p["probability"] <= 1.0 and sum(probs) <= 1.0 + 1e-6
+    assert p["prediction"] == str(y[0])  # seeded: the first test image, a 7, comes out right
     capsys.readouterr()
 
 
