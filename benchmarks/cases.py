@@ -143,15 +143,22 @@ def _step_pair(net, tnet, x, t, number, rounds, lr=1e-3):
     return compare(ss_step, torch_step, number=number, rounds=rounds)
 
 
+def _image_batch(channels, size):
+    """A seeded batch of 128 random images (128, C, size, size) with labels in 0..9; the
+    nets built after it are seeded too."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((128, channels, size, size)).astype(np.float32)
+    t = rng.integers(0, 10, 128)
+    ss.manual_seed(0)
+    return x, t
+
+
 @case
 def lenet_step():
     """LeNet-style CNN, batch 128 of 1×28×28: conv5×5-32, pool, conv5×5-64, pool, fc 1024, fc 10; Adam step"""  # noqa: E501
     from shinsou import nn
 
-    rng = np.random.default_rng(0)
-    x = rng.standard_normal((128, 1, 28, 28)).astype(np.float32)
-    t = rng.integers(0, 10, 128)
-    ss.manual_seed(0)
+    x, t = _image_batch(1, 28)
 
     def layers(m):
         return [
@@ -170,10 +177,7 @@ def vgg_step():
     """VGG-style CNN with batch norm, batch 128 of 3×32×32: (conv3×3-BN-ReLU)×2 + pool per block, 32-64-128 channels, fc 10; Adam step"""  # noqa: E501
     from shinsou import nn
 
-    rng = np.random.default_rng(0)
-    x = rng.standard_normal((128, 3, 32, 32)).astype(np.float32)
-    t = rng.integers(0, 10, 128)
-    ss.manual_seed(0)
+    x, t = _image_batch(3, 32)
 
     def layers(m):
         out, c = [], 3
@@ -194,10 +198,7 @@ def mnist_cnn_step():
     """the mnist-cnn recipe's net (VGGNet 32-64-128, one conv per block, BN, fc 256), batch 128; Adam step"""  # noqa: E501
     from shinsou.models import VGGNet
 
-    rng = np.random.default_rng(0)
-    x = rng.standard_normal((128, 1, 28, 28)).astype(np.float32)
-    t = rng.integers(0, 10, 128)
-    ss.manual_seed(0)
+    x, t = _image_batch(1, 28)
     net = VGGNet(1, 10, 28, widths=(32, 64, 128), convs_per_block=1, hidden=256, dropout=0.0)
     m = torch.nn
     tlayers, c = [], 1
