@@ -29,6 +29,9 @@ def main(argv=None):
     args = ap.parse_args(argv)
     pin_threads(args.threads)
 
+    # shinsou before torch (which loads NumPy): shinsou sets its OpenBLAS defaults when it is
+    # the first to load NumPy, as under `shinsou train`
+    import shinsou  # noqa: E402, F401
     import torch  # noqa: E402  (after pinning threads)
 
     torch.set_num_threads(args.threads)

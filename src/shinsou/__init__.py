@@ -11,8 +11,20 @@ array([12.], dtype=float32)
 
 __version__ = "0.1.0"
 
+import os as _os
+import sys as _sys
+
+# OpenBLAS's idle threads spin for ~0.1 s after every matrix product (its default), which
+# takes the second core away from the copies and ufuncs that shinsou runs on two threads
+# between products (``shinsou.backend.parallel``): ask them to sleep at once. This only
+# takes effect when NumPy (and so OpenBLAS) is not loaded yet, as under ``shinsou train``,
+# and never overrides a value the user set.
+if "numpy" not in _sys.modules:
+    _os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
+
 import numpy as _np
 
+from .backend import memory as _memory  # noqa: F401  (tunes malloc: see its docstring)
 from . import cuda  # noqa: F401
 from .backend import Device  # noqa: F401
 from .core import (  # noqa: F401

@@ -20,7 +20,7 @@ which is the backward of any op that read the windows. Both work on NumPy and Cu
 
 from __future__ import annotations
 
-from ..backend import get_array_module
+from ..backend import get_array_module, parallel
 
 __all__ = ["pair", "out_size", "pad2d", "windows", "col2im"]
 
@@ -108,11 +108,20 @@ def col2im(cols, x_shape, stride, dilation=(1, 1), out=None):
     (sh, sw), (dh, dw) = stride, dilation
     if out is None:
         out = xp.zeros(x_shape, dtype=cols.dtype)
-    for i in range(kh):
-        y0 = i * dh
-        for j in range(kw):
-            x0 = j * dw
-            out[:, :, y0 : y0 + sh * (oh - 1) + 1 : sh, x0 : x0 + sw * (ow - 1) + 1 : sw] += cols[
-                :, :, i, j
-            ]
+    ys, xs = sh * (oh - 1) + 1, sw * (ow - 1) + 1
+
+    def part(lo, hi):  # channels lo..hi (samples, when there is one channel)
+        sl = (slice(None), slice(lo, hi)) if c > 1 else (slice(lo, hi),)
+        o, k = out[sl], cols[sl]
+        for i in range(kh):
+            y0 = i * dh
+            for j in range(kw):
+                x0 = j * dw
+                o[:, :, y0 : y0 + ys : sh, x0 : x0 + xs : sw] += k[:, :, i, j]
+
+    split = c if c > 1 else n
+    if xp.__name__ == "numpy":  # channels (or samples) in two halves, on two threads
+        parallel.halves(part, split, 2 * cols.nbytes)
+    else:  # pragma: no cover - GPU
+        part(0, split)
     return out

@@ -65,7 +65,7 @@ import math
 
 import numpy as np
 
-from ..backend import get_array_module
+from ..backend import get_array_module, parallel
 from ..core.function import Function
 from ..core.grad_mode import is_grad_enabled
 from ..core.tensor import Tensor
@@ -135,12 +135,16 @@ def _to_chwn(dst, a):
         dst[...] = t
         return
     cb, rb = _tile_sizes(h, w, _TILE)
-    for c0 in range(0, c, cb):
-        for r0 in range(0, h, rb):
-            for n0 in range(0, n, 8):
-                dst[c0 : c0 + cb, r0 : r0 + rb, :, n0 : n0 + 8] = t[
-                    c0 : c0 + cb, r0 : r0 + rb, :, n0 : n0 + 8
-                ]
+
+    def part(lo, hi):  # channel tiles lo..hi
+        for c0 in range(lo * cb, min(c, hi * cb), cb):
+            for r0 in range(0, h, rb):
+                for n0 in range(0, n, 8):
+                    dst[c0 : c0 + cb, r0 : r0 + rb, :, n0 : n0 + 8] = t[
+                        c0 : c0 + cb, r0 : r0 + rb, :, n0 : n0 + 8
+                    ]
+
+    parallel.halves(part, -(-c // cb), 2 * a.nbytes)
 
 
 def _from_chwn(a):
@@ -152,12 +156,16 @@ def _from_chwn(a):
     out = _empty_apart((n, c, h, w), a.dtype, a)
     t = out.transpose(1, 2, 3, 0)  # (C, H, W, N) view of the NCHW result
     cb, rb = _tile_sizes(h, w, _TILE // 4)
-    for c0 in range(0, c, cb):
-        for r0 in range(0, h, rb):
-            for n0 in range(0, n, 16):
-                t[c0 : c0 + cb, r0 : r0 + rb, :, n0 : n0 + 16] = a[
-                    c0 : c0 + cb, r0 : r0 + rb, :, n0 : n0 + 16
-                ]
+
+    def part(lo, hi):  # channel tiles lo..hi
+        for c0 in range(lo * cb, min(c, hi * cb), cb):
+            for r0 in range(0, h, rb):
+                for n0 in range(0, n, 16):
+                    t[c0 : c0 + cb, r0 : r0 + rb, :, n0 : n0 + 16] = a[
+                        c0 : c0 + cb, r0 : r0 + rb, :, n0 : n0 + 16
+                    ]
+
+    parallel.halves(part, -(-c // cb), 2 * a.nbytes)
     return out
 
 
@@ -208,7 +216,7 @@ def _to_kernel_layout(gy, geo):
     (OH, OW, N), or (N, OH, OW) with ``batch_outer``."""
     if geo.batch_outer:
         t = gy.transpose(1, 0, 2, 3)  # whole H×W planes move: a cheap copy
-        return t if t.flags.c_contiguous else get_array_module(gy).ascontiguousarray(t)
+        return t if t.flags.c_contiguous else _contiguous(t)
     return _chwn(gy)
 
 
@@ -216,8 +224,18 @@ def _to_nchw(y, geo):
     """A kernel result (C, *M) -> the op's C-contiguous (N, C, H, W) output. Returning NCHW
     (rather than a view of the kernels' layout) keeps every other op on its fast path."""
     if geo.batch_outer:
-        return get_array_module(y).ascontiguousarray(y.transpose(1, 0, 2, 3))
+        return _contiguous(y.transpose(1, 0, 2, 3))
     return _from_chwn(y)
+
+
+def _contiguous(a):
+    """A C-contiguous copy of ``a`` (on two threads for a NumPy array)."""
+    xp = get_array_module(a)
+    if xp.__name__ != "numpy":  # pragma: no cover - GPU
+        return xp.ascontiguousarray(a)
+    out = np.empty(a.shape, a.dtype)
+    parallel.copyto(out, a)
+    return out
 
 
 def _im2col_chunks(xin, geo):
@@ -245,7 +263,11 @@ def _im2col_chunks(xin, geo):
     for r0, r1 in _row_chunks(rows, k * inner * xin.itemsize, xp):
         if buf is None or buf.shape[3] != r1 - r0:
             buf = _empty_apart((c, kh, kw, r1 - r0) + rest, xin.dtype, base)
-        xp.copyto(buf, win[:, :, :, r0:r1])  # runs of OW·N (OW) contiguous numbers
+        src = win[:, :, :, r0:r1]  # runs of OW·N (OW) contiguous numbers
+        if xp is np:
+            parallel.copyto(buf, src)
+        else:  # pragma: no cover - GPU
+            xp.copyto(buf, src)
         yield r0, r1, buf.reshape(g, k // g, (r1 - r0) * inner)
 
 

@@ -45,7 +45,7 @@ import math
 
 import numpy as np
 
-from ..backend import get_array_module
+from ..backend import get_array_module, parallel
 from ..core.function import Function
 from ..core.grad_mode import is_grad_enabled
 from ..core.tensor import Tensor
@@ -172,6 +172,16 @@ class _Plan:
         """(start, stop) ranges of planes, ``per_chunk`` at a time."""
         return [(a, min(n, a + self.per_chunk)) for a in range(0, n, self.per_chunk)]
 
+    def over_chunks(self, n, work, nbytes, xp):
+        """Call ``work(chunks)`` on the chunk ranges of ``n`` planes: on the CPU their two
+        halves on two threads (``backend.parallel``; ``work`` allocates its own buffers),
+        ``nbytes`` being the memory the whole pass moves."""
+        chunks = self.chunks(n)
+        if xp is np:
+            parallel.halves(lambda lo, hi: work(chunks[lo:hi]), len(chunks), nbytes)
+        else:  # pragma: no cover - GPU: one chunk
+            work(chunks)
+
     def buffer(self, n, fill, dtype, xp):
         """A phase buffer (S, chunk, rows, WQ) for ``n`` planes, filled with ``fill`` once:
         ``split`` only ever overwrites the data blocks, so the padding stays filled."""
@@ -236,17 +246,21 @@ class _Plan:
         that (b - a, L) gradient ``gc`` into ``out`` and returns it (see ``scatter``)."""
         ow = self.out[1]
         gx = self.alloc(n, dtype, xp)
-        gbuf = self.grad_buffer(n, dtype, xp)
-        gph = xp.zeros((len(self.phases), gbuf.shape[0], self.plane), dtype=dtype)
-        for a, b in self.chunks(n):
-            gc = gbuf[: b - a]
-            fill(a, b, gc[:, :, :ow])
-            gc = gc.reshape(b - a, self.L)  # garbage columns stay 0
-            g = gph[:, : b - a]
-            if self.overlapping:
-                g[...] = 0
-            self.scatter(lambda t, out, gc=gc, a=a, b=b: share(t, out, gc, a, b), g, b - a, xp)
-            self.merge(g, gx[a:b])
+
+        def work(chunks):
+            gbuf = self.grad_buffer(n, dtype, xp)
+            gph = xp.zeros((len(self.phases), gbuf.shape[0], self.plane), dtype=dtype)
+            for a, b in chunks:
+                gc = gbuf[: b - a]
+                fill(a, b, gc[:, :, :ow])
+                gc = gc.reshape(b - a, self.L)  # garbage columns stay 0
+                g = gph[:, : b - a]
+                if self.overlapping:
+                    g[...] = 0
+                self.scatter(lambda t, out, gc=gc, a=a, b=b: share(t, out, gc, a, b), g, b - a, xp)
+                self.merge(g, gx[a:b])
+
+        self.over_chunks(n, work, 2 * gx.nbytes, xp)
         return gx
 
     @property
@@ -278,20 +292,24 @@ class MaxPool2d(Function):
         n = x3.shape[0]
         y = xp.empty((n,) + plan.out, dtype=x.dtype)
         code = xp.empty((n, plan.L), dtype=self._code_dtype()) if self.need_code else None
-        yf = xp.empty((min(n, plan.per_chunk), plan.L), dtype=x.dtype)  # maxima, per chunk
-        buf = plan.buffer(n, -np.inf, x.dtype, xp)
-        for a, b in plan.chunks(n):
-            v = plan.views(plan.split(x3[a:b], buf))
-            yc = yf[: b - a]
-            if code is not None:
-                code[a:b] = self._first_argmax(v, yc)
-            elif len(v) == 1:
-                yc[...] = v[0]
-            else:
-                xp.maximum(v[0], v[1], out=yc)
-                for t in v[2:]:
-                    xp.maximum(yc, t, out=yc)
-            y[a:b] = plan.crop(yc)
+
+        def work(chunks):
+            yf = xp.empty((min(n, plan.per_chunk), plan.L), dtype=x.dtype)  # chunk's maxima
+            buf = plan.buffer(n, -np.inf, x.dtype, xp)
+            for a, b in chunks:
+                v = plan.views(plan.split(x3[a:b], buf))
+                yc = yf[: b - a]
+                if code is not None:
+                    code[a:b] = self._first_argmax(v, yc)
+                elif len(v) == 1:
+                    yc[...] = v[0]
+                else:
+                    xp.maximum(v[0], v[1], out=yc)
+                    for t in v[2:]:
+                        xp.maximum(yc, t, out=yc)
+                y[a:b] = plan.crop(yc)
+
+        plan.over_chunks(n, work, 2 * x.nbytes, xp)
         self.code, self.in_shape = code, x.shape
         if self.return_indices:
             self.indices = self._flat_indices(xp.ascontiguousarray(plan.crop(code)))
@@ -425,18 +443,22 @@ class AvgPool2d(Function):
         x3 = _planes(x)
         n = x3.shape[0]
         y = xp.empty((n,) + plan.out, dtype=x.dtype)
-        buf = plan.buffer(n, 0, x.dtype, xp)
-        acc = xp.empty((min(n, plan.per_chunk), plan.L), dtype=x.dtype)
-        for a, b in plan.chunks(n):
-            v = plan.views(plan.split(x3[a:b], buf))
-            sc = acc[: b - a]  # (n, L) window sums, in scan order
-            if len(v) == 1:
-                sc[...] = v[0]
-            else:
-                xp.add(v[0], v[1], out=sc)
-                for t in v[2:]:
-                    sc += t
-            xp.divide(plan.crop(sc), div, out=y[a:b])  # crop and divide in one pass
+
+        def work(chunks):
+            buf = plan.buffer(n, 0, x.dtype, xp)
+            acc = xp.empty((min(n, plan.per_chunk), plan.L), dtype=x.dtype)
+            for a, b in chunks:
+                v = plan.views(plan.split(x3[a:b], buf))
+                sc = acc[: b - a]  # (n, L) window sums, in scan order
+                if len(v) == 1:
+                    sc[...] = v[0]
+                else:
+                    xp.add(v[0], v[1], out=sc)
+                    for t in v[2:]:
+                        sc += t
+                xp.divide(plan.crop(sc), div, out=y[a:b])  # crop and divide in one pass
+
+        plan.over_chunks(n, work, 2 * x.nbytes, xp)
         return y.reshape(x.shape[:-2] + plan.out)
 
     def backward(self, gy):

@@ -1,0 +1,164 @@
+"""backend.parallel (memory-bound work on two threads) and backend.memory (malloc tuning).
+
+The op tests use arrays too small to be split; here the threshold is lowered to 0 so that
+every op that splits its work (im2col, col2im, the layout transposes, pooling, ReLU, the
+optimizers' foreach) runs both ways, and the two results must agree exactly: the halves
+compute the same numbers, only on two threads.
+"""
+
+import ctypes.util
+import platform
+import threading
+
+import numpy as np
+import pytest
+
+import shinsou as ss
+import shinsou.functional as F
+from shinsou.backend import memory, parallel
+
+
+@pytest.fixture
+def split_everything(monkeypatch):
+    monkeypatch.setattr(parallel, "MIN_BYTES", 0)
+    monkeypatch.setattr(parallel, "_ENABLED", True)
+
+
+def test_halves_covers_the_range_once_on_two_threads(split_everything):
+    seen, threads = [], set()
+
+    def fn(lo, hi):
+        seen.append((lo, hi))
+        threads.add(threading.get_ident())
+
+    parallel.halves(fn, 7)
+    assert sorted(seen) == [(0, 3), (3, 7)]
+    assert len(threads) == 2
+
+
+def test_halves_runs_small_or_nested_work_inline(split_everything, monkeypatch):
+    calls = []
+    parallel.halves(lambda lo, hi: calls.append((lo, hi)), 1)
+    assert calls == [(0, 1)]
+
+    inner = []
+
+    def outer(lo, hi):
+        parallel.halves(lambda a, b: inner.append((lo, a, b)), 4)
+
+    parallel.halves(outer, 2)  # the worker must not wait on itself: nested calls run inline
+    assert sorted(inner) == [(0, 0, 4), (1, 0, 4)]
+
+    monkeypatch.setattr(parallel, "MIN_BYTES", 1 << 20)
+    calls.clear()
+    parallel.halves(lambda lo, hi: calls.append((lo, hi)), 10, size=1000)
+    assert calls == [(0, 10)]
+
+
+def test_halves_raises_errors_from_either_half(split_everything):
+    def fails_on(which):
+        def fn(lo, hi):
+            if (lo == 0) == (which == "first"):
+                raise RuntimeError(f"{which} half")
+
+        return fn
+
+    for which in ("first", "second"):
+        with pytest.raises(RuntimeError, match=f"{which} half"):
+            parallel.halves(fails_on(which), 8)
+
+
+def test_copyto_and_elementwise(split_everything):
+    rng = np.random.default_rng(0)
+    src = rng.standard_normal((1, 6, 5, 7)).astype(np.float32)[:, :, ::2]  # strided, axis 0 = 1
+    dst = np.empty(src.shape, np.float32)
+    parallel.copyto(dst, src)
+    np.testing.assert_array_equal(dst, src)
+
+    x = rng.standard_normal(1001)
+    out = parallel.elementwise(lambda o, a: np.multiply(a, 2, out=o), np.empty_like(x), x)
+    np.testing.assert_array_equal(out, 2 * x)
+    # a strided input is not split, but still computed
+    out = parallel.elementwise(lambda o, a: np.negative(a, out=o), np.empty(501), x[::2])
+    np.testing.assert_array_equal(out, -x[::2])
+
+
+def test_bad_thread_setting_is_named(monkeypatch):
+    monkeypatch.setenv("SHINSOU_NUM_THREADS", "two")
+    with pytest.raises(ValueError, match="SHINSOU_NUM_THREADS"):
+        parallel._wanted()
+    monkeypatch.setenv("SHINSOU_NUM_THREADS", "1")
+    assert parallel._wanted() is False
+
+
+def _lenet_grads(seed=0):
+    """Forward and backward of a small conv/pool/relu/conv-transpose net; every array out."""
+    rng = np.random.default_rng(seed)
+    x = ss.tensor(rng.standard_normal((6, 3, 13, 11)).astype(np.float32), requires_grad=True)
+    w1 = ss.tensor(rng.standard_normal((8, 3, 5, 5)).astype(np.float32), requires_grad=True)
+    w2 = ss.tensor(rng.standard_normal((8, 4, 3, 3)).astype(np.float32), requires_grad=True)
+    wt = ss.tensor(rng.standard_normal((8, 2, 3, 3)).astype(np.float32), requires_grad=True)
+    h = F.relu(F.conv2d(x, w1, padding=2))
+    h = F.max_pool2d(h, 3, stride=2, padding=1)  # overlapping windows: backward adds
+    h = F.avg_pool2d(F.conv2d(h, w2, padding=1, groups=2), 2, ceil_mode=True)
+    y = F.conv_transpose2d(h, wt, stride=2, output_padding=1)
+    (y * y).sum().backward()
+    return [y.numpy(), x.grad, w1.grad, w2.grad, wt.grad]
+
+
+def test_ops_agree_split_and_whole(monkeypatch, split_everything):
+    split = _lenet_grads()
+    monkeypatch.setattr(parallel, "_ENABLED", False)
+    whole = _lenet_grads()
+    for a, b in zip(split, whole):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_batch_outer_first_layer_agrees_split_and_whole(monkeypatch, split_everything):
+    # a first layer (input needs no gradient) with wide rows takes the batch-outer path
+    rng = np.random.default_rng(1)
+    x = ss.tensor(rng.standard_normal((3, 1, 30, 30)).astype(np.float32))
+
+    def run():
+        w = ss.tensor(rng.standard_normal((4, 1, 5, 5)).astype(np.float32), requires_grad=True)
+        y = F.conv2d(x, w, padding=2)
+        (y * y).sum().backward()
+        return y.numpy(), w.grad
+
+    state = rng.bit_generator.state
+    split = run()
+    monkeypatch.setattr(parallel, "_ENABLED", False)
+    rng.bit_generator.state = state
+    whole = run()
+    for a, b in zip(split, whole):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("opt", ["Adam", "SGD", "RMSprop", "Adagrad"])
+def test_optimizer_blocks_agree(monkeypatch, split_everything, opt):
+    import shinsou.optim.foreach as foreach
+
+    monkeypatch.setattr(foreach, "_MIN_SPLIT", 1)
+    monkeypatch.setattr(foreach, "_BLOCK", 7)  # many odd-sized blocks per half
+
+    def steps():
+        ss.manual_seed(0)
+        p = ss.nn.Parameter(ss.randn(5, 13))
+        kw = {"momentum": 0.9} if opt == "SGD" else {}
+        o = getattr(ss.optim, opt)([p], lr=0.1, **kw)
+        for i in range(3):
+            o.zero_grad()
+            ((p * p).sum() + p[0, i]).backward()
+            o.step()
+        return p.numpy().copy()
+
+    split = steps()
+    monkeypatch.setattr(foreach, "_MIN_SPLIT", 1 << 62)
+    np.testing.assert_array_equal(split, steps())
+
+
+def test_keep_freed_memory_applies_on_glibc():
+    glibc = platform.system() == "Linux" and platform.libc_ver()[0] == "glibc"
+    assert memory.keep_freed_memory() is glibc
+    if glibc and ctypes.util.find_library("c"):
+        assert memory.APPLIED is True  # done at import (SHINSOU_KEEP_FREED_MEMORY unset)
