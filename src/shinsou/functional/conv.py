@@ -41,6 +41,13 @@ Chunks: output rows are processed a few at a time so that the column matrix stay
 (K, N·OH·OW) matrix is kept; forward saves only the padded input, from which backward
 rebuilds the columns).
 
+Two threads: the im2col copies, the col2im adds and the NCHW <-> batch-innermost transposes
+split their channels in two halves run at once (``backend.parallel``), since NumPy's copies
+use one core while the GEMMs use all. With that (and pooling, ReLU and the optimizer split
+the same way), the whole LeNet step measured 1.33x PyTorch's time (median of 9 runs,
+1.05-1.47) and the VGG step with batch norm 1.61x (``benchmarks/RESULTS.md``); the figures
+below are from before.
+
 Measured on a 2-core AMD EPYC VM (OpenBLAS, 2 threads; torch 2.13 CPU with
 ``torch.set_num_threads(2)`` in the same process; float32, batch 128; median over
 interleaved runs of ours/torch, which varied ±0.1 from run to run on this shared machine):
@@ -127,24 +134,31 @@ def _tile_sizes(h, w, tile):
     return cb, (h if cb > 1 else max(1, tile // w))
 
 
-def _to_chwn(dst, a):
-    """dst[...] = a.transpose(1, 2, 3, 0): (N, C, H, W) ``a`` into a (C, H, W, N) ``dst``."""
-    t = a.transpose(1, 2, 3, 0)
-    n, c, h, w = a.shape
-    if get_array_module(a).__name__ != "numpy" or not a.flags.c_contiguous or n <= 8:
-        dst[...] = t
-        return
-    cb, rb = _tile_sizes(h, w, _TILE)
+def _copy_in_tiles(dst, src, tile, samples):
+    """dst[...] = src for two (C, H, W, N)-shaped views, one of them batch-innermost and the
+    other NCHW in memory: tiles of ``tile`` numbers per sample and ``samples`` samples, the
+    two halves of the channel tiles on two threads."""
+    c, h, w, n = dst.shape
+    cb, rb = _tile_sizes(h, w, tile)
 
     def part(lo, hi):  # channel tiles lo..hi
         for c0 in range(lo * cb, min(c, hi * cb), cb):
             for r0 in range(0, h, rb):
-                for n0 in range(0, n, 8):
-                    dst[c0 : c0 + cb, r0 : r0 + rb, :, n0 : n0 + 8] = t[
-                        c0 : c0 + cb, r0 : r0 + rb, :, n0 : n0 + 8
-                    ]
+                for n0 in range(0, n, samples):
+                    block = (slice(c0, c0 + cb), slice(r0, r0 + rb), slice(None))
+                    block += (slice(n0, n0 + samples),)
+                    dst[block] = src[block]
 
-    parallel.halves(part, -(-c // cb), 2 * a.nbytes)
+    parallel.halves(part, -(-c // cb), 2 * dst.nbytes)
+
+
+def _to_chwn(dst, a):
+    """dst[...] = a.transpose(1, 2, 3, 0): (N, C, H, W) ``a`` into a (C, H, W, N) ``dst``."""
+    t = a.transpose(1, 2, 3, 0)
+    if get_array_module(a).__name__ != "numpy" or not a.flags.c_contiguous or a.shape[0] <= 8:
+        dst[...] = t
+        return
+    _copy_in_tiles(dst, t, _TILE, 8)
 
 
 def _from_chwn(a):
@@ -154,18 +168,7 @@ def _from_chwn(a):
     if xp.__name__ != "numpy" or n <= 16:
         return xp.ascontiguousarray(a.transpose(3, 0, 1, 2))
     out = _empty_apart((n, c, h, w), a.dtype, a)
-    t = out.transpose(1, 2, 3, 0)  # (C, H, W, N) view of the NCHW result
-    cb, rb = _tile_sizes(h, w, _TILE // 4)
-
-    def part(lo, hi):  # channel tiles lo..hi
-        for c0 in range(lo * cb, min(c, hi * cb), cb):
-            for r0 in range(0, h, rb):
-                for n0 in range(0, n, 16):
-                    t[c0 : c0 + cb, r0 : r0 + rb, :, n0 : n0 + 16] = a[
-                        c0 : c0 + cb, r0 : r0 + rb, :, n0 : n0 + 16
-                    ]
-
-    parallel.halves(part, -(-c // cb), 2 * a.nbytes)
+    _copy_in_tiles(out.transpose(1, 2, 3, 0), a, _TILE // 4, 16)  # via a (C, H, W, N) view
     return out
 
 
