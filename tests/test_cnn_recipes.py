@@ -1,5 +1,6 @@
 """The CNN recipes converge on slices of real data in seconds, through the CLI: mnist-cnn,
-fashion-cnn (with their augmentation), and transfer (Fashion-MNIST -> MNIST, three nets)."""
+fashion-cnn (with their augmentation), and transfer (MNIST 0-4 -> 5-9 and Fashion-MNIST ->
+MNIST, three nets each)."""
 
 import json
 
@@ -21,7 +22,7 @@ def _train(name, out, *extra):
 def test_cnn_recipes_are_listed(capsys):
     assert cli.main(["recipes"]) == 0
     out = capsys.readouterr().out
-    for name in ("mnist-cnn", "fashion-cnn", "transfer"):
+    for name in ("mnist-cnn", "fashion-cnn", "digits-0-4", "transfer"):
         assert name in out and recipes.get(name).description in out
 
 
@@ -83,7 +84,11 @@ def test_fashion_cnn_tiny_subset_converges(tmp_path):
 
 def test_transfer_tiny_freezes_fine_tunes_and_fine_tuning_beats_scratch(tmp_path, capsys):
     out = tmp_path / "t"
-    m = _train("transfer", out, "--source-epochs", "1", "--labels-per-class", "20", "--epochs", "5")
+    m = _train(
+        "transfer", out, "--source", "fashion", "--source-epochs", "1", "--labels-per-class", "20",
+        "--epochs", "5",
+    )  # fmt: skip
+    assert m["source"] == "fashion" and m["target_classes"] == list("0123456789")
     for p in ("scratch", "frozen", "finetuned"):
         assert 0.3 < m[f"{p}/test_accuracy"] <= 1.0, (p, m)
         assert (out / f"{p}.npz").exists() and (out / p / "learning_curves.png").exists()
@@ -146,6 +151,46 @@ def test_transfer_refuses_a_finished_source_made_with_other_settings(tmp_path, c
     )
     (src / "model.npz").write_bytes(b"")  # finished (never read: the check comes first)
     out = str(tmp_path / "t")
-    assert cli.main(["train", "transfer", "--out", out, "--source-epochs", "10"]) != 0
+    args = ["train", "transfer", "--out", out, "--source", "fashion", "--source-epochs", "10"]
+    assert cli.main(args) != 0
     err = capsys.readouterr().err
     assert "holds a finished source run made with other settings: epochs 3 (asked: 10)" in err
+    # the default source is another recipe: that differs too
+    assert cli.main(["train", "transfer", "--out", out, "--source-epochs", "3"]) != 0
+    err = capsys.readouterr().err
+    assert "recipe 'fashion-cnn' (asked: 'digits-0-4')" in err
+
+
+def test_transfer_digits_default_reuses_digits_0_4_for_5_to_9(tmp_path, capsys):
+    out = tmp_path / "d"
+    m = _train("transfer", out, "--source-epochs", "1", "--labels-per-class", "20", "--epochs", "5")
+    assert m["source"] == "digits" and m["target_classes"] == list("56789")
+    assert m["train_examples"] == 100 and m["test_examples"] == 1000
+    # the source learned digits 0-4 only: a 5-class head, its own run folder and report
+    src_meta = ss.serialization.read_metadata(out / "source" / "model.npz")["metadata"]
+    assert src_meta["recipe"] == "digits-0-4" and src_meta["classes"] == list("01234")
+    assert ss.load(out / "source" / "model.npz")["classifier.4.weight"].shape[0] == 5
+    # seeded: 60.1 % from scratch, 85.6 % frozen, 91.6 % fine-tuned on these 1000 test images
+    assert m["finetuned/test_accuracy"] > m["scratch/test_accuracy"] + 0.1, m
+    assert "MNIST digits 0-4 -> MNIST digits 5-9" in (out / "report.md").read_text()
+    # evaluate: the full test set of the digits 5-9 (4,861 images), same ordering of the nets
+    ev = recipes.get("transfer").evaluate(out)
+    assert ev["finetuned/test_accuracy"] > ev["scratch/test_accuracy"] + 0.1, ev
+    # predict names a digit from 5 to 9
+    from PIL import Image
+
+    x, y = load_mnist("test")
+    Image.fromarray(x[0]).save(tmp_path / "seven.png")
+    p = recipes.get("transfer").predict(out, tmp_path / "seven.png")
+    assert y[0] == 7 and p["prediction"] == "7", p
+    assert {c for c, _ in p["top3"]} <= set("56789")
+    capsys.readouterr()
+
+
+def test_transfer_refuses_an_unknown_source_before_training(tmp_path):
+    from shinsou.recipes.run import RunConfig
+
+    cfg = RunConfig(recipe="transfer", source="clothes", out=str(tmp_path / "x"))
+    with pytest.raises(ValueError, match="--source must be one of digits, fashion, got 'clothes'"):
+        recipes.get("transfer").train(cfg)
+    assert not (tmp_path / "x").exists()

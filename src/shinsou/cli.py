@@ -49,6 +49,11 @@ def _parser() -> argparse.ArgumentParser:
         help="random distortions of the training images (CNN recipes; on by default there)",
     )
     tr.add_argument("--weight-decay", type=float, help="L2 weight decay (decoupled for adamw)")
+    tr.add_argument(
+        "--source",
+        choices=("digits", "fashion"),
+        help="transfer: MNIST 0-4 -> 5-9 (digits, default) or Fashion-MNIST -> MNIST (fashion)",
+    )
     tr.add_argument("--source-epochs", type=int, help="transfer: epochs of the source net")
     tr.add_argument(
         "--labels-per-class", type=int, help="transfer: labelled target images per class"

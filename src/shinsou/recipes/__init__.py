@@ -14,6 +14,7 @@ _MODULES = {
     "fashion-mlp": "fashion_mlp",
     "mnist-cnn": "mnist_cnn",
     "fashion-cnn": "fashion_cnn",
+    "digits-0-4": "digits_0_4",
     "transfer": "transfer",
 }
 

@@ -39,8 +39,11 @@ class RunConfig:
     progress: bool = True
     augment: bool = False
     weight_decay: float = 0.0
-    # the transfer recipe: epochs of the source net, labelled target images per class, the
-    # pre-trained features' learning rate when fine-tuning as a multiple of the head's
+    # the transfer recipe: the source/target pair ("fashion" here, so that a run saved before
+    # the option existed reads as what it was; the recipe's default is "digits"), epochs of
+    # the source net, labelled target images per class, the pre-trained features' learning
+    # rate when fine-tuning as a multiple of the head's
+    source: str = "fashion"
     source_epochs: int = 10
     labels_per_class: int = 100
     features_lr_scale: float = 1.0

@@ -1,13 +1,22 @@
 """transfer: learn a task with few labels by re-using a CNN trained on another task.
 
-1. **Source**: the ``fashion-cnn`` recipe trains the VGG-style CNN on all 55,000
-   Fashion-MNIST training images (``--source-epochs``; its own run folder ``source/``, with
-   snapshots, resumable). A finished ``shinsou train fashion-cnn`` run copied to
+Two pairs of tasks (``--source``):
+
+* ``digits`` (the default): source = MNIST digits 0-4 (the ``digits-0-4`` recipe: 25,596
+  of their 30,596 training images, 5,000 held out for validation), target = the digits 5-9
+  with few labels. Strokes, loops and junctions learned on five digits serve the other five.
+* ``fashion``: source = Fashion-MNIST clothes (the ``fashion-cnn`` recipe, 55,000 images),
+  target = all ten MNIST digits with few labels. Clothes teach a digit net little that a
+  thousand digits cannot (measured below): the honest counter-example.
+
+1. **Source**: the source recipe trains the VGG-style CNN (``--source-epochs``; its own run
+   folder ``source/``, with snapshots, resumable). A finished run of that recipe copied to
    ``OUT/source/`` is used as it is, when its epochs, seed and training limit are the ones
    asked for (otherwise the run stops with an error naming what differs).
-2. **Target**: MNIST digits with only ``--labels-per-class`` labelled training images per
-   digit (100: 1,000 images). Three nets are trained on them for ``--epochs`` epochs each, with
-   the same preprocessing, batch size, optimizer and cosine learning-rate schedule:
+2. **Target**: only ``--labels-per-class`` labelled training images per target class (100:
+   500 images for ``digits``, 1,000 for ``fashion``). Three nets are trained on them for
+   ``--epochs`` epochs each, with the same preprocessing, batch size, optimizer and cosine
+   learning-rate schedule:
 
    - *from scratch*: a freshly initialised CNN, every layer trained;
    - *frozen features*: the source net's convolutional part (``features``) kept fixed, only a
@@ -18,16 +27,17 @@
      the features must change more, and the same rate was measured best (1000 labels, a
      3-epoch source: 96.91 % at 0.1, 97.03 % at 0.3, 97.36 % at 1.0).
 
-   Measured (1,000 labels, the 10-epoch source at 92.15 % on Fashion-MNIST), scratch /
-   frozen / fine-tuned: 10 epochs per net, seed 0: 96.80 / 95.73 / 97.43 %; seed 1: 97.31 /
-   95.64 / 97.17 %; 30 epochs, seed 0: 97.32 / 96.46 / 97.30 %. Clothes teach digit features
-   little that 1,000 digits cannot: fine-tuning and training from scratch end within the
-   seed-to-seed spread, and frozen clothes features alone are about a point worse.
+   Measured with ``--source fashion`` (1,000 labels, the 10-epoch source at 92.15 % on
+   Fashion-MNIST), scratch / frozen / fine-tuned: 10 epochs per net, seed 0: 96.80 / 95.73 /
+   97.43 %; seed 1: 97.31 / 95.64 / 97.17 %; 30 epochs, seed 0: 97.32 / 96.46 / 97.30 %:
+   fine-tuning and training from scratch end within the seed-to-seed spread, and frozen
+   clothes features alone are about a point worse. With ``--source digits``: see
+   ``benchmarks/RESULTS.md``.
 
-3. All three are tested on the full MNIST test set; ``report.md`` has the table,
-   ``transfer.png`` the picture, ``metrics.json`` the numbers, each phase's folder its
-   learning curves. A further 2,000 MNIST training images (never trained on) draw the
-   validation curves; nothing is selected on them.
+3. All three are tested on the full MNIST test set (of the target classes); ``report.md``
+   has the table, ``transfer.png`` the picture, ``metrics.json`` the numbers, each phase's
+   folder its learning curves. A further 200 MNIST training images per target class (never
+   trained on) draw the validation curves; nothing is selected on them.
 
 Freezing is ``requires_grad_(False)`` on the features (their batch-norm layers also stay in
 eval mode, so their statistics stay those of the source task); a frozen net's features are
@@ -67,12 +77,36 @@ def _labelled_subset(y, per_class: int, seed: int, exclude=()):
     return np.sort(np.concatenate(picked))
 
 
+# --source: (source recipe module, target digits, words for titles)
+SOURCES = {
+    "digits": ("digits_0_4", tuple("56789"), "MNIST digits 0-4", "MNIST digits 5-9"),
+    "fashion": ("fashion_cnn", tuple("0123456789"), "Fashion-MNIST", "MNIST"),
+}
+
+
+def _source_recipe(source: str):
+    import importlib
+
+    if source not in SOURCES:
+        raise ValueError(f"transfer: --source must be one of {', '.join(SOURCES)}, got {source!r}")
+    return importlib.import_module(f"{__package__}.{SOURCES[source][0]}").RECIPE
+
+
+def _mnist_digits(split, digits, data_dir):
+    """MNIST ``split`` restricted to ``digits``, labels renumbered 0..len-1."""
+    from .digits_0_4 import load
+
+    return load(data_dir, digits)[split]
+
+
 class TransferRecipe:
     name = "transfer"
     description = (
-        "Fashion-MNIST CNN -> MNIST with 100 labels per class: scratch vs frozen vs fine-tuned"
+        "MNIST 0-4 CNN -> digits 5-9 with 100 labels per class (or --source fashion): "
+        "scratch vs frozen vs fine-tuned"
     )
     defaults = dict(
+        source="digits",
         epochs=10,
         batch_size=64,
         lr=2e-3,
@@ -85,17 +119,18 @@ class TransferRecipe:
 
     # --- the source net ---------------------------------------------------------------
     def _source(self, cfg: RunConfig, run_dir: Path):
-        """Train (or reuse, or resume) the fashion-cnn run in ``run_dir/source``."""
+        """Train (or reuse, or resume) the source recipe's run in ``run_dir/source``."""
         from .. import load
-        from . import fashion_cnn
+        from ..serialization import read_metadata
 
+        recipe = _source_recipe(cfg.source)
         src_dir = run_dir / "source"
         if not (src_dir / "model.npz").exists():
             resume = (src_dir / "snapshots").is_dir()
             src_cfg = RunConfig(
-                recipe="fashion-cnn",
+                recipe=recipe.name,
                 **{
-                    **fashion_cnn.RECIPE.defaults,
+                    **recipe.defaults,
                     "epochs": cfg.source_epochs,
                     "seed": cfg.seed,
                     "device": cfg.device,
@@ -107,9 +142,9 @@ class TransferRecipe:
                 out=str(src_dir),
                 resume=resume,
             )
-            fashion_cnn.RECIPE.train(src_cfg)
+            recipe.train(src_cfg)
         src_cfg = load_config(src_dir)
-        asked = {"recipe": "fashion-cnn", "epochs": cfg.source_epochs, "seed": cfg.seed,
+        asked = {"recipe": recipe.name, "epochs": cfg.source_epochs, "seed": cfg.seed,
                  "train_limit": cfg.train_limit}  # fmt: skip
         found = {k: getattr(src_cfg, k) for k in asked}
         if found != asked:
@@ -121,16 +156,16 @@ class TransferRecipe:
                 "--out folder"
             )
         metrics = json.loads((src_dir / "metrics.json").read_text(encoding="utf-8"))
-        model = fashion_cnn.RECIPE.build_model((1, 28, 28), 10, src_cfg)
+        classes = read_metadata(src_dir / "model.npz")["metadata"]["classes"]
+        model = recipe.build_model((1, 28, 28), len(classes), src_cfg)
         model.load_state_dict(load(src_dir / "model.npz"))
         return model, metrics
 
     # --- the target task ----------------------------------------------------------------
     def _target(self, cfg: RunConfig) -> dict:
-        from ..datasets import MNIST_CLASSES, load_mnist
-
-        x, y = load_mnist("train", data_dir=cfg.data_dir)
-        xt, yt = load_mnist("test", data_dir=cfg.data_dir)
+        digits = SOURCES[cfg.source][1]
+        x, y = _mnist_digits("train", digits, cfg.data_dir)
+        xt, yt = _mnist_digits("test", digits, cfg.data_dir)
         if cfg.test_limit:
             xt, yt = xt[: cfg.test_limit], yt[: cfg.test_limit]
         lab = _labelled_subset(y, cfg.labels_per_class, cfg.seed)
@@ -142,7 +177,7 @@ class TransferRecipe:
             val=(prep(x[val], std), y[val].astype(np.int64)),
             test=(prep(xt, std), yt.astype(np.int64)),
             standardize=std,
-            classes=list(MNIST_CLASSES),
+            classes=list(digits),
         )
 
     @staticmethod
@@ -181,6 +216,7 @@ class TransferRecipe:
             raise ValueError(
                 f"transfer: --features-lr-scale must be >= 0, got {cfg.features_lr_scale}"
             )
+        _source_recipe(cfg.source)  # an unknown --source fails here, before any training
         cfg, run_dir = start_run(cfg, overrides or {})
         source, src_metrics = self._source(cfg, run_dir)
         manual_seed(cfg.seed)
@@ -188,10 +224,11 @@ class TransferRecipe:
         test = DataLoader(TensorDataset(*d["test"]), 1000, device=cfg.device)
         lr_features = cfg.lr * cfg.features_lr_scale
         logs, results = {}, {}
+        k = len(d["classes"])
 
         # 1. from scratch
         manual_seed(cfg.seed)
-        scratch = build_model((1, 28, 28), 10, cfg).to(cfg.device)
+        scratch = build_model((1, 28, 28), k, cfg).to(cfg.device)
         logs["scratch"] = self._fit(
             scratch, scratch.parameters(), d, cfg, run_dir / "scratch", TITLES["scratch"]
         )
@@ -199,7 +236,7 @@ class TransferRecipe:
         # 2. frozen features, new head: features computed once (eval mode), head trained
         manual_seed(cfg.seed)
         frozen = source.to(cfg.device)
-        frozen.classifier = build_model((1, 28, 28), 10, cfg).classifier.to(cfg.device)
+        frozen.classifier = build_model((1, 28, 28), k, cfg).classifier.to(cfg.device)
         frozen.features.requires_grad_(False)
         feats = {}
         for split in ("train", "val"):
@@ -228,7 +265,7 @@ class TransferRecipe:
             if phase == "frozen":  # the net as it was before fine-tuning
                 from .. import load
 
-                net = build_model((1, 28, 28), 10, cfg).to(cfg.device)
+                net = build_model((1, 28, 28), k, cfg).to(cfg.device)
                 net.load_state_dict(load(run_dir / "frozen.npz"))
             else:
                 net = models[phase]
@@ -238,6 +275,8 @@ class TransferRecipe:
             save(net, run_dir / f"{phase}.npz", metadata=meta)
         metrics = {
             "recipe": self.name,
+            "source": cfg.source,
+            "target_classes": d["classes"],
             "source/test_accuracy": src_metrics["test/accuracy"],
             "source_epochs": cfg.source_epochs,
             "labels_per_class": cfg.labels_per_class,
@@ -264,7 +303,7 @@ class TransferRecipe:
         return {
             "recipe": "transfer",
             "phase": phase,
-            "dataset": "mnist",
+            "dataset": "mnist-" + "".join(d["classes"]),
             "classes": d["classes"],
             "input_shape": [1, 28, 28],
             "mean": float(std.mean),
@@ -286,7 +325,7 @@ class TransferRecipe:
                 a.text(bar.get_x() + bar.get_width() / 2, v, f"{v:.2f} %", ha="center",
                        va="bottom", fontsize=9)  # fmt: skip
             a.set_ylim(max(0, min(accs) - 5), 100)
-            a.set_ylabel("MNIST test accuracy (%)")
+            a.set_ylabel(f"{SOURCES[cfg.source][3]} test accuracy (%)")
             a.set_title(f"{cfg.labels_per_class} labels per class", fontsize=10)
             a.tick_params(axis="x", labelsize=8)
             for p in PHASES:
@@ -298,9 +337,10 @@ class TransferRecipe:
             b.set_ylabel("validation accuracy (%)")
             b.legend(fontsize=8)
             b.grid(alpha=0.3)
+            _, _, src_name, tgt_name = SOURCES[cfg.source]
             fig.suptitle(
-                f"Transfer from Fashion-MNIST (source net {metrics['source/test_accuracy']:.1%})"
-                " to MNIST",
+                f"Transfer from {src_name} (source net {metrics['source/test_accuracy']:.1%})"
+                f" to {tgt_name}",
                 fontsize=10,
             )
             fig.tight_layout()
@@ -311,12 +351,13 @@ class TransferRecipe:
         except ImportError as e:  # pragma: no cover - matplotlib is in the main extra
             print(f"no pictures: {e}", file=sys.stderr)
         m = metrics
+        _, _, src_name, tgt_name = SOURCES[cfg.source]
         numbers = [
-            ("source: fashion-cnn test accuracy on Fashion-MNIST",
+            (f"source: {_source_recipe(cfg.source).name} test accuracy on {src_name}",
              f"{m['source/test_accuracy']:.2%} after {m['source_epochs']} epochs"),
-            ("target: labelled MNIST training images",
+            (f"target: labelled {tgt_name} training images",
              f"{m['train_examples']} ({m['labels_per_class']} per digit)"),
-            *[(f"MNIST test accuracy, {TITLES[p]}",
+            *[(f"{tgt_name} test accuracy, {TITLES[p]}",
                f"{m[f'{p}/test_accuracy']:.2%} ({m['test_examples']} test images)")
               for p in PHASES],
             ("fine-tuned minus from scratch", f"{100 * m['finetuned_minus_scratch']:+.2f} points"),
@@ -331,11 +372,12 @@ class TransferRecipe:
             "weights start and which of them learn differ. The fine-tuned net goes on from the "
             "frozen-features net (head trained first, then every layer), as is usual: a new "
             "random head would otherwise send large gradients into the pre-trained features.",
-            f"Reproduce: `shinsou train transfer --seed {cfg.seed}`. The source run is in "
+            f"Reproduce: `shinsou train transfer --source {cfg.source} --seed {cfg.seed}`. "
+            "The source run is in "
             "`source/` (its own report); each target net's curves are in its folder.",
         ]
-        write_report(run_dir, "Transfer learning: Fashion-MNIST -> MNIST", numbers, pictures,
-                     notes)  # fmt: skip
+        write_report(run_dir, f"Transfer learning: {src_name} -> {tgt_name}", numbers,
+                     pictures, notes)  # fmt: skip
 
     # --- a finished run ----------------------------------------------------------------
     def _load_phase(self, run_dir, phase):
@@ -347,20 +389,21 @@ class TransferRecipe:
         if not path.exists():
             raise FileNotFoundError(f"{run_dir} has no {phase}.npz: the run has not finished")
         cfg = load_config(run_dir)
-        net = build_model((1, 28, 28), 10, cfg)
+        meta = read_metadata(path)["metadata"]
+        net = build_model((1, 28, 28), len(meta["classes"]), cfg)
         net.load_state_dict(load(path))
         net.eval()
-        return net, read_metadata(path)["metadata"], cfg
+        return net, meta, cfg
 
     def evaluate(self, run_dir) -> dict:
-        """Test the three target nets of a finished run again on the full MNIST test set."""
-        from ..datasets import load_mnist
+        """Test the three target nets of a finished run again on the full MNIST test set (of
+        the target digits)."""
         from ..training import predict
 
         out = {}
         for phase in PHASES:
             net, meta, cfg = self._load_phase(run_dir, phase)
-            xt, yt = load_mnist("test", data_dir=cfg.data_dir)
+            xt, yt = _mnist_digits("test", tuple(meta["classes"]), cfg.data_dir)
             std = Standardize(meta["mean"], meta["std"])
             loader = DataLoader(TensorDataset(self._prepare(xt, std), yt.astype(np.int64)), 1000)
             logits, labels = predict(net, loader)

@@ -1,0 +1,42 @@
+"""digits-0-4: the mnist-cnn network and augmentation on the MNIST digits 0 to 4 only.
+
+It is the ``transfer`` recipe's default source task: a net that has learned pen strokes on
+five digits, re-used for the other five (5 to 9) from a few labels each.
+"""
+
+from __future__ import annotations
+
+from .classify import ImageClassification
+from .mnist_cnn import augmentation, build_model
+
+__all__ = ["RECIPE", "load", "LOW", "HIGH"]
+
+LOW, HIGH = tuple("01234"), tuple("56789")
+
+
+def load(data_dir=None, digits=LOW) -> dict:
+    """MNIST restricted to ``digits`` (train and test), labels renumbered 0..len-1 in the
+    order given (so that a 5-class head fits either half)."""
+    import numpy as np
+
+    from ..datasets import load_mnist
+
+    out = {}
+    for split in ("train", "test"):
+        x, y = load_mnist(split, data_dir=data_dir)
+        keep = np.isin(y, [int(d) for d in digits])
+        renumber = np.full(10, -1, np.int64)
+        renumber[[int(d) for d in digits]] = np.arange(len(digits))
+        out[split] = (x[keep], renumber[y[keep]].astype(y.dtype))
+    return dict(**out, dataset="mnist-" + "".join(digits), classes=tuple(digits))
+
+
+RECIPE = ImageClassification(
+    name="digits-0-4",
+    description="MNIST digits 0-4 only, with the mnist-cnn net: the transfer recipe's source",
+    defaults=dict(epochs=10, batch_size=128, lr=2e-3, optimizer="adam", dropout=0.3, augment=True),
+    load=load,
+    build_model=build_model,
+    flatten=False,
+    augmentation=augmentation,
+)
