@@ -162,3 +162,28 @@ def test_keep_freed_memory_applies_on_glibc():
     assert memory.keep_freed_memory() is glibc
     if glibc and ctypes.util.find_library("c"):
         assert memory.APPLIED is True  # done at import (SHINSOU_KEEP_FREED_MEMORY unset)
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_batch_norm_agrees_split_and_whole(monkeypatch, split_everything, training):
+    import shinsou.functional.normalization as norm
+
+    monkeypatch.setattr(norm, "_BLOCK", 64)  # many blocks of 1-2 samples, split in halves
+    rng = np.random.default_rng(2)
+    x0 = (rng.standard_normal((9, 4, 5, 6)) * 3 + 1).astype(np.float32)
+    g0 = rng.standard_normal(x0.shape).astype(np.float32)
+    w0, b0 = rng.standard_normal(4).astype(np.float32), rng.standard_normal(4).astype(np.float32)
+
+    def run():
+        x = ss.tensor(x0, requires_grad=True)
+        w, b = ss.tensor(w0, requires_grad=True), ss.tensor(b0, requires_grad=True)
+        mean, var = (None, None) if training else (np.zeros(4), np.ones(4) * 2)
+        y = F.batch_norm(x, mean, var, w, b, training=training)
+        (y * ss.tensor(g0)).sum().backward()
+        return [y.numpy(), x.grad, w.grad, b.grad]
+
+    split = run()
+    monkeypatch.setattr(parallel, "_ENABLED", False)
+    whole = run()
+    for a, b in zip(split, whole):  # per-channel sums are added in another order: rounding
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)

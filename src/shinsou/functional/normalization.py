@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 
-from ..backend import get_array_module
+from ..backend import get_array_module, parallel
 from ..core.function import Function
 from ..core.tensor import Tensor
 from ._convert import as_tensor
@@ -36,6 +36,23 @@ def _blocks(n: int, row: int, xp) -> list[slice]:
         return [slice(0, n)]
     step = max(1, _BLOCK // max(row, 1))
     return [slice(i, min(i + step, n)) for i in range(0, n, step)]
+
+
+def _in_halves(blocks, work, nbytes, xp) -> list:
+    """``work(some_blocks)`` on the two halves of ``blocks``, on two threads on the CPU
+    (``backend.parallel``); returns what each call returned, in block order. Each half
+    accumulates its own per-channel sums, added afterwards: the same halves every run, so
+    results are reproducible (though not bitwise those of one sequential pass)."""
+    out = {}
+
+    def part(lo, hi):
+        out[lo] = work(blocks[lo:hi])
+
+    if xp is np:
+        parallel.halves(part, len(blocks), nbytes)
+    else:  # pragma: no cover - GPU: one block
+        part(0, len(blocks))
+    return [out[k] for k in sorted(out)]
 
 
 def _as_ncl(a):
@@ -116,18 +133,26 @@ class BatchNorm(Function):
             mean = _col(mean64, dt)
         else:
             m = max(n * length, 1)  # an empty batch gives μ = 0, v = 0 (and no update)
-            acc = xp.zeros(c, np.float64)
-            for s in blocks:
-                _channel_sum(x3[s], acc)
-            mean64 = acc / m
+
+            def sums(bs):
+                acc = xp.zeros(c, np.float64)
+                for s in bs:
+                    _channel_sum(x3[s], acc)
+                return acc
+
+            mean64 = sum(_in_halves(blocks, sums, x.nbytes, xp)) / m
             mean = _col(mean64, dt)  # (C, 1)
+
             # two-pass variance: Σ (x - μ)², exact where E[x²] - μ² would cancel
-            buf = xp.empty((blocks[0].stop - blocks[0].start, c, length), dt)
-            acc = xp.zeros(c, np.float64)
-            for s in blocks:
-                xc = xp.subtract(x3[s], mean, out=buf[: s.stop - s.start])
-                _channel_dot(xc, xc, acc)
-            var64 = acc / m
+            def squares(bs):
+                buf = xp.empty((bs[0].stop - bs[0].start, c, length), dt)
+                acc = xp.zeros(c, np.float64)
+                for s in bs:
+                    xc = xp.subtract(x3[s], mean, out=buf[: s.stop - s.start])
+                    _channel_dot(xc, xc, acc)
+                return acc
+
+            var64 = sum(_in_halves(blocks, squares, 2 * x.nbytes, xp)) / m
             self.batch_mean, self.batch_var = mean64, var64
         invstd64 = 1.0 / xp.sqrt(var64 + self.eps)
         scale64 = invstd64 if w is None else invstd64 * w
@@ -136,18 +161,20 @@ class BatchNorm(Function):
         folded = None if b64 is None else _fold_offset(mean64, b64, scale64)
         y_out = xp.empty(x.shape, dt)  # a base array: the caller may hand it on without a copy
         y = y_out.reshape(x3.shape)
-        if b64 is None or folded is not None:
-            # y = (x - μ')·(γ/σ) with μ' = μ - β σ/γ: two passes over a cached block
-            shifted = mean if b64 is None else _col(folded, dt)
-            for s in blocks:
+        # y = (x - μ')·(γ/σ) with μ' = μ - β σ/γ: two passes over a cached block; when some
+        # γ/σ is 0 (or tiny), y = (x - μ)·(γ/σ) + β, three passes
+        two = b64 is None or folded is not None
+        shifted = mean if b64 is None else _col(folded, dt) if two else mean
+        shift = None if two else _col(b64, dt)
+
+        def normalise(bs):
+            for s in bs:
                 yb = xp.subtract(x3[s], shifted, out=y[s])
                 yb *= scale
-        else:  # some γ/σ is 0 (or tiny): y = (x - μ)·(γ/σ) + β, three passes
-            shift = _col(b64, dt)
-            for s in blocks:
-                yb = xp.subtract(x3[s], mean, out=y[s])
-                yb *= scale
-                yb += shift
+                if shift is not None:
+                    yb += shift
+
+        _in_halves(blocks, normalise, 2 * x.nbytes, xp)
         self.saved = (x3, mean, mean64, invstd64, w)
         self.x_shape = x.shape
         return y_out
@@ -165,18 +192,26 @@ class BatchNorm(Function):
         blocks = _blocks(n, c * length, xp)
         train_x = need_x and not self.fixed
         gsum = gxc = None  # Σ g and Σ g (x - μ), float64 (C,)
-        if need_b or train_x:
-            gsum = xp.zeros(c, np.float64)
-        if need_w or train_x:
-            gxc = xp.zeros(c, np.float64)
-            buf = xp.empty((blocks[0].stop - blocks[0].start, c, length), dt)
-        if gsum is not None or gxc is not None:
-            for s in blocks:
-                if gsum is not None:
-                    _channel_sum(g3[s], gsum)
-                if gxc is not None:
-                    xc = xp.subtract(x3[s], mean, out=buf[: s.stop - s.start])
-                    _channel_dot(xc, g3[s], gxc)
+        want_sum, want_dot = need_b or train_x, need_w or train_x
+        if want_sum or want_dot:
+
+            def grad_sums(bs):
+                acc_g = xp.zeros(c, np.float64) if want_sum else None
+                acc_gx = xp.zeros(c, np.float64) if want_dot else None
+                buf = xp.empty((bs[0].stop - bs[0].start, c, length), dt) if want_dot else None
+                for s in bs:
+                    if want_sum:
+                        _channel_sum(g3[s], acc_g)
+                    if want_dot:
+                        xc = xp.subtract(x3[s], mean, out=buf[: s.stop - s.start])
+                        _channel_dot(xc, g3[s], acc_gx)
+                return acc_g, acc_gx
+
+            parts = _in_halves(blocks, grad_sums, 3 * gy.nbytes, xp)
+            if want_sum:
+                gsum = sum(p[0] for p in parts)
+            if want_dot:
+                gxc = sum(p[1] for p in parts)
         gx = gw = gb = None
         if need_x:
             k64 = invstd64 if w is None else invstd64 * w  # γ/σ
@@ -195,13 +230,17 @@ class BatchNorm(Function):
                 c0 = None if folded is not None else _col(c0_64, dt)
                 gx = xp.empty(self.x_shape, dt)  # a base array: leaves take it without a copy
                 gx3 = gx.reshape(x3.shape)
-                for s in blocks:
-                    d = xp.subtract(x3[s], shifted, out=gx3[s])
-                    d *= c1
-                    if c0 is not None:
-                        d += c0
-                    d += g3[s]
-                    d *= k
+
+                def input_grad(bs):
+                    for s in bs:
+                        d = xp.subtract(x3[s], shifted, out=gx3[s])
+                        d *= c1
+                        if c0 is not None:
+                            d += c0
+                        d += g3[s]
+                        d *= k
+
+                _in_halves(blocks, input_grad, 3 * gy.nbytes, xp)
         if need_w:
             gw = (gxc * invstd64).astype(w.dtype)
         if need_b:
