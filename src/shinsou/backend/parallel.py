@@ -5,7 +5,10 @@ BLAS runs a matrix product on every core, but a NumPy copy, add or ufunc runs on
 step does most besides its GEMMs: im2col copies, col2im adds, layout transposes, pooling and
 activations. NumPy releases the GIL inside those loops, so two Python threads that each
 handle half of an array really run at once: 1.5-1.7x faster on the copies and ufuncs of a
-LeNet step (2-core AMD EPYC VM), which PyTorch's kernels get from OpenMP.
+LeNet step (2-core AMD EPYC VM), which PyTorch's kernels get from OpenMP. It pays only while
+OpenBLAS's idle threads sleep instead of spinning on the second core after each product:
+``import shinsou`` asks for that (``OPENBLAS_THREAD_TIMEOUT``, see ``shinsou/__init__.py``);
+without it the whole LeNet step measured no faster.
 
 ``halves(fn, n, size)`` calls ``fn(lo, hi)`` for the two halves of ``range(n)``, one on a
 worker thread and one on the caller's. ``fn`` must write only what belongs to its range (so
