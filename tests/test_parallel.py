@@ -187,3 +187,26 @@ def test_batch_norm_agrees_split_and_whole(monkeypatch, split_everything, traini
     whole = run()
     for a, b in zip(split, whole):  # per-channel sums are added in another order: rounding
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def _split_in_child(queue):
+    parallel.MIN_BYTES, parallel._ENABLED = 0, True
+    threads = set()
+    parallel.halves(lambda lo, hi: threads.add(threading.get_ident()), 4)
+    queue.put(len(threads))
+
+
+def test_a_forked_child_gets_its_own_worker(split_everything):
+    import multiprocessing
+
+    parallel.halves(lambda lo, hi: None, 4)  # the parent's worker thread exists
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    child = ctx.Process(target=_split_in_child, args=(queue,))
+    child.start()
+    child.join(timeout=60)
+    alive = child.is_alive()
+    if alive:
+        child.kill()
+    assert not alive, "halves hung in a forked child"
+    assert child.exitcode == 0 and queue.get(timeout=5) == 2

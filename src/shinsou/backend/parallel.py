@@ -41,6 +41,7 @@ __all__ = ["halves", "copyto", "elementwise", "enabled", "MIN_BYTES"]
 MIN_BYTES = 1 << 18
 
 _pool: ThreadPoolExecutor | None = None
+_pool_pid = 0  # the process that made _pool: a forked child must make its own
 _pool_lock = threading.Lock()
 _inside = threading.local()
 
@@ -73,11 +74,15 @@ def enabled() -> bool:
 
 
 def _get_pool() -> ThreadPoolExecutor:
-    global _pool
-    if _pool is None:
+    """The one worker thread's pool. After ``fork`` the child has the parent's pool object but
+    not its thread (work sent there would wait forever), so each process makes its own."""
+    global _pool, _pool_pid
+    pid = os.getpid()
+    if _pool is None or _pool_pid != pid:
         with _pool_lock:
-            if _pool is None:
+            if _pool is None or _pool_pid != pid:
                 _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="shinsou")
+                _pool_pid = pid
     return _pool
 
 
