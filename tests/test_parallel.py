@@ -68,6 +68,14 @@ def test_halves_raises_errors_from_either_half(split_everything):
             parallel.halves(fails_on(which), 8)
 
 
+def test_over_halves_returns_each_half_in_order(split_everything, monkeypatch):
+    items = list(range(7))
+    assert parallel.over_halves(items, sum, 1) == [0 + 1 + 2, 3 + 4 + 5 + 6]
+    assert parallel.over_halves(items, sum, 1, xp=None) == [21]  # not NumPy: one call
+    monkeypatch.setattr(parallel, "_ENABLED", False)
+    assert parallel.over_halves(items, sum, 1) == [21]
+
+
 def test_copyto_and_elementwise(split_everything):
     rng = np.random.default_rng(0)
     src = rng.standard_normal((1, 6, 5, 7)).astype(np.float32)[:, :, ::2]  # strided, axis 0 = 1

@@ -35,7 +35,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-__all__ = ["halves", "copyto", "elementwise", "enabled", "MIN_BYTES"]
+__all__ = ["halves", "over_halves", "copyto", "elementwise", "enabled", "MIN_BYTES"]
 
 # Below this many bytes of work a thread hand-off (~20-50 µs) costs more than it saves.
 MIN_BYTES = 1 << 18
@@ -110,11 +110,28 @@ def halves(fn, n: int, size: int = MIN_BYTES) -> None:
         fut.result()
 
 
+def over_halves(items, work, size: int, xp=np) -> list:
+    """``work(items[lo:hi])`` for the two halves of the list ``items``, on two threads when
+    ``xp`` is NumPy (see ``halves``; ``work`` must allocate its own scratch buffers), in one
+    call otherwise (a GPU: its kernels are parallel already). Returns what the calls
+    returned, in the order of ``items``: one value, or two when the work was split."""
+    out = {}
+
+    def part(lo, hi):
+        out[lo] = work(items[lo:hi])
+
+    if xp is np:
+        halves(part, len(items), size)
+    else:
+        part(0, len(items))
+    return [out[k] for k in sorted(out)]
+
+
 def copyto(dst, src) -> None:
-    """``dst[...] = src`` for NumPy arrays of one shape (any strides), the two halves of the
-    first axis longer than 1 copied on two threads."""
+    """``dst[...] = src`` for arrays of one shape (any strides): for NumPy arrays the two
+    halves of the first axis longer than 1 copied on two threads, for others in one copy."""
     axis = next((i for i, s in enumerate(dst.shape) if s > 1), None)
-    if axis is None:
+    if axis is None or type(dst) is not np.ndarray:
         dst[...] = src
         return
     lead = (slice(None),) * axis

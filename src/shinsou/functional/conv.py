@@ -233,10 +233,7 @@ def _to_nchw(y, geo):
 
 def _contiguous(a):
     """A C-contiguous copy of ``a`` (on two threads for a NumPy array)."""
-    xp = get_array_module(a)
-    if xp.__name__ != "numpy":  # pragma: no cover - GPU
-        return xp.ascontiguousarray(a)
-    out = np.empty(a.shape, a.dtype)
+    out = get_array_module(a).empty(a.shape, a.dtype)
     parallel.copyto(out, a)
     return out
 
@@ -266,11 +263,7 @@ def _im2col_chunks(xin, geo):
     for r0, r1 in _row_chunks(rows, k * inner * xin.itemsize, xp):
         if buf is None or buf.shape[3] != r1 - r0:
             buf = _empty_apart((c, kh, kw, r1 - r0) + rest, xin.dtype, base)
-        src = win[:, :, :, r0:r1]  # runs of OW·N (OW) contiguous numbers
-        if xp is np:
-            parallel.copyto(buf, src)
-        else:  # pragma: no cover - GPU
-            xp.copyto(buf, src)
+        parallel.copyto(buf, win[:, :, :, r0:r1])  # runs of OW·N (OW) contiguous numbers
         yield r0, r1, buf.reshape(g, k // g, (r1 - r0) * inner)
 
 

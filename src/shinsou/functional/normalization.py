@@ -38,23 +38,6 @@ def _blocks(n: int, row: int, xp) -> list[slice]:
     return [slice(i, min(i + step, n)) for i in range(0, n, step)]
 
 
-def _in_halves(blocks, work, nbytes, xp) -> list:
-    """``work(some_blocks)`` on the two halves of ``blocks``, on two threads on the CPU
-    (``backend.parallel``); returns what each call returned, in block order. Each half
-    accumulates its own per-channel sums, added afterwards: the same halves every run, so
-    results are reproducible (though not bitwise those of one sequential pass)."""
-    out = {}
-
-    def part(lo, hi):
-        out[lo] = work(blocks[lo:hi])
-
-    if xp is np:
-        parallel.halves(part, len(blocks), nbytes)
-    else:  # pragma: no cover - GPU: one block
-        part(0, len(blocks))
-    return [out[k] for k in sorted(out)]
-
-
 def _as_ncl(a):
     """(N, C, *) -> (N, C, L) view (a copy only when ``a`` is not contiguous)."""
     n, c = a.shape[:2]
@@ -140,7 +123,10 @@ class BatchNorm(Function):
                     _channel_sum(x3[s], acc)
                 return acc
 
-            mean64 = sum(_in_halves(blocks, sums, x.nbytes, xp)) / m
+            # two halves of the blocks on two threads on a CPU, each summing its own channels,
+            # added here: the same halves every run (reproducible), though not bitwise the
+            # sums of one sequential pass
+            mean64 = sum(parallel.over_halves(blocks, sums, x.nbytes, xp)) / m
             mean = _col(mean64, dt)  # (C, 1)
 
             # two-pass variance: Σ (x - μ)², exact where E[x²] - μ² would cancel
@@ -152,7 +138,7 @@ class BatchNorm(Function):
                     _channel_dot(xc, xc, acc)
                 return acc
 
-            var64 = sum(_in_halves(blocks, squares, 2 * x.nbytes, xp)) / m
+            var64 = sum(parallel.over_halves(blocks, squares, 2 * x.nbytes, xp)) / m
             self.batch_mean, self.batch_var = mean64, var64
         invstd64 = 1.0 / xp.sqrt(var64 + self.eps)
         scale64 = invstd64 if w is None else invstd64 * w
@@ -161,11 +147,10 @@ class BatchNorm(Function):
         folded = None if b64 is None else _fold_offset(mean64, b64, scale64)
         y_out = xp.empty(x.shape, dt)  # a base array: the caller may hand it on without a copy
         y = y_out.reshape(x3.shape)
-        # y = (x - μ')·(γ/σ) with μ' = μ - β σ/γ: two passes over a cached block; when some
-        # γ/σ is 0 (or tiny), y = (x - μ)·(γ/σ) + β, three passes
-        two = b64 is None or folded is not None
-        shifted = mean if b64 is None else _col(folded, dt) if two else mean
-        shift = None if two else _col(b64, dt)
+        # y = (x - μ')·(γ/σ) with μ' = μ - β σ/γ: two passes over a cached block; without β,
+        # μ' = μ; when some γ/σ is 0 (or tiny), y = (x - μ)·(γ/σ) + β, three passes
+        shifted = mean if folded is None else _col(folded, dt)
+        shift = None if b64 is None or folded is not None else _col(b64, dt)
 
         def normalise(bs):
             for s in bs:
@@ -174,7 +159,7 @@ class BatchNorm(Function):
                 if shift is not None:
                     yb += shift
 
-        _in_halves(blocks, normalise, 2 * x.nbytes, xp)
+        parallel.over_halves(blocks, normalise, 2 * x.nbytes, xp)
         self.saved = (x3, mean, mean64, invstd64, w)
         self.x_shape = x.shape
         return y_out
@@ -207,7 +192,7 @@ class BatchNorm(Function):
                         _channel_dot(xc, g3[s], acc_gx)
                 return acc_g, acc_gx
 
-            parts = _in_halves(blocks, grad_sums, 3 * gy.nbytes, xp)
+            parts = parallel.over_halves(blocks, grad_sums, 3 * gy.nbytes, xp)
             if want_sum:
                 gsum = sum(p[0] for p in parts)
             if want_dot:
@@ -240,7 +225,7 @@ class BatchNorm(Function):
                         d += g3[s]
                         d *= k
 
-                _in_halves(blocks, input_grad, 3 * gy.nbytes, xp)
+                parallel.over_halves(blocks, input_grad, 3 * gy.nbytes, xp)
         if need_w:
             gw = (gxc * invstd64).astype(w.dtype)
         if need_b:

@@ -172,16 +172,6 @@ class _Plan:
         """(start, stop) ranges of planes, ``per_chunk`` at a time."""
         return [(a, min(n, a + self.per_chunk)) for a in range(0, n, self.per_chunk)]
 
-    def over_chunks(self, n, work, nbytes, xp):
-        """Call ``work(chunks)`` on the chunk ranges of ``n`` planes: on the CPU their two
-        halves on two threads (``backend.parallel``; ``work`` allocates its own buffers),
-        ``nbytes`` being the memory the whole pass moves."""
-        chunks = self.chunks(n)
-        if xp is np:
-            parallel.halves(lambda lo, hi: work(chunks[lo:hi]), len(chunks), nbytes)
-        else:  # pragma: no cover - GPU: one chunk
-            work(chunks)
-
     def buffer(self, n, fill, dtype, xp):
         """A phase buffer (S, chunk, rows, WQ) for ``n`` planes, filled with ``fill`` once:
         ``split`` only ever overwrites the data blocks, so the padding stays filled."""
@@ -260,7 +250,7 @@ class _Plan:
                 self.scatter(lambda t, out, gc=gc, a=a, b=b: share(t, out, gc, a, b), g, b - a, xp)
                 self.merge(g, gx[a:b])
 
-        self.over_chunks(n, work, 2 * gx.nbytes, xp)
+        parallel.over_halves(self.chunks(n), work, 2 * gx.nbytes, xp)  # two threads on a CPU
         return gx
 
     @property
@@ -309,7 +299,7 @@ class MaxPool2d(Function):
                         xp.maximum(yc, t, out=yc)
                 y[a:b] = plan.crop(yc)
 
-        plan.over_chunks(n, work, 2 * x.nbytes, xp)
+        parallel.over_halves(plan.chunks(n), work, 2 * x.nbytes, xp)
         self.code, self.in_shape = code, x.shape
         if self.return_indices:
             self.indices = self._flat_indices(xp.ascontiguousarray(plan.crop(code)))
@@ -458,7 +448,7 @@ class AvgPool2d(Function):
                         sc += t
                 xp.divide(plan.crop(sc), div, out=y[a:b])  # crop and divide in one pass
 
-        plan.over_chunks(n, work, 2 * x.nbytes, xp)
+        parallel.over_halves(plan.chunks(n), work, 2 * x.nbytes, xp)
         return y.reshape(x.shape[:-2] + plan.out)
 
     def backward(self, gy):
