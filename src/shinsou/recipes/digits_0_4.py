@@ -14,15 +14,15 @@ __all__ = ["RECIPE", "load", "LOW", "HIGH"]
 LOW, HIGH = tuple("01234"), tuple("56789")
 
 
-def load(data_dir=None, digits=LOW) -> dict:
-    """MNIST restricted to ``digits`` (train and test), labels renumbered 0..len-1 in the
-    order given (so that a 5-class head fits either half)."""
+def load(data_dir=None, digits=LOW, splits=("train", "test")) -> dict:
+    """MNIST ``splits`` restricted to ``digits``, labels renumbered 0..len-1 in the order
+    given (so that a 5-class head fits either half)."""
     import numpy as np
 
     from ..datasets import load_mnist
 
     out = {}
-    for split in ("train", "test"):
+    for split in splits:
         x, y = load_mnist(split, data_dir=data_dir)
         keep = np.isin(y, [int(d) for d in digits])
         renumber = np.full(10, -1, np.int64)

@@ -92,13 +92,6 @@ def _source_recipe(source: str):
     return importlib.import_module(f"{__package__}.{SOURCES[source][0]}").RECIPE
 
 
-def _mnist_digits(split, digits, data_dir):
-    """MNIST ``split`` restricted to ``digits``, labels renumbered 0..len-1."""
-    from .digits_0_4 import load
-
-    return load(data_dir, digits)[split]
-
-
 class TransferRecipe:
     name = "transfer"
     description = (
@@ -163,9 +156,11 @@ class TransferRecipe:
 
     # --- the target task ----------------------------------------------------------------
     def _target(self, cfg: RunConfig) -> dict:
+        from .digits_0_4 import load
+
         digits = SOURCES[cfg.source][1]
-        x, y = _mnist_digits("train", digits, cfg.data_dir)
-        xt, yt = _mnist_digits("test", digits, cfg.data_dir)
+        data = load(cfg.data_dir, digits)  # MNIST of the target digits, renumbered from 0
+        (x, y), (xt, yt) = data["train"], data["test"]
         if cfg.test_limit:
             xt, yt = xt[: cfg.test_limit], yt[: cfg.test_limit]
         lab = _labelled_subset(y, cfg.labels_per_class, cfg.seed)
@@ -313,6 +308,7 @@ class TransferRecipe:
     def _pictures_and_report(self, run_dir, metrics, logs, cfg):
         from ..training.report import write_report
 
+        _, _, src_name, tgt_name = SOURCES[cfg.source]
         pictures = []
         try:
             from ..viz._mpl import pyplot, save
@@ -325,7 +321,7 @@ class TransferRecipe:
                 a.text(bar.get_x() + bar.get_width() / 2, v, f"{v:.2f} %", ha="center",
                        va="bottom", fontsize=9)  # fmt: skip
             a.set_ylim(max(0, min(accs) - 5), 100)
-            a.set_ylabel(f"{SOURCES[cfg.source][3]} test accuracy (%)")
+            a.set_ylabel(f"{tgt_name} test accuracy (%)")
             a.set_title(f"{cfg.labels_per_class} labels per class", fontsize=10)
             a.tick_params(axis="x", labelsize=8)
             for p in PHASES:
@@ -337,7 +333,6 @@ class TransferRecipe:
             b.set_ylabel("validation accuracy (%)")
             b.legend(fontsize=8)
             b.grid(alpha=0.3)
-            _, _, src_name, tgt_name = SOURCES[cfg.source]
             fig.suptitle(
                 f"Transfer from {src_name} (source net {metrics['source/test_accuracy']:.1%})"
                 f" to {tgt_name}",
@@ -351,7 +346,6 @@ class TransferRecipe:
         except ImportError as e:  # pragma: no cover - matplotlib is in the main extra
             print(f"no pictures: {e}", file=sys.stderr)
         m = metrics
-        _, _, src_name, tgt_name = SOURCES[cfg.source]
         numbers = [
             (f"source: {_source_recipe(cfg.source).name} test accuracy on {src_name}",
              f"{m['source/test_accuracy']:.2%} after {m['source_epochs']} epochs"),
@@ -399,11 +393,15 @@ class TransferRecipe:
         """Test the three target nets of a finished run again on the full MNIST test set (of
         the target digits)."""
         from ..training import predict
+        from .digits_0_4 import load
 
-        out = {}
+        out, tests = {}, {}  # test sets by target digits: read once
         for phase in PHASES:
             net, meta, cfg = self._load_phase(run_dir, phase)
-            xt, yt = _mnist_digits("test", tuple(meta["classes"]), cfg.data_dir)
+            digits = tuple(meta["classes"])
+            if digits not in tests:
+                tests[digits] = load(cfg.data_dir, digits, splits=("test",))["test"]
+            xt, yt = tests[digits]
             std = Standardize(meta["mean"], meta["std"])
             loader = DataLoader(TensorDataset(self._prepare(xt, std), yt.astype(np.int64)), 1000)
             logits, labels = predict(net, loader)
