@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..backend import get_array_module
 from ..core.grad_mode import no_grad
 from ..core.tensor import Tensor
 from ..nn.module import Module
@@ -82,7 +83,7 @@ def feature_maps(model: Module, x, layers=None) -> dict[str, np.ndarray]:
 def _gaussian_blur(x, sigma: float):
     """Blur the last two axes with a Gaussian of standard deviation ``sigma`` pixels
     (separable, radius ⌈3σ⌉, edges reflected); works on NumPy and CuPy arrays alike."""
-    xp = Tensor(x).xp
+    xp = get_array_module(x)
     r = max(1, int(np.ceil(3 * sigma)))
     k = np.exp(-0.5 * (np.arange(-r, r + 1) / sigma) ** 2)
     k /= k.sum()
@@ -236,7 +237,7 @@ def saliency_map(
 
         if not samples:
             return Tensor(one(data)).numpy()
-        xp = Tensor(data).xp
+        xp = get_array_module(data)
         axes = tuple(range(1, data.ndim))
         sigma = noise * (data.max(axis=axes, keepdims=True) - data.min(axis=axes, keepdims=True))
         rng = np.random.default_rng(seed)
