@@ -10,6 +10,12 @@
    agree in the forward value and, for a random (seeded, standard normal) upstream gradient,
    in every float input's gradient. The output and the gradients must be float32 and have
    the reference's shapes.
+4. **Double backward** (``gradgrad=True``, the default wherever gradients are checked) —
+   the backward pass recorded with ``create_graph=True`` passes ``ss.autograd.gradgradcheck``
+   in float64, and in float32 the second derivatives match PyTorch's: with the same random
+   upstream gradient v and random weights w_i, the gradients of G = Σ_i Σ w_i ⊙ dL/dx_i with
+   respect to every input and to v agree with ``torch.autograd.grad(..., create_graph=True)``
+   to 1e-4 (``RTOL2``/``ATOL2``).
 
 **Tolerance rule for PyTorch comparisons** (``assert_close_to``): elementwise
 
@@ -39,6 +45,8 @@ Shapes may include ``()`` and size-1 and empty (size-0) axes.
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import torch
 
@@ -46,6 +54,11 @@ import shinsou as ss
 
 RTOL = 1e-5
 ATOL = 1e-6
+# Turned on once every primitive has its graph-form backward (``backward_graph``);
+# SHINSOU_TEST_GRADGRAD=1 turns it on before that.
+GRADGRAD_BY_DEFAULT = os.environ.get("SHINSOU_TEST_GRADGRAD", "0") == "1"
+RTOL2 = 1e-4  # second derivatives against PyTorch (float32)
+ATOL2 = 1e-4
 POS = (0.5, 2.0)
 
 
@@ -107,6 +120,8 @@ def check_op(
     grad=True,
     torch_grad=True,
     gradcheck_kw=None,
+    gradgrad=None,
+    torch_gradgrad=True,
 ):
     """Check ``ss_fn`` against NumPy, float64 central differences and PyTorch.
 
@@ -119,7 +134,11 @@ def check_op(
         grad: check gradients at all (False for ops that record no graph).
         torch_grad: compare gradients with PyTorch (False where PyTorch has none, e.g.
             ``torch.heaviside``); gradcheck still runs.
-        gradcheck_kw: extra keyword arguments for ``shinsou.gradcheck``.
+        gradcheck_kw: extra keyword arguments for ``shinsou.gradcheck`` (and gradgradcheck).
+        gradgrad: check double backward (float64 gradgradcheck, and PyTorch's second
+            derivatives when ``torch_fn`` and ``torch_grad``).
+        torch_gradgrad: compare second derivatives with PyTorch (False where PyTorch's own
+            double backward is missing or differs by definition).
     Returns:
         the float64 output Tensor.
     """
@@ -166,4 +185,49 @@ def check_op(
                 sg = np.zeros(x.shape, np.float32) if x.grad is None else x.grad
                 assert sg.dtype == np.float32, f"gradient of input {i} is {sg.dtype}"
                 assert_close_to(sg, tg, f"gradient of input {i} vs PyTorch")
+
+    # 4. double backward: float64 gradgradcheck, then second derivatives against PyTorch
+    if gradgrad is None:
+        gradgrad = GRADGRAD_BY_DEFAULT
+    if grad and gradgrad:
+        ss.autograd.gradgradcheck(
+            f, [ss.tensor(a, requires_grad=True) for a in arrays], **(gradcheck_kw or {})
+        )
+        if torch_fn is not None and torch_grad and torch_gradgrad:
+            check_second_derivatives(
+                f, lambda *ts: torch_fn(*ts, *_aux_for("torch", aux)), arrays, seed
+            )
     return y64
+
+
+def check_second_derivatives(ss_f, torch_f, arrays, seed=0, rtol=RTOL2, atol=ATOL2):
+    """In float32: d/d(x, v) of G = Σ_i Σ w_i ⊙ (v · ∂f/∂x_i), shinsou against PyTorch."""
+    rng = np.random.default_rng(seed + 2)
+    a32 = [a.astype(np.float32) for a in arrays]
+    xs = [ss.tensor(a, requires_grad=True) for a in a32]
+    ts = [torch.tensor(a, requires_grad=True) for a in a32]
+    y, ty = ss_f(*xs), torch_f(*ts)
+    v = rng.standard_normal(y.shape).astype(np.float32)
+    ws = [rng.standard_normal(a.shape).astype(np.float32) for a in a32]
+    sv = ss.tensor(v, requires_grad=True)
+    tv = torch.tensor(v, requires_grad=True)
+    sg = ss.autograd.grad(y, xs, sv, create_graph=True, allow_unused=True)
+    tg = torch.autograd.grad(ty, ts, tv, create_graph=True, allow_unused=True)
+    s_total = sum((g * w).sum() for g, w in zip(sg, ws) if g is not None)
+    t_terms = [(g * torch.from_numpy(w)).sum() for g, w in zip(tg, ws) if g is not None]
+    if not t_terms or not any(t.requires_grad for t in t_terms):
+        # PyTorch's gradient does not depend on the inputs: ours must be constant too
+        if isinstance(s_total, ss.Tensor) and s_total.requires_grad:
+            s2 = ss.autograd.grad(s_total, xs + [sv], allow_unused=True)
+            for i, g in enumerate(s2[:-1]):
+                if g is not None:
+                    assert_close_to(g.numpy(), np.zeros(g.shape), f"2nd derivative {i}", rtol, atol)
+        return
+    t_total = sum(t_terms)
+    s2 = ss.autograd.grad(s_total, xs + [sv], allow_unused=True)
+    t2 = torch.autograd.grad(t_total, ts + [tv], allow_unused=True)
+    for i, (a, b, x) in enumerate(zip(s2, t2, xs + [sv])):
+        an = np.zeros(x.shape, np.float32) if a is None else a.numpy()
+        bn = np.zeros(x.shape, np.float32) if b is None else b.detach().numpy()
+        what = "upstream gradient" if i == len(xs) else f"input {i}"
+        assert_close_to(an, bn, f"second derivative w.r.t. {what} vs PyTorch", rtol, atol)

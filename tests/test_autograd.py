@@ -78,7 +78,7 @@ def test_broadcast_gradients_reduce_to_input_shapes():
     np.testing.assert_array_equal(b.grad, [4, 4, 4])
     np.testing.assert_array_equal(c.grad, [[6], [6], [6], [6]])  # s · 3 columns
     assert s.grad == 12.0 and e.grad.item() == 12.0
-    assert isinstance(s.grad, np.ndarray)  # a 0-d array, not a NumPy scalar
+    assert isinstance(s.grad.array, np.ndarray)  # a 0-d array, not a NumPy scalar
 
 
 # ----------------------------------------------------------------------------- graph lifetime
@@ -108,7 +108,7 @@ def test_retain_graph_allows_a_second_backward():
     x = ss.tensor([1.0, 2.0], requires_grad=True)
     y = (F.exp(x) * x).sum()
     y.backward(retain_graph=True)
-    first = x.grad.copy()
+    first = x.grad.clone()
     y.backward()
     np.testing.assert_allclose(x.grad, 2 * first)  # gradients accumulate
     with pytest.raises(RuntimeError, match="second time"):
@@ -185,7 +185,7 @@ def test_detach_cuts_the_graph_and_shares_data():
     y.backward()
     np.testing.assert_array_equal(x.grad, [2.0, 4.0])  # d is treated as a constant
     e = x.detach()
-    assert np.shares_memory(e.data, x.data)
+    assert np.shares_memory(e.array, x.array)
 
 
 def test_retain_grad_on_intermediate():
@@ -215,7 +215,9 @@ def test_backward_errors():
         (x * 2).backward()
     with pytest.raises(RuntimeError, match="does not require grad"):
         ss.tensor([1.0]).backward()
-    with pytest.raises(ValueError, match=r"grad has shape \(3,\), but the tensor has shape \(2,\)"):
+    with pytest.raises(
+        ValueError, match=r"gradient has shape \(3,\), but the tensor has shape \(2,\)"
+    ):
         (x * 2).backward(np.ones(3))
 
 
@@ -244,13 +246,13 @@ def test_leaf_grad_does_not_alias_the_grad_passed_to_backward():
     g = np.ones(2, np.float32)
     x = ss.tensor([1.0, 2.0], requires_grad=True)
     (x + 0.0).backward(g)  # add passes the incoming gradient straight through
-    assert x.grad is not g and not np.shares_memory(x.grad, g)
+    assert x.grad.array is not g and not np.shares_memory(x.grad.array, g)
     x.grad *= 5
     np.testing.assert_array_equal(g, [1.0, 1.0])
     leaf = ss.tensor([1.0, 2.0], requires_grad=True)
     gt = ss.tensor([1.0, 1.0])
     leaf.backward(gt)  # backward on a leaf itself
-    assert not np.shares_memory(leaf.grad, gt.data)
+    assert not np.shares_memory(leaf.grad.array, gt.array)
 
 
 def test_leaf_grads_are_not_aliased():
@@ -299,7 +301,13 @@ def test_deep_chain_does_not_recurse():
 
 def test_basic_tensor_api():
     x = ss.tensor([[1.5, 2.0]])
-    assert x.shape == (1, 2) and x.dtype == np.float32 and x.ndim == 2 and x.size == 2
+    assert (
+        x.shape == (1, 2)
+        and x.dtype == np.float32
+        and x.ndim == 2
+        and x.numel() == 2
+        and x.size() == (1, 2)
+    )
     assert isinstance(x.numpy(), np.ndarray) and x.numpy().dtype == np.float32
     assert x.tolist() == [[1.5, 2.0]]
     assert ss.tensor([[3.0]]).item() == 3.0 and isinstance(ss.tensor([[3.0]]).item(), float)

@@ -244,7 +244,7 @@ def test_locally_connected2d_layer():
     lc = nn.LocallyConnected2d(3, 4, in_size=(6, 5), kernel_size=3, padding=1, stride=(1, 2))
     assert lc.out_size == (6, 3)
     assert lc.weight.shape == (6, 3, 4, 3, 3, 3) and lc.bias.shape == (4, 6, 3)
-    assert sum(p.size for p in lc.parameters()) == 6 * 3 * 4 * 27 + 4 * 6 * 3
+    assert sum(p.numel() for p in lc.parameters()) == 6 * 3 * 4 * 27 + 4 * 6 * 3
     bound = 1 / math.sqrt(3 * 3 * 3)
     wv = lc.weight.numpy()
     assert np.abs(wv).max() <= bound and np.abs(wv).max() > 0.9 * bound

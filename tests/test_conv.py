@@ -269,7 +269,7 @@ def test_first_layer_batch_outer_path(monkeypatch, chunk, x_shape, w_shape, kw):
     ws, bs = ss.tensor(w, requires_grad=True), ss.tensor(b, requires_grad=True)
     y = F.conv2d(xs, ws, bs, **kw)
     np.testing.assert_allclose(y.numpy(), np_conv2d(x, w, b, **kw), rtol=1e-10, atol=1e-10)
-    assert y.data.flags.c_contiguous
+    assert y.array.flags.c_contiguous
     g = rng.standard_normal(y.shape)
     y.backward(g)
     tw, tb = torch.tensor(w, requires_grad=True), torch.tensor(b, requires_grad=True)

@@ -54,7 +54,7 @@ def test_state_dict_round_trip_and_errors():
     sd = a.state_dict()
     assert list(sd) == ["scale", "fc1.weight", "fc1.bias", "fc2.weight"]
     sd["scale"][0] = 7.0  # a copy: the model is unchanged
-    assert a.scale.data[0] == 1.0
+    assert a.scale.array[0] == 1.0
     b.load_state_dict(a.state_dict())
     x = ss.randn(5, 4)
     np.testing.assert_array_equal(a(x).numpy(), b(x).numpy())

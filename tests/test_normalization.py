@@ -251,8 +251,8 @@ def torch_twin(layer_cls, ss_layer, **kw):
 def test_batchnorm_layers_train_like_torch(cls, shape, momentum):
     ss.manual_seed(0)
     layer = getattr(nn, cls)(4, momentum=momentum)
-    layer.weight.data[...] = np.linspace(0.5, 2, 4)
-    layer.bias.data[...] = np.linspace(-1, 1, 4)
+    layer.weight.array[...] = np.linspace(0.5, 2, 4)
+    layer.bias.array[...] = np.linspace(-1, 1, 4)
     twin = torch_twin(cls, layer, momentum=momentum)
     rng = np.random.default_rng(7)
     for step in range(3):

@@ -415,7 +415,7 @@ def test_reductions_of_a_0d_tensor_accept_axis_0_and_minus_1():
             y.backward()
             dim = () if axis is None else axis
             assert y.shape == () and y.item() == tf(torch.tensor(2.5), dim=dim).item()
-            assert x.grad == 1.0 and isinstance(x.grad, np.ndarray)
+            assert x.grad == 1.0 and isinstance(x.grad.array, np.ndarray)
     with pytest.raises(ValueError, match="axis 1 is out of range for a tensor with 0 dimensions"):
         F.sum(ss.tensor(1.0), axis=1)
 

@@ -176,7 +176,7 @@ def test_optimizers_never_write_into_grad_arrays(cls, kw):
     for _ in range(3):
         opt.step()
     assert (g == 0.5).all()
-    assert a.grad is g and b.grad is g
+    assert a.grad.array is g and b.grad.array is g
     np.testing.assert_array_equal(a.numpy(), b.numpy())
     assert not np.array_equal(a.numpy(), np.ones((300, 300)))
 
@@ -189,7 +189,7 @@ def test_dtype_is_kept(cls, kw):
         opt = cls([p], **kw)
         opt.step()
         opt.step()
-        assert p.dtype == dtype and p.data.dtype == dtype
+        assert p.dtype == dtype and p.array.dtype == dtype
         for v in opt.state.get(p, {}).values():
             assert not hasattr(v, "dtype") or v.dtype == dtype
 

@@ -6,7 +6,7 @@ on NumPy (CPU) and CuPy (GPU), with define-by-run autograd.
 >>> y = x ** 3
 >>> y.backward()
 >>> x.grad
-array([12.], dtype=float32)
+tensor([12.])
 """
 
 __version__ = "0.1.0"
@@ -38,6 +38,7 @@ from .core import (  # noqa: F401
     tensor,
 )
 from . import functional  # noqa: F401  (also binds Tensor's operators)
+from . import autograd  # noqa: F401
 from .creation import (  # noqa: F401
     arange,
     eye,

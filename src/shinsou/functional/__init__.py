@@ -35,6 +35,14 @@ from .elementwise import (  # noqa: F401
     maximum,
     minimum,
     ne,
+    bitwise_and,
+    bitwise_not,
+    bitwise_or,
+    bitwise_xor,
+    logical_and,
+    logical_not,
+    logical_or,
+    logical_xor,
     sign,
     sqrt,
     where,
@@ -59,7 +67,19 @@ from .pooling import (  # noqa: F401
     max_pool2d,
     max_unpool2d,
 )
-from .reduction import argmax, argmin, logsumexp, max, mean, min, std, sum, var  # noqa: F401
+from .reduction import (  # noqa: F401
+    all,
+    any,
+    argmax,
+    argmin,
+    logsumexp,
+    max,
+    mean,
+    min,
+    std,
+    sum,
+    var,
+)
 from .shape import (  # noqa: F401
     broadcast_to,
     concat,
@@ -72,13 +92,14 @@ from .shape import (  # noqa: F401
     split,
     squeeze,
     stack,
+    sum_to,
     swapaxes,
     transpose,
     unsqueeze,
 )
 from .upsample import interpolate  # noqa: F401
 from .tensor_methods import install as _install
-from .conversion import to_device, to_dtype  # noqa: F401
+from .conversion import clone, to_device, to_dtype  # noqa: F401
 
 clamp = clip
 cat = concat

@@ -19,7 +19,7 @@ def as_tensor(x, like: Tensor | None = None) -> Tensor:
 def _float_if_needed(t: Tensor, scalar) -> Tensor:
     # int tensor (op) Python float -> float32, as in PyTorch (NumPy would give float64)
     if isinstance(scalar, float) and t.dtype.kind in "biu":
-        return Tensor._from_op(t.data.astype(default_float_dtype), None)
+        return Tensor._from_op(t.array.astype(default_float_dtype), None)
     return t
 
 
@@ -27,7 +27,7 @@ def _int_to_float(t: Tensor, other: Tensor) -> Tensor:
     # int/bool tensor (op) float tensor -> the float dtype, as in PyTorch (NumPy would give
     # float64 for int64 with float32); the int operand carries no gradient anyway
     if t.dtype.kind in "biu" and other.dtype.kind == "f":
-        return Tensor._from_op(t.data.astype(other.dtype), None)
+        return Tensor._from_op(t.array.astype(other.dtype), None)
     return t
 
 

@@ -17,7 +17,15 @@ from ._convert import _float_if_needed, as_tensor, binary
 __all__ = ["add", "sub", "mul", "div", "neg", "pow", "matmul", "linear"]
 
 
+def _sum_to(g, shape):
+    from .shape import sum_to
+
+    return sum_to(g, shape)
+
+
 class Add(Function):
+    saves_inputs = False
+
     def forward(self, a, b):
         self.shapes = (a.shape, b.shape)
         return a + b
@@ -27,8 +35,15 @@ class Add(Function):
         na, nb = self.needs
         return (unbroadcast(gy, sa) if na else None, unbroadcast(gy, sb) if nb else None)
 
+    def backward_graph(self, gy):
+        sa, sb = self.shapes
+        na, nb = self.needs
+        return (_sum_to(gy, sa) if na else None, _sum_to(gy, sb) if nb else None)
+
 
 class Sub(Function):
+    saves_inputs = False
+
     def forward(self, a, b):
         self.shapes = (a.shape, b.shape)
         return a - b
@@ -37,6 +52,11 @@ class Sub(Function):
         sa, sb = self.shapes
         na, nb = self.needs
         return (unbroadcast(gy, sa) if na else None, unbroadcast(-gy, sb) if nb else None)
+
+    def backward_graph(self, gy):
+        sa, sb = self.shapes
+        na, nb = self.needs
+        return (_sum_to(gy, sa) if na else None, _sum_to(-gy, sb) if nb else None)
 
 
 class Mul(Function):
@@ -52,6 +72,14 @@ class Mul(Function):
             unbroadcast(gy * a, b.shape) if nb else None,
         )
 
+    def backward_graph(self, gy):
+        a, b = self.inputs
+        na, nb = self.needs
+        return (
+            _sum_to(gy * b, a.shape) if na else None,
+            _sum_to(gy * a, b.shape) if nb else None,
+        )
+
 
 class Div(Function):
     def forward(self, a, b):
@@ -65,12 +93,24 @@ class Div(Function):
         gb = unbroadcast(-ga * a / b, b.shape) if nb else None
         return (unbroadcast(ga, a.shape) if na else None, gb)
 
+    def backward_graph(self, gy):
+        a, b = self.inputs
+        na, nb = self.needs
+        ga = gy / b
+        gb = _sum_to(-ga * a / b, b.shape) if nb else None
+        return (_sum_to(ga, a.shape) if na else None, gb)
+
 
 class Neg(Function):
+    saves_inputs = False
+
     def forward(self, a):
         return -a
 
     def backward(self, gy):
+        return -gy
+
+    def backward_graph(self, gy):
         return -gy
 
 
@@ -93,6 +133,15 @@ class PowScalar(Function):
             return get_array_module(gy).zeros_like(gy)
         return gy * (p * x ** (p - 1))
 
+    def backward_graph(self, gy):
+        (x,) = self.inputs
+        p = self.p
+        if p == 0:
+            return gy * 0
+        if p == 1:
+            return gy
+        return gy * (p * x ** (p - 1))
+
 
 class Pow(Function):
     """y = a^b for tensors; dy/da = b a^(b-1), dy/db = a^b log a (0 where a = 0, b >= 0)."""
@@ -112,6 +161,20 @@ class Pow(Function):
             with np.errstate(all="ignore"):
                 logs = xp.where((a == 0) & (b >= 0), 0, y * xp.log(a))
             gb = unbroadcast(gy * logs.astype(y.dtype, copy=False), b.shape)
+        return ga, gb
+
+    def backward_graph(self, gy):
+        from .elementwise import log, where
+
+        a, b = self.inputs
+        na, nb = self.needs
+        ga = _sum_to(gy * b * a ** (b - 1), a.shape) if na else None
+        gb = None
+        if nb:
+            # a^b log a, with 0 where a = 0 and b >= 0 (log a is never taken there)
+            zero = (a.array == 0) & (b.array >= 0)
+            safe_a = where(zero, 1.0, a)
+            gb = _sum_to(gy * where(zero, 0.0, (a**b) * log(safe_a)), b.shape)
         return ga, gb
 
 
@@ -138,6 +201,22 @@ class MatMul(Function):
         if nb:
             at = a2.T if a2.ndim == 2 else xp.swapaxes(a2, -1, -2)
             gb = unbroadcast(at @ g2, b2.shape).reshape(b.shape)
+        return ga, gb
+
+    def backward_graph(self, gy):
+        from .shape import reshape, swapaxes
+
+        a, b = self.inputs
+        na, nb = self.needs
+        a2 = reshape(a, (1, -1)) if a.ndim == 1 else a
+        b2 = reshape(b, (-1, 1)) if b.ndim == 1 else b
+        batch = np.broadcast_shapes(a2.shape[:-2], b2.shape[:-2])
+        g2 = reshape(gy, batch + (a2.shape[-2], b2.shape[-1]))
+        ga = gb = None
+        if na:
+            ga = reshape(_sum_to(matmul(g2, swapaxes(b2, -1, -2)), a2.shape), a.shape)
+        if nb:
+            gb = reshape(_sum_to(matmul(swapaxes(a2, -1, -2), g2), b2.shape), b.shape)
         return ga, gb
 
 
@@ -177,6 +256,24 @@ class Linear(Function):
             gb = g2.sum(axis=0)
         return (gx, gw, gb) if self.has_bias else (gx, gw)
 
+    def backward_graph(self, gy):
+        from .reduction import sum as _sum
+        from .shape import reshape
+
+        x, w = self.inputs[:2]
+        needs = self.needs
+        rows = math.prod(x.shape[:-1])  # explicit sizes: reshape(-1, 0) is ambiguous
+        g2 = reshape(gy, (rows, gy.shape[-1])) if gy.ndim != 2 else gy
+        gx = gw = gb = None
+        if needs[0]:
+            gx = reshape(matmul(g2, w), x.shape)
+        if needs[1]:
+            x2 = reshape(x, (rows, x.shape[-1])) if x.ndim != 2 else x
+            gw = matmul(g2.T, x2)
+        if self.has_bias and needs[2]:
+            gb = _sum(g2, axis=0)
+        return (gx, gw, gb) if self.has_bias else (gx, gw)
+
 
 def add(a, b) -> Tensor:
     """Elementwise a + b (broadcasting)."""
@@ -209,7 +306,7 @@ def pow(a, b) -> Tensor:  # noqa: A001 - mirrors torch.pow
     >>> import shinsou as ss
     >>> x = ss.tensor([3.0], requires_grad=True)
     >>> (x ** 2).backward(ss.tensor([1.0])); x.grad
-    array([6.], dtype=float32)
+    tensor([6.])
     """
     if isinstance(a, Tensor) and isinstance(b, (int, float)) and not isinstance(b, bool):
         return PowScalar(b)(_float_if_needed(a, b))

@@ -33,13 +33,35 @@ class ToDevice(Function):
         return to_device_array(gy, self.src)
 
 
+class Clone(Function):
+    saves_inputs = False
+
+    def forward(self, x):
+        return x.copy()
+
+    def backward(self, gy):
+        return gy
+
+    def backward_graph(self, gy):
+        return gy
+
+
+def clone(x: Tensor) -> Tensor:
+    """A copy of ``x`` with its own array; gradients flow back to ``x`` unchanged.
+
+    >>> x = ss.tensor([1.0, 2.0]); y = x.clone(); y[0] = 9.0; x
+    tensor([1., 2.])
+    """
+    return Clone()(x)
+
+
 def to_dtype(x: Tensor, dtype) -> Tensor:
     """``x`` cast to ``dtype`` (gradients are cast back)."""
     dtype = np.dtype(dtype)
     if x.dtype == dtype:
         return x
     if x.requires_grad and dtype.kind not in "fc":
-        return Tensor._from_op(x.data.astype(dtype), None)
+        return Tensor._from_op(x.array.astype(dtype), None)
     return Cast(dtype)(x)
 
 

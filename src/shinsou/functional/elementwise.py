@@ -239,9 +239,9 @@ def where(cond, a, b) -> Tensor:
     >>> ss.functional.where(ss.tensor([True, False]), ss.tensor([1.0, 2.0]), 0.0)
     tensor([1., 0.])
     """
-    cond = cond.data if isinstance(cond, Tensor) else cond
+    cond = cond.array if isinstance(cond, Tensor) else cond
     a, b = binary(a, b)
-    xp = get_array_module(a.data, b.data)
+    xp = get_array_module(a.array, b.array)
     return Where(xp.asarray(cond, dtype=bool))(a, b)
 
 
@@ -259,13 +259,13 @@ def clip(x, min=None, max=None) -> Tensor:  # noqa: A002 - torch.clamp's argumen
 def sign(x) -> Tensor:
     """sign(x) in {-1, 0, 1}; not differentiable (no gradient flows)."""
     x = as_tensor(x)
-    return Tensor._from_op(x.xp.sign(x.data), None)
+    return Tensor._from_op(x.xp.sign(x.array), None)
 
 
 def _compare(op):
     def f(a, b) -> Tensor:
         a, b = binary(a, b)
-        return Tensor._from_op(op(a.data, b.data), None)
+        return Tensor._from_op(op(a.array, b.array), None)
 
     f.__doc__ = f"Elementwise ``{op.__name__}`` as a boolean tensor (no gradient)."
     return f
@@ -277,3 +277,45 @@ lt = _compare(np.less)
 le = _compare(np.less_equal)
 gt = _compare(np.greater)
 ge = _compare(np.greater_equal)
+
+
+def _logical(op, doc):
+    def f(a, b=None) -> Tensor:
+        if b is None:
+            a = as_tensor(a)
+            return Tensor._from_op(op(a.array), None)
+        a, b = binary(a, b)
+        return Tensor._from_op(op(a.array, b.array), None)
+
+    f.__doc__ = doc
+    return f
+
+
+logical_not = _logical(np.logical_not, "Elementwise logical not, as a boolean tensor.")
+logical_and = _logical(np.logical_and, "Elementwise logical and, as a boolean tensor.")
+logical_or = _logical(np.logical_or, "Elementwise logical or, as a boolean tensor.")
+logical_xor = _logical(np.logical_xor, "Elementwise logical xor, as a boolean tensor.")
+
+
+def _bitwise(op, name):
+    def f(a, b=None) -> Tensor:
+        if b is None:
+            a = as_tensor(a)
+            if a.dtype.kind == "f":
+                raise TypeError(f"{name} is only defined for boolean and integer tensors")
+            return Tensor._from_op(op(a.array), None)
+        a, b = binary(a, b)
+        if a.dtype.kind == "f" or b.dtype.kind == "f":
+            raise TypeError(f"{name} is only defined for boolean and integer tensors")
+        return Tensor._from_op(op(a.array, b.array), None)
+
+    f.__doc__ = (
+        f"Elementwise ``{name}`` of boolean or integer tensors (``~``, ``&``, ``|``, ``^``)."
+    )
+    return f
+
+
+bitwise_not = _bitwise(np.invert, "bitwise_not")
+bitwise_and = _bitwise(np.bitwise_and, "bitwise_and")
+bitwise_or = _bitwise(np.bitwise_or, "bitwise_or")
+bitwise_xor = _bitwise(np.bitwise_xor, "bitwise_xor")

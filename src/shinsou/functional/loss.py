@@ -85,7 +85,7 @@ def squared_error(y, d, reduction: str = "sum") -> Tensor:
     _same_shape("squared_error", y, d)
     diff = y - d
     if y.ndim:  # (N, ...) -> (N, rest) with explicit sizes (reshape(0, -1) is ambiguous)
-        per = (diff * diff).reshape(y.shape[0], y.size // max(y.shape[0], 1)).sum(axis=1) * 0.5
+        per = (diff * diff).reshape(y.shape[0], y.numel() // max(y.shape[0], 1)).sum(axis=1) * 0.5
     else:
         per = diff * diff * 0.5
     if reduction == "mean":
@@ -96,7 +96,7 @@ def squared_error(y, d, reduction: str = "sum") -> Tensor:
 def _labels_like(target, x: Tensor):
     """The target's array on the input's device (labels given as lists or NumPy arrays may
     accompany logits on the GPU)."""
-    t = target.data if isinstance(target, Tensor) else target
+    t = target.array if isinstance(target, Tensor) else target
     return x.xp.asarray(t)
 
 
@@ -125,7 +125,7 @@ def _check_labels(name, x_shape, t, num_classes, ignore_index=None):
 def _class_weight(name: str, weight, x: Tensor, num_classes: int):
     """``weight`` (a Tensor, array or list of C numbers) as a (C,) array in ``x``'s dtype on
     ``x``'s device. Class weights are constants: no gradient flows to them (as in PyTorch)."""
-    w = weight.data if isinstance(weight, Tensor) else weight
+    w = weight.array if isinstance(weight, Tensor) else weight
     if not isinstance(w, _ARRAY_TYPES):
         w = np.asarray(w)
     if w.shape != (num_classes,):
@@ -421,7 +421,7 @@ def binary_cross_entropy(p, target, reduction: str = "mean") -> Tensor:
     _check_float("binary_cross_entropy", p)
     t = _target(target, p)
     _same_shape("binary_cross_entropy", p, t)
-    if p.size and (float(p.data.min()) < 0 or float(p.data.max()) > 1):
+    if p.numel() and (float(p.array.min()) < 0 or float(p.array.max()) > 1):
         raise ValueError(
             "binary_cross_entropy: input must be probabilities in [0, 1] "
             "(use binary_cross_entropy_with_logits for raw scores)"

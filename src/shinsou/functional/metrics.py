@@ -22,8 +22,8 @@ def accuracy(y, t, ignore_index: int | None = None) -> float:
     >>> ss.functional.accuracy(ss.tensor([[0.1, 0.9], [0.8, 0.2]]), ss.tensor([1, 1]))
     0.5
     """
-    yd = y.data if isinstance(y, Tensor) else np.asarray(y)
-    td = t.data if isinstance(t, Tensor) else np.asarray(t)
+    yd = y.array if isinstance(y, Tensor) else np.asarray(y)
+    td = t.array if isinstance(t, Tensor) else np.asarray(t)
     pred = yd.argmax(axis=1) if yd.ndim == td.ndim + 1 else yd
     if pred.shape != td.shape:
         raise ValueError(f"accuracy: predictions of shape {yd.shape} do not fit labels {td.shape}")

@@ -312,7 +312,7 @@ def batch_norm(
     weight = _check_channel_vector(weight, "weight", c)
     bias = _check_channel_vector(bias, "bias", c)
     if training:
-        per_channel = x.size // c if c else 0
+        per_channel = x.numel() // c if c else 0
         if per_channel == 1:
             raise ValueError(
                 "Expected more than 1 value per channel when training, got input size "
@@ -326,20 +326,20 @@ def batch_norm(
                 "(training=False)"
             )
         fn = BatchNorm(
-            eps, weight is not None, bias is not None, running_mean.data, running_var.data
+            eps, weight is not None, bias is not None, running_mean.array, running_var.array
         )
     inputs = [x] + [t for t in (weight, bias) if t is not None]
     y = fn(*inputs)
-    if training and x.size and (running_mean is not None or running_var is not None):
-        m = x.size // c
+    if training and x.numel() and (running_mean is not None or running_var is not None):
+        m = x.numel() // c
         # in place on the buffers' arrays (no graph), so a layer's buffers stay the same Tensors
         for run, batch in ((running_mean, fn.batch_mean), (running_var, fn.batch_var)):
             if run is None:
                 continue
             if run is running_var:
                 batch = batch * (m / (m - 1))  # the unbiased variance, as PyTorch keeps
-            new = (1.0 - momentum) * run.data.astype(np.float64) + momentum * batch
-            run.data[...] = new.astype(run.dtype)
+            new = (1.0 - momentum) * run.array.astype(np.float64) + momentum * batch
+            run.array[...] = new.astype(run.dtype)
     fn.batch_mean = fn.batch_var = None
     return y
 
@@ -468,7 +468,7 @@ def local_response_norm(x, size: int, alpha: float = 1e-4, beta: float = 0.75, k
         raise ValueError(f"local_response_norm: size must be a positive int, got {size!r}")
     if x.dtype.kind != "f":
         raise TypeError(f"local_response_norm: expected floating-point input, got dtype {x.dtype}")
-    if x.size == 0:
+    if x.numel() == 0:
         return x
     return LocalResponseNorm(size, float(alpha), float(beta), float(k))(x)
 

@@ -620,7 +620,7 @@ def max_unpool2d(x, indices, kernel_size, stride=None, padding=0, output_size=No
     """
     x = _check_input(x, "max_unpool2d")
     k, s, p, _ = _geometry("max_unpool2d", kernel_size, stride, padding)
-    idx = as_tensor(indices).data
+    idx = as_tensor(indices).array
     if idx.shape != x.shape:
         raise ValueError(
             f"max_unpool2d: indices must have the input's shape {x.shape}, got {idx.shape}"

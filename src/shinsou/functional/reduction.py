@@ -51,6 +51,8 @@ class _Reduction(Function):
 
 
 class Sum(_Reduction):
+    saves_inputs = False
+
     def forward(self, x):
         self.axes = normalize_axis(self.axis, x.ndim)
         self.shape = x.shape
@@ -61,6 +63,13 @@ class Sum(_Reduction):
         if not self.keepdims:
             gy = gy.reshape(_keepdims_shape(self.shape, self.axes))
         return xp.broadcast_to(gy, self.shape)
+
+    def backward_graph(self, gy):
+        from .shape import broadcast_to, reshape
+
+        if not self.keepdims:
+            gy = reshape(gy, _keepdims_shape(self.shape, self.axes))
+        return broadcast_to(gy, self.shape)
 
 
 class Mean(Sum):
@@ -75,6 +84,9 @@ class Mean(Sum):
     def backward(self, gy):
         return super().backward(gy / self.n if self.n else gy)
 
+    def backward_graph(self, gy):
+        return super().backward_graph(gy / self.n if self.n else gy)
+
 
 class _Extreme(_Reduction):
     """max/min over axes; the gradient is shared equally among tied extreme elements
@@ -83,7 +95,7 @@ class _Extreme(_Reduction):
     def forward(self, x):
         xp = get_array_module(x)
         self.axes = normalize_axis(self.axis, x.ndim)
-        if x.size == 0 and (not self.axes or any(x.shape[a] == 0 for a in self.axes)):
+        if x.size == 0 and (not self.axes or builtins.any(x.shape[a] == 0 for a in self.axes)):
             # an empty axis has no largest element (axes of size > 0 may be reduced: (0, 3)
             # over axis 1 gives shape (0,))
             raise ValueError(
@@ -204,10 +216,26 @@ def logsumexp(x, axis=None, keepdims: bool = False) -> Tensor:
 def argmax(x, axis=None) -> Tensor:
     """Index of the largest element (an int64 tensor; no gradient)."""
     x = as_tensor(x)
-    return Tensor._from_op(x.xp.argmax(x.data, axis=axis), None)
+    return Tensor._from_op(x.xp.argmax(x.array, axis=axis), None)
 
 
 def argmin(x, axis=None) -> Tensor:
     """Index of the smallest element (an int64 tensor; no gradient)."""
     x = as_tensor(x)
-    return Tensor._from_op(x.xp.argmin(x.data, axis=axis), None)
+    return Tensor._from_op(x.xp.argmin(x.array, axis=axis), None)
+
+
+def any(x, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001
+    """Whether any element over ``axis`` is nonzero (a boolean tensor; no gradient).
+
+    >>> ss.tensor([0.0, 2.0]).any(), ss.tensor([0.0, 2.0]).all()
+    (tensor(True), tensor(False))
+    """
+    x = as_tensor(x)
+    return Tensor._from_op(x.xp.any(x.array, axis=axis, keepdims=keepdims), None)
+
+
+def all(x, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001
+    """Whether every element over ``axis`` is nonzero (a boolean tensor; no gradient)."""
+    x = as_tensor(x)
+    return Tensor._from_op(x.xp.all(x.array, axis=axis, keepdims=keepdims), None)

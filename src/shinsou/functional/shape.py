@@ -25,10 +25,14 @@ __all__ = [
     "stack",
     "split",
     "pad",
+    "sum_to",
 ]
 
 
 class Reshape(Function):
+    saves_inputs = False
+    is_view = True
+
     def __init__(self, shape):
         self.shape = shape
 
@@ -39,8 +43,14 @@ class Reshape(Function):
     def backward(self, gy):
         return gy.reshape(self.in_shape)
 
+    def backward_graph(self, gy):
+        return reshape(gy, self.in_shape)
+
 
 class Transpose(Function):
+    saves_inputs = False
+    is_view = True
+
     def __init__(self, axes):
         self.axes = axes
 
@@ -50,8 +60,14 @@ class Transpose(Function):
     def backward(self, gy):
         return gy.transpose(np.argsort(self.axes))
 
+    def backward_graph(self, gy):
+        return Transpose(tuple(int(a) for a in np.argsort(self.axes)))(gy)
+
 
 class BroadcastTo(Function):
+    saves_inputs = False
+    is_view = True
+
     def __init__(self, shape):
         self.shape = shape
 
@@ -62,6 +78,42 @@ class BroadcastTo(Function):
     def backward(self, gy):
         return unbroadcast(gy, self.in_shape)
 
+    def backward_graph(self, gy):
+        return sum_to(gy, self.in_shape)
+
+
+class SumTo(Function):
+    """y = x summed over the axes that broadcasting to x's shape added or stretched, so that
+    y has ``shape``: the adjoint of ``broadcast_to``."""
+
+    saves_inputs = False
+
+    def __init__(self, shape):
+        self.shape = tuple(shape)
+
+    def forward(self, x):
+        self.in_shape = x.shape
+        return unbroadcast(x, self.shape)
+
+    def backward(self, gy):
+        return get_array_module(gy).broadcast_to(gy, self.in_shape)
+
+    def backward_graph(self, gy):
+        return BroadcastTo(self.in_shape)(gy)
+
+
+def sum_to(x, shape) -> Tensor:
+    """Sum ``x`` down to ``shape`` over broadcast axes (the gradient of ``broadcast_to``).
+
+    >>> F.sum_to(ss.ones(2, 3), (1, 3))
+    tensor([[2., 2., 2.]])
+    """
+    x = as_tensor(x)
+    shape = tuple(shape)
+    if x.shape == shape:
+        return x
+    return SumTo(shape)(x)
+
 
 def _is_advanced(index) -> bool:
     items = index if isinstance(index, tuple) else (index,)
@@ -70,32 +122,64 @@ def _is_advanced(index) -> bool:
     )
 
 
+def _scatter_into_zeros(gy, index, shape):
+    """zeros(shape) with gy added at ``index`` (repeated advanced indices add up)."""
+    xp = get_array_module(gy)
+    gx = xp.zeros(shape, dtype=gy.dtype)
+    if _is_advanced(index):
+        if xp is np:
+            np.add.at(gx, index, gy)
+        else:  # pragma: no cover - GPU
+            import cupyx  # type: ignore[import-not-found]
+
+            cupyx.scatter_add(gx, index, gy)
+    else:
+        gx[index] = gy
+    return gx
+
+
 class GetItem(Function):
     """y = x[index]; backward scatters dL/dy into zeros (adding at repeated indices)."""
 
+    saves_inputs = False
+
     def __init__(self, index):
         self.index = index
+        self.is_view = not _is_advanced(index)
 
     def forward(self, x):
         self.in_shape, self.dtype = x.shape, x.dtype
         return x[self.index]
 
     def backward(self, gy):
-        xp = get_array_module(gy)
-        gx = xp.zeros(self.in_shape, dtype=gy.dtype)
-        if _is_advanced(self.index):
-            if xp is np:
-                np.add.at(gx, self.index, gy)
-            else:  # pragma: no cover - GPU
-                import cupyx  # type: ignore[import-not-found]
+        return _scatter_into_zeros(gy, self.index, self.in_shape)
 
-                cupyx.scatter_add(gx, self.index, gy)
-        else:
-            gx[self.index] = gy
-        return gx
+    def backward_graph(self, gy):
+        return IndexAdd(self.index, self.in_shape)(gy)
+
+
+class IndexAdd(Function):
+    """y = zeros(shape) with x added at ``index``: the gradient of ``x[index]``, as an op
+    (its own gradient is indexing again)."""
+
+    saves_inputs = False
+
+    def __init__(self, index, shape):
+        self.index, self.shape = index, shape
+
+    def forward(self, x):
+        return _scatter_into_zeros(x, self.index, self.shape)
+
+    def backward(self, gy):
+        return gy[self.index]
+
+    def backward_graph(self, gy):
+        return GetItem(self.index)(gy)
 
 
 class Concat(Function):
+    saves_inputs = False
+
     def __init__(self, axis):
         self.axis = axis
 
@@ -115,9 +199,23 @@ class Concat(Function):
             start += n
         return tuple(out)
 
+    def backward_graph(self, gy):
+        out, start = [], 0
+        idx = [slice(None)] * gy.ndim
+        for n, need in zip(self.sizes, self.needs):
+            if need:
+                idx[self.axis] = slice(start, start + n)
+                out.append(GetItem(tuple(idx))(gy))
+            else:
+                out.append(None)
+            start += n
+        return tuple(out)
+
 
 class Pad(Function):
     """Constant padding; ``widths`` is a tuple of (before, after) pairs, one per axis."""
+
+    saves_inputs = False
 
     def __init__(self, widths, value):
         self.widths, self.value = widths, value
@@ -125,8 +223,14 @@ class Pad(Function):
     def forward(self, x):
         return get_array_module(x).pad(x, self.widths, mode="constant", constant_values=self.value)
 
+    def _inner(self, gy):
+        return tuple(slice(b, gy.shape[i] - a) for i, (b, a) in enumerate(self.widths))
+
     def backward(self, gy):
-        return gy[tuple(slice(b, gy.shape[i] - a) for i, (b, a) in enumerate(self.widths))]
+        return gy[self._inner(gy)]
+
+    def backward_graph(self, gy):
+        return GetItem(self._inner(gy))(gy)
 
 
 def check_axis(axis: int, ndim: int, name: str) -> int:
@@ -276,7 +380,7 @@ def _plain_index(index):
     if isinstance(index, tuple):
         return tuple(_plain_index(i) for i in index)
     if isinstance(index, Tensor):
-        return index.data
+        return index.array
     if isinstance(index, list):
         return np.asarray(index)
     return index

@@ -7,6 +7,7 @@ from . import activation as A
 from . import arithmetic as ar
 from . import conversion as cv
 from . import elementwise as el
+from . import inplace as ip
 from . import reduction as rd
 from . import shape as sh
 
@@ -58,6 +59,14 @@ def install() -> None:
     T.__le__ = el.le
     T.__gt__ = el.gt
     T.__ge__ = el.ge
+    T.__invert__ = el.bitwise_not
+    T.__and__ = el.bitwise_and
+    T.__rand__ = _r(el.bitwise_and)
+    T.__or__ = el.bitwise_or
+    T.__ror__ = _r(el.bitwise_or)
+    T.__xor__ = el.bitwise_xor
+    T.__rxor__ = _r(el.bitwise_xor)
+    ip.install(T, ar, el)
 
     for name, f in {
         "exp": el.exp,
@@ -77,6 +86,8 @@ def install() -> None:
         "logsumexp": rd.logsumexp,
         "argmax": rd.argmax,
         "argmin": rd.argmin,
+        "any": rd.any,
+        "all": rd.all,
         "reshape": sh.reshape,
         "view": sh.reshape,
         "transpose": sh.transpose,
@@ -105,3 +116,8 @@ def install() -> None:
     T.double = lambda self: cv.to_dtype(self, "float64")
     T.long = lambda self: cv.to_dtype(self, "int64")
     T.astype = lambda self, dtype: cv.to_dtype(self, dtype)
+    T.clone = cv.clone
+    T.logical_not = el.logical_not
+    T.logical_and = el.logical_and
+    T.logical_or = el.logical_or
+    T.logical_xor = el.logical_xor

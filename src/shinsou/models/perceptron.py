@@ -92,8 +92,8 @@ class Perceptron(Module):
             self.history.append(mistakes)
             if mistakes == 0:
                 break
-        self.weight.data = self.weight.xp.asarray(w)
-        self.bias.data = self.bias.xp.asarray(b, dtype=np.float32)
+        self.weight.array = self.weight.xp.asarray(w)
+        self.bias.array = self.bias.xp.asarray(b, dtype=np.float32)
         if self.history[-1]:
             warnings.warn(
                 f"Perceptron did not converge in {max_epochs} epochs ({self.history[-1]} "

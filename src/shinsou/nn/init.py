@@ -64,7 +64,9 @@ def fan_in_and_fan_out(t: Tensor) -> tuple[int, int]:
 
 
 def _fill(t: Tensor, arr) -> Tensor:
-    t.data = t.xp.asarray(arr, dtype=t.dtype) if t.xp is not np else arr.astype(t.dtype, copy=False)
+    t.array = (
+        t.xp.asarray(arr, dtype=t.dtype) if t.xp is not np else arr.astype(t.dtype, copy=False)
+    )
     return t
 
 
@@ -154,7 +156,7 @@ def orthogonal_(t: Tensor, gain: float = 1.0) -> Tensor:
     if t.ndim < 2:
         raise ValueError(f"orthogonal_ needs at least 2 dimensions, got {t.shape}")
     rows = t.shape[0]
-    cols = t.size // rows
+    cols = t.numel() // rows
     flat = np.asarray(get_rng(np).standard_normal((rows, cols)))
     if rows < cols:
         flat = flat.T

@@ -176,7 +176,9 @@ class Module:
 
     def num_parameters(self, trainable_only: bool = False) -> int:
         """Total number of scalar parameters."""
-        return int(sum(p.size for p in self.parameters() if p.requires_grad or not trainable_only))
+        return int(
+            sum(p.numel() for p in self.parameters() if p.requires_grad or not trainable_only)
+        )
 
     # ------------------------------------------------------------------ modes and grads
     def train(self, mode: bool = True) -> Module:
@@ -195,7 +197,7 @@ class Module:
             if set_to_none or p.grad is None:
                 p.grad = None
             else:
-                p.grad = p.xp.zeros_like(p.data)
+                p.grad = Tensor._from_op(p.xp.zeros_like(p.array), None)
 
     def requires_grad_(self, flag: bool = True) -> Module:
         """Freeze (False) or unfreeze (True) every parameter."""
@@ -227,15 +229,16 @@ class Module:
         if device is not None:
             Device(device).check()
         for t in list(self.parameters()) + [b for _, b in self.named_buffers()]:
-            data = t.data
+            data = t.array
             if device is not None:
                 data = to_device_array(data, device)
             if dtype is not None and data.dtype.kind == "f":
                 data = data.astype(dtype)
-            t.data = data
+            t.array = data
             if t.grad is not None:
-                g = to_device_array(t.grad, device) if device is not None else t.grad
-                t.grad = g.astype(data.dtype) if dtype is not None else g
+                g = t.grad.array
+                g = to_device_array(g, device) if device is not None else g
+                t._grad = Tensor._from_op(g.astype(data.dtype) if dtype is not None else g, None)
         return self
 
     def cpu(self) -> Module:
@@ -291,7 +294,7 @@ class Module:
                 )
             staged.append((t, v))
         for t, v in staged:
-            t.data = (
+            t.array = (
                 t.xp.asarray(v, dtype=t.dtype).copy()
                 if t.xp is not np
                 else np.array(v, dtype=t.dtype, copy=True)

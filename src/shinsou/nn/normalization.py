@@ -63,9 +63,9 @@ class _BatchNorm(Module):
     def reset_running_stats(self) -> None:
         """running_mean ← 0, running_var ← 1, num_batches_tracked ← 0 (in place)."""
         if self.track_running_stats:
-            self.running_mean.data[...] = 0
-            self.running_var.data[...] = 1
-            self.num_batches_tracked.data[...] = 0
+            self.running_mean.array[...] = 0
+            self.running_var.array[...] = 1
+            self.num_batches_tracked.array[...] = 0
 
     def reset_parameters(self) -> None:
         """Running statistics reset; γ = 1, β = 0 (the identity transform, as in PyTorch)."""
@@ -80,16 +80,16 @@ class _BatchNorm(Module):
     def forward(self, x):
         check_float_input(self, x)
         self._check_input(x)
-        if self.training and x.size // self.num_features == 1:
+        if self.training and x.numel() // self.num_features == 1:
             raise ValueError(
                 f"{self._layer_name()}: Expected more than 1 value per channel when training, got "
                 f"input size {tuple(x.shape)}"
             )
         momentum = self.momentum
         if self.training and self.track_running_stats:
-            self.num_batches_tracked.data[...] += 1
+            self.num_batches_tracked.array[...] += 1
             if momentum is None:  # cumulative average: the k-th batch gets weight 1/k
-                momentum = 1.0 / float(self.num_batches_tracked.data)
+                momentum = 1.0 / float(self.num_batches_tracked.array)
         # batch statistics when training, and always when no running statistics are kept
         # (then running_mean/var are None and nothing is updated)
         use_batch = self.training or self.running_mean is None

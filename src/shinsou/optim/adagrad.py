@@ -32,7 +32,7 @@ class Adagrad(Optimizer):
     >>> w = ss.nn.Parameter(ss.tensor([1.0]))
     >>> opt = ss.optim.Adagrad([w], lr=0.1)
     >>> (w * w).sum().backward(); opt.step()
-    >>> w.data.round(3)   # 1 − 0.1 · 2 / √4
+    >>> w.array.round(3)   # 1 − 0.1 · 2 / √4
     array([0.9], dtype=float32)
     """
 
@@ -73,12 +73,12 @@ class Adagrad(Optimizer):
             for p, g in self._grads(group):
                 state = self.state.get(p)
                 if state is None:
-                    xp = get_array_module(p.data)
+                    xp = get_array_module(p.array)
                     h0 = group["initial_accumulator_value"]
                     state = self.state[p] = {"step": 0, "sum": xp.full(p.shape, h0, p.dtype)}
                 state["step"] += 1
                 clr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
-                tasks.append((p.data, g, state["sum"], clr))
+                tasks.append((p.array, g, state["sum"], clr))
 
             def update(w, g, h, clr, eps=group["eps"]):
                 xp = get_array_module(w)

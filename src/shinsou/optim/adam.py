@@ -35,7 +35,7 @@ class Adam(Optimizer):
     >>> w = ss.nn.Parameter(ss.tensor([1.0, -1.0]))
     >>> opt = ss.optim.Adam([w], lr=0.1)
     >>> (w * w).sum().backward(); opt.step()     # the first step moves each weight by ~lr
-    >>> w.data.round(4)
+    >>> w.array.round(4)
     array([ 0.9, -0.9], dtype=float32)
     """
 
@@ -81,21 +81,21 @@ class Adam(Optimizer):
             for p, g in self._grads(group, l2=not self.decoupled):
                 state = self.state.get(p)
                 if state is None:
-                    xp = get_array_module(p.data)
+                    xp = get_array_module(p.array)
                     state = self.state[p] = {
                         "step": 0,
-                        "exp_avg": xp.zeros_like(p.data),
-                        "exp_avg_sq": xp.zeros_like(p.data),
+                        "exp_avg": xp.zeros_like(p.array),
+                        "exp_avg_sq": xp.zeros_like(p.array),
                     }
                 if amsgrad and "max_exp_avg_sq" not in state:
-                    state["max_exp_avg_sq"] = get_array_module(p.data).zeros_like(p.data)
+                    state["max_exp_avg_sq"] = get_array_module(p.array).zeros_like(p.array)
                 state["step"] += 1
                 t = state["step"]
                 step_size = lr / (1 - b1**t)
                 bc2_sqrt = math.sqrt(1 - b2**t)
                 vmax = state["max_exp_avg_sq"] if amsgrad else None
                 tasks.append(
-                    (p.data, g, state["exp_avg"], state["exp_avg_sq"], vmax, step_size, bc2_sqrt)
+                    (p.array, g, state["exp_avg"], state["exp_avg_sq"], vmax, step_size, bc2_sqrt)
                 )
 
             decay = 1 - lr * wd if self.decoupled and wd else None
@@ -146,7 +146,7 @@ class AdamW(Adam):
     >>> w = ss.nn.Parameter(ss.tensor([1.0]))
     >>> opt = ss.optim.AdamW([w], lr=0.1, weight_decay=0.5)
     >>> w.grad = np.zeros(1, np.float32)       # no gradient: only the decay acts
-    >>> opt.step(); w.data                     # 1 · (1 − 0.1 · 0.5)
+    >>> opt.step(); w.array                     # 1 · (1 − 0.1 · 0.5)
     array([0.95], dtype=float32)
     """
 

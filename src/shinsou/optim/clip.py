@@ -58,7 +58,7 @@ def clip_grad_norm_(
     >>> w = ss.nn.Parameter(ss.zeros(2)); w.grad = np.array([3.0, 4.0], np.float32)
     >>> ss.optim.clip_grad_norm_([w], max_norm=1.0)
     5.0
-    >>> w.grad.round(3)
+    >>> w.grad.numpy().round(3)
     array([0.6, 0.8], dtype=float32)
     """
     params = _with_grads(parameters)
@@ -66,14 +66,14 @@ def clip_grad_norm_(
     if not params:
         return 0.0
     if math.isinf(norm_type):
-        absmax = [float(get_array_module(p.grad).abs(p.grad).max()) for p in params if p.grad.size]
+        absmax = [float(abs(p.grad.array).max()) for p in params if p.grad.numel()]
         if not absmax:
             return 0.0
         total = max(absmax) if norm_type > 0 else min(absmax)
     elif norm_type <= 0:
         raise ValueError(f"clip_grad_norm_: norm_type must be positive or inf, got {norm_type}")
     else:
-        total = sum(_norm_power(p.grad, norm_type) for p in params) ** (1.0 / norm_type)
+        total = sum(_norm_power(p.grad.array, norm_type) for p in params) ** (1.0 / norm_type)
     if error_if_nonfinite and not math.isfinite(total):
         raise RuntimeError(
             f"clip_grad_norm_: the total norm of order {norm_type} of the gradients is {total}, "
@@ -83,7 +83,8 @@ def clip_grad_norm_(
     if not coef >= 1:
         with np.errstate(invalid="ignore"):  # inf · 0 = NaN, as in PyTorch, without a warning
             for p in params:
-                p.grad = p.grad * p.grad.dtype.type(coef)
+                g = p.grad.array
+                p.grad = Tensor._from_op(g * g.dtype.type(coef), None)
     return total
 
 
@@ -98,10 +99,11 @@ def clip_grad_value_(parameters, clip_value: float) -> None:
     >>> w = ss.nn.Parameter(ss.zeros(3)); w.grad = np.array([-2.0, 0.5, 3.0], np.float32)
     >>> ss.optim.clip_grad_value_([w], 1.0)
     >>> w.grad
-    array([-1. ,  0.5,  1. ], dtype=float32)
+    tensor([-1. ,  0.5,  1. ])
     """
     clip_value = float(clip_value)
     if not clip_value >= 0:
         raise ValueError(f"clip_grad_value_: clip_value must be >= 0, got {clip_value}")
     for p in _with_grads(parameters):
-        p.grad = get_array_module(p.grad).clip(p.grad, -clip_value, clip_value)
+        g = p.grad.array
+        p.grad = Tensor._from_op(get_array_module(g).clip(g, -clip_value, clip_value), None)

@@ -35,7 +35,7 @@ class Optimizer:
 
     Subclasses implement ``step()`` and extend ``_validate`` for their hyper-parameters.
     Parameters whose ``.grad`` is None are skipped. Gradients are read, never written in
-    place (a ``.grad`` array may be shared by several parameters); ``p.data`` and the state
+    place (a ``.grad`` array may be shared by several parameters); ``p.array`` and the state
     buffers are updated in place.
 
     >>> w = ss.nn.Parameter(ss.tensor([1.0, 2.0]))
@@ -123,10 +123,11 @@ class Optimizer:
             g = p.grad
             if g is None:
                 continue
+            g = g.array
             if maximize:
                 g = -g
             if wd:
-                g = g + wd * p.data
+                g = g + wd * p.array
             yield p, g
 
     def zero_grad(self, set_to_none: bool = True) -> None:
@@ -143,7 +144,7 @@ class Optimizer:
                 if set_to_none or p.grad is None:
                     p.grad = None
                 else:
-                    p.grad = get_array_module(p.data).zeros_like(p.data)
+                    p.grad = Tensor._from_op(get_array_module(p.array).zeros_like(p.array), None)
 
     def step(self, closure=None):
         """One update of every parameter that has a gradient (without recording a graph).
@@ -237,7 +238,7 @@ class Optimizer:
             if s is None:
                 continue
             restored = {}
-            xp = get_array_module(p.data)
+            xp = get_array_module(p.array)
             for k, v in s.items():
                 if hasattr(v, "shape") and hasattr(v, "dtype") and np.ndim(v):
                     if tuple(v.shape) != p.shape:

@@ -34,7 +34,7 @@ class RMSprop(Optimizer):
     >>> w = ss.nn.Parameter(ss.tensor([1.0]))
     >>> opt = ss.optim.RMSprop([w], lr=0.01)
     >>> (w * w).sum().backward(); opt.step()
-    >>> w.data.round(3)   # first step: 0.01 · 2 / √(0.01 · 4) = 0.1
+    >>> w.array.round(3)   # first step: 0.01 · 2 / √(0.01 · 4) = 0.1
     array([0.9], dtype=float32)
     """
 
@@ -75,17 +75,17 @@ class RMSprop(Optimizer):
             for p, g in self._grads(group):
                 state = self.state.get(p)
                 if state is None:
-                    xp = get_array_module(p.data)
-                    state = self.state[p] = {"step": 0, "square_avg": xp.zeros_like(p.data)}
+                    xp = get_array_module(p.array)
+                    state = self.state[p] = {"step": 0, "square_avg": xp.zeros_like(p.array)}
                 # buffers are made when first needed (a group may switch them on later)
                 if centered and "grad_avg" not in state:
-                    state["grad_avg"] = get_array_module(p.data).zeros_like(p.data)
+                    state["grad_avg"] = get_array_module(p.array).zeros_like(p.array)
                 if mu and "momentum_buffer" not in state:
-                    state["momentum_buffer"] = get_array_module(p.data).zeros_like(p.data)
+                    state["momentum_buffer"] = get_array_module(p.array).zeros_like(p.array)
                 state["step"] += 1
                 m = state["grad_avg"] if centered else None
                 b = state["momentum_buffer"] if mu else None
-                tasks.append((p.data, g, state["square_avg"], m, b))
+                tasks.append((p.array, g, state["square_avg"], m, b))
 
             def update(w, g, v, m, b, a=group["alpha"], eps=group["eps"], lr=group["lr"], mu=mu):
                 xp = get_array_module(w)

@@ -35,7 +35,7 @@ class SGD(Optimizer):
     >>> opt = ss.optim.SGD([w], lr=0.1, momentum=0.9)
     >>> for _ in range(2):
     ...     opt.zero_grad(); (w * w).sum().backward(); opt.step()
-    >>> w.data        # 1 − 0.1·2 = 0.8;  b = 0.9·2 + 1.6 = 3.4;  0.8 − 0.34 = 0.46
+    >>> w.array        # 1 − 0.1·2 = 0.8;  b = 0.9·2 + 1.6 = 3.4;  0.8 − 0.34 = 0.46
     array([0.46], dtype=float32)
     """
 
@@ -74,14 +74,14 @@ class SGD(Optimizer):
             plain, moving = [], []
             for p, g in self._grads(group):
                 if not mu:
-                    plain.append((p.data, g))
+                    plain.append((p.array, g))
                     continue
                 state = self.state.get(p)
                 if state is None:  # the first step: b_1 = g_1 (a copy: g may be p.grad)
                     self.state[p] = {"momentum_buffer": g.copy()}
-                    plain.append((p.data, g))
+                    plain.append((p.array, g))
                 else:
-                    moving.append((p.data, g, state["momentum_buffer"]))
+                    moving.append((p.array, g, state["momentum_buffer"]))
 
             def descend(w, g, lr=lr, mu=mu, nesterov=nesterov):
                 # plain SGD, and the first momentum step where b_1 = g

@@ -57,7 +57,7 @@ def evaluate(model, loader, loss_fn: Callable = F.cross_entropy, prefix: str = "
                 total += loss_fn(y, t).item() * b
                 n += b
                 if classify and y.ndim == 2 and t.ndim == 1 and t.dtype.kind in "iu":
-                    correct += int((y.data.argmax(axis=1) == t.data).sum())
+                    correct += int((y.array.argmax(axis=1) == t.array).sum())
                 else:
                     classify = False
     finally:

@@ -152,7 +152,7 @@ def maximize_activation(
     dtype = params[0].dtype if params else np.float32
     device = params[0].device if params else "cpu"
     xt = Tensor((0.01 * rng.standard_normal((1, *input_shape))).astype(dtype), device=device)
-    x, xp = xt.data, xt.xp
+    x, xp = xt.array, xt.xp
     try:
         for step in range(steps):
             shift = tuple(int(v) for v in rng.integers(-jitter, jitter + 1, 2))
@@ -165,7 +165,7 @@ def maximize_activation(
                 )
             act = y[:, unit].mean()
             (act - l2 * (xt * xt).sum()).backward()
-            g = xt.grad
+            g = xt.grad.array
             if jitter:
                 g = xp.roll(g, (-shift[0], -shift[1]), axis=(-2, -1))
             x = x + lr * g / (xp.sqrt((g * g).mean()) + 1e-8)
@@ -211,7 +211,7 @@ def saliency_map(
     try:
         params = list(model.parameters())
         device = params[0].device if params else "cpu"
-        data = Tensor(x.data if isinstance(x, Tensor) else np.asarray(x), device=device).data
+        data = Tensor(x.array if isinstance(x, Tensor) else np.asarray(x), device=device).array
         if target is None:
             with no_grad():
                 target = model(Tensor(data)).numpy().argmax(axis=1)
@@ -232,8 +232,8 @@ def saliency_map(
             onehot = np.zeros(scores.shape, dtype=scores.dtype)
             onehot[np.arange(len(target)), target] = 1
             # d(Σ_n y_{n, c_n})/dx: each image's gradient is that of its own score only
-            scores.backward(Tensor(onehot, device=device).data)
-            return abs(xt.grad).max(axis=1)
+            scores.backward(Tensor(onehot, device=device).array)
+            return abs(xt.grad.array).max(axis=1)
 
         if not samples:
             return Tensor(one(data)).numpy()
