@@ -17,6 +17,7 @@ import traceback
 
 import numpy as _np
 
+from ..backend import get_array_module
 from . import function as _fn
 from .function import Function as _Primitive
 from .function import run_backward
@@ -314,7 +315,7 @@ def _check(fn, arrays, where):
         raw = a.array if isinstance(a, Tensor) else a
         if getattr(raw, "dtype", None) is None or raw.dtype.kind not in "fc":
             continue
-        xp = _np if isinstance(raw, _np.ndarray) else __import__("cupy")
+        xp = get_array_module(raw)
         if not bool(xp.isfinite(raw).all()):
             bad = "NaN" if bool(xp.isnan(raw).any()) else "Inf"
             what = f"output {i}" if where == "forward" else f"the gradient of input {i}"

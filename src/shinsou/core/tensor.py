@@ -78,6 +78,7 @@ class Tensor:
         "_idx",
         "_vc",
         "_hooks",
+        "_retains",
         "name",
         "__weakref__",
     )
@@ -96,6 +97,7 @@ class Tensor:
         self._idx = 0
         self._vc = [0]
         self._hooks = None
+        self._retains = False
         self.name = name
 
     @classmethod
@@ -111,6 +113,7 @@ class Tensor:
         t._idx = idx
         t._vc = [0]
         t._hooks = None
+        t._retains = False
         t.name = None
         return t
 
@@ -299,14 +302,13 @@ class Tensor:
         """Keep ``.grad`` on this non-leaf tensor after backward."""
         if self._ctx is not None:
             self._ctx.__dict__.setdefault("retained", {})[self._idx] = weakref.ref(self)
+            self._retains = True
         return self
 
     @property
     def retains_grad(self) -> bool:
-        if self._ctx is None:
-            return False
-        ref = self._ctx.__dict__.get("retained", {}).get(self._idx)
-        return ref is not None and ref() is self
+        """Whether ``retain_grad()`` was called on this non-leaf tensor."""
+        return self._retains
 
     def detach(self) -> Tensor:
         """A tensor sharing the data (and its version counter), cut off from the graph."""

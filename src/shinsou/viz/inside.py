@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from ..backend import get_array_module
+from ..core import autograd
 from ..core.grad_mode import no_grad
 from ..core.tensor import Tensor
 from ..nn.module import Module
@@ -164,8 +165,9 @@ def maximize_activation(
                     f"maximize_activation: unit {unit} out of range for layer output {y.shape}"
                 )
             act = y[:, unit].mean()
-            (act - l2 * (xt * xt).sum()).backward()
-            g = xt.grad.array
+            # only the input's gradient: the parameters' .grad stay as the user left them
+            (g,) = autograd.grad(act - l2 * (xt * xt).sum(), xt)
+            g = g.array
             if jitter:
                 g = xp.roll(g, (-shift[0], -shift[1]), axis=(-2, -1))
             x = x + lr * g / (xp.sqrt((g * g).mean()) + 1e-8)
@@ -232,8 +234,8 @@ def saliency_map(
             onehot = np.zeros(scores.shape, dtype=scores.dtype)
             onehot[np.arange(len(target)), target] = 1
             # d(Σ_n y_{n, c_n})/dx: each image's gradient is that of its own score only
-            scores.backward(Tensor(onehot, device=device).array)
-            return abs(xt.grad.array).max(axis=1)
+            (g,) = autograd.grad(scores, xt, Tensor(onehot, device=device))
+            return abs(g.array).max(axis=1)
 
         if not samples:
             return Tensor(one(data)).numpy()
