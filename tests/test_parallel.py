@@ -218,3 +218,63 @@ def test_a_forked_child_gets_its_own_worker(split_everything):
         child.kill()
     assert not alive, "halves hung in a forked child"
     assert child.exitcode == 0 and queue.get(timeout=5) == 2
+
+
+# ---------------------------------------------------------------- matrix products (blas)
+def _import_order_report(first_numpy, env):
+    import os
+    import subprocess
+    import sys
+
+    code = ("import numpy\n" if first_numpy else "") + (
+        "import shinsou\nfrom shinsou.backend import blas\n"
+        "print(blas.split_products(), blas.openblas_threads())"
+    )
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("SHINSOU_", "OPENBLAS_"))}
+    full_env.update(env)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=full_env, check=True
+    )
+    return out.stdout.split()
+
+
+def test_numpy_imported_first_switches_to_split_products():
+    from shinsou.backend import blas
+
+    if blas.openblas_threads() is None:
+        pytest.fail("this NumPy does not use OpenBLAS: the import-order handling is untested")
+    assert _import_order_report(True, {}) == ["True", "1"]  # OpenBLAS's threads never spin
+    assert _import_order_report(False, {})[0] == "False"  # the spin timeout took effect
+    assert _import_order_report(True, {"OPENBLAS_THREAD_TIMEOUT": "4"})[0] == "False"
+    assert _import_order_report(True, {"SHINSOU_SPLIT_PRODUCTS": "0"})[0] == "False"
+    assert _import_order_report(False, {"SHINSOU_SPLIT_PRODUCTS": "1"}) == ["True", "1"]
+    assert _import_order_report(True, {"SHINSOU_NUM_THREADS": "1"})[0] == "False"
+
+
+def test_split_products_equal_whole_ones(monkeypatch):
+    from shinsou.backend import blas
+
+    monkeypatch.setattr(blas, "_SPLIT", True)
+    rng = np.random.default_rng(0)
+    for sa, sb in [
+        ((300, 200), (200, 100)),
+        ((3, 64, 150), (150, 90)),
+        ((2, 1, 40, 300), (5, 300, 70)),
+    ]:
+        a = rng.standard_normal(sa).astype(np.float32)
+        b = rng.standard_normal(sb).astype(np.float32)
+        np.testing.assert_allclose(blas.matmul(a, b), a @ b, rtol=1e-5, atol=1e-5)
+        out = np.empty(np.broadcast_shapes(sa[:-2], sb[:-2]) + (sa[-2], sb[-1]), np.float32)
+        assert blas.matmul(a, b, out=out) is out
+        np.testing.assert_allclose(out, a @ b, rtol=1e-5, atol=1e-5)
+    # a layer's forward and backward give the same numbers split and whole
+    conv = ss.nn.Conv2d(3, 16, 3, padding=1)
+    x = ss.randn(8, 3, 16, 16, requires_grad=True)
+    conv(x).sum().backward()
+    whole = [x.grad.numpy()] + [p.grad.numpy() for p in conv.parameters()]
+    monkeypatch.setattr(blas, "_SPLIT", False)
+    x.grad = None
+    conv.zero_grad()
+    conv(x).sum().backward()
+    for a, b in zip(whole, [x.grad.numpy()] + [p.grad.numpy() for p in conv.parameters()]):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-4)

@@ -19,12 +19,18 @@ import sys as _sys
 # between products (``shinsou.backend.parallel``): ask them to sleep at once. This only
 # takes effect when NumPy (and so OpenBLAS) is not loaded yet, as under ``shinsou train``,
 # and never overrides a value the user set.
-if "numpy" not in _sys.modules:
+_numpy_first = "numpy" in _sys.modules
+_timeout_given = "OPENBLAS_THREAD_TIMEOUT" in _os.environ
+if not _numpy_first:
     _os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
 
 import numpy as _np
 
 from .backend import memory as _memory  # noqa: F401  (tunes malloc: see its docstring)
+from .backend import blas as _blas
+
+# NumPy came first: OpenBLAS's threads will spin; see shinsou.backend.blas for what is done
+_blas.configure(_numpy_first, _timeout_given)
 from . import cuda  # noqa: F401
 from .backend import Device  # noqa: F401
 from .core import (  # noqa: F401

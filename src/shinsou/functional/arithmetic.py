@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from ..backend import get_array_module
+from ..backend import blas, get_array_module
 from ..core.function import Function, unbroadcast
 from ..core.tensor import Tensor
 from ._convert import _float_if_needed, as_tensor, binary
@@ -183,7 +183,7 @@ class MatMul(Function):
 
     def forward(self, a, b):
         self.saved = (a, b)
-        return a @ b
+        return blas.matmul(a, b) if a.ndim >= 2 and b.ndim >= 2 else a @ b
 
     def backward(self, gy):
         a, b = self.saved
@@ -197,10 +197,10 @@ class MatMul(Function):
         g2 = gy.reshape(batch + (a2.shape[-2], b2.shape[-1]))
         ga = gb = None
         if na:
-            ga = unbroadcast(g2 @ xp.swapaxes(b2, -1, -2), a2.shape).reshape(a.shape)
+            ga = unbroadcast(blas.matmul(g2, xp.swapaxes(b2, -1, -2)), a2.shape).reshape(a.shape)
         if nb:
             at = a2.T if a2.ndim == 2 else xp.swapaxes(a2, -1, -2)
-            gb = unbroadcast(at @ g2, b2.shape).reshape(b.shape)
+            gb = unbroadcast(blas.matmul(at, g2), b2.shape).reshape(b.shape)
         return ga, gb
 
     def backward_graph(self, gy):
@@ -238,7 +238,7 @@ class Linear(Function):
         self.saved = (x, w)
         self.has_bias = b is not None
         x2 = _as_matrix(x)
-        y = x2 @ w.T
+        y = blas.matmul(x2, w.T)
         if b is not None:
             y += b
         return y.reshape(x.shape[:-1] + (w.shape[0],)) if x.ndim != 2 else y
@@ -249,9 +249,9 @@ class Linear(Function):
         g2 = _as_matrix(gy)
         gx = gw = gb = None
         if needs[0]:
-            gx = (g2 @ w).reshape(x.shape)
+            gx = blas.matmul(g2, w).reshape(x.shape)
         if needs[1]:
-            gw = g2.T @ _as_matrix(x)
+            gw = blas.matmul(g2.T, _as_matrix(x))
         if self.has_bias and needs[2]:
             gb = g2.sum(axis=0)
         return (gx, gw, gb) if self.has_bias else (gx, gw)

@@ -72,7 +72,7 @@ import math
 
 import numpy as np
 
-from ..backend import get_array_module, parallel
+from ..backend import blas, get_array_module, parallel
 from ..core.function import Function
 from ..core.grad_mode import is_grad_enabled
 from ..core.tensor import Tensor
@@ -285,7 +285,7 @@ def _conv_forward(xin, w, b, geo):
     b3 = None if b is None else b.reshape(g, co // g, 1)
     if geo.is_pointwise():
         x_cm = xin.transpose(1, 0, 2, 3) if geo.batch_outer else xin.transpose(1, 2, 3, 0)
-        y = xp.matmul(w3, xp.ascontiguousarray(x_cm).reshape(g, -1, m))  # (G, C_out/G, M)
+        y = blas.matmul(w3, xp.ascontiguousarray(x_cm).reshape(g, -1, m))  # (G, C_out/G, M)
         if b3 is not None:
             y += b3
     else:
@@ -293,7 +293,7 @@ def _conv_forward(xin, w, b, geo):
         row = m // m_shape[0]  # columns per chunked row (or sample)
         for r0, r1, cols in _im2col_chunks(xin, geo):
             part = y[:, :, r0 * row : r1 * row]
-            xp.matmul(w3, cols, out=part)
+            blas.matmul(w3, cols, out=part)
             if b3 is not None:
                 part += b3  # while the chunk is still in cache
     return y.reshape((co,) + m_shape)
@@ -317,7 +317,7 @@ def _conv_input_grad(gy, w, in_chw, geo):
     gy3 = gy.reshape(g, co // g, oh * ow * n)
     if geo.is_pointwise():
         w3t = w.reshape(g, co // g, cg).transpose(0, 2, 1)  # (G, C_g, C_out/G)
-        return xp.matmul(w3t, gy3).reshape(c, h, wd, n)
+        return blas.matmul(w3t, gy3).reshape(c, h, wd, n)
     # W[:, :, i, :]ᵀ per kernel row: (G, C_g·KW, C_out/G)
     w_rows = [w[:, :, i, :].reshape(g, co // g, cg * kw).transpose(0, 2, 1) for i in range(kh)]
     pt, pb, pl, pr = geo.pads
@@ -332,7 +332,7 @@ def _conv_input_grad(gy, w, in_chw, geo):
         # (C, 1, KW, R, OW, N) -> the (N, C, 1, KW, R, OW) view col2im adds up
         d6 = dcols.reshape(c, 1, kw, r1 - r0, ow, n).transpose(5, 0, 1, 2, 3, 4)
         for i in range(kh):
-            xp.matmul(w_rows[i], gyc, out=dcols)
+            blas.matmul(w_rows[i], gyc, out=dcols)
             # output rows r0..r1 read padded rows (r0 + t)·sh + i·dh, t < r1 - r0
             target = gpad[:, r0 * sh + i * dh :].transpose(3, 0, 1, 2)
             col2im(d6, None, geo.stride, geo.dilation, out=target)
@@ -355,12 +355,12 @@ def _conv_weight_grad(xin, gy, w_shape, geo):
     if geo.is_pointwise():
         x_cm = xin.transpose(1, 0, 2, 3) if geo.batch_outer else xin.transpose(1, 2, 3, 0)
         x3 = xp.ascontiguousarray(x_cm).reshape(g, -1, m)
-        gwt = xp.matmul(x3, gy3.transpose(0, 2, 1))
+        gwt = blas.matmul(x3, gy3.transpose(0, 2, 1))
         return xp.ascontiguousarray(gwt.transpose(0, 2, 1)).reshape(w_shape)
     gwt = xp.zeros((g, w_shape[1] * w_shape[2] * w_shape[3], co // g), dtype=xin.dtype)
     row = m // m_shape[0]
     for r0, r1, cols in _im2col_chunks(xin, geo):
-        gwt += xp.matmul(cols, gy3[:, :, r0 * row : r1 * row].transpose(0, 2, 1))
+        gwt += blas.matmul(cols, gy3[:, :, r0 * row : r1 * row].transpose(0, 2, 1))
     return xp.ascontiguousarray(gwt.transpose(0, 2, 1)).reshape(w_shape)
 
 

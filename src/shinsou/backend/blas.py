@@ -1,0 +1,141 @@
+"""Matrix products that share the cores well with shinsou's two-thread work, whichever of
+NumPy or shinsou a script imports first.
+
+shinsou runs its memory-bound work (copies, ufuncs) as two halves on two threads
+(``backend.parallel``). That pays only while OpenBLAS's idle worker threads sleep between
+matrix products instead of spinning for ~0.1 s on the second core (OpenBLAS's default).
+OpenBLAS reads its spin time (``OPENBLAS_THREAD_TIMEOUT``) once, when NumPy loads it:
+``import shinsou`` before NumPy sets it (see ``shinsou/__init__.py``), but most scripts start
+with ``import numpy``, and then it is too late.
+
+In that case (NumPy loaded first, the variable not set by the user, two threads wanted)
+shinsou switches OpenBLAS to one thread, so that its workers never wake up and never spin,
+and runs its own large products as two halves on its two threads instead
+(``matmul`` below: the rows of the result split in two, each half one single-threaded BLAS
+call). The products take about as long as OpenBLAS's own two-thread ones, and the
+memory-bound work keeps its second core. NumPy code outside shinsou then runs BLAS on one
+thread; to avoid that, import shinsou first or set ``OPENBLAS_THREAD_TIMEOUT`` yourself.
+``SHINSOU_SPLIT_PRODUCTS=1`` asks for this mode whatever the import order, ``0`` never;
+``SHINSOU_NUM_THREADS=1`` leaves OpenBLAS untouched and shinsou on one thread.
+
+>>> import numpy as np
+>>> a, b = np.ones((300, 200), np.float32), np.ones((200, 100), np.float32)
+>>> bool((matmul(a, b) == 200).all())
+True
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+
+import numpy as np
+
+from . import parallel
+
+__all__ = ["matmul", "split_products", "openblas_threads", "set_openblas_threads"]
+
+# Below this many multiply-adds a product is not worth splitting over two threads.
+MIN_FLOPS = 1 << 21
+
+_SPLIT = False
+_lib = None
+_names = (
+    "scipy_openblas_{}_num_threads64_",
+    "openblas_{}_num_threads64_",
+    "openblas_{}_num_threads",
+)
+
+
+def _openblas():
+    """(get, set) of the OpenBLAS that NumPy loaded, or None when there is none."""
+    global _lib
+    if _lib is not None:
+        return _lib or None
+    _lib = False
+    try:
+        with open("/proc/self/maps") as f:
+            paths = {line.split()[-1] for line in f if "openblas" in line.lower()}
+    except OSError:  # pragma: no cover - not Linux
+        return None
+    for path in sorted(paths):
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:  # pragma: no cover
+            continue
+        for name in _names:
+            get, set_ = name.format("get"), name.format("set")
+            if hasattr(lib, get) and hasattr(lib, set_):
+                getter, setter = getattr(lib, get), getattr(lib, set_)
+                getter.restype = ctypes.c_int
+                setter.argtypes = [ctypes.c_int]
+                _lib = (getter, setter)
+                return _lib
+    return None
+
+
+def openblas_threads() -> int | None:
+    """OpenBLAS's current thread count (None when NumPy does not use OpenBLAS)."""
+    lib = _openblas()
+    return None if lib is None else int(lib[0]())
+
+
+def set_openblas_threads(n: int) -> bool:
+    """Set OpenBLAS's thread count; False when NumPy does not use OpenBLAS."""
+    lib = _openblas()
+    if lib is None:
+        return False
+    lib[1](int(n))
+    return True
+
+
+def split_products() -> bool:
+    """Whether shinsou splits its own matrix products over its two threads."""
+    return _SPLIT
+
+
+def configure(numpy_was_loaded: bool, timeout_set_by_user: bool) -> None:
+    """Called once by ``import shinsou``: when NumPy came first (so OpenBLAS's idle threads
+    spin) and the user did not set the spin time, give OpenBLAS one thread and split
+    shinsou's products ourselves (see the module docstring)."""
+    global _SPLIT
+    env = os.environ.get("SHINSOU_SPLIT_PRODUCTS", "").strip()
+    if env not in ("", "0", "1"):
+        raise ValueError(f"SHINSOU_SPLIT_PRODUCTS must be 0 or 1 (or unset), got {env!r}")
+    if env == "0" or not parallel.enabled():
+        return
+    if env == "" and (not numpy_was_loaded or timeout_set_by_user):
+        return
+    threads = openblas_threads()
+    if threads is None or threads < 2:
+        return
+    set_openblas_threads(1)
+    _SPLIT = True
+
+
+def _module(a):
+    from . import get_array_module
+
+    return get_array_module(a)
+
+
+def matmul(a, b, out=None):
+    """``a @ b`` (NumPy's broadcasting rules, ``a`` at least 2-D); for large NumPy products
+    while ``split_products()``, the rows of the result in two halves on two threads."""
+    if not _SPLIT or type(a) is not np.ndarray or a.ndim < 2 or b.ndim < 2:
+        return a @ b if out is None else _module(a).matmul(a, b, out=out)
+    m, k, n = a.shape[-2], a.shape[-1], b.shape[-1]
+    batch = 1
+    for s in np.broadcast_shapes(a.shape[:-2], b.shape[:-2]):
+        batch *= s
+    if batch * m * k * n < MIN_FLOPS or m < 2:
+        return a @ b if out is None else np.matmul(a, b, out=out)
+    if out is None:
+        shape = np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + (m, n)
+        out = np.empty(shape, dtype=np.result_type(a.dtype, b.dtype))
+
+    def part(lo, hi):
+        np.matmul(a[..., lo:hi, :], b, out=out[..., lo:hi, :])
+
+    parallel.halves(part, m, parallel.MIN_BYTES)
+    return out
