@@ -60,6 +60,69 @@ def mlp_step():
     return compare(ss_step, torch_step, number=30, rounds=7)
 
 
+def _gradient_penalty_pair(net, tnet, x, t, number, rounds, lam=0.1):
+    """Steps of loss + λ‖∂loss/∂x‖² (a double backward: create_graph=True), SGD momentum."""
+    opt = ss.optim.SGD(net.parameters(), lr=0.01, momentum=0.9)
+    topt = torch.optim.SGD(tnet.parameters(), lr=0.01, momentum=0.9)
+    sx, st = ss.tensor(x, requires_grad=True), ss.tensor(t)
+    tx, tt = torch.tensor(x, requires_grad=True), torch.from_numpy(t)
+
+    def ss_step():
+        opt.zero_grad()
+        loss = F.cross_entropy(net(sx), st)
+        (g,) = ss.autograd.grad(loss, sx, create_graph=True)
+        (loss + lam * (g * g).sum()).backward()
+        opt.step()
+
+    def torch_step():
+        topt.zero_grad()
+        loss = torch.nn.functional.cross_entropy(tnet(tx), tt)
+        (g,) = torch.autograd.grad(loss, tx, create_graph=True)
+        (loss + lam * (g * g).sum()).backward()
+        topt.step()
+
+    return compare(ss_step, torch_step, number=number, rounds=rounds)
+
+
+@case
+def mlp_gradpen_step():
+    """MLP 784-1000-500-250-10 ReLU, batch 128: loss + 0.1‖∂loss/∂x‖² (create_graph=True), SGD momentum"""  # noqa: E501
+    sizes = (784, 1000, 500, 250, 10)
+    rng = np.random.default_rng(0)
+    x = rng.random((128, 784), dtype=np.float32)
+    t = rng.integers(0, 10, 128)
+    ss.manual_seed(0)
+    net = ss.models.MLP(sizes)
+    tnet = torch.nn.Sequential(
+        *[
+            m
+            for a, b in zip(sizes[:-1], sizes[1:])
+            for m in (torch.nn.Linear(a, b), torch.nn.ReLU())
+        ][:-1]
+    )
+    _copy_weights(net, tnet)
+    return _gradient_penalty_pair(net, tnet, x, t, number=10, rounds=7)
+
+
+@case
+def overhead_create_graph():
+    """tiny step with create_graph=True: g = ∂(relu(a·a)).sum()/∂a, then backward of g.sum()"""
+    a = ss.randn(10, requires_grad=True)
+    ta = torch.randn(10, requires_grad=True)
+
+    def ss_step():
+        a.grad = None
+        (g,) = ss.autograd.grad((a * a).relu().sum(), a, create_graph=True)
+        g.sum().backward()
+
+    def torch_step():
+        ta.grad = None
+        (g,) = torch.autograd.grad((ta * ta).relu().sum(), ta, create_graph=True)
+        g.sum().backward()
+
+    return compare(ss_step, torch_step, number=300, rounds=7)
+
+
 @case
 def overhead():
     """tiny step: y = relu(a + a).sum() on 10 floats, then backward (per-op overhead)"""

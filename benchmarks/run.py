@@ -26,11 +26,18 @@ def main(argv=None):
     ap.add_argument("--only", default="", help="comma-separated case names")
     ap.add_argument("--repeat", type=int, default=3, help="measure each case this many times")
     ap.add_argument("--markdown", action="store_true", help="print a table for RESULTS.md")
+    ap.add_argument(
+        "--numpy-first",
+        action="store_true",
+        help="import NumPy before shinsou, as most scripts do (see shinsou.backend.blas)",
+    )
     args = ap.parse_args(argv)
     pin_threads(args.threads)
 
     # shinsou before torch (which loads NumPy): shinsou sets its OpenBLAS defaults when it is
-    # the first to load NumPy, as under `shinsou train`
+    # the first to load NumPy, as under `shinsou train`; --numpy-first measures the other order
+    if args.numpy_first:
+        import numpy  # noqa: E402, F401
     import shinsou  # noqa: E402, F401
     import torch  # noqa: E402  (after pinning threads)
 
@@ -40,7 +47,13 @@ def main(argv=None):
 
     names = [n for n in CASES if not args.only or n in args.only.split(",")]
     rows = []
-    print(f"machine: {machine()}; threads: {args.threads}")
+    from shinsou.backend import blas  # noqa: E402
+
+    order = "NumPy first" if args.numpy_first else "shinsou first"
+    print(
+        f"machine: {machine()}; threads: {args.threads}; {order} "
+        f"(shinsou splits its own products: {blas.split_products()})"
+    )
     for name in names:
         case = CASES[name]
         runs = sorted((case() for _ in range(args.repeat)), key=lambda st: st[0] / st[1])
