@@ -92,6 +92,8 @@ class Function:
             changing such an input in place afterwards is allowed, as in PyTorch.
         saves_output: backward reads the output's value (exp, sigmoid, tanh, ...); changing
             the output in place before backward is then an error.
+        nondiff_outputs: positions of float outputs that are not differentiated (batch
+            statistics returned beside the result); they come out as plain tensors.
     """
 
     inputs = None  # tuple of input Tensors while the graph is alive
@@ -99,6 +101,7 @@ class Function:
     released = False
     saves_inputs = True
     saves_output = False
+    nondiff_outputs = ()  # positions of float outputs that carry no gradient (statistics)
     n_outputs = 1
 
     def __call__(self, *inputs):
@@ -129,8 +132,12 @@ class Function:
         self.n_outputs = len(out)
         if ctx is not None:
             self.out_meta = tuple([(o.shape, o.dtype) for o in out])
+        nondiff = self.nondiff_outputs
         outs = tuple(
-            [_wrap(o, ctx if o.dtype.kind in "fc" else None, i) for i, o in enumerate(out)]
+            [
+                _wrap(o, ctx if o.dtype.kind in "fc" and i not in nondiff else None, i)
+                for i, o in enumerate(out)
+            ]
         )
         if ctx is not None and self.saves_output:
             self.out_versions = tuple([t._vc for t in outs])
