@@ -147,12 +147,12 @@ def repeat(x, *sizes) -> Tensor:
     shape = (1,) * (len(reps) - x.ndim) + x.shape
     inter = tuple(v for s in shape for v in (1, s))  # (1, s_0, 1, s_1, ...)
     spread = tuple(v for r, s in zip(reps, shape) for v in (r, s))  # (r_0, s_0, r_1, s_1, ...)
-    y = reshape(broadcast_to(reshape(x, inter), spread), tuple(r * s for r, s in zip(reps, shape)))
-    if y is x:  # nothing repeated: still a new tensor, as in PyTorch
+    out = tuple(r * s for r, s in zip(reps, shape))
+    if all(r == 1 for r in reps):  # nothing repeated: still a new tensor, as in PyTorch
         from .conversion import clone
 
-        y = clone(x)
-    return y
+        return clone(reshape(x, out))
+    return reshape(broadcast_to(reshape(x, inter), spread), out)
 
 
 def tile(x, dims) -> Tensor:
