@@ -167,6 +167,7 @@ def test_scatter_gradients_by_hand():
         ((2, 3, 4), -1, [0, 3, 3, 1, 0]),
         ((2, 3, 4), 1, []),
         ((5,), 0, 4),  # a 0-d index keeps the dimension, with size 1
+        ((), 0, [0]),  # a 0-d input gives a 0-d result
     ],
     ids=str,
 )
@@ -175,7 +176,7 @@ def test_index_select(shape, dim, index):
     check_op(
         lambda x, i: F.index_select(x, dim, i),
         lambda x, i: torch.index_select(x, dim, i),
-        lambda x, i: np.take(x, i.reshape(-1), axis=dim),
+        lambda x, i: np.take(x, i.reshape(-1), axis=dim) if x.ndim else x.copy(),
         [shape],
         aux=[idx],
     )

@@ -399,9 +399,11 @@ def index_select(x, dim: int, index) -> Tensor:
     if index.ndim > 1:
         raise ValueError(f"index_select: index must be 1-D, got shape {index.shape}")
     index = index.reshape(-1)
-    if x.ndim == 0:
+    if x.ndim == 0:  # as in PyTorch: one index, and a 0-d result
+        if index.size != 1:
+            raise ValueError(f"index_select: a 0-d input takes exactly one index, got {index.size}")
         _check_range(index, 1, "index_select", dim)
-        return getitem(reshape(x, (1,)), (index,))
+        return reshape(getitem(reshape(x, (1,)), (index,)), ())
     _check_range(index, x.shape[dim], "index_select", dim)
     return getitem(x, (slice(None),) * dim + (index,))
 
