@@ -74,6 +74,24 @@ from . import models, nn, optim  # noqa: F401,E402
 from .serialization import load, save  # noqa: F401,E402
 from . import data, datasets, training, viz  # noqa: F401,E402
 
+# indexing, scatter and shape primitives (issue 11, part 3)
+from .functional import (  # noqa: F401,E402
+    argwhere,
+    chunk,
+    flip,
+    gather,
+    index_select,
+    masked_fill,
+    masked_select,
+    nonzero,
+    roll,
+    scatter,
+    scatter_add,
+    split,
+    tile,
+    unbind,
+)
+
 float32 = _np.float32
 float64 = _np.float64
 int64 = _np.int64

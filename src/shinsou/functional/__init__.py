@@ -101,6 +101,23 @@ from .upsample import interpolate  # noqa: F401
 from .tensor_methods import install as _install
 from .conversion import clone, to_device, to_dtype  # noqa: F401
 
+# indexing, scatter and shape primitives (issue 11, part 3)
+from .fold import fold, unfold  # noqa: F401, E402
+from .indexing import (  # noqa: F401, E402
+    argwhere,
+    embedding,
+    gather,
+    index_select,
+    masked_fill,
+    masked_select,
+    nonzero,
+    one_hot,
+    scatter,
+    scatter_add,
+)
+from .rearrange import flip, repeat, roll, tile, unfold_dim  # noqa: F401, E402
+from .shape import chunk, unbind  # noqa: F401, E402
+
 clamp = clip
 cat = concat
 

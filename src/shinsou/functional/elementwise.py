@@ -232,13 +232,24 @@ def minimum(a, b) -> Tensor:
     return Minimum()(*binary(a, b))
 
 
-def where(cond, a, b) -> Tensor:
+def where(cond, a=None, b=None) -> Tensor:
     """Pick ``a`` where ``cond`` holds, else ``b`` (all three broadcast together).
+
+    ``where(cond)`` alone is ``nonzero(cond, as_tuple=True)``: a tuple of int64 index
+    tensors, one per dimension.
 
     >>> import shinsou as ss
     >>> ss.functional.where(ss.tensor([True, False]), ss.tensor([1.0, 2.0]), 0.0)
     tensor([1., 0.])
+    >>> ss.functional.where(ss.tensor([0.0, 1.0, 1.0]))
+    (tensor([1, 2]),)
     """
+    if a is None and b is None:
+        from .indexing import nonzero
+
+        return nonzero(cond, as_tuple=True)
+    if a is None or b is None:
+        raise TypeError("where: give both a and b, or neither (where(cond) = nonzero)")
     cond = cond.array if isinstance(cond, Tensor) else cond
     a, b = binary(a, b)
     xp = get_array_module(a.array, b.array)

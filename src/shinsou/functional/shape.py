@@ -24,6 +24,8 @@ __all__ = [
     "concat",
     "stack",
     "split",
+    "chunk",
+    "unbind",
     "pad",
     "sum_to",
 ]
@@ -444,58 +446,187 @@ def stack(tensors, axis: int = 0) -> Tensor:
     return concat([unsqueeze(t, axis) for t in tensors], axis=axis)
 
 
-def split(x, split_size_or_sections, axis: int = 0) -> list:
+class Split(Function):
+    """The pieces of x along ``axis`` with the given ``sizes``, as the several outputs of one
+    node (``squeeze``: each piece has size 1 and loses the axis, which is ``unbind``).
+
+    Backward joins the pieces' gradients again (zeros for pieces that got none)."""
+
+    saves_inputs = False
+    is_view = True  # the pieces share x's memory; changing one in place is refused
+
+    def __init__(self, axis, sizes, squeeze=False):
+        self.axis, self.sizes, self.squeeze = axis, tuple(sizes), squeeze
+
+    def forward(self, x):
+        out, start = [], 0
+        idx = [slice(None)] * x.ndim
+        for s in self.sizes:
+            idx[self.axis] = start if self.squeeze else slice(start, start + s)
+            out.append(x[tuple(idx)])
+            start += s
+        return tuple(out)
+
+    def backward(self, *gys):
+        xp = get_array_module(gys[0])
+        if self.squeeze:
+            return xp.stack(gys, axis=self.axis)
+        return xp.concatenate(gys, axis=self.axis)
+
+    def backward_graph(self, *gys):
+        if self.squeeze:
+            gys = [unsqueeze(g, self.axis) for g in gys]
+        return Concat(self.axis)(*gys)
+
+
+def _split(x, sizes, axis, squeeze=False) -> tuple:
+    if len(sizes) == 0:
+        return ()
+    out = Split(axis, sizes, squeeze)(x)
+    return out if isinstance(out, tuple) else (out,)
+
+
+def split(x, split_size_or_sections, axis: int = 0, *, dim: int | None = None) -> tuple:
     """Split into pieces along ``axis`` (``torch.split``): an int is the size of each piece
     (the last may be smaller); a list gives every piece's size.
+
+    All pieces are the outputs of one node; a piece that is not used gets a zero gradient.
 
     >>> [p.shape for p in F.split(ss.zeros(5, 2), 2)]
     [(2, 2), (2, 2), (1, 2)]
     """
     x = as_tensor(x)
+    if dim is not None:
+        axis = dim
     axis = check_axis(axis, x.ndim, "split")
     n = x.shape[axis]
-    if isinstance(split_size_or_sections, int):
-        step = split_size_or_sections
+    if isinstance(split_size_or_sections, (int, np.integer)):
+        step = int(split_size_or_sections)
         if step <= 0:
             raise ValueError("split: the piece size must be positive")
         sizes = [min(step, n - s) for s in range(0, n, step)] or [0]
     else:
-        sizes = list(split_size_or_sections)
-        if sum(sizes) != n:
+        sizes = [int(s) for s in split_size_or_sections]
+        if sum(sizes) != n or any(s < 0 for s in sizes):
             raise ValueError(
                 f"split: sizes {sizes} do not add up to {n} (axis {axis} of {x.shape})"
             )
-    out, start = [], 0
-    for s in sizes:
-        idx = (slice(None),) * axis + (slice(start, start + s),)
-        out.append(getitem(x, idx))
-        start += s
-    return out
+    return _split(x, sizes, axis)
 
 
-def pad(x, pad_width, value: float = 0.0) -> Tensor:
-    """Constant padding.
+def chunk(x, chunks: int, dim: int = 0, *, axis: int | None = None) -> tuple:
+    """Split into ``chunks`` pieces of ceil(n / chunks) along ``dim`` (``torch.chunk``): the
+    last piece may be smaller, and there may be fewer pieces than asked for (6 in 4 chunks
+    gives sizes 2, 2, 2).
 
-    ``pad_width`` is either NumPy-style — one (before, after) pair per axis — or
-    PyTorch-style — a flat tuple (last_before, last_after, prev_before, prev_after, ...)
-    starting from the last axis.
+    >>> [p.shape for p in F.chunk(ss.zeros(5, 2), 3)]
+    [(2, 2), (2, 2), (1, 2)]
+    """
+    x = as_tensor(x)
+    if axis is not None:
+        dim = axis
+    if not isinstance(chunks, (int, np.integer)) or chunks <= 0:
+        raise ValueError(f"chunk: chunks must be a positive int, got {chunks!r}")
+    if x.ndim == 0:
+        raise ValueError("chunk: a 0-d tensor cannot be chunked")
+    dim = check_axis(dim, x.ndim, "chunk")
+    n = x.shape[dim]
+    step = -(-n // int(chunks))
+    if step == 0:  # an empty axis: torch gives `chunks` empty pieces
+        return _split(x, [0] * int(chunks), dim)
+    return _split(x, [min(step, n - s) for s in range(0, n, step)], dim)
+
+
+def unbind(x, dim: int = 0, *, axis: int | None = None) -> tuple:
+    """The slices of ``x`` along ``dim``, each without that axis (``torch.unbind``): a tuple
+    of x.size(dim) tensors, the outputs of one node.
+
+    >>> [t.tolist() for t in F.unbind(ss.tensor([[1.0, 2.0], [3.0, 4.0]]), 1)]
+    [[1.0, 3.0], [2.0, 4.0]]
+    """
+    x = as_tensor(x)
+    if axis is not None:
+        dim = axis
+    if x.ndim == 0:
+        raise ValueError("unbind: a 0-d tensor has no dimension to unbind")
+    dim = check_axis(dim, x.ndim, "unbind")
+    return _split(x, [1] * x.shape[dim], dim, squeeze=True)
+
+
+_PAD_MODES = ("constant", "reflect", "replicate", "circular")
+
+
+def _pad_source(n: int, before: int, after: int, mode: str, axis: int):
+    """For each position of the padded axis (length n + before + after), the position of x it
+    copies: reflect mirrors without repeating the edge, replicate repeats the edge, circular
+    wraps around."""
+    if mode == "reflect" and (before or after) and (before >= n or after >= n):
+        raise ValueError(
+            f"pad: reflect padding ({before}, {after}) of axis {axis} must be smaller than its "
+            f"size {n}"
+        )
+    if mode == "circular" and (before > n or after > n):
+        raise ValueError(
+            f"pad: circular padding ({before}, {after}) of axis {axis} must be at most its size {n}"
+        )
+    if mode == "replicate" and n == 0 and (before or after):
+        raise ValueError(f"pad: replicate padding of axis {axis}, which is empty")
+    i = np.arange(-before, n + after)
+    if mode == "reflect":
+        return np.abs(i) - np.maximum(0, 2 * (i - (n - 1)))  # -k -> k, n-1+k -> n-1-k
+    if mode == "replicate":
+        return np.clip(i, 0, n - 1)
+    return i % n  # circular
+
+
+def pad(x, pad, mode: str = "constant", value: float | None = None) -> Tensor:
+    """Pad ``x`` (``torch.nn.functional.pad``).
+
+    ``pad`` is either PyTorch-style — a flat tuple (last_before, last_after, prev_before,
+    prev_after, ...) starting from the last axis — or NumPy-style — one (before, after) pair
+    per axis. Modes, for a row ``a b c d`` padded by (2, 2):
+
+    * ``constant``: ``v v a b c d v v`` with ``v = value`` (default 0)
+    * ``reflect``: ``c b a b c d c b`` (mirror at the edge, the edge not repeated;
+      widths < size)
+    * ``replicate``: ``a a a b c d d d`` (the edge repeated)
+    * ``circular``: ``c d a b c d a b`` (wrap around; widths <= size)
+
+    Shapes: every padded axis grows from n to before + n + after. The non-constant modes may
+    pad any trailing axes (PyTorch allows the last 1-3 of a batched input); their gradient adds
+    each output's gradient to the element it was copied from.
 
     >>> import shinsou as ss
     >>> ss.functional.pad(ss.tensor([[1.0]]), (1, 1)).shape   # pads the last axis
     (1, 3)
+    >>> ss.functional.pad(ss.tensor([[1.0, 2.0, 3.0]]), (2, 1), mode="reflect")
+    tensor([[3., 2., 1., 2., 3., 2.]])
     """
     x = as_tensor(x)
-    pw = list(pad_width)
+    if mode not in _PAD_MODES:
+        raise ValueError(f"pad: mode must be one of {_PAD_MODES}, got {mode!r}")
+    if value is not None and mode != "constant":
+        raise ValueError(f"pad: value is only used by mode 'constant', not {mode!r}")
+    pw = list(pad)
     if pw and isinstance(pw[0], (tuple, list)):
         widths = [tuple(p) for p in pw]
         if len(widths) != x.ndim:
             raise ValueError(f"pad: {len(widths)} (before, after) pairs for {x.ndim} axes")
     else:
         if len(pw) % 2 or len(pw) // 2 > x.ndim:
-            raise ValueError(f"pad: flat pad {pad_width} needs pairs for at most {x.ndim} axes")
+            raise ValueError(f"pad: flat pad {pad} needs pairs for at most {x.ndim} axes")
         widths = [(0, 0)] * x.ndim
         for k in range(len(pw) // 2):
             widths[x.ndim - 1 - k] = (pw[2 * k], pw[2 * k + 1])
+    widths = tuple((int(b), int(a)) for b, a in widths)
     if any(b < 0 or a < 0 for b, a in widths):
         raise ValueError("pad: negative padding is not supported")
-    return Pad(tuple(widths), value)(x)
+    if mode == "constant":
+        return Pad(widths, 0.0 if value is None else value)(x)
+    padded = [d for d, w in enumerate(widths) if w != (0, 0)]
+    if not padded:
+        return x
+    first = padded[0]  # index the axes first..ndim-1 with an open mesh of source positions
+    src = [_pad_source(x.shape[d], *widths[d], mode, d) for d in range(first, x.ndim)]
+    mesh = tuple(x.xp.asarray(a) for a in np.ix_(*src))
+    return getitem(x, (slice(None),) * first + mesh)

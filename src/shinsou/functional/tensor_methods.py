@@ -121,3 +121,26 @@ def install() -> None:
     T.logical_and = el.logical_and
     T.logical_or = el.logical_or
     T.logical_xor = el.logical_xor
+    _install_indexing(T)
+
+
+def _install_indexing(T) -> None:
+    """Methods of the indexing, scatter and shape primitives (issue 11, part 3)."""
+    from . import indexing as ix
+    from . import rearrange as ra
+
+    T.gather = ix.gather
+    T.scatter = ix.scatter
+    T.scatter_add = ix.scatter_add
+    T.index_select = ix.index_select
+    T.masked_fill = ix.masked_fill
+    T.masked_select = ix.masked_select
+    T.nonzero = ix.nonzero
+    T.argwhere = ix.argwhere
+    T.chunk = sh.chunk
+    T.unbind = sh.unbind
+    T.flip = ra.flip
+    T.roll = ra.roll
+    T.repeat = ra.repeat
+    T.tile = ra.tile
+    T.unfold = ra.unfold_dim
