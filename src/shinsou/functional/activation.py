@@ -167,9 +167,12 @@ class ELU(RecomputingFunction):
 
     def backward_graph(self, gy):
         self.check_inputs_unchanged()
-        # e^x only where x <= 0: where x > 0 it could overflow, and 0 · inf is NaN in backward
+        x = self.inputs[0]
+        # e^x only where x < 0: where x > 0 it could overflow (and 0 · inf is NaN in backward);
+        # at x = 0 the value is α e^0 = α, with no second derivative, as in PyTorch (its
+        # double backward takes the x < 0 branch where its first derivative takes x <= 0)
         zero = _const(get_array_module(gy.array).zeros((), dtype=gy.dtype))
-        neg = where(self.pos, zero, self.inputs[0])
+        neg = where(x.array < 0, x, zero)
         return where(self.pos, gy, gy * exp(neg) * self.alpha)
 
 
@@ -195,8 +198,12 @@ class Softplus(RecomputingFunction):
     def backward_graph(self, gy):
         self.check_inputs_unchanged()
         (bx,) = self.saved
+        x = self.inputs[0]
         one = _const(get_array_module(bx).ones((), dtype=gy.dtype))
-        return gy * where(bx > self.threshold, one, sigmoid(self.inputs[0] * self.beta))
+        # σ(βx) varies with x only where βx < threshold: at βx = threshold the first
+        # derivative is σ(βx) and the second 0, as in PyTorch
+        xs = where(bx < self.threshold, x, _const(x.array))
+        return gy * where(bx > self.threshold, one, sigmoid(xs * self.beta))
 
 
 class Softmax(RecomputingFunction):
