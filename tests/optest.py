@@ -54,9 +54,9 @@ import shinsou as ss
 
 RTOL = 1e-5
 ATOL = 1e-6
-# Turned on once every primitive has its graph-form backward (``backward_graph``);
-# SHINSOU_TEST_GRADGRAD=1 turns it on before that.
-GRADGRAD_BY_DEFAULT = os.environ.get("SHINSOU_TEST_GRADGRAD", "0") == "1"
+# On: every primitive has its graph-form backward (``backward_graph``).
+# SHINSOU_TEST_GRADGRAD=0 turns the double-backward checks off (to bisect a failure quickly).
+GRADGRAD_BY_DEFAULT = os.environ.get("SHINSOU_TEST_GRADGRAD", "1") == "1"
 RTOL2 = 1e-4  # second derivatives against PyTorch (float32)
 ATOL2 = 1e-4
 POS = (0.5, 2.0)
