@@ -11,7 +11,8 @@ from ..backend import get_array_module, parallel
 from ..core.function import Function
 from ..core.tensor import Tensor
 from ._convert import as_tensor
-from .elementwise import erf
+from ._recompute import RecomputingFunction
+from .elementwise import _const, erf, exp, where
 from .reduction import max as reduce_max
 from .shape import check_axis
 
@@ -31,12 +32,19 @@ __all__ = [
 
 
 class Step(Function):
+    """y = 1 if x > 0 else 0; dy/dx = 0 (almost everywhere: the jump at 0 is ignored)."""
+
+    saves_inputs = False
+
     def forward(self, x):
         self.shape = x.shape
         return (x > 0).astype(x.dtype)
 
     def backward(self, gy):
         return get_array_module(gy).zeros(self.shape, dtype=gy.dtype)
+
+    def backward_graph(self, gy):
+        return gy * 0.0
 
 
 def _sigmoid_array(x):
@@ -54,7 +62,11 @@ def _sigmoid_array(x):
     return y
 
 
-class Sigmoid(Function):
+class Sigmoid(RecomputingFunction):
+    """y = σ(x); dy/dx = y (1 - y), from the output (the graph form recomputes σ(x))."""
+
+    saves_output = True
+
     def forward(self, x):
         self.y = y = _sigmoid_array(x)
         return y
@@ -63,8 +75,17 @@ class Sigmoid(Function):
         y = self.y
         return gy * y * (1 - y)
 
+    def backward_graph(self, gy):
+        self.check_inputs_unchanged()
+        y = sigmoid(self.inputs[0])
+        return gy * y * (1 - y)
 
-class Tanh(Function):
+
+class Tanh(RecomputingFunction):
+    """y = tanh x; dy/dx = 1 - y², from the output (the graph form recomputes tanh(x))."""
+
+    saves_output = True
+
     def forward(self, x):
         self.y = y = get_array_module(x).tanh(x)
         return y
@@ -73,10 +94,19 @@ class Tanh(Function):
         y = self.y
         return gy * (1 - y * y)
 
+    def backward_graph(self, gy):
+        self.check_inputs_unchanged()
+        y = tanh(self.inputs[0])
+        return gy * (1 - y * y)
+
 
 class ReLU(Function):
     """max(x, 0); on the CPU over two threads (``backend.parallel``): after a convolution
-    it is one of the largest memory-bound passes of a CNN step."""
+    it is one of the largest memory-bound passes of a CNN step. dy/dx = [y > 0], a constant
+    of the graph (d²y/dx² = 0)."""
+
+    saves_inputs = False
+    saves_output = True
 
     def forward(self, x):
         xp = get_array_module(x)
@@ -91,8 +121,15 @@ class ReLU(Function):
             lambda o, g, y: xp.multiply(g, y > 0, out=o), xp.empty(gy.shape, gy.dtype), gy, self.y
         )
 
+    def backward_graph(self, gy):
+        return gy * _const((self.y > 0).astype(gy.dtype))
+
 
 class LeakyReLU(Function):
+    """y = x for x > 0, else a·x; dy/dx = 1 or a (a constant of the graph)."""
+
+    saves_inputs = False
+
     def __init__(self, slope):
         self.slope = slope
 
@@ -104,8 +141,17 @@ class LeakyReLU(Function):
     def backward(self, gy):
         return get_array_module(gy).where(self.pos, gy, gy * self.slope)
 
+    def backward_graph(self, gy):
+        xp = get_array_module(gy.array)
+        return gy * _const(xp.where(self.pos, 1, self.slope).astype(gy.dtype))
 
-class ELU(Function):
+
+class ELU(RecomputingFunction):
+    """y = x for x > 0, else α(e^x - 1); dy/dx = 1 or y + α = α e^x (from the output; the
+    graph form recomputes α e^x from the input)."""
+
+    saves_output = True
+
     def __init__(self, alpha):
         self.alpha = alpha
 
@@ -119,8 +165,20 @@ class ELU(Function):
         xp = get_array_module(gy)
         return xp.where(self.pos, gy, gy * (self.y + self.alpha))
 
+    def backward_graph(self, gy):
+        self.check_inputs_unchanged()
+        x = self.inputs[0]
+        # e^x only where x < 0: where x > 0 it could overflow (and 0 · inf is NaN in backward);
+        # at x = 0 the value is α e^0 = α, with no second derivative, as in PyTorch (its
+        # double backward takes the x < 0 branch where its first derivative takes x <= 0)
+        zero = _const(get_array_module(gy.array).zeros((), dtype=gy.dtype))
+        neg = where(x.array < 0, x, zero)
+        return where(self.pos, gy, gy * exp(neg) * self.alpha)
 
-class Softplus(Function):
+
+class Softplus(RecomputingFunction):
+    """y = (1/β) log(1 + e^(βx)) (x where βx > threshold); dy/dx = σ(βx) (1 there)."""
+
     def __init__(self, beta, threshold):
         self.beta, self.threshold = beta, threshold
 
@@ -137,8 +195,23 @@ class Softplus(Function):
         s = _sigmoid_array(bx)  # sigmoid(beta x)
         return gy * xp.where(bx > self.threshold, 1, s).astype(gy.dtype, copy=False)
 
+    def backward_graph(self, gy):
+        self.check_inputs_unchanged()
+        (bx,) = self.saved
+        x = self.inputs[0]
+        one = _const(get_array_module(bx).ones((), dtype=gy.dtype))
+        # σ(βx) varies with x only where βx < threshold: at βx = threshold the first
+        # derivative is σ(βx) and the second 0, as in PyTorch
+        xs = where(bx < self.threshold, x, _const(x.array))
+        return gy * where(bx > self.threshold, one, sigmoid(xs * self.beta))
 
-class Softmax(Function):
+
+class Softmax(RecomputingFunction):
+    """y = softmax(x); dL/dx = y ⊙ (g - Σ g ⊙ y), from the output (the graph form
+    recomputes softmax(x))."""
+
+    saves_output = True
+
     def __init__(self, axis):
         self.axis = axis
 
@@ -158,8 +231,21 @@ class Softmax(Function):
         gx -= y * gx.sum(axis=self.axis, keepdims=True)
         return gx
 
+    def backward_graph(self, gy):
+        from .reduction import sum as _sum
 
-class LogSoftmax(Function):
+        self.check_inputs_unchanged()
+        y = Softmax(self.axis)(self.inputs[0])
+        gx = y * gy
+        return gx - y * _sum(gx, axis=self.axis, keepdims=True)
+
+
+class LogSoftmax(RecomputingFunction):
+    """y = log softmax(x); dL/dx = g - e^y Σ g, from the output (the graph form recomputes
+    softmax(x))."""
+
+    saves_output = True
+
     def __init__(self, axis):
         self.axis = axis
 
@@ -176,6 +262,12 @@ class LogSoftmax(Function):
     def backward(self, gy):
         xp = get_array_module(gy)
         return gy - xp.exp(self.y) * gy.sum(axis=self.axis, keepdims=True)
+
+    def backward_graph(self, gy):
+        from .reduction import sum as _sum
+
+        self.check_inputs_unchanged()
+        return gy - Softmax(self.axis)(self.inputs[0]) * _sum(gy, axis=self.axis, keepdims=True)
 
 
 def step(x) -> Tensor:

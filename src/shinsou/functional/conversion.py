@@ -10,6 +10,10 @@ from ..core.tensor import Tensor
 
 
 class Cast(Function):
+    """y = x in another float dtype; dL/dx = dL/dy cast back (a cast again)."""
+
+    saves_inputs = False
+
     def __init__(self, dtype):
         self.dtype = dtype
 
@@ -20,8 +24,15 @@ class Cast(Function):
     def backward(self, gy):
         return gy.astype(self.in_dtype)
 
+    def backward_graph(self, gy):
+        return gy if gy.dtype == self.in_dtype else Cast(self.in_dtype)(gy)
+
 
 class ToDevice(Function):
+    """y = x on another device; dL/dx = dL/dy moved back (a transfer again)."""
+
+    saves_inputs = False
+
     def __init__(self, device):
         self.device = device
 
@@ -31,6 +42,9 @@ class ToDevice(Function):
 
     def backward(self, gy):
         return to_device_array(gy, self.src)
+
+    def backward_graph(self, gy):
+        return gy if gy.device == self.src else ToDevice(self.src)(gy)
 
 
 class Clone(Function):

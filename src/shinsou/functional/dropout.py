@@ -17,7 +17,10 @@ __all__ = ["dropout", "dropout2d"]
 
 
 class Dropout(Function):
-    """y = x ⊙ m with a fixed mask m broadcastable to x (scaled keep mask)."""
+    """y = x ⊙ m with a fixed mask m broadcastable to x (scaled keep mask); dL/dx = dL/dy ⊙ m
+    summed back to x's shape, linear with the same constant mask (d²y/dx² = 0)."""
+
+    saves_inputs = False
 
     def __init__(self, mask):
         self.mask = mask
@@ -28,6 +31,11 @@ class Dropout(Function):
 
     def backward(self, gy):
         return unbroadcast(gy * self.mask, self.shape)
+
+    def backward_graph(self, gy):
+        from .shape import sum_to
+
+        return sum_to(gy * Tensor._from_op(self.mask, None), self.shape)
 
 
 def _check_p(p: float, name: str) -> None:

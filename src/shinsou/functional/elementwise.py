@@ -10,6 +10,7 @@ from ..backend import get_array_module
 from ..core.function import Function, unbroadcast
 from ..core.tensor import Tensor
 from ._convert import as_tensor, binary
+from ._recompute import RecomputingFunction
 
 __all__ = [
     "exp",
@@ -31,7 +32,16 @@ __all__ = [
 ]
 
 
-class Exp(Function):
+def _const(a) -> Tensor:
+    """A constant (mask, weights) as a Tensor outside the graph, for graph-form backwards."""
+    return Tensor._from_op(a, None)
+
+
+class Exp(RecomputingFunction):
+    """y = e^x; dy/dx = e^x (the output: the graph form recomputes exp(x))."""
+
+    saves_output = True
+
     def forward(self, x):
         self.y = y = get_array_module(x).exp(x)
         return y
@@ -39,8 +49,14 @@ class Exp(Function):
     def backward(self, gy):
         return gy * self.y
 
+    def backward_graph(self, gy):
+        self.check_inputs_unchanged()
+        return gy * exp(self.inputs[0])
+
 
 class Log(Function):
+    """y = log x; dy/dx = 1/x."""
+
     def forward(self, x):
         self.x = x
         return get_array_module(x).log(x)
@@ -48,8 +64,15 @@ class Log(Function):
     def backward(self, gy):
         return gy / self.x
 
+    def backward_graph(self, gy):
+        return gy / self.inputs[0]
 
-class Sqrt(Function):
+
+class Sqrt(RecomputingFunction):
+    """y = √x; dy/dx = 1/(2√x) (from the output; the graph form recomputes sqrt(x))."""
+
+    saves_output = True
+
     def forward(self, x):
         self.y = y = get_array_module(x).sqrt(x)
         return y
@@ -57,14 +80,24 @@ class Sqrt(Function):
     def backward(self, gy):
         return gy / (2 * self.y)
 
+    def backward_graph(self, gy):
+        self.check_inputs_unchanged()
+        return gy / (sqrt(self.inputs[0]) * 2)
+
 
 class Abs(Function):
+    """y = |x|; dy/dx = sign(x), a constant of the graph (so d²y/dx² = 0, as in PyTorch)."""
+
     def forward(self, x):
         self.x = x
         return get_array_module(x).abs(x)
 
     def backward(self, gy):
         return gy * get_array_module(gy).sign(self.x)
+
+    def backward_graph(self, gy):
+        x = self.x
+        return gy * _const(get_array_module(x).sign(x))
 
 
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
@@ -107,6 +140,8 @@ def _erf_array(x):
 
 
 class Erf(Function):
+    """y = erf x; dy/dx = 2/√π e^(-x²)."""
+
     def forward(self, x):
         self.x = x
         return _erf_array(x)
@@ -114,6 +149,10 @@ class Erf(Function):
     def backward(self, gy):
         x = self.x
         return gy * (_TWO_OVER_SQRT_PI * get_array_module(x).exp(-x * x)).astype(x.dtype)
+
+    def backward_graph(self, gy):
+        x = self.inputs[0]
+        return gy * (exp(-(x * x)) * _TWO_OVER_SQRT_PI)
 
 
 class _MaxMin(Function):
@@ -124,15 +163,31 @@ class _MaxMin(Function):
         self.saved = (a, b)
         return xp.maximum(a, b) if self.is_max else xp.minimum(a, b)
 
-    def backward(self, gy):
+    def _weights(self, dtype):
+        """w = 1 where a wins, 0 where b wins, ½ at ties (constants of the graph)."""
         a, b = self.saved
         xp = get_array_module(a)
         wa = (a > b) if self.is_max else (a < b)
-        w = xp.where(a == b, 0.5, wa).astype(gy.dtype, copy=False)
+        return xp.where(a == b, 0.5, wa).astype(dtype, copy=False)
+
+    def backward(self, gy):
+        a, b = self.saved
+        w = self._weights(gy.dtype)
         na, nb = self.needs
         return (
             unbroadcast(gy * w, a.shape) if na else None,
             unbroadcast(gy * (1 - w), b.shape) if nb else None,
+        )
+
+    def backward_graph(self, gy):
+        from .shape import sum_to
+
+        a, b = self.saved
+        w = self._weights(gy.dtype)
+        na, nb = self.needs
+        return (
+            sum_to(gy * _const(w), a.shape) if na else None,
+            sum_to(gy * _const(1 - w), b.shape) if nb else None,
         )
 
 
@@ -146,6 +201,8 @@ class Minimum(_MaxMin):
 
 class Where(Function):
     """y = a where cond else b; cond is a boolean array and gets no gradient."""
+
+    saves_inputs = False
 
     def __init__(self, cond):
         self.cond = cond
@@ -164,6 +221,18 @@ class Where(Function):
             unbroadcast(xp.where(self.cond, zero, gy), sb) if nb else None,
         )
 
+    def backward_graph(self, gy):
+        # dL/da = where(cond, gy, 0) and dL/db = where(cond, 0, gy): Where again, linear in gy
+        from .shape import sum_to
+
+        sa, sb = self.shapes
+        na, nb = self.needs
+        zero = _const(get_array_module(gy.array).zeros((), dtype=gy.dtype))
+        return (
+            sum_to(Where(self.cond)(gy, zero), sa) if na else None,
+            sum_to(Where(self.cond)(zero, gy), sb) if nb else None,
+        )
+
 
 class Clip(Function):
     """Clamp to [lo, hi]; the gradient passes where lo <= x <= hi (PyTorch's convention)."""
@@ -175,14 +244,21 @@ class Clip(Function):
         self.x = x
         return get_array_module(x).clip(x, self.lo, self.hi)
 
-    def backward(self, gy):
+    def _mask(self):
         x = self.x
         mask = True
         if self.lo is not None:
             mask = x >= self.lo
         if self.hi is not None:
             mask = mask & (x <= self.hi)
-        return gy * mask
+        return mask
+
+    def backward(self, gy):
+        return gy * self._mask()
+
+    def backward_graph(self, gy):
+        mask = get_array_module(self.x).asarray(self._mask())  # a bool array, even for 0-d x
+        return gy * _const(mask.astype(gy.dtype))
 
 
 def exp(x) -> Tensor:

@@ -12,6 +12,7 @@ from ..backend import get_array_module, to_device_array
 from ..core.function import Function
 from ..core.tensor import _ARRAY_TYPES, Tensor
 from ._convert import as_tensor
+from ._recompute import RecomputingFunction
 
 __all__ = [
     "mse_loss",
@@ -136,7 +137,7 @@ def _class_weight(name: str, weight, x: Tensor, num_classes: int):
     return x.xp.asarray(to_device_array(w, x.device), dtype=x.dtype)
 
 
-class SoftmaxCrossEntropy(Function):
+class SoftmaxCrossEntropy(RecomputingFunction):
     """Fused log_softmax + NLL on (N, C) logits x and (N,) labels t, with ignore_index, label
     smoothing ε and optional class weights w (C,). With lsm = log_softmax(x) and v_n = 0 for
     ignored examples, 1 otherwise:
@@ -154,6 +155,11 @@ class SoftmaxCrossEntropy(Function):
 
     which without weights is v_n (p_n - (1-ε) onehot(t_n) - ε/C). The result is scaled by
     dL/dloss_n (gy, divided by the denominator for "mean"). Only x gets a gradient.
+
+    In short dL/dx_n = s_n (a_n p_n - b_n) with s_n = dL/dloss_n · v_n (/ the denominator)
+    and constants a_n = (1-ε) w_{t_n} + (ε/C) Σ_c w_c (1 without weights) and
+    b_n = (1-ε) w_{t_n} onehot(t_n) + (ε/C) w: the graph form (``create_graph``) builds
+    exactly that from p = softmax(x), recomputed with ops, and the Tensor gy.
     """
 
     def __init__(self, ignore_index, smoothing, reduction, weight=None):
@@ -241,6 +247,34 @@ class SoftmaxCrossEntropy(Function):
             g *= swt[:, None]
             g[rows, tc] -= swt
         return g
+
+    def backward_graph(self, gy):
+        from .activation import Softmax
+        from .shape import reshape
+
+        self.check_inputs_unchanged()
+        lsm, tc, valid = self.saved[:3]
+        xp = get_array_module(lsm)
+        n, c = lsm.shape
+        eps, w, dt = self.smoothing, self.weight, lsm.dtype
+        rows = xp.arange(n)
+        # the constants a (N, 1) and b (N, C) of the class docstring
+        if w is None:
+            a = None
+            b = xp.full((n, c), eps / c, dtype=dt)
+            b[rows, tc] += 1 - eps
+            denom = max(self.count, 1) if self.reduction == "mean" else 1
+        else:
+            wt = self.saved[3]  # (N,) w[t_n], 0 where ignored
+            a = ((1 - eps) * wt + (eps / c) * float(w.sum())).astype(dt)[:, None]
+            b = xp.broadcast_to((eps / c) * w, (n, c)).astype(dt)
+            b[rows, tc] += (1 - eps) * wt
+            denom = (self.denom or 1.0) if self.reduction == "mean" else 1
+        v = Tensor._from_op(valid.astype(dt)[:, None], None)  # (N, 1)
+        s = (reshape(gy, (n, 1)) if self.reduction == "none" else gy / denom) * v  # (N, 1)
+        p = Softmax(1)(self.inputs[0])
+        pa = p if a is None else p * Tensor._from_op(a, None)
+        return s * (pa - Tensor._from_op(b, None)), None
 
 
 def cross_entropy(
@@ -385,7 +419,11 @@ def nll_loss(
 
 
 class BinaryCrossEntropy(Function):
-    """-(t log p + (1-t) log(1-p)) with each log clamped at -100 (as PyTorch does)."""
+    """-(t log p + (1-t) log(1-p)) with each log clamped at -100 (as PyTorch does).
+
+    dL/dp = (p - t) / max(p (1-p), 1e-12) and dL/dt = log(1-p) - log p (each log clamped),
+    both built from ops in the graph form, so d²/dp² = (p² - 2pt + t) / (p (1-p))² as in
+    PyTorch."""
 
     def forward(self, p, t):
         xp = get_array_module(p)
@@ -404,6 +442,15 @@ class BinaryCrossEntropy(Function):
             if self.needs[1]
             else None
         )
+        return gp, gt
+
+    def backward_graph(self, gy):
+        from .elementwise import clip, log, maximum
+
+        p, t = self.inputs
+        np_, nt = self.needs
+        gp = gy * (p - t) / maximum(p * (1 - p), 1e-12) if np_ else None
+        gt = gy * (clip(log(1 - p), min=-100) - clip(log(p), min=-100)) if nt else None
         return gp, gt
 
 

@@ -8,6 +8,7 @@ from ..backend import get_array_module
 from ..core.function import Function
 from ..core.tensor import Tensor
 from ._convert import as_tensor
+from ._recompute import RecomputingFunction
 
 __all__ = ["sum", "mean", "max", "min", "var", "std", "logsumexp", "argmax", "argmin"]
 
@@ -106,12 +107,26 @@ class _Extreme(_Reduction):
         self.saved = (x, yk)
         return self._finish(yk, x.shape)
 
+    def _share(self, dtype):
+        """[x == max] / (number of tied extremes): the constant weight of each element."""
+        x, yk = self.saved
+        mask = (x == yk).astype(dtype)
+        return mask / mask.sum(axis=self.axes, keepdims=True)
+
     def backward(self, gy):
         x, yk = self.saved
         mask = (x == yk).astype(gy.dtype)
         count = mask.sum(axis=self.axes, keepdims=True)
         gy = gy.reshape(yk.shape)
         return mask * (gy / count)
+
+    def backward_graph(self, gy):
+        # linear in gy with constant weights: d²y/dx² = 0, as for torch.amax
+        from .shape import reshape
+
+        yk = self.saved[1]
+        share = Tensor._from_op(self._share(gy.dtype), None)
+        return reshape(gy, yk.shape) * share
 
 
 class Max(_Extreme):
@@ -122,8 +137,11 @@ class Min(_Extreme):
     is_max = False
 
 
-class LogSumExp(_Reduction):
-    """y = log Σ exp(x) over axes, computed as m + log Σ exp(x - m) with m = max x."""
+class LogSumExp(_Reduction, RecomputingFunction):
+    """y = log Σ exp(x) over axes, computed as m + log Σ exp(x - m) with m = max x.
+
+    dy/dx = e^(x - y), the softmax over the axes; the graph form recomputes it as
+    exp(x - logsumexp(x)) from the input."""
 
     def forward(self, x):
         xp = get_array_module(x)
@@ -144,6 +162,26 @@ class LogSumExp(_Reduction):
         # d/dx log Σ e^x = e^(x-m) / Σ e^(x-m): the softmax, computed without rounding y
         e, s = self.saved
         return gy.reshape(s.shape) * (e / s)
+
+    def backward_graph(self, gy):
+        from .elementwise import exp
+        from .shape import reshape
+
+        self.check_inputs_unchanged()
+        (x,) = self.inputs
+        e, s = self.saved
+        gy = reshape(gy, s.shape)
+        if x.numel() == 0:
+            return gy * Tensor._from_op(e, None)  # zeros shaped like x
+        yk = LogSumExp(self.axes, True)(x)
+        # where every element along the axes is -inf, y = -inf too and x - y is NaN; e^(x-m)
+        # / Σ e^(x-m) = 0 there (m was replaced by 0), like the fast path
+        finite = get_array_module(s).isfinite(yk.array)
+        if not finite.all():
+            from .elementwise import where
+
+            yk = where(finite, yk, 0.0)
+        return gy * exp(x - yk)
 
 
 def sum(x, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001

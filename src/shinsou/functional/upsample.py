@@ -168,24 +168,57 @@ class _Axis:
         return g0 + _scatter_along(xp, g, self.i1, self.n_in, axis, lam)
 
 
+def _resample(xp, axes, x):
+    """A_h · x · A_wᵀ on an NCHW array (a new array)."""
+    ah, aw = axes
+    y = aw.forward(xp, ah.forward(xp, x, 2), 3)
+    return y if y is not x else x.copy()
+
+
+def _resample_transposed(xp, axes, g):
+    """A_hᵀ · g · A_w on an NCHW array (a new, contiguous array)."""
+    ah, aw = axes
+    out = ah.backward(xp, aw.backward(xp, g, 3), 2)
+    return xp.ascontiguousarray(out) if out is not g else g.copy()
+
+
 class Interpolate(Function):
     """Separable resize of the last two axes of an NCHW array (see the module docstring):
-    y = A_h · x · A_wᵀ, dL/dx = A_hᵀ · dL/dy · A_w."""
+    y = A_h · x · A_wᵀ, dL/dx = A_hᵀ · dL/dy · A_w. Linear, so its graph-form backward is the
+    transposed op ``InterpolateTranspose``, whose own backward is this op again."""
+
+    saves_inputs = False
 
     def __init__(self, axes):
         self.axes = axes  # (_Axis for H, _Axis for W)
 
     def forward(self, x):
-        xp = get_array_module(x)
-        ah, aw = self.axes
-        y = aw.forward(xp, ah.forward(xp, x, 2), 3)
-        return y if y is not x else x.copy()
+        return _resample(get_array_module(x), self.axes, x)
 
     def backward(self, gy):
-        xp = get_array_module(gy)
-        ah, aw = self.axes
-        g = ah.backward(xp, aw.backward(xp, gy, 3), 2)
-        return xp.ascontiguousarray(g) if g is not gy else gy.copy()
+        return _resample_transposed(get_array_module(gy), self.axes, gy)
+
+    def backward_graph(self, gy):
+        return InterpolateTranspose(self.axes)(gy)
+
+
+class InterpolateTranspose(Function):
+    """y = A_hᵀ · x · A_w: the adjoint of ``Interpolate`` (its gradient, as an op), mapping
+    (N, C, OH, OW) back to (N, C, H, W); its backward is ``Interpolate`` again."""
+
+    saves_inputs = False
+
+    def __init__(self, axes):
+        self.axes = axes
+
+    def forward(self, x):
+        return _resample_transposed(get_array_module(x), self.axes, x)
+
+    def backward(self, gy):
+        return _resample(get_array_module(gy), self.axes, gy)
+
+    def backward_graph(self, gy):
+        return Interpolate(self.axes)(gy)
 
 
 def _pair_arg(v, name, what, cast):
