@@ -89,7 +89,11 @@ class Function:
     Class attributes a subclass may set:
         saves_inputs: backward reads the inputs' values (default True); an op whose
             gradient does not depend on them (add, reshape, sum, ...) sets False, so that
-            changing such an input in place afterwards is allowed, as in PyTorch.
+            changing such an input in place afterwards is allowed, as in PyTorch. "graph":
+            only ``backward_graph`` reads them (exp, sigmoid, softmax... differentiate from
+            their output in the fast path, but recompute it from the inputs with ops under
+            ``create_graph``, since a node cannot keep its output Tensor): the check then
+            applies to ``create_graph=True`` only.
         saves_output: backward reads the output's value (exp, sigmoid, tanh, ...); changing
             the output in place before backward is then an error.
         nondiff_outputs: positions of float outputs that are not differentiated (batch
@@ -162,10 +166,10 @@ class Function:
         self.inputs = None
         self.released = True
 
-    def _check_versions(self):
+    def _check_versions(self, create_graph=False):
         """Raise if an input or output this node reads in backward was changed in place."""
         vs = self.__dict__.get("versions")
-        if vs is not None:
+        if vs is not None and (create_graph or self.saves_inputs is True):
             for i, (t, v) in enumerate(zip(self.inputs, vs)):
                 if t._vc[0] != v:
                     raise RuntimeError(
@@ -174,6 +178,11 @@ class Function:
                         f"(shape {t.shape}) is at version {t._vc[0]}; expected version {v}. "
                         "Clone it (x.clone()) before changing it in place, or change it "
                         "after backward."
+                        + (
+                            " (create_graph=True recomputes this op's derivative from its inputs.)"
+                            if self.saves_inputs == "graph"
+                            else ""
+                        )
                     )
         ovs = self.__dict__.get("out_versions")
         if ovs is not None:
@@ -290,7 +299,7 @@ def run_backward(
             retained = fn.__dict__.get("retained")
             if hooks or retained or want is not None:
                 gys = _visit_outputs(fn, gys, hooks, retained, want, results, create_graph)
-            fn._check_versions()
+            fn._check_versions(create_graph)
             needs = fn.needs
             if leads is not None:  # ask backward only for the gradients that are wanted
                 fn.needs = tuple(

@@ -11,7 +11,6 @@ from ..backend import get_array_module, parallel
 from ..core.function import Function
 from ..core.tensor import Tensor
 from ._convert import as_tensor
-from ._recompute import RecomputingFunction
 from .elementwise import _const, erf, exp, where
 from .reduction import max as reduce_max
 from .shape import check_axis
@@ -62,8 +61,10 @@ def _sigmoid_array(x):
     return y
 
 
-class Sigmoid(RecomputingFunction):
+class Sigmoid(Function):
     """y = σ(x); dy/dx = y (1 - y), from the output (the graph form recomputes σ(x))."""
+
+    saves_inputs = "graph"  # the graph-form backward recomputes from the inputs
 
     saves_output = True
 
@@ -76,13 +77,14 @@ class Sigmoid(RecomputingFunction):
         return gy * y * (1 - y)
 
     def backward_graph(self, gy):
-        self.check_inputs_unchanged()
         y = sigmoid(self.inputs[0])
         return gy * y * (1 - y)
 
 
-class Tanh(RecomputingFunction):
+class Tanh(Function):
     """y = tanh x; dy/dx = 1 - y², from the output (the graph form recomputes tanh(x))."""
+
+    saves_inputs = "graph"  # the graph-form backward recomputes from the inputs
 
     saves_output = True
 
@@ -95,7 +97,6 @@ class Tanh(RecomputingFunction):
         return gy * (1 - y * y)
 
     def backward_graph(self, gy):
-        self.check_inputs_unchanged()
         y = tanh(self.inputs[0])
         return gy * (1 - y * y)
 
@@ -146,9 +147,11 @@ class LeakyReLU(Function):
         return gy * _const(xp.where(self.pos, 1, self.slope).astype(gy.dtype))
 
 
-class ELU(RecomputingFunction):
+class ELU(Function):
     """y = x for x > 0, else α(e^x - 1); dy/dx = 1 or y + α = α e^x (from the output; the
     graph form recomputes α e^x from the input)."""
+
+    saves_inputs = "graph"  # the graph-form backward recomputes from the inputs
 
     saves_output = True
 
@@ -166,7 +169,6 @@ class ELU(RecomputingFunction):
         return xp.where(self.pos, gy, gy * (self.y + self.alpha))
 
     def backward_graph(self, gy):
-        self.check_inputs_unchanged()
         x = self.inputs[0]
         # e^x only where x < 0: where x > 0 it could overflow (and 0 · inf is NaN in backward);
         # at x = 0 the value is α e^0 = α, with no second derivative, as in PyTorch (its
@@ -176,8 +178,10 @@ class ELU(RecomputingFunction):
         return where(self.pos, gy, gy * exp(neg) * self.alpha)
 
 
-class Softplus(RecomputingFunction):
+class Softplus(Function):
     """y = (1/β) log(1 + e^(βx)) (x where βx > threshold); dy/dx = σ(βx) (1 there)."""
+
+    saves_inputs = "graph"  # the graph-form backward recomputes from the inputs
 
     def __init__(self, beta, threshold):
         self.beta, self.threshold = beta, threshold
@@ -196,7 +200,6 @@ class Softplus(RecomputingFunction):
         return gy * xp.where(bx > self.threshold, 1, s).astype(gy.dtype, copy=False)
 
     def backward_graph(self, gy):
-        self.check_inputs_unchanged()
         (bx,) = self.saved
         x = self.inputs[0]
         one = _const(get_array_module(bx).ones((), dtype=gy.dtype))
@@ -206,9 +209,11 @@ class Softplus(RecomputingFunction):
         return gy * where(bx > self.threshold, one, sigmoid(xs * self.beta))
 
 
-class Softmax(RecomputingFunction):
+class Softmax(Function):
     """y = softmax(x); dL/dx = y ⊙ (g - Σ g ⊙ y), from the output (the graph form
     recomputes softmax(x))."""
+
+    saves_inputs = "graph"  # the graph-form backward recomputes from the inputs
 
     saves_output = True
 
@@ -234,15 +239,16 @@ class Softmax(RecomputingFunction):
     def backward_graph(self, gy):
         from .reduction import sum as _sum
 
-        self.check_inputs_unchanged()
         y = Softmax(self.axis)(self.inputs[0])
         gx = y * gy
         return gx - y * _sum(gx, axis=self.axis, keepdims=True)
 
 
-class LogSoftmax(RecomputingFunction):
+class LogSoftmax(Function):
     """y = log softmax(x); dL/dx = g - e^y Σ g, from the output (the graph form recomputes
     softmax(x))."""
+
+    saves_inputs = "graph"  # the graph-form backward recomputes from the inputs
 
     saves_output = True
 
@@ -266,7 +272,6 @@ class LogSoftmax(RecomputingFunction):
     def backward_graph(self, gy):
         from .reduction import sum as _sum
 
-        self.check_inputs_unchanged()
         return gy - Softmax(self.axis)(self.inputs[0]) * _sum(gy, axis=self.axis, keepdims=True)
 
 
