@@ -327,7 +327,8 @@ def run_backward(
 
 def _output_grads(fn, gys, create_graph, Tensor):
     """Zeros for outputs that got no gradient; Tensors or arrays as the path needs."""
-    if fn.n_outputs > 1 and None in gys:
+    # `None in gys` would compare arrays with None elementwise
+    if fn.n_outputs > 1 and any(g is None for g in gys):
         xp = _array_module(fn)
         gys = [
             xp.zeros(shape, dtype) if g is None else g

@@ -104,4 +104,10 @@ from .conversion import clone, to_device, to_dtype  # noqa: F401
 clamp = clip
 cat = concat
 
+# PyTorch habits (issue 11): amax/amin, (values, indices) ops, unflatten, mT
+from . import return_types  # noqa: F401,E402
+from .reduction import amax, amin  # noqa: F401,E402
+from .selection import argsort, kthvalue, max_dim, median, min_dim, sort, topk  # noqa: F401,E402
+from .shape import matrix_transpose, unflatten  # noqa: F401,E402
+
 _install()
