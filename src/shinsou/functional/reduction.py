@@ -274,16 +274,20 @@ def var(
     >>> ss.tensor([1.0, 2.0, 3.0, 4.0]).var(), ss.tensor([1.0, 2.0, 3.0, 4.0]).var(correction=0)
     (tensor(1.6666666), tensor(1.25))
     """
+    return _var("var", x, dim, unbiased, keepdim, correction, ddof, axis, keepdims)
+
+
+def _var(op, x, dim, unbiased, keepdim, correction, ddof, axis, keepdims) -> Tensor:
     x = as_tensor(x)
     if isinstance(unbiased, (tuple, list)) or (
         isinstance(unbiased, int) and not isinstance(unbiased, bool)
     ):
         raise TypeError(
-            f"var: the second positional argument is unbiased (a bool), got {unbiased!r}; "
+            f"{op}: the second positional argument is unbiased (a bool), got {unbiased!r}; "
             "pass the dims as dim="
         )
-    dim, keepdim = _dims("var", dim, axis, keepdim, keepdims)
-    c = _correction("var", unbiased, correction, ddof)
+    dim, keepdim = _dims(op, dim, axis, keepdim, keepdims)
+    c = _correction(op, unbiased, correction, ddof)
     axes = normalize_axis(dim, x.ndim)
     n = 1
     for a in axes:
@@ -306,18 +310,7 @@ def std(
     """Standard deviation: sqrt(var(x)) (same arguments as ``var``)."""
     from .elementwise import sqrt
 
-    return sqrt(
-        var(
-            x,
-            dim,
-            unbiased,
-            keepdim,
-            correction=correction,
-            ddof=ddof,
-            axis=axis,
-            keepdims=keepdims,
-        )
-    )
+    return sqrt(_var("std", x, dim, unbiased, keepdim, correction, ddof, axis, keepdims))
 
 
 def logsumexp(x, dim=None, keepdim: bool = False, *, axis=None, keepdims=None) -> Tensor:
