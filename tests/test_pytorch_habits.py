@@ -541,3 +541,16 @@ def test_modulelist_editing_matches_torch():
     assert shapes == [tuple(p.shape) for p in tl.parameters()]
     assert isinstance(ml[1:], nn.ModuleList) and len(ml[1:]) == len(tl[1:]) == len(ml) - 1
     assert [n for n, _ in ml[1:].named_parameters()] == [n for n, _ in tl[1:].named_parameters()]
+
+
+def test_torch_style_top_level_functions():
+    a = np.array([[1.0, 5.0, 2.0], [7.0, 0.0, 1.0]], np.float32)
+    x, t = ss.tensor(a), torch.tensor(a)
+    assert ss.max(x, 1).indices.tolist() == torch.max(t, 1).indices.tolist()
+    assert ss.min(x).item() == torch.min(t).item() == 0.0
+    assert ss.sort(x, 0).values.tolist() == torch.sort(t, 0).values.tolist()
+    assert ss.topk(x, 1).indices.tolist() == torch.topk(t, 1).indices.tolist()
+    assert ss.sum(x, dim=0).tolist() == torch.sum(t, dim=0).tolist()
+    assert ss.transpose(x, 0, 1).shape == (3, 2) and ss.permute(x, (1, 0)).shape == (3, 2)
+    assert ss.cat([x, x], dim=1).shape == (2, 6)
+    assert isinstance(ss.max(x, 0), ss.return_types.max)
