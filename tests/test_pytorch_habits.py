@@ -554,3 +554,13 @@ def test_torch_style_top_level_functions():
     assert ss.transpose(x, 0, 1).shape == (3, 2) and ss.permute(x, (1, 0)).shape == (3, 2)
     assert ss.cat([x, x], dim=1).shape == (2, 6)
     assert isinstance(ss.max(x, 0), ss.return_types.max)
+
+
+def test_grad_and_data_are_tensors_and_numpy_gives_the_array():
+    x = ss.tensor([1.0, 2.0], requires_grad=True)
+    (x * x).sum().backward()
+    assert isinstance(x.grad, ss.Tensor) and isinstance(x.data, ss.Tensor)
+    assert not x.data.requires_grad and x.data.array is x.array
+    assert isinstance(x.grad.numpy(), np.ndarray) and x.grad.numpy().tolist() == [2.0, 4.0]
+    with pytest.raises(TypeError, match=r"argmax: dim must be one int, got \(0, 1\)"):
+        ss.zeros(2, 3).argmax(dim=(0, 1))

@@ -335,6 +335,8 @@ def _arg(op, x, dim, keepdim, axis, keepdims):
         if keepdim:
             out = out.reshape((1,) * x.ndim)
         return Tensor._from_op(xp.asarray(out, dtype=xp.int64), None)
+    if isinstance(dim, (tuple, list)):
+        raise TypeError(f"{op}: dim must be one int, got {dim!r}")
     (d,) = normalize_axis(dim, x.ndim) or (0,)
     a = x.array.reshape(x.shape or (1,))
     if a.shape[d] == 0:

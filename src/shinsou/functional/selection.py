@@ -60,10 +60,11 @@ def _along(xp, idx, dim: int):
 def _argsort(xp, x, axis: int, descending: bool):
     """Stable argsort; descending keeps tied elements in their original order (as torch's
     ``stable=True``) and puts NaN first, ascending puts it last."""
+    kw = {"kind": "stable"} if xp is np else {}  # CuPy's argsort is always stable
     if not descending:
-        return xp.argsort(x, axis=axis, kind="stable")
+        return xp.argsort(x, axis=axis, **kw)
     n = x.shape[axis]
-    r = xp.argsort(xp.flip(x, axis), axis=axis, kind="stable")
+    r = xp.argsort(xp.flip(x, axis), axis=axis, **kw)
     return (n - 1) - xp.flip(r, axis)
 
 
