@@ -371,15 +371,15 @@ def test_shape_errors_are_clear():
         F.split(x, 0)
     with pytest.raises(ValueError, match=r"squeeze: axis 1 has size 3, not 1"):
         x.squeeze(1)
-    with pytest.raises(ValueError, match=r"transpose: axes \(0, 0\) are not a permutation"):
-        x.transpose(0, 0)
+    with pytest.raises(ValueError, match=r"permute: dims \(0, 0\) are not a permutation"):
+        x.permute(0, 0)  # (transpose(0, 0) swaps dim 0 with itself: x, as in torch)
     with pytest.raises(ValueError, match=r"pad: negative padding is not supported"):
         F.pad(x, (-1, 0))
     with pytest.raises(ValueError, match=r"pad: 1 \(before, after\) pairs for 2 axes"):
         F.pad(x, ((1, 1),))
     with pytest.raises(ValueError, match=r"pad: flat pad \(1, 1, 1\) needs pairs"):
         F.pad(x, (1, 1, 1))
-    with pytest.raises(ValueError, match=r"flatten: start_axis 1 comes after end_axis 0"):
+    with pytest.raises(ValueError, match=r"flatten: start_dim 1 comes after end_dim 0"):
         ss.zeros(2, 3, 4).flatten(1, 0)
 
 

@@ -69,6 +69,25 @@ from .functional import (  # noqa: F401
     stack,
     where,
 )
+from .functional import (  # noqa: F401,E402  (PyTorch habits: torch.max(x, 1), torch.sort, ...)
+    amax,
+    amin,
+    argmax,
+    argmin,
+    argsort,
+    cat,
+    kthvalue,
+    max,
+    mean,
+    median,
+    min,
+    permute,
+    return_types,
+    sort,
+    sum,
+    topk,
+    transpose,
+)
 from .random import manual_seed  # noqa: F401
 from . import models, nn, optim  # noqa: F401,E402
 from .serialization import load, save  # noqa: F401,E402

@@ -121,4 +121,10 @@ from .shape import chunk, unbind  # noqa: F401, E402
 clamp = clip
 cat = concat
 
+# PyTorch habits (issue 11): amax/amin, (values, indices) ops, unflatten, mT
+from . import return_types  # noqa: F401,E402
+from .reduction import amax, amin  # noqa: F401,E402
+from .selection import argsort, kthvalue, max_dim, median, min_dim, sort, topk  # noqa: F401,E402
+from .shape import matrix_transpose, unflatten  # noqa: F401,E402
+
 _install()

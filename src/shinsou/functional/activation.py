@@ -11,8 +11,9 @@ from ..backend import get_array_module, parallel
 from ..core.function import Function
 from ..core.tensor import Tensor
 from ._convert import as_tensor
+from ._dims import pick_dim
 from .elementwise import _const, erf, exp, where
-from .reduction import max as reduce_max
+from .reduction import amax as reduce_max
 from .shape import check_axis
 
 __all__ = [
@@ -359,7 +360,7 @@ def gelu(x, approximate: str = "none") -> Tensor:
     raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
 
 
-def maxout(x, pool_size: int, axis: int = 1) -> Tensor:
+def maxout(x, pool_size: int, axis: int = 1, *, dim=None) -> Tensor:
     """Maxout (Goodfellow et al. 2013): the max over groups of ``pool_size`` linear pieces.
 
     y[..., g, ...] = max_{k < pool_size} x[..., g·pool_size + k, ...]: the ``axis`` of size C
@@ -379,6 +380,7 @@ def maxout(x, pool_size: int, axis: int = 1) -> Tensor:
         raise ValueError(f"maxout: pool_size must be a positive int, got {pool_size!r}")
     pool_size = int(pool_size)
     x = as_tensor(x)
+    axis = pick_dim("maxout", axis, dim, 1, names=("axis", "dim"))  # dim: PyTorch's name
     axis = check_axis(axis, x.ndim, "maxout")
     c = x.shape[axis]
     if c % pool_size:
@@ -389,8 +391,8 @@ def maxout(x, pool_size: int, axis: int = 1) -> Tensor:
     return reduce_max(x.reshape(shape), axis=axis + 1)
 
 
-def softmax(x, axis: int = -1) -> Tensor:
-    """softmax(x)_i = e^(x_i - max x) / Σ_j e^(x_j - max x) along ``axis``.
+def softmax(x, dim: int = -1, *, axis=None) -> Tensor:
+    """softmax(x)_i = e^(x_i - max x) / Σ_j e^(x_j - max x) along ``dim`` (alias ``axis``).
 
     Backward: dL/dx = y ⊙ (g - Σ(g ⊙ y)). The composite exp(x - logsumexp(x)) is its test
     reference.
@@ -398,13 +400,14 @@ def softmax(x, axis: int = -1) -> Tensor:
     >>> F.softmax(ss.tensor([[0.0, 0.0, 0.0, 0.0]]))
     tensor([[0.25, 0.25, 0.25, 0.25]])
     """
-    return Softmax(axis)(as_tensor(x))
+    return Softmax(pick_dim("softmax", dim, axis, -1))(as_tensor(x))
 
 
-def log_softmax(x, axis: int = -1) -> Tensor:
-    """log softmax(x) = x - logsumexp(x) along ``axis``; backward g - softmax(x) Σ g.
+def log_softmax(x, dim: int = -1, *, axis=None) -> Tensor:
+    """log softmax(x) = x - logsumexp(x) along ``dim`` (alias ``axis``); backward
+    g - softmax(x) Σ g.
 
     >>> F.log_softmax(ss.tensor([[0.0, 0.0]]))
     tensor([[-0.6931472, -0.6931472]])
     """
-    return LogSoftmax(axis)(as_tensor(x))
+    return LogSoftmax(pick_dim("log_softmax", dim, axis, -1))(as_tensor(x))

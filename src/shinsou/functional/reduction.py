@@ -1,4 +1,6 @@
-"""Reductions over axes: sum, mean, max, min, var, logsumexp, argmax/argmin."""
+"""Reductions over dims: sum, mean, max, min, amax, amin, var, std, logsumexp, argmax/argmin,
+any/all. Every one takes ``dim``/``keepdim`` (PyTorch) or ``axis``/``keepdims`` (NumPy's
+names, the same meaning)."""
 
 from __future__ import annotations
 
@@ -8,8 +10,10 @@ from ..backend import get_array_module
 from ..core.function import Function
 from ..core.tensor import Tensor
 from ._convert import as_tensor
+from ._dims import pick_dim, pick_keepdim
 
 __all__ = ["sum", "mean", "max", "min", "var", "std", "logsumexp", "argmax", "argmin"]
+__all__ += ["amax", "amin", "any", "all"]
 
 
 def normalize_axis(axis, ndim):
@@ -184,96 +188,232 @@ class LogSumExp(_Reduction):
         return gy * exp(x - yk)
 
 
-def sum(x, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001
-    """Σ over ``axis`` (None: all). Gradient: dL/dy broadcast back over the summed axes.
+def _dims(op, dim, axis, keepdim, keepdims):
+    return pick_dim(op, dim, axis), pick_keepdim(op, keepdim, keepdims)
+
+
+def sum(x, dim=None, keepdim: bool = False, *, axis=None, keepdims=None) -> Tensor:  # noqa: A001
+    """Σ over ``dim`` (None: all; an int or a tuple). Gradient: dL/dy broadcast back over the
+    summed dims. ``axis``/``keepdims`` are NumPy's names for ``dim``/``keepdim``.
 
     >>> import shinsou as ss
-    >>> ss.tensor([[1.0, 2.0], [3.0, 4.0]]).sum(axis=0)
+    >>> ss.tensor([[1.0, 2.0], [3.0, 4.0]]).sum(dim=0)
     tensor([4., 6.])
     """
-    return Sum(axis, keepdims)(as_tensor(x))
+    dim, keepdim = _dims("sum", dim, axis, keepdim, keepdims)
+    return Sum(dim, keepdim)(as_tensor(x))
 
 
-def mean(x, axis=None, keepdims: bool = False) -> Tensor:
-    """Arithmetic mean over ``axis``: (1/n) Σ x.
+def mean(x, dim=None, keepdim: bool = False, *, axis=None, keepdims=None) -> Tensor:
+    """Arithmetic mean over ``dim``: (1/n) Σ x.
 
-    >>> ss.tensor([[1.0, 2.0], [3.0, 4.0]]).mean(axis=1)
+    >>> ss.tensor([[1.0, 2.0], [3.0, 4.0]]).mean(dim=1)
     tensor([1.5, 3.5])
     """
-    return Mean(axis, keepdims)(as_tensor(x))
+    dim, keepdim = _dims("mean", dim, axis, keepdim, keepdims)
+    return Mean(dim, keepdim)(as_tensor(x))
 
 
-def max(x, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001
-    """Largest element over ``axis``; ties share the gradient equally.
+def amax(x, dim=None, keepdim: bool = False, *, axis=None, keepdims=None) -> Tensor:
+    """Largest element over ``dim`` (None: all; an int or a tuple of dims); tied elements
+    share the gradient equally (``torch.amax``).
 
-    >>> ss.tensor([[1.0, 5.0], [3.0, 4.0]]).max(axis=0)
+    >>> F.amax(ss.tensor([[1.0, 5.0], [3.0, 4.0]]), dim=0)
     tensor([3., 5.])
     """
-    return Max(axis, keepdims)(as_tensor(x))
+    dim, keepdim = _dims("amax", dim, axis, keepdim, keepdims)
+    return Max(dim, keepdim)(as_tensor(x))
 
 
-def min(x, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001
-    """Smallest element over ``axis``; ties share the gradient equally."""
-    return Min(axis, keepdims)(as_tensor(x))
+def amin(x, dim=None, keepdim: bool = False, *, axis=None, keepdims=None) -> Tensor:
+    """Smallest element over ``dim`` (None: all; an int or a tuple); ties share the
+    gradient equally (``torch.amin``)."""
+    dim, keepdim = _dims("amin", dim, axis, keepdim, keepdims)
+    return Min(dim, keepdim)(as_tensor(x))
 
 
-def var(x, axis=None, keepdims: bool = False, ddof: int = 1) -> Tensor:
-    """Variance Σ (x - mean)^2 / (n - ddof) over ``axis``.
+def _extreme(op, x, dim, keepdim, axis, keepdims):
+    from .elementwise import maximum, minimum
+    from .selection import max_dim, min_dim
 
-    ``ddof=1`` (the unbiased estimate) is the default, as in ``torch.var``; ``ddof=0`` gives
-    the population variance that batch normalisation uses.
+    if isinstance(dim, Tensor) or isinstance(axis, Tensor):  # x.max(other) = maximum
+        other = dim if isinstance(dim, Tensor) else axis
+        return (maximum if op == "max" else minimum)(x, other)
+    dim, keepdim = _dims(op, dim, axis, keepdim, keepdims)
+    if dim is None:
+        if keepdim:
+            raise TypeError(f"{op}: keepdim needs a dim (or use amax/amin over all dims)")
+        return (Max if op == "max" else Min)(None, False)(as_tensor(x))
+    return (max_dim if op == "max" else min_dim)(x, dim, keepdim)
 
-    >>> ss.tensor([1.0, 2.0, 3.0, 4.0]).var(), ss.tensor([1.0, 2.0, 3.0, 4.0]).var(ddof=0)
+
+def max(x, dim=None, keepdim: bool = False, *, axis=None, keepdims=None):  # noqa: A001
+    """The largest element, as ``torch.max``:
+
+    * ``max(x)``: over all elements, a 0-d tensor (tied elements share the gradient);
+    * ``max(x, dim)`` (or ``dim=``/``axis=``): ``(values, indices)`` along that one dim, a
+      named tuple (``shinsou.return_types.max``); the gradient goes to the index returned,
+      the first maximum (see ``F.max_dim``). For several dims at once use ``amax``;
+    * ``max(x, other_tensor)``: the elementwise ``maximum``.
+
+    >>> x = ss.tensor([[1.0, 5.0], [3.0, 4.0]])
+    >>> x.max()
+    tensor(5.)
+    >>> values, indices = x.max(dim=0)
+    >>> values, indices
+    (tensor([3., 5.]), tensor([1, 0]))
+    """
+    return _extreme("max", x, dim, keepdim, axis, keepdims)
+
+
+def min(x, dim=None, keepdim: bool = False, *, axis=None, keepdims=None):  # noqa: A001
+    """The smallest element, as ``torch.min``: ``min(x)`` a tensor, ``min(x, dim)`` a named
+    tuple ``(values, indices)``, ``min(x, other_tensor)`` the elementwise ``minimum`` (see
+    ``max``).
+
+    >>> ss.tensor([[1.0, 5.0], [3.0, 0.0]]).min(1).indices
+    tensor([0, 1])
+    """
+    return _extreme("min", x, dim, keepdim, axis, keepdims)
+
+
+def _correction(op, unbiased, correction, ddof):
+    given = [
+        n
+        for n, v in (("unbiased", unbiased), ("correction", correction), ("ddof", ddof))
+        if v is not None
+    ]
+    if len(given) > 1:
+        raise TypeError(f"{op}: pass only one of unbiased, correction and ddof (got {given})")
+    if unbiased is not None:
+        return 1 if unbiased else 0
+    if correction is not None:
+        return correction
+    return 1 if ddof is None else ddof
+
+
+def var(
+    x,
+    dim=None,
+    unbiased: bool | None = None,
+    keepdim: bool = False,
+    *,
+    correction=None,
+    ddof=None,
+    axis=None,
+    keepdims=None,
+) -> Tensor:
+    """Variance Σ (x - mean)^2 / (n - c) over ``dim``, with the correction c given as
+    ``correction=`` (torch), ``unbiased=`` (True: c = 1, False: c = 0) or ``ddof=`` (NumPy).
+
+    c = 1 (the unbiased estimate) is the default, as in ``torch.var``; c = 0 gives the
+    population variance that batch normalisation uses.
+
+    >>> ss.tensor([1.0, 2.0, 3.0, 4.0]).var(), ss.tensor([1.0, 2.0, 3.0, 4.0]).var(correction=0)
     (tensor(1.6666666), tensor(1.25))
     """
+    return _var("var", x, dim, unbiased, keepdim, correction, ddof, axis, keepdims)
+
+
+def _var(op, x, dim, unbiased, keepdim, correction, ddof, axis, keepdims) -> Tensor:
     x = as_tensor(x)
-    axes = normalize_axis(axis, x.ndim)
+    if isinstance(unbiased, (tuple, list)) or (
+        isinstance(unbiased, int) and not isinstance(unbiased, bool)
+    ):
+        raise TypeError(
+            f"{op}: the second positional argument is unbiased (a bool), got {unbiased!r}; "
+            "pass the dims as dim="
+        )
+    dim, keepdim = _dims(op, dim, axis, keepdim, keepdims)
+    c = _correction(op, unbiased, correction, ddof)
+    axes = normalize_axis(dim, x.ndim)
     n = 1
     for a in axes:
         n *= x.shape[a]
-    d = x - mean(x, axis=axes, keepdims=True)
-    return sum(d * d, axis=axes, keepdims=keepdims) / (n - ddof)
+    d = x - mean(x, dim=axes, keepdim=True)
+    return sum(d * d, dim=axes, keepdim=keepdim) / (n - c)
 
 
-def std(x, axis=None, keepdims: bool = False, ddof: int = 1) -> Tensor:
-    """Standard deviation: sqrt(var(x))."""
+def std(
+    x,
+    dim=None,
+    unbiased: bool | None = None,
+    keepdim: bool = False,
+    *,
+    correction=None,
+    ddof=None,
+    axis=None,
+    keepdims=None,
+) -> Tensor:
+    """Standard deviation: sqrt(var(x)) (same arguments as ``var``)."""
     from .elementwise import sqrt
 
-    return sqrt(var(x, axis=axis, keepdims=keepdims, ddof=ddof))
+    return sqrt(_var("std", x, dim, unbiased, keepdim, correction, ddof, axis, keepdims))
 
 
-def logsumexp(x, axis=None, keepdims: bool = False) -> Tensor:
-    """log Σ exp(x) over ``axis``, stable for large x; d/dx = softmax(x).
+def logsumexp(x, dim=None, keepdim: bool = False, *, axis=None, keepdims=None) -> Tensor:
+    """log Σ exp(x) over ``dim``, stable for large x; d/dx = softmax(x).
 
     >>> F.logsumexp(ss.tensor([1000.0, 1000.0]))   # 1000 + log 2, no overflow
     tensor(1000.6932)
     """
-    return LogSumExp(axis, keepdims)(as_tensor(x))
+    dim, keepdim = _dims("logsumexp", dim, axis, keepdim, keepdims)
+    return LogSumExp(dim, keepdim)(as_tensor(x))
 
 
-def argmax(x, axis=None) -> Tensor:
-    """Index of the largest element (an int64 tensor; no gradient)."""
+def _arg(op, x, dim, keepdim, axis, keepdims):
     x = as_tensor(x)
-    return Tensor._from_op(x.xp.argmax(x.array, axis=axis), None)
+    dim, keepdim = _dims(op, dim, axis, keepdim, keepdims)
+    xp = x.xp
+    f = xp.argmax if op == "argmax" else xp.argmin
+    if dim is None:  # over the flattened tensor
+        out = f(x.array.reshape(-1)) if x.numel() else None
+        if out is None:
+            raise ValueError(f"{op}: the input is empty, so it has no extreme element")
+        if keepdim:
+            out = out.reshape((1,) * x.ndim)
+        return Tensor._from_op(xp.asarray(out, dtype=xp.int64), None)
+    if isinstance(dim, (tuple, list)):
+        raise TypeError(f"{op}: dim must be one int, got {dim!r}")
+    (d,) = normalize_axis(dim, x.ndim) or (0,)
+    a = x.array.reshape(x.shape or (1,))
+    if a.shape[d] == 0:
+        raise ValueError(f"{op}: dim {dim} of the input {x.shape} has size 0")
+    out = f(a, axis=d, keepdims=keepdim).astype(xp.int64, copy=False)
+    return Tensor._from_op(out.reshape(()) if x.ndim == 0 else out, None)
 
 
-def argmin(x, axis=None) -> Tensor:
-    """Index of the smallest element (an int64 tensor; no gradient)."""
-    x = as_tensor(x)
-    return Tensor._from_op(x.xp.argmin(x.array, axis=axis), None)
+def argmax(x, dim=None, keepdim: bool = False, *, axis=None, keepdims=None) -> Tensor:
+    """Index of the largest element along ``dim`` (None: of the flattened tensor); an int64
+    tensor, no gradient. The first one where several tie.
+
+    >>> ss.tensor([[1.0, 5.0, 2.0], [7.0, 0.0, 1.0]]).argmax(dim=1)
+    tensor([1, 0])
+    """
+    return _arg("argmax", x, dim, keepdim, axis, keepdims)
 
 
-def any(x, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001
-    """Whether any element over ``axis`` is nonzero (a boolean tensor; no gradient).
+def argmin(x, dim=None, keepdim: bool = False, *, axis=None, keepdims=None) -> Tensor:
+    """Index of the smallest element along ``dim`` (None: of the flattened tensor); an int64
+    tensor, no gradient."""
+    return _arg("argmin", x, dim, keepdim, axis, keepdims)
+
+
+def any(x, dim=None, keepdim: bool = False, *, axis=None, keepdims=None) -> Tensor:  # noqa: A001
+    """Whether any element over ``dim`` is nonzero (a boolean tensor; no gradient).
 
     >>> ss.tensor([0.0, 2.0]).any(), ss.tensor([0.0, 2.0]).all()
     (tensor(True), tensor(False))
     """
     x = as_tensor(x)
-    return Tensor._from_op(x.xp.any(x.array, axis=axis, keepdims=keepdims), None)
+    dim, keepdim = _dims("any", dim, axis, keepdim, keepdims)
+    dim = normalize_axis(dim, x.ndim)
+    return Tensor._from_op(x.xp.any(x.array, axis=dim, keepdims=keepdim), None)
 
 
-def all(x, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001
-    """Whether every element over ``axis`` is nonzero (a boolean tensor; no gradient)."""
+def all(x, dim=None, keepdim: bool = False, *, axis=None, keepdims=None) -> Tensor:  # noqa: A001
+    """Whether every element over ``dim`` is nonzero (a boolean tensor; no gradient)."""
     x = as_tensor(x)
-    return Tensor._from_op(x.xp.all(x.array, axis=axis, keepdims=keepdims), None)
+    dim, keepdim = _dims("all", dim, axis, keepdim, keepdims)
+    dim = normalize_axis(dim, x.ndim)
+    return Tensor._from_op(x.xp.all(x.array, axis=dim, keepdims=keepdim), None)

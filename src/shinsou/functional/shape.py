@@ -9,6 +9,7 @@ from ..backend import get_array_module
 from ..core.function import Function, unbroadcast
 from ..core.tensor import Tensor
 from ._convert import as_tensor
+from ._dims import pick_dim
 from .reduction import normalize_axis
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "pad",
     "sum_to",
 ]
+__all__ += ["matrix_transpose", "unflatten"]
 
 
 class Reshape(Function):
@@ -270,34 +272,71 @@ def reshape(x, *shape) -> Tensor:
         ) from None
 
 
-def transpose(x, *axes) -> Tensor:
-    """Permute axes like ``numpy.transpose`` (no axes: reverse them).
+def transpose(x, *dims) -> Tensor:
+    """``transpose(x, d0, d1)`` swaps two dims, as ``torch.transpose``.
 
-    >>> ss.zeros(2, 3, 4).transpose(2, 0, 1).shape
+    Other spellings, kept because they cannot be mistaken for a swap: no dims reverses all
+    of them (``x.transpose()`` of a matrix is its transpose, like ``x.T``), and one tuple
+    ``x.transpose((2, 0, 1))`` (or as many dims as x has, other than two) is a full
+    permutation, like ``numpy.transpose`` — PyTorch spells that ``x.permute(2, 0, 1)``.
+
+    >>> ss.zeros(2, 3, 4).transpose(0, 2).shape
+    (4, 3, 2)
+    >>> ss.zeros(2, 3, 4).permute(2, 0, 1).shape
     (4, 2, 3)
     """
     x = as_tensor(x)
-    axes = _shape_arg(axes)
+    if len(dims) == 2 and not isinstance(dims[0], (tuple, list)):
+        return swapaxes(x, dims[0], dims[1], name="transpose")
+    axes = _shape_arg(dims)
     if not axes:
         axes = tuple(range(x.ndim - 1, -1, -1))
-    norm = tuple(check_axis(a, x.ndim, "transpose") for a in axes)
+    return _permute(x, axes, "transpose")
+
+
+def _permute(x, axes, name) -> Tensor:
+    norm = tuple(check_axis(a, x.ndim, name) for a in axes)
     if sorted(norm) != list(range(x.ndim)):
-        raise ValueError(f"transpose: axes {axes} are not a permutation of {x.ndim} dimensions")
+        raise ValueError(f"{name}: dims {axes} are not a permutation of {x.ndim} dimensions")
     return Transpose(norm)(x)
 
 
 def permute(x, *dims) -> Tensor:
-    """Same as ``transpose`` with explicit dims (``torch.permute``)."""
-    return transpose(x, *dims)
+    """Reorder all dims: output dim i is input dim ``dims[i]`` (``torch.permute``); dims may
+    be given one by one or as a tuple.
 
-
-def swapaxes(x, a: int, b: int) -> Tensor:
-    """Exchange two axes (``torch.transpose(x, a, b)``)."""
+    >>> ss.zeros(2, 3, 4).permute(2, 0, 1).shape
+    (4, 2, 3)
+    """
     x = as_tensor(x)
-    a, b = check_axis(a, x.ndim, "swapaxes"), check_axis(b, x.ndim, "swapaxes")
+    return _permute(x, _shape_arg(dims), "permute")
+
+
+def swapaxes(x, a: int, b: int, name: str = "swapaxes") -> Tensor:
+    """Exchange two dims (``torch.transpose(x, a, b)``, ``torch.swapaxes``).
+
+    >>> ss.zeros(2, 3, 4).swapaxes(0, -1).shape
+    (4, 3, 2)
+    """
+    x = as_tensor(x)
+    a, b = check_axis(a, x.ndim, name), check_axis(b, x.ndim, name)
+    if a == b:
+        return x
     axes = list(range(x.ndim))
     axes[a], axes[b] = axes[b], axes[a]
     return Transpose(tuple(axes))(x)
+
+
+def matrix_transpose(x) -> Tensor:
+    """Swap the last two dims (``x.mT``): a batch of matrices transposed.
+
+    >>> ss.zeros(5, 2, 3).mT.shape
+    (5, 3, 2)
+    """
+    x = as_tensor(x)
+    if x.ndim < 2:
+        raise ValueError(f"mT: expected a tensor with at least 2 dimensions, got shape {x.shape}")
+    return swapaxes(x, -2, -1, name="mT")
 
 
 def broadcast_to(x, *shape) -> Tensor:
@@ -329,13 +368,15 @@ def expand(x, *shape) -> Tensor:
     return broadcast_to(x, shape)
 
 
-def squeeze(x, axis=None) -> Tensor:
-    """Drop size-1 axes (all of them, or those in ``axis``).
+def squeeze(x, dim=None, *, axis=None) -> Tensor:
+    """Drop size-1 dims: all of them, or those in ``dim`` (an int or a tuple; alias
+    ``axis``). Unlike torch, naming a dim whose size is not 1 is an error, not a no-op.
 
-    >>> ss.zeros(1, 3, 1).squeeze().shape
-    (3,)
+    >>> ss.zeros(1, 3, 1).squeeze().shape, ss.zeros(1, 3, 1).squeeze(dim=-1).shape
+    ((3,), (1, 3))
     """
     x = as_tensor(x)
+    axis = pick_dim("squeeze", dim, axis)
     if axis is None:
         axes = tuple(i for i, n in enumerate(x.shape) if n == 1)
     else:
@@ -346,35 +387,69 @@ def squeeze(x, axis=None) -> Tensor:
     return reshape(x, tuple(n for i, n in enumerate(x.shape) if i not in axes))
 
 
-def unsqueeze(x, axis: int) -> Tensor:
-    """Insert a size-1 axis at position ``axis``.
+def unsqueeze(x, dim: int | None = None, *, axis=None) -> Tensor:
+    """Insert a size-1 dim at position ``dim`` (alias ``axis``).
 
     >>> ss.zeros(3).unsqueeze(0).shape
     (1, 3)
     """
     x = as_tensor(x)
+    axis = pick_dim("unsqueeze", dim, axis)
+    if axis is None:
+        raise TypeError("unsqueeze: missing the dim where the new size-1 dim goes")
     axis = check_axis(axis, x.ndim + 1, "unsqueeze")
     return reshape(x, x.shape[:axis] + (1,) + x.shape[axis:])
 
 
-def flatten(x, start_axis: int = 0, end_axis: int = -1) -> Tensor:
-    """Merge axes start_axis..end_axis into one: (N, C, H, W) -> (N, C*H*W) with start_axis=1.
+def flatten(x, start_dim: int = 0, end_dim: int = -1, *, start_axis=None, end_axis=None) -> Tensor:
+    """Merge dims start_dim..end_dim into one: (N, C, H, W) -> (N, C*H*W) with start_dim=1
+    (``start_axis``/``end_axis`` are aliases).
 
     >>> ss.zeros(8, 1, 28, 28).flatten(1).shape
     (8, 784)
     """
     x = as_tensor(x)
+    names = ("start_dim", "start_axis")
+    start_axis = pick_dim("flatten", start_dim, start_axis, 0, names)
+    end_axis = pick_dim("flatten", end_dim, end_axis, -1, ("end_dim", "end_axis"))
     if x.ndim == 0:
         for a in (start_axis, end_axis):  # a 0-d tensor flattens like a 1-d one
             check_axis(a, 1, "flatten")
         return reshape(x, (1,))
     s, e = check_axis(start_axis, x.ndim, "flatten"), check_axis(end_axis, x.ndim, "flatten")
     if s > e:
-        raise ValueError(f"flatten: start_axis {start_axis} comes after end_axis {end_axis}")
+        raise ValueError(f"flatten: start_dim {start_axis} comes after end_dim {end_axis}")
     n = 1
     for d in x.shape[s : e + 1]:
         n *= d
     return reshape(x, x.shape[:s] + (n,) + x.shape[e + 1 :])
+
+
+def unflatten(x, dim: int, sizes) -> Tensor:
+    """Split dim ``dim`` into ``sizes`` (one of them may be -1): the inverse of ``flatten``,
+    e.g. (N, 784) -> (N, 1, 28, 28) with ``unflatten(x, 1, (1, 28, 28))``.
+
+    >>> ss.zeros(8, 784).unflatten(1, (1, 28, -1)).shape
+    (8, 1, 28, 28)
+    """
+    x = as_tensor(x)
+    d = check_axis(dim, x.ndim, "unflatten")
+    sizes = tuple(int(n) for n in sizes)
+    n = x.shape[d]
+    known = 1
+    for s in sizes:
+        known *= s if s != -1 else 1
+    if (
+        not sizes
+        or sizes.count(-1) > 1
+        or (-1 not in sizes and known != n or -1 in sizes and (known == 0 or n % known))
+    ):
+        raise ValueError(
+            f"unflatten: sizes {sizes} do not multiply to {n}, the size of dim {dim} of {x.shape}"
+        )
+    if -1 in sizes:
+        sizes = tuple(n // known if s == -1 else s for s in sizes)
+    return reshape(x, x.shape[:d] + sizes + x.shape[d + 1 :])
 
 
 def _plain_index(index):
@@ -403,12 +478,13 @@ def getitem(x, index) -> Tensor:
         raise IndexError(f"index into a tensor of shape {x.shape}: {e}") from None
 
 
-def concat(tensors, axis: int = 0) -> Tensor:
-    """Join tensors along an existing axis (``torch.cat``).
+def concat(tensors, dim: int = 0, *, axis=None) -> Tensor:
+    """Join tensors along an existing dim (``torch.cat``; ``axis`` is an alias of ``dim``).
 
     >>> F.concat([ss.zeros(2, 3), ss.ones(1, 3)]).shape
     (3, 3)
     """
+    axis = pick_dim("concat", dim, axis, 0)
     tensors = [as_tensor(t) for t in tensors]
     if not tensors:
         raise ValueError("concat: need at least one tensor")
@@ -430,12 +506,13 @@ def concat(tensors, axis: int = 0) -> Tensor:
     return Concat(axis)(*tensors)
 
 
-def stack(tensors, axis: int = 0) -> Tensor:
-    """Join same-shaped tensors along a new axis.
+def stack(tensors, dim: int = 0, *, axis=None) -> Tensor:
+    """Join same-shaped tensors along a new dim (alias ``axis``).
 
-    >>> F.stack([ss.zeros(2, 3), ss.ones(2, 3)], axis=1).shape
+    >>> F.stack([ss.zeros(2, 3), ss.ones(2, 3)], dim=1).shape
     (2, 2, 3)
     """
+    axis = pick_dim("stack", dim, axis, 0)
     tensors = [as_tensor(t) for t in tensors]
     if not tensors:
         raise ValueError("stack: need at least one tensor")
@@ -486,7 +563,7 @@ def _split(x, sizes, axis, squeeze=False) -> tuple:
     return out if isinstance(out, tuple) else (out,)
 
 
-def split(x, split_size_or_sections, axis: int = 0, *, dim: int | None = None) -> tuple:
+def split(x, split_size_or_sections, dim: int = 0, *, axis=None) -> tuple:
     """Split into pieces along ``axis`` (``torch.split``): an int is the size of each piece
     (the last may be smaller); a list gives every piece's size.
 
@@ -496,9 +573,7 @@ def split(x, split_size_or_sections, axis: int = 0, *, dim: int | None = None) -
     [(2, 2), (2, 2), (1, 2)]
     """
     x = as_tensor(x)
-    if dim is not None:
-        axis = dim
-    axis = check_axis(axis, x.ndim, "split")
+    axis = check_axis(pick_dim("split", dim, axis, 0), x.ndim, "split")
     n = x.shape[axis]
     if isinstance(split_size_or_sections, (int, np.integer)):
         step = int(split_size_or_sections)

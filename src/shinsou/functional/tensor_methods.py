@@ -122,6 +122,7 @@ def install() -> None:
     T.logical_or = el.logical_or
     T.logical_xor = el.logical_xor
     _install_indexing(T)
+    _install_pytorch_habits(T)
 
 
 def _install_indexing(T) -> None:
@@ -144,3 +145,81 @@ def _install_indexing(T) -> None:
     T.repeat = ra.repeat
     T.tile = ra.tile
     T.unfold = ra.unfold_dim
+
+
+# ---------------------------------------------------------------- PyTorch habits (issue 11)
+def _new(self, make, size, dtype, device, requires_grad):
+    size = size[0] if len(size) == 1 and isinstance(size[0], (tuple, list)) else size
+    t = make(tuple(size), dtype or self.dtype, device or self.device)
+    return t.requires_grad_(True) if requires_grad else t
+
+
+def _full(shape, value, dtype, device):
+    from ..backend import Device
+
+    xp = Device(device).xp
+    return Tensor._from_op(xp.full(shape, value, dtype=dtype), None)
+
+
+def _new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+    """A tensor of zeros of ``size``, with ``self``'s dtype and device unless given."""
+    return _new(self, lambda s, d, dev: _full(s, 0, d, dev), size, dtype, device, requires_grad)
+
+
+def _new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+    """A tensor of ones of ``size``, with ``self``'s dtype and device unless given."""
+    return _new(self, lambda s, d, dev: _full(s, 1, d, dev), size, dtype, device, requires_grad)
+
+
+def _new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
+    """A tensor of ``size`` filled with ``fill_value``, ``self``'s dtype and device."""
+    f = lambda s, d, dev: _full(s, fill_value, d, dev)  # noqa: E731
+    return _new(self, f, (tuple(size),), dtype, device, requires_grad)
+
+
+def _new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
+    """A new leaf tensor (a copy) of ``data``, with ``self``'s dtype and device unless given."""
+    return Tensor(
+        data, requires_grad=requires_grad, dtype=dtype or self.dtype, device=device or self.device
+    )
+
+
+def _type_as(self, other):
+    """``self`` cast to ``other``'s dtype (and moved to its device); differentiable."""
+    return _to(self, other.device, other.dtype)
+
+
+def _contiguous(self):
+    """``self`` when its array is C-contiguous, else a C-contiguous copy (gradients flow
+    through, as ``clone``). shinsou ops accept any layout, so this is rarely needed."""
+    return self if self.array.flags.c_contiguous else cv.clone(self)
+
+
+def _install_pytorch_habits(T) -> None:
+    from . import selection as se
+
+    for name, f in {
+        "amax": rd.amax,
+        "amin": rd.amin,
+        "sort": se.sort,
+        "argsort": se.argsort,
+        "topk": se.topk,
+        "kthvalue": se.kthvalue,
+        "median": se.median,
+        "unflatten": sh.unflatten,
+        "new_zeros": _new_zeros,
+        "new_ones": _new_ones,
+        "new_full": _new_full,
+        "new_tensor": _new_tensor,
+        "type_as": _type_as,
+        "contiguous": _contiguous,
+    }.items():
+        setattr(T, name, f)
+    T.mT = property(sh.matrix_transpose)
+    T.expand_as = lambda self, other: sh.expand(self, other.shape)
+    T.view_as = lambda self, other: sh.reshape(self, other.shape)
+    T.reshape_as = lambda self, other: sh.reshape(self, other.shape)
+    T.is_contiguous = lambda self: bool(self.array.flags.c_contiguous)
+    T.int = lambda self: cv.to_dtype(self, "int32")
+    T.bool = lambda self: cv.to_dtype(self, "bool")
+    T.half = lambda self: cv.to_dtype(self, "float16")

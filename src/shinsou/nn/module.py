@@ -66,16 +66,50 @@ class Module:
 
     # ------------------------------------------------------------------ registration
     def __setattr__(self, name, value):
+        """Register Parameters and Modules; re-assigning a registered name keeps its place.
+
+        As in PyTorch: a new Parameter or Module for an existing name takes the old one's
+        position in ``named_parameters``/``named_modules``/``state_dict`` (``model.fc = ...``,
+        ``seq[0] = ...``); a registered parameter accepts only a Parameter or None (a plain
+        Tensor is an error: it would silently stop being trained), a child module only a
+        Module or None, and a buffer only a Tensor or None (it stays a buffer). None keeps
+        the name registered, empty.
+        """
         if "_parameters" not in self.__dict__:
             raise AttributeError(
                 f"{type(self).__name__}: call super().__init__() before assigning attributes"
             )
-        for store in (self._parameters, self._modules, self._buffers):
-            store.pop(name, None)
+        params, mods, bufs = self._parameters, self._modules, self._buffers
         if isinstance(value, Parameter):
-            self._parameters[name] = value
+            mods.pop(name, None)
+            bufs.pop(name, None)
+            params[name] = value  # an existing key keeps its position
+        elif name in params:
+            if value is not None:
+                raise TypeError(
+                    f"{type(self).__name__}: cannot assign '{type(value).__name__}' as "
+                    f"parameter '{name}' (nn.Parameter or None expected); to change its "
+                    f"values, assign to .data or use copy_ under no_grad()"
+                )
+            params[name] = None
         elif isinstance(value, Module):
-            self._modules[name] = value
+            params.pop(name, None)
+            bufs.pop(name, None)
+            mods[name] = value
+        elif name in mods:
+            if value is not None:
+                raise TypeError(
+                    f"{type(self).__name__}: cannot assign '{type(value).__name__}' as child "
+                    f"module '{name}' (nn.Module or None expected)"
+                )
+            mods[name] = None
+        elif name in bufs:
+            if value is not None and not isinstance(value, Tensor):
+                raise TypeError(
+                    f"{type(self).__name__}: cannot assign '{type(value).__name__}' as buffer "
+                    f"'{name}' (Tensor or None expected)"
+                )
+            bufs[name] = value
         object.__setattr__(self, name, value)
 
     def __delattr__(self, name):
@@ -85,9 +119,11 @@ class Module:
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
         """Register ``param`` (or None, to keep the slot empty, as for ``bias=False``)."""
-        if param is None:
+        if param is None:  # registered, empty (PyTorch): state_dict and parameters skip it
             object.__setattr__(self, name, None)
-            self._parameters.pop(name, None)
+            self._modules.pop(name, None)
+            self._buffers.pop(name, None)
+            self._parameters[name] = None
         else:
             setattr(self, name, param)
 
