@@ -34,10 +34,11 @@ def _as_result(g, create_graph: bool):
 class _HookState:
     """What the two identity nodes of one module call share."""
 
-    def __init__(self, module, n_args: int, in_slots: tuple):
+    def __init__(self, module, n_args: int, in_slots: tuple, zero_slots: tuple):
         self.module = module
-        self.n_args = n_args  # number of Tensor arguments (grad_input's length)
-        self.in_slots = in_slots  # their positions (among Tensor args) that pass the identity
+        self.n_args = n_args  # number of positional arguments (grad_input's length)
+        self.in_slots = in_slots  # positions of the Tensor arguments that need a gradient
+        self.zero_slots = zero_slots  # (position, Tensor) of those that need none
         self.grad_output = None
 
     def call_hooks(self, grad_input: tuple) -> tuple:
@@ -68,6 +69,8 @@ class _InputsIdentity(Function):
         grad_input = [None] * st.n_args
         for slot, g in zip(st.in_slots, gys):
             grad_input[slot] = _as_tensor(g, create_graph)
+        for slot, t in st.zero_slots:  # as torch: zeros for a Tensor that needs no gradient
+            grad_input[slot] = Tensor._from_op(t.xp.zeros_like(t.array), None)
         grad_input = st.call_hooks(tuple(grad_input))
         return tuple(_as_result(grad_input[slot], create_graph) for slot in st.in_slots)
 
@@ -126,14 +129,18 @@ def _needs_grad(t) -> bool:
 def setup_backward_hooks(module, args: tuple):
     """Pass the Tensor arguments that require grad through the input identity; returns the
     new args and a function that does the same for the outputs."""
-    tensor_pos = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
-    in_slots = tuple(k for k, i in enumerate(tensor_pos) if _needs_grad(args[i]))
-    state = _HookState(module, len(tensor_pos), in_slots)
+    in_slots = tuple(i for i, a in enumerate(args) if _needs_grad(a))
+    zero_slots = ()
+    if in_slots:
+        zero_slots = tuple(
+            (i, a) for i, a in enumerate(args) if isinstance(a, Tensor) and i not in in_slots
+        )
+    state = _HookState(module, len(args), in_slots, zero_slots)
     args = list(args)
     if in_slots:
-        outs = _InputsIdentity(state)(*[args[tensor_pos[k]] for k in in_slots])
-        for k, t in zip(in_slots, outs):
-            args[tensor_pos[k]] = t
+        outs = _InputsIdentity(state)(*[args[i] for i in in_slots])
+        for i, t in zip(in_slots, outs):
+            args[i] = t
 
     def wrap_outputs(out):
         single = isinstance(out, Tensor)

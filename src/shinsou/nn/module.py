@@ -285,10 +285,8 @@ class Module:
     def state_dict(self) -> OrderedDict:
         """Parameters and buffers by dotted name, as NumPy arrays (copies)."""
         out = OrderedDict()
-        for name, p in self.named_parameters():
-            out[name] = np.array(p.numpy(), copy=True)
-        for name, b in self._persistent_buffers():
-            out[name] = np.array(b.numpy(), copy=True)
+        for name, t in self._state_items():
+            out[name] = np.array(t.numpy(), copy=True)
         return out
 
     def load_state_dict(self, state: dict, strict: bool = True) -> tuple[list, list]:
@@ -298,8 +296,7 @@ class Module:
         ValueError naming the key and both shapes on a shape mismatch; nothing is changed
         unless every key fits. Returns (missing, unexpected) key lists.
         """
-        own = dict(self.named_parameters())
-        own.update(dict(self._persistent_buffers()))
+        own = dict(self._state_items())
         missing = [k for k in own if k not in state]
         unexpected = [k for k in state if k not in own]
         if strict and (missing or unexpected):
@@ -330,9 +327,16 @@ class Module:
         return missing, unexpected
 
     # ------------------------------------------------------------------ nn-layers block
-    def _persistent_buffers(self):
-        """(dotted name, buffer) of the buffers that go into ``state_dict``."""
+    def _state_items(self):
+        """(dotted name, Tensor) of what goes into ``state_dict``, in PyTorch's order: each
+        module's parameters, then its persistent buffers, then its children's, depth first
+        (a parameter shared by two layers appears once)."""
+        seen = set()
         for mname, m in self.named_modules():
+            for pname, p in m._parameters.items():
+                if p is not None and id(p) not in seen:
+                    seen.add(id(p))
+                    yield (f"{mname}.{pname}" if mname else pname), p
             for bname, b in m._buffers.items():
                 if b is not None and bname not in m._non_persistent_buffers_set:
                     yield (f"{mname}.{bname}" if mname else bname), b
@@ -409,9 +413,11 @@ class Module:
     def register_full_backward_hook(self, hook) -> RemovableHandle:
         """Call ``hook(module, grad_input, grad_output)`` in backward, once the gradients of
         this module's Tensor arguments are known (as PyTorch): ``grad_input`` has one entry
-        per positional Tensor argument (None for those that need no gradient),
-        ``grad_output`` one per output Tensor. A non-None return value (a tuple like
-        ``grad_input``) replaces the gradients passed on to the inputs. Gradients of the
+        per positional argument (None for non-Tensors; zeros for a Tensor that needs no
+        gradient beside one that does; all None, and the hook runs as soon as the output
+        gradients are known, when none needs one), ``grad_output`` one per output Tensor.
+        A non-None return value (a tuple like ``grad_input``) replaces the gradients passed
+        on to the inputs. Gradients of the
         module's parameters are not in ``grad_input``. Returns a handle with ``remove()``.
 
         >>> lin = ss.nn.Linear(2, 1)
