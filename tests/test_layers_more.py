@@ -324,6 +324,8 @@ def test_conv1d_layer():
     gradchecks(ss.nn.Conv1d(2, 3, 2, bias=True), rand(2, 2, 4), double_backward=False)
     with pytest.raises(ValueError, match=r"Conv1d\(4 -> 6, k=3\) expected input \(N, 4, L\)"):
         sm(ss.zeros(2, 3, 9))
+    with pytest.raises(TypeError, match=r"expected float32 input \(the weight's dtype\)"):
+        sm(ss.zeros(2, 4, 9, dtype="float64"))
     with pytest.raises(ValueError, match="padding_mode"):
         ss.nn.Conv1d(1, 1, 3, padding_mode="reflect")
 

@@ -108,6 +108,12 @@ class Conv1d(Module):
                 f"Conv1d({c} -> {self.out_channels}, k={self.kernel_size[0]}) expected input "
                 f"(N, {c}, L) or ({c}, L), got {x.shape}"
             )
+        if x.dtype != self.weight.dtype:
+            raise TypeError(
+                f"Conv1d({c} -> {self.out_channels}, k={self.kernel_size[0]}) expected "
+                f"{self.weight.dtype} input (the weight's dtype), got {x.dtype} (convert the "
+                "input, or the layer with .to(dtype))"
+            )
         pad = self.padding if isinstance(self.padding, str) else self.padding[0]
         return F.conv1d(
             x, self.weight, self.bias, self.stride[0], pad, self.dilation[0], self.groups

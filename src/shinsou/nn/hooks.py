@@ -140,6 +140,7 @@ def setup_backward_hooks(module, args: tuple):
     if in_slots:
         outs = _InputsIdentity(state)(*[args[i] for i in in_slots])
         for i, t in zip(in_slots, outs):
+            t._vc = args[i]._vc  # the same memory: an in-place change of one is seen in both
             args[i] = t
 
     def wrap_outputs(out):
@@ -154,6 +155,7 @@ def setup_backward_hooks(module, args: tuple):
         wrapped = fn(*[outs[i] for i in slots])
         new = list(outs)
         for i, t in zip(slots, wrapped):
+            t._vc = outs[i]._vc
             new[i] = t
         if single:
             return new[0]
