@@ -325,6 +325,8 @@ def test_loss_layers_repr_state_and_errors():
     assert list(m.state_dict()) == list(tm.state_dict()) == ["weight", "pos_weight"]
     assert m.to(np.float64).pos_weight.dtype == np.float64  # buffers move and cast
     assert list(ss.nn.BCELoss().state_dict()) == list(torch.nn.BCELoss().state_dict()) == []
+    with pytest.raises(TypeError, match=r"pass the reduction by name: BCELoss\(reduction='sum'\)"):
+        ss.nn.BCELoss("sum")
     with pytest.raises(ValueError, match="HuberLoss: delta must be positive"):
         ss.nn.HuberLoss(delta=0.0)
     with pytest.raises(ValueError, match="TripletMarginLoss: margin must be positive"):

@@ -118,6 +118,11 @@ class NLLLoss(_WeightedLoss):
 
 def _weight_buffer(module: Module, name: str, weight) -> None:
     """Register ``weight`` (None, or numbers broadcastable to the input) as a float buffer."""
+    if isinstance(weight, str):  # BCELoss("sum"): reduction used to come first
+        raise TypeError(
+            f"{type(module).__name__}: {name} must be numbers, got the string {weight!r}; "
+            f"pass the reduction by name: {type(module).__name__}(reduction={weight!r})"
+        )
     if weight is not None:
         if not isinstance(weight, Tensor):
             weight = Tensor(weight)
