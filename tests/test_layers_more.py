@@ -451,3 +451,22 @@ def test_embedding_from_pretrained():
     assert [k for k in trainable.state_dict()] == [k for k in tm.state_dict()]
     with pytest.raises(ValueError, match="must be 2-D"):
         ss.nn.Embedding.from_pretrained(np.zeros(3))
+
+
+def test_reset_parameters_restores_the_initialisation():
+    ln, gn, pr = ss.nn.LayerNorm(3), ss.nn.GroupNorm(1, 2), ss.nn.PReLU(2, init=0.1)
+    inorm = ss.nn.InstanceNorm1d(2, affine=True, track_running_stats=True)
+    emb, conv = ss.nn.Embedding(4, 2, padding_idx=1), ss.nn.Conv1d(2, 3, 2)
+    inorm(ss.randn(3, 2, 4))  # moves the running statistics
+    for m in (ln, gn, pr, inorm, emb, conv):
+        with ss.no_grad():
+            for p in m.parameters():
+                p.array[...] = 7.0
+        m.reset_parameters()
+    assert ln.weight.tolist() == [1.0] * 3 and ln.bias.tolist() == [0.0] * 3
+    assert gn.weight.tolist() == [1.0] * 2 and gn.bias.tolist() == [0.0] * 2
+    assert np.allclose(pr.weight.numpy(), 0.1)
+    assert inorm.running_mean.tolist() == [0.0, 0.0] and inorm.running_var.tolist() == [1.0, 1.0]
+    assert inorm.weight.tolist() == [1.0, 1.0]
+    assert emb.weight.numpy()[1].tolist() == [0.0, 0.0] and np.all(emb.weight.numpy()[0] != 7)
+    assert np.abs(conv.weight.numpy()).max() <= 1 / np.sqrt(4)
