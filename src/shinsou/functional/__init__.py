@@ -127,4 +127,15 @@ from .reduction import amax, amin  # noqa: F401,E402
 from .selection import argsort, kthvalue, max_dim, median, min_dim, sort, topk  # noqa: F401,E402
 from .shape import matrix_transpose, unflatten  # noqa: F401,E402
 
+# nn-layers block: layers, losses and activations of issue 11, part 3
+from .activation import hardtanh, logsigmoid, prelu, silu, softsign  # noqa: F401,E402
+from .conv_pool1d import avg_pool1d, conv1d, max_pool1d  # noqa: F401,E402
+from .layer_norm import group_norm, instance_norm, layer_norm  # noqa: F401,E402
+from .loss_margin import (  # noqa: F401,E402
+    cosine_embedding_loss,
+    margin_ranking_loss,
+    triplet_margin_loss,
+)
+from .loss_pointwise import huber_loss, kl_div, l1_loss, smooth_l1_loss  # noqa: F401,E402
+
 _install()

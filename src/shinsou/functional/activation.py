@@ -411,3 +411,99 @@ def log_softmax(x, dim: int = -1, *, axis=None) -> Tensor:
     tensor([[-0.6931472, -0.6931472]])
     """
     return LogSoftmax(pick_dim("log_softmax", dim, axis, -1))(as_tensor(x))
+
+
+# ----------------------------------------------------------------------------- nn-layers block
+# silu, prelu, softsign, hardtanh and logsigmoid are composites of differentiable ops, so they
+# differentiate twice wherever their parts do. Kinks (the sign of x, the clip bounds) enter as
+# constant 0/1 masks built from the input's values: the gradient is exact away from the kinks
+# and uses PyTorch's one-sided choice at them.
+def _mask(cond, like: Tensor) -> Tensor:
+    """A boolean array as a constant Tensor (no gradient) in ``like``'s dtype."""
+    return Tensor._from_op(cond.astype(like.dtype), None)
+
+
+def silu(x) -> Tensor:
+    """Sigmoid linear unit (swish): silu(x) = x · σ(x); d/dx = σ(x)(1 + x(1 - σ(x))).
+
+    Args:
+        x: any shape. Returns: the same shape.
+
+    >>> F.silu(ss.tensor([0.0, 1.0]))
+    tensor([0.       , 0.7310586])
+    """
+    x = as_tensor(x)
+    return x * sigmoid(x)
+
+
+def prelu(x, weight) -> Tensor:
+    """Parametric ReLU (He et al. 2015): y = x where x > 0, else a·x, with a learned slope a.
+
+    Args:
+        x: (N, C, *); the slopes run along dim 1 (0-D and 1-D input have one channel).
+        weight: a, of shape (1,) (one slope shared by all channels) or (C,).
+    Returns:
+        the shape of x. dy/dx = 1[x > 0] + a·1[x <= 0]; dy/da = x·1[x <= 0] (summed over
+        every position that shares a).
+
+    >>> F.prelu(ss.tensor([[-2.0, 3.0]]), ss.tensor([0.25]))
+    tensor([[-0.5,  3. ]])
+    """
+    x = as_tensor(x)
+    weight = as_tensor(weight, x)
+    if weight.ndim > 1:
+        raise ValueError(f"prelu: weight must be 1-D, got shape {weight.shape}")
+    k = weight.numel()
+    if k != 1:
+        channels = x.shape[1] if x.ndim >= 2 else 1  # 0-D and 1-D input: one channel
+        if channels != k:
+            raise ValueError(
+                f"prelu: weight has {k} slopes, but input {x.shape} has {channels} channels "
+                "(dim 1); expected 1 or that many slopes"
+            )
+        weight = weight.reshape((k,) + (1,) * (x.ndim - 2))
+    else:
+        weight = weight.reshape(())
+    pos = x.array > 0
+    return x * _mask(pos, x) + weight * x * _mask(~pos, x)
+
+
+def softsign(x) -> Tensor:
+    """softsign(x) = x / (1 + |x|); d/dx = 1 / (1 + |x|)².
+
+    >>> F.softsign(ss.tensor([-3.0, 0.0, 1.0]))
+    tensor([-0.75,  0.  ,  0.5 ])
+    """
+    x = as_tensor(x)
+    ax = x * _mask(x.xp.sign(x.array), x)  # |x|, with the sign as a constant
+    return x / (ax + 1)
+
+
+def hardtanh(x, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    """Hard tanh: x clipped to [min_val, max_val]; d/dx = 1 strictly inside, 0 outside and at
+    the bounds (as PyTorch).
+
+    >>> F.hardtanh(ss.tensor([-2.0, 0.5, 3.0]))
+    tensor([-1. ,  0.5,  1. ])
+    """
+    if min_val > max_val:
+        raise ValueError(f"hardtanh: min_val ({min_val}) must not exceed max_val ({max_val})")
+    x = as_tensor(x)
+    a = x.array
+    inside = (a > min_val) & (a < max_val)
+    lo = _mask(a <= min_val, x) * min_val
+    hi = _mask((a >= max_val) & ~(a <= min_val), x) * max_val
+    return x * _mask(inside, x) + lo + hi
+
+
+def logsigmoid(x) -> Tensor:
+    """log σ(x) = -softplus(-x) = -log(1 + e^-x), stable for large |x|; d/dx = 1 - σ(x).
+
+    >>> F.logsigmoid(ss.tensor([0.0, -100.0]))
+    tensor([  -0.6931472, -100.       ])
+    """
+    x = as_tensor(x)
+    return -softplus(-x)
+
+
+__all__ += ["silu", "prelu", "softsign", "hardtanh", "logsigmoid"]

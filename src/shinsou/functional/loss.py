@@ -454,12 +454,15 @@ class BinaryCrossEntropy(Function):
         return gp, gt
 
 
-def binary_cross_entropy(p, target, reduction: str = "mean") -> Tensor:
+def binary_cross_entropy(p, target, reduction: str = "mean", weight=None) -> Tensor:
     """Binary cross-entropy on probabilities p in [0, 1]:
-    L = -(t log p + (1 - t) log(1 - p)), each log clamped at -100.
+    L = -w (t log p + (1 - t) log(1 - p)), each log clamped at -100.
 
     Args:
         p: probabilities, any shape; target: same shape, values in [0, 1].
+        weight: optional w, broadcastable to p's shape (a rescaling of each element's loss,
+            as PyTorch's ``weight``; a constant: no gradient). A keyword here (PyTorch takes
+            it third), since ``reduction`` came third first.
 
     >>> round(F.binary_cross_entropy(ss.tensor([0.9]), ss.tensor([1.0])).item(), 4)   # -log 0.9
     0.1054
@@ -473,14 +476,21 @@ def binary_cross_entropy(p, target, reduction: str = "mean") -> Tensor:
             "binary_cross_entropy: input must be probabilities in [0, 1] "
             "(use binary_cross_entropy_with_logits for raw scores)"
         )
-    return _reduce(BinaryCrossEntropy()(p, t), reduction, "binary_cross_entropy")
+    per = BinaryCrossEntropy()(p, t)
+    if weight is not None:
+        per = per * _elementwise_weight("binary_cross_entropy", weight, p)
+    return _reduce(per, reduction, "binary_cross_entropy")
 
 
-def binary_cross_entropy_with_logits(x, target, reduction: str = "mean", pos_weight=None) -> Tensor:
-    """Binary cross-entropy on logits, L = -(w t log σ(x) + (1 - t) log(1 - σ(x))) with
-    w = pos_weight (1 by default, broadcast against the target, e.g. one weight per class),
-    computed stably as (1 - t) x + (1 + (w - 1) t) softplus(-x), since
+def binary_cross_entropy_with_logits(
+    x, target, reduction: str = "mean", pos_weight=None, weight=None
+) -> Tensor:
+    """Binary cross-entropy on logits, L = -r (w t log σ(x) + (1 - t) log(1 - σ(x))) with
+    w = pos_weight (1 by default, broadcast against the target, e.g. one weight per class)
+    and r = weight (1 by default, broadcastable to x: a rescaling of each element's loss),
+    computed stably as r ((1 - t) x + (1 + (w - 1) t) softplus(-x)), since
     -log σ(x) = softplus(-x) = log(1 + e^-|x|) + max(-x, 0) (log1p accuracy for large |x|).
+    ``weight`` is a keyword here (PyTorch takes it third), since ``reduction`` came third.
 
     >>> round(F.binary_cross_entropy_with_logits(ss.tensor([0.0]), ss.tensor([1.0])).item(), 4)
     0.6931
@@ -497,4 +507,23 @@ def binary_cross_entropy_with_logits(x, target, reduction: str = "mean", pos_wei
     else:
         w = _target(pos_weight, x)
         per = (1 - t) * x + (1 + (w - 1) * t) * log_sig_neg
+    if weight is not None:
+        per = per * _elementwise_weight("binary_cross_entropy_with_logits", weight, x)
     return _reduce(per, reduction, "binary_cross_entropy_with_logits")
+
+
+def _elementwise_weight(name: str, weight, x: Tensor) -> Tensor:
+    """``weight`` as a constant Tensor in x's dtype and device, checked to broadcast to x."""
+    w = weight.array if isinstance(weight, Tensor) else weight
+    if not isinstance(w, _ARRAY_TYPES):
+        w = np.asarray(w)
+    try:
+        fits = np.broadcast_shapes(tuple(w.shape), tuple(x.shape)) == tuple(x.shape)
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ValueError(
+            f"{name}: weight of shape {tuple(w.shape)} does not broadcast to the input's shape "
+            f"{x.shape}"
+        )
+    return Tensor._from_op(x.xp.asarray(to_device_array(w, x.device), dtype=x.dtype), None)

@@ -40,3 +40,20 @@ from .pooling import (  # noqa: F401
     MaxUnpool2d,
 )
 from .upsample import Upsample  # noqa: F401
+
+# nn-layers block: layers, losses and containers of issue 11, part 3
+from .activation import Hardtanh, LogSigmoid, PReLU, SiLU, Softsign  # noqa: F401,E402
+from .container import ModuleDict, ParameterDict, ParameterList  # noqa: F401,E402
+from .conv_pool1d import AvgPool1d, Conv1d, MaxPool1d  # noqa: F401,E402
+from .embedding import Embedding  # noqa: F401,E402
+from .layer_norm import GroupNorm, InstanceNorm1d, InstanceNorm2d, LayerNorm  # noqa: F401,E402
+from .linear import Unflatten  # noqa: F401,E402
+from .loss import (  # noqa: F401,E402
+    CosineEmbeddingLoss,
+    HuberLoss,
+    KLDivLoss,
+    L1Loss,
+    MarginRankingLoss,
+    SmoothL1Loss,
+    TripletMarginLoss,
+)

@@ -143,3 +143,96 @@ class LogSoftmax(Softmax):
 
     def forward(self, x):
         return F.log_softmax(x, self.dim)
+
+
+# ----------------------------------------------------------------------------- nn-layers block
+class SiLU(Module):
+    """x · σ(x) (swish).
+
+    >>> ss.nn.SiLU()(ss.tensor([0.0]))
+    tensor([0.])
+    """
+
+    def forward(self, x):
+        return F.silu(x)
+
+
+class PReLU(Module):
+    """Parametric ReLU: x if x > 0 else a·x, with learned slopes a (``weight``).
+
+    Args:
+        num_parameters: 1 (one slope shared by all channels) or C (one per channel, along
+            dim 1 of the input).
+        init: the initial slope (0.25, as in He et al. and PyTorch).
+    Shapes:
+        x: (N, C, *) -> the same shape; weight (num_parameters,).
+
+    As in PyTorch, the attribute ``num_parameters`` is the number of slopes (it hides
+    ``Module.num_parameters()`` on this layer; count with ``sum(p.numel() ...)``).
+
+    >>> m = ss.nn.PReLU(3)
+    >>> m, m.weight.shape
+    (PReLU(num_parameters=3), (3,))
+    """
+
+    def __init__(self, num_parameters: int = 1, init: float = 0.25, dtype=None):
+        super().__init__()
+        from ..creation import zeros
+        from .parameter import Parameter
+
+        if isinstance(num_parameters, bool) or not isinstance(num_parameters, int):
+            raise TypeError(f"PReLU: num_parameters must be an int, got {num_parameters!r}")
+        if num_parameters < 1:
+            raise ValueError(f"PReLU: num_parameters must be >= 1, got {num_parameters}")
+        self.num_parameters, self.init = num_parameters, init
+        self.weight = Parameter(zeros(num_parameters, dtype=dtype))
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        self.weight.array[...] = self.init
+
+    def forward(self, x):
+        k = self.num_parameters
+        if k != 1 and (x.ndim < 2 or x.shape[1] != k):
+            raise ValueError(f"PReLU(num_parameters={k}) expected input (N, {k}, *), got {x.shape}")
+        return F.prelu(x, self.weight)
+
+    def extra_repr(self):
+        return f"num_parameters={self.num_parameters}"
+
+
+class Softsign(Module):
+    """x / (1 + |x|)."""
+
+    def forward(self, x):
+        return F.softsign(x)
+
+
+class Hardtanh(Module):
+    """x clipped to [min_val, max_val].
+
+    >>> ss.nn.Hardtanh(-2.0, 2.0)
+    Hardtanh(min_val=-2.0, max_val=2.0)
+    """
+
+    def __init__(self, min_val: float = -1.0, max_val: float = 1.0):
+        super().__init__()
+        if min_val > max_val:
+            raise ValueError(f"Hardtanh: min_val ({min_val}) must not exceed max_val ({max_val})")
+        self.min_val, self.max_val = min_val, max_val
+
+    def forward(self, x):
+        return F.hardtanh(x, self.min_val, self.max_val)
+
+    def extra_repr(self):
+        return f"min_val={self.min_val}, max_val={self.max_val}"
+
+
+class LogSigmoid(Module):
+    """log σ(x) = -softplus(-x)."""
+
+    def forward(self, x):
+        return F.logsigmoid(x)
+
+
+__all__ += ["SiLU", "PReLU", "Softsign", "Hardtanh", "LogSigmoid"]

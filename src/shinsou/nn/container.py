@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
+from ..core.tensor import Tensor
 from .module import Module
+from .parameter import Parameter
 
 __all__ = ["Sequential", "ModuleList"]
 
@@ -192,3 +194,193 @@ class ModuleList(Module):
 
     def __iter__(self):
         return iter(self._modules.values())
+
+
+# ----------------------------------------------------------------------------- nn-layers block
+def _check_key(cls: str, key) -> str:
+    if not isinstance(key, str):
+        raise TypeError(f"{cls}: keys must be strings, got {type(key).__name__}")
+    if not key or "." in key:
+        raise KeyError(f"{cls}: a key must be a non-empty string without '.', got {key!r}")
+    return key
+
+
+class ModuleDict(Module):
+    """A dict of modules whose parameters are registered, in insertion order (no forward).
+    Entries live only in the dict (``md["fc"]``), so any string key is allowed (except ones
+    with a '.', which would break the dotted ``state_dict`` names).
+
+    >>> heads = ss.nn.ModuleDict({"cls": ss.nn.Linear(4, 3), "box": ss.nn.Linear(4, 2)})
+    >>> list(heads), [k for k in heads.state_dict()]
+    (['cls', 'box'], ['cls.weight', 'cls.bias', 'box.weight', 'box.bias'])
+    """
+
+    def __init__(self, modules=None):
+        super().__init__()
+        if modules is not None:
+            self.update(modules)
+
+    def __getitem__(self, key: str) -> Module:
+        return self._modules[key]
+
+    def __setitem__(self, key: str, module: Module) -> None:
+        if not isinstance(module, Module):
+            raise TypeError(
+                f"ModuleDict: expected a Module for {key!r}, got {type(module).__name__}"
+            )
+        self._modules[_check_key("ModuleDict", key)] = module
+
+    def __delitem__(self, key: str) -> None:
+        del self._modules[key]
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules)
+
+    def __contains__(self, key) -> bool:
+        return key in self._modules
+
+    def keys(self):
+        return self._modules.keys()
+
+    def items(self):
+        return self._modules.items()
+
+    def values(self):
+        return self._modules.values()
+
+    def pop(self, key: str) -> Module:
+        return self._modules.pop(key)
+
+    def clear(self) -> None:
+        self._modules.clear()
+
+    def update(self, modules) -> None:
+        """Add (key, module) pairs from a mapping or an iterable of pairs."""
+        pairs = modules.items() if hasattr(modules, "items") else modules
+        for i, kv in enumerate(pairs):
+            if not isinstance(kv, (tuple, list)) or len(kv) != 2:
+                raise ValueError(f"ModuleDict.update: element {i} is not a (key, module) pair")
+            self[kv[0]] = kv[1]
+
+
+def _as_parameter(cls: str, value) -> Parameter:
+    """A Parameter as is; a plain Tensor becomes a Parameter sharing its data (PyTorch)."""
+    if isinstance(value, Parameter):
+        return value
+    if isinstance(value, Tensor):
+        return Parameter(value.array)
+    raise TypeError(f"{cls}: expected a Parameter or Tensor, got {type(value).__name__}")
+
+
+class ParameterList(Module):
+    """A list of Parameters, registered as "0", "1", ... (as in PyTorch); plain Tensors are
+    turned into Parameters.
+
+    >>> ps = ss.nn.ParameterList([ss.nn.Parameter(ss.zeros(2)), ss.ones(3)])
+    >>> len(ps), [name for name, _ in ps.named_parameters()], ps[1].shape
+    (2, ['0', '1'], (3,))
+    """
+
+    def __init__(self, values=None):
+        super().__init__()
+        if values is not None:
+            self.extend(values)
+
+    def _key(self, i: int) -> str:
+        n = len(self)
+        if not isinstance(i, int) or isinstance(i, bool):
+            raise TypeError(f"ParameterList: index must be an int, got {type(i).__name__}")
+        if not -n <= i < n:
+            raise IndexError(f"ParameterList: index {i} out of range for {n} parameters")
+        return str(i % n)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return ParameterList(list(self._parameters.values())[i])
+        return self._parameters[self._key(i)]
+
+    def __setitem__(self, i: int, value) -> None:
+        self._parameters[self._key(i)] = _as_parameter("ParameterList", value)
+
+    def __len__(self) -> int:
+        return len(self._parameters)
+
+    def __iter__(self):
+        return iter(self._parameters.values())
+
+    def append(self, value) -> ParameterList:
+        self._parameters[str(len(self))] = _as_parameter("ParameterList", value)
+        return self
+
+    def extend(self, values) -> ParameterList:
+        for v in values:
+            self.append(v)
+        return self
+
+    def extra_repr(self) -> str:
+        return ", ".join(f"({i}): {tuple(p.shape)}" for i, p in enumerate(self))
+
+
+class ParameterDict(Module):
+    """A dict of Parameters by name, in insertion order; plain Tensors become Parameters.
+
+    >>> pd = ss.nn.ParameterDict({"scale": ss.ones(1), "shift": ss.zeros(1)})
+    >>> list(pd.keys()), [name for name, _ in pd.named_parameters()]
+    (['scale', 'shift'], ['scale', 'shift'])
+    """
+
+    def __init__(self, parameters=None):
+        super().__init__()
+        if parameters is not None:
+            self.update(parameters)
+
+    def __getitem__(self, key: str) -> Parameter:
+        return self._parameters[key]
+
+    def __setitem__(self, key: str, value) -> None:
+        key = _check_key("ParameterDict", key)
+        self._parameters[key] = _as_parameter("ParameterDict", value)
+
+    def __delitem__(self, key: str) -> None:
+        del self._parameters[key]
+
+    def __len__(self) -> int:
+        return len(self._parameters)
+
+    def __iter__(self):
+        return iter(self._parameters)
+
+    def __contains__(self, key) -> bool:
+        return key in self._parameters
+
+    def keys(self):
+        return self._parameters.keys()
+
+    def items(self):
+        return self._parameters.items()
+
+    def values(self):
+        return self._parameters.values()
+
+    def pop(self, key: str) -> Parameter:
+        return self._parameters.pop(key)
+
+    def clear(self) -> None:
+        self._parameters.clear()
+
+    def update(self, parameters) -> None:
+        """Add (key, parameter) pairs from a mapping or an iterable of pairs."""
+        pairs = parameters.items() if hasattr(parameters, "items") else parameters
+        for i, kv in enumerate(pairs):
+            if not isinstance(kv, (tuple, list)) or len(kv) != 2:
+                raise ValueError(f"ParameterDict.update: element {i} is not a (key, value) pair")
+            self[kv[0]] = kv[1]
+
+    def extra_repr(self) -> str:
+        return ", ".join(f"({k}): {tuple(p.shape)}" for k, p in self.items())
+
+
+__all__ += ["ModuleDict", "ParameterList", "ParameterDict"]

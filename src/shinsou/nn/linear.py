@@ -95,3 +95,52 @@ class Flatten(Module):
 
     def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+# ----------------------------------------------------------------------------- nn-layers block
+class Unflatten(Module):
+    """Split dim ``dim`` into ``unflattened_size`` (the inverse of ``Flatten``); one size may
+    be -1, inferred.
+
+    Shapes:
+        (*, S, *) with S = Π unflattened_size at ``dim`` -> (*, *unflattened_size, *).
+
+    >>> ss.nn.Unflatten(1, (2, 3))(ss.zeros(4, 6)).shape
+    (4, 2, 3)
+    """
+
+    def __init__(self, dim: int, unflattened_size):
+        super().__init__()
+        sizes = tuple(int(s) for s in unflattened_size)
+        if sum(1 for s in sizes if s == -1) > 1 or any(s < -1 for s in sizes) or not sizes:
+            raise ValueError(
+                f"Unflatten: unflattened_size must be non-empty positive sizes with at most one "
+                f"-1, got {unflattened_size!r}"
+            )
+        self.dim, self.unflattened_size = dim, sizes
+
+    def forward(self, x):
+        if not isinstance(x, Tensor):
+            raise TypeError(f"{self!r} expected a Tensor, got {type(x).__name__}")
+        d = self.dim + x.ndim if self.dim < 0 else self.dim
+        if not 0 <= d < x.ndim:
+            raise ValueError(f"{self!r}: dim {self.dim} is out of range for input {x.shape}")
+        sizes, n = self.unflattened_size, x.shape[d]
+        known = 1
+        for s in sizes:
+            known *= s if s != -1 else 1
+        if -1 in sizes:
+            if known == 0 or n % known:
+                raise ValueError(f"{self!r} cannot split size {n} of input {x.shape}")
+            sizes = tuple(n // known if s == -1 else s for s in sizes)
+        elif known != n:
+            raise ValueError(
+                f"{self!r} expected size {known} at dim {self.dim}, got input {x.shape}"
+            )
+        return x.reshape(x.shape[:d] + sizes + x.shape[d + 1 :])
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
+
+
+__all__ += ["Unflatten"]

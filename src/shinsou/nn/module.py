@@ -63,6 +63,10 @@ class Module:
         object.__setattr__(self, "_buffers", OrderedDict())
         object.__setattr__(self, "training", True)
         object.__setattr__(self, "_forward_hooks", OrderedDict())
+        object.__setattr__(self, "_forward_pre_hooks", OrderedDict())
+        object.__setattr__(self, "_backward_hooks", OrderedDict())
+        object.__setattr__(self, "_backward_pre_hooks", OrderedDict())
+        object.__setattr__(self, "_non_persistent_buffers_set", set())
 
     # ------------------------------------------------------------------ registration
     def __setattr__(self, name, value):
@@ -127,10 +131,25 @@ class Module:
         else:
             setattr(self, name, param)
 
-    def register_buffer(self, name: str, value: Tensor | None) -> None:
-        """Register non-trainable state that belongs in ``state_dict`` (running statistics)."""
+    def register_buffer(self, name: str, value: Tensor | None, persistent: bool = True) -> None:
+        """Register non-trainable state (running statistics): moved and cast by ``.to()``,
+        listed by ``buffers()``, and saved in ``state_dict`` unless ``persistent=False``
+        (derived values such as a cached mask or table, rebuilt in ``__init__``)."""
+        if not isinstance(name, str) or not name or "." in name:
+            raise KeyError(
+                f"register_buffer: name must be a non-empty string without '.', got {name!r}"
+            )
+        if value is not None and not isinstance(value, Tensor):
+            raise TypeError(
+                f"register_buffer: cannot assign a {type(value).__name__} as buffer {name!r} "
+                "(a Tensor or None expected)"
+            )
         object.__setattr__(self, name, value)
         self._buffers[name] = value
+        if persistent:
+            self._non_persistent_buffers_set.discard(name)
+        else:
+            self._non_persistent_buffers_set.add(name)
 
     def add_module(self, name: str, module: Module | None) -> None:
         setattr(self, name, module)
@@ -139,12 +158,21 @@ class Module:
 
     # ------------------------------------------------------------------ calling
     def __call__(self, *args, **kwargs):
+        if self._forward_pre_hooks:
+            args = self._run_forward_pre_hooks(args)
+        wrap_outputs = None
+        if self._backward_hooks or self._backward_pre_hooks:
+            from .hooks import setup_backward_hooks
+
+            args, wrap_outputs = setup_backward_hooks(self, args)
         out = self.forward(*args, **kwargs)
         if self._forward_hooks:
             for hook in list(self._forward_hooks.values()):
                 result = hook(self, args, out)
                 if result is not None:
                     out = result
+        if wrap_outputs is not None:
+            out = wrap_outputs(out)
         return out
 
     def register_forward_hook(self, hook) -> RemovableHandle:
@@ -293,10 +321,8 @@ class Module:
     def state_dict(self) -> OrderedDict:
         """Parameters and buffers by dotted name, as NumPy arrays (copies)."""
         out = OrderedDict()
-        for name, p in self.named_parameters():
-            out[name] = np.array(p.numpy(), copy=True)
-        for name, b in self.named_buffers():
-            out[name] = np.array(b.numpy(), copy=True)
+        for name, t in self._state_items():
+            out[name] = np.array(t.numpy(), copy=True)
         return out
 
     def load_state_dict(self, state: dict, strict: bool = True) -> tuple[list, list]:
@@ -306,8 +332,7 @@ class Module:
         ValueError naming the key and both shapes on a shape mismatch; nothing is changed
         unless every key fits. Returns (missing, unexpected) key lists.
         """
-        own = dict(self.named_parameters())
-        own.update(dict(self.named_buffers()))
+        own = dict(self._state_items())
         missing = [k for k in own if k not in state]
         unexpected = [k for k in state if k not in own]
         if strict and (missing or unexpected):
@@ -336,6 +361,122 @@ class Module:
                 else np.array(v, dtype=t.dtype, copy=True)
             )
         return missing, unexpected
+
+    # ------------------------------------------------------------------ nn-layers block
+    def _state_items(self):
+        """(dotted name, Tensor) of what goes into ``state_dict``, in PyTorch's order: each
+        module's parameters, then its persistent buffers, then its children's, depth first
+        (a parameter shared by two layers appears once)."""
+        seen = set()
+        for mname, m in self.named_modules():
+            for pname, p in m._parameters.items():
+                if p is not None and id(p) not in seen:
+                    seen.add(id(p))
+                    yield (f"{mname}.{pname}" if mname else pname), p
+            for bname, b in m._buffers.items():
+                if b is not None and bname not in m._non_persistent_buffers_set:
+                    yield (f"{mname}.{bname}" if mname else bname), b
+
+    def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
+        """Every buffer (persistent or not) of this module and, with ``recurse``, below it."""
+        if recurse:
+            for _, b in self.named_buffers():
+                yield b
+        else:
+            yield from (b for b in self._buffers.values() if b is not None)
+
+    def get_submodule(self, target: str) -> Module:
+        """The module at dotted path ``target`` ("" is this module): ``net.get_submodule(
+        "features.0")``. Raises AttributeError naming the part of the path that is missing.
+
+        >>> net = ss.nn.Sequential(ss.nn.Sequential(ss.nn.Linear(2, 2)))
+        >>> net.get_submodule("0.0")
+        Linear(in_features=2, out_features=2, bias=True)
+        """
+        if target == "":
+            return self
+        mod: Module = self
+        path = ""
+        for item in target.split("."):
+            if item not in mod._modules or mod._modules[item] is None:
+                raise AttributeError(
+                    f"{type(mod).__name__} has no submodule `{item}` (looking up "
+                    f"`{target}` in {type(self).__name__}{' at ' + path if path else ''})"
+                )
+            mod = mod._modules[item]
+            path = f"{path}.{item}" if path else item
+        return mod
+
+    def _get_leaf(self, target: str, store: str, what: str):
+        mpath, _, name = target.rpartition(".")
+        mod = self.get_submodule(mpath)
+        table = getattr(mod, store)
+        if name not in table or table[name] is None:
+            raise AttributeError(f"{type(mod).__name__} has no {what} `{name}` (`{target}`)")
+        return table[name]
+
+    def get_parameter(self, target: str):
+        """The Parameter at dotted path ``target``, e.g. ``"0.weight"``."""
+        return self._get_leaf(target, "_parameters", "parameter")
+
+    def get_buffer(self, target: str) -> Tensor:
+        """The buffer at dotted path ``target``, e.g. ``"bn.running_mean"``."""
+        return self._get_leaf(target, "_buffers", "buffer")
+
+    def _run_forward_pre_hooks(self, args: tuple) -> tuple:
+        for hook in list(self._forward_pre_hooks.values()):
+            result = hook(self, args)
+            if result is not None:
+                args = result if isinstance(result, tuple) else (result,)
+        return args
+
+    def register_forward_pre_hook(self, hook) -> RemovableHandle:
+        """Call ``hook(module, args)`` before every forward (as PyTorch); a non-None return
+        value (a tuple, or one value) replaces the positional arguments. Returns a handle
+        with ``remove()``.
+
+        >>> lin = ss.nn.Linear(2, 2)
+        >>> h = lin.register_forward_pre_hook(lambda m, args: (args[0] * 0,))
+        >>> lin(ss.ones(1, 2)).tolist() == [lin.bias.tolist()]
+        True
+        """
+        if not callable(hook):
+            raise TypeError(f"register_forward_pre_hook: expected a callable, got {hook!r}")
+        handle = RemovableHandle(self._forward_pre_hooks)
+        self._forward_pre_hooks[handle.id] = hook
+        return handle
+
+    def register_full_backward_hook(self, hook) -> RemovableHandle:
+        """Call ``hook(module, grad_input, grad_output)`` in backward, once the gradients of
+        this module's Tensor arguments are known (as PyTorch): ``grad_input`` has one entry
+        per positional argument (None for non-Tensors; zeros for a Tensor that needs no
+        gradient beside one that does; all None, and the hook runs as soon as the output
+        gradients are known, when none needs one), ``grad_output`` one per output Tensor.
+        A non-None return value (a tuple like ``grad_input``) replaces the gradients passed
+        on to the inputs. Gradients of the
+        module's parameters are not in ``grad_input``. Returns a handle with ``remove()``.
+
+        >>> lin = ss.nn.Linear(2, 1)
+        >>> seen = []
+        >>> h = lin.register_full_backward_hook(lambda m, gi, go: seen.append(go[0].shape))
+        >>> lin(ss.ones(3, 2, requires_grad=True)).sum().backward(); seen
+        [(3, 1)]
+        """
+        if not callable(hook):
+            raise TypeError(f"register_full_backward_hook: expected a callable, got {hook!r}")
+        handle = RemovableHandle(self._backward_hooks)
+        self._backward_hooks[handle.id] = hook
+        return handle
+
+    def register_full_backward_pre_hook(self, hook) -> RemovableHandle:
+        """Call ``hook(module, grad_output)`` in backward when the gradients of this module's
+        outputs are known, before they enter the module; a non-None return value replaces
+        them. Returns a handle with ``remove()``."""
+        if not callable(hook):
+            raise TypeError(f"register_full_backward_pre_hook: expected a callable, got {hook!r}")
+        handle = RemovableHandle(self._backward_pre_hooks)
+        self._backward_pre_hooks[handle.id] = hook
+        return handle
 
     # ------------------------------------------------------------------ printing
     def extra_repr(self) -> str:
