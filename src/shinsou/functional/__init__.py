@@ -101,6 +101,21 @@ from .upsample import interpolate  # noqa: F401
 from .tensor_methods import install as _install
 from .conversion import clone, to_device, to_dtype  # noqa: F401
 
+# math primitives (prims-math): trig, exp/log, rounding
+from .trig import acos, asin, atan, atan2, cos, cosh, sin, sinh, tan  # noqa: F401
+from .exp_log import expm1, log1p, log2, log10, rsqrt, square  # noqa: F401
+from .rounding import (  # noqa: F401
+    ceil,
+    floor,
+    floor_divide,
+    isfinite,
+    isinf,
+    isnan,
+    remainder,
+    round,
+    trunc,
+)
+
 clamp = clip
 cat = concat
 

@@ -257,9 +257,10 @@ def clip(x, min=None, max=None) -> Tensor:  # noqa: A002 - torch.clamp's argumen
 
 
 def sign(x) -> Tensor:
-    """sign(x) in {-1, 0, 1}; not differentiable (no gradient flows)."""
-    x = as_tensor(x)
-    return Tensor._from_op(x.xp.sign(x.array), None)
+    """sign(x) in {-1, 0, 1}; gradient 0 (see ``rounding.sign``, the op itself)."""
+    from .rounding import sign as _sign
+
+    return _sign(x)
 
 
 def _compare(op):
