@@ -115,6 +115,7 @@ from .rounding import (  # noqa: F401
     round,
     trunc,
 )
+from .cumulative import cumprod, cumsum, prod  # noqa: F401
 
 clamp = clip
 cat = concat

@@ -126,6 +126,7 @@ def install() -> None:
 
 def _install_math(T) -> None:
     """Methods and operators of the math primitives (trig, exp/log, rounding, ...)."""
+    from . import cumulative as cu
     from . import exp_log as ex
     from . import rounding as rn
     from . import trig as tg
@@ -164,5 +165,8 @@ def _install_math(T) -> None:
         "isnan": rn.isnan,
         "isinf": rn.isinf,
         "isfinite": rn.isfinite,
+        "cumsum": cu.cumsum,
+        "cumprod": cu.cumprod,
+        "prod": cu.prod,
     }.items():
         setattr(T, name, f)
