@@ -68,6 +68,43 @@ from . import models, nn, optim  # noqa: F401,E402
 from .serialization import load, save  # noqa: F401,E402
 from . import data, datasets, training, viz  # noqa: F401,E402
 
+# math, linear-algebra and creation primitives (prims-math)
+from .functional import (  # noqa: F401,E402
+    acos,
+    asin,
+    atan,
+    atan2,
+    bmm,
+    ceil,
+    cos,
+    cosh,
+    cumprod,
+    cumsum,
+    einsum,
+    expm1,
+    floor,
+    floor_divide,
+    isfinite,
+    isinf,
+    isnan,
+    log1p,
+    log2,
+    log10,
+    norm,
+    outer,
+    prod,
+    remainder,
+    round,
+    rsqrt,
+    sin,
+    sinh,
+    square,
+    tan,
+    tril,
+    triu,
+    trunc,
+)
+
 float32 = _np.float32
 float64 = _np.float64
 int64 = _np.int64

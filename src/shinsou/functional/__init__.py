@@ -116,6 +116,16 @@ from .rounding import (  # noqa: F401
     trunc,
 )
 from .cumulative import cumprod, cumsum, prod  # noqa: F401
+from .linalg import (  # noqa: F401
+    bmm,
+    cosine_similarity,
+    einsum,
+    norm,
+    normalize,
+    outer,
+    tril,
+    triu,
+)
 
 clamp = clip
 cat = concat

@@ -128,6 +128,7 @@ def _install_math(T) -> None:
     """Methods and operators of the math primitives (trig, exp/log, rounding, ...)."""
     from . import cumulative as cu
     from . import exp_log as ex
+    from . import linalg as la
     from . import rounding as rn
     from . import trig as tg
 
@@ -168,5 +169,10 @@ def _install_math(T) -> None:
         "cumsum": cu.cumsum,
         "cumprod": cu.cumprod,
         "prod": cu.prod,
+        "bmm": la.bmm,
+        "outer": la.outer,
+        "tril": la.tril,
+        "triu": la.triu,
+        "norm": la.norm,
     }.items():
         setattr(T, name, f)
