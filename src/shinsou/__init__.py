@@ -104,6 +104,20 @@ from .functional import (  # noqa: F401,E402
     triu,
     trunc,
 )
+from .creation import (  # noqa: F401,E402
+    bernoulli,
+    empty,
+    empty_like,
+    full_like,
+    linspace,
+    logspace,
+    multinomial,
+    normal,
+    rand_like,
+    randint_like,
+    randn_like,
+    randperm,
+)
 
 float32 = _np.float32
 float64 = _np.float64
