@@ -168,3 +168,43 @@ def test_isnan_isinf_isfinite():
         assert y.dtype == np.bool_ and not y.requires_grad
         np.testing.assert_array_equal(y.numpy(), tf(t).numpy())
     assert ss.tensor(x).isnan().tolist() == [False, True, False, False, False]
+
+
+@pytest.mark.parametrize(
+    "shapes", [[(3, 4), (3, 4), (3, 4)], [(2, 3), (3,), ()], [(2, 4), (2, 1), (1,)]], ids=str
+)
+def test_clamp_tensor_bounds(shapes):
+    # x in (-2, 2), lo in (-1.5, -0.2), hi in (0.2, 1.5): some elements below, inside, above;
+    # the margin keeps central differences off the kinks x = lo, x = hi
+    def np_fn(x, lo, hi):
+        return np.minimum(np.maximum(x, lo), hi)
+
+    check_op(
+        lambda x, lo, hi: F.clamp(x, lo, hi),
+        lambda x, lo, hi: torch.clamp(x, lo, hi),
+        np_fn,
+        shapes,
+        ranges=[(-2.0, 2.0), (-1.5, -0.2), (0.2, 1.5)],
+        seed=5,
+        gradgrad=True,
+    )
+
+
+def test_clamp_tensor_one_bound_and_mixed():
+    x = np.array([-2.0, 0.5, 3.0])
+    lo = np.array([-1.0, 1.0, -1.0])
+    xs, ls = ss.tensor(x, requires_grad=True), ss.tensor(lo, requires_grad=True)
+    xt, lt = torch.tensor(x, requires_grad=True), torch.tensor(lo, requires_grad=True)
+    for ss_y, t_y in [
+        (F.clamp(xs, min=ls), torch.clamp(xt, min=lt)),
+        (xs.clamp(ls, 2.0), torch.clamp(xt, lt, torch.tensor(2.0, dtype=torch.float64))),
+        (F.clip(xs, max=ls), torch.clamp(xt, max=lt)),
+    ]:
+        xs.grad = ls.grad = xt.grad = lt.grad = None
+        np.testing.assert_array_equal(ss_y.numpy(), t_y.detach().numpy())
+        ss_y.backward(np.array([1.0, 2.0, 3.0]))
+        t_y.backward(torch.tensor([1.0, 2.0, 3.0], dtype=torch.float64))
+        np.testing.assert_array_equal(xs.grad.numpy(), xt.grad.numpy())
+        np.testing.assert_array_equal(ls.grad.numpy(), lt.grad.numpy())
+    with pytest.raises(ValueError, match=r"clamp: bounds of shape \(2, 1\) would broadcast"):
+        F.clamp(ss.ones(3), ss.zeros(2, 1))

@@ -283,7 +283,12 @@ def randperm(n, dtype=np.int64, device="cpu", requires_grad=False) -> Tensor:
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
         raise ValueError(f"randperm: n must be a non-negative int, got {n!r}")
     xp = Device(device).xp
-    return _make(get_rng(xp).permutation(int(n)).astype(dtype), requires_grad)
+    rng = get_rng(xp)
+    if hasattr(rng, "permutation"):
+        perm = rng.permutation(int(n))
+    else:  # a generator without permutation (CuPy's): the order of n uniform keys
+        perm = xp.argsort(rng.random(int(n)))
+    return _make(perm.astype(dtype), requires_grad)
 
 
 def multinomial(input, num_samples: int, replacement: bool = False) -> Tensor:  # noqa: A002
@@ -339,10 +344,10 @@ def multinomial(input, num_samples: int, replacement: bool = False) -> Tensor:  
             )
         # successive sampling without replacement = the num_samples smallest keys
         # E_i / w_i with E_i ~ Exp(1) (the exponential race; zero weights never win)
-        e = rng.standard_exponential(w2.shape)
+        e = -xp.log1p(-rng.random(w2.shape))  # Exp(1) draws (U in [0, 1): finite)
         with np.errstate(divide="ignore"):
             keys = xp.where(w2 > 0, e / w2, xp.inf)
-        idx = xp.argsort(keys, axis=1, kind="stable")[:, :num_samples]
+        idx = xp.argsort(keys, axis=1)[:, :num_samples]
     idx = idx.astype(np.int64)
     return Tensor._from_op(idx[0] if w.ndim == 1 else idx, None)
 

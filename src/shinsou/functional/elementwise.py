@@ -253,6 +253,10 @@ def clip(x, min=None, max=None) -> Tensor:  # noqa: A002 - torch.clamp's argumen
     """
     if min is None and max is None:
         raise ValueError("clip: give at least one of min and max")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        from .tensor_clamp import clamp_tensor
+
+        return clamp_tensor(x, min, max)
     return Clip(min, max)(as_tensor(x))
 
 
