@@ -51,6 +51,12 @@ EINSUM = [
     ("ij,ij->ij", [(1, 3), (2, 3)]),  # size-1 broadcasting
     ("Ab,bC->AC", [(2, 3), (3, 2)]),
     ("i->", [(0,)]),
+    ("ii,i->i", [(3, 3), (3,)]),  # a diagonal times a vector
+    ("bii->b", [(2, 3, 3)]),  # batched trace
+    ("ij,j->i", [(2, 3), (3,)]),
+    ("i,i->", [(4,), (4,)]),
+    ("ij,ij->", [(2, 3), (2, 3)]),
+    ("...,...->...", [(2, 3), (3,)]),  # elementwise product through the ellipsis
 ]
 
 

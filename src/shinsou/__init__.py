@@ -78,6 +78,7 @@ from .functional import (  # noqa: F401,E402
     ceil,
     cos,
     cosh,
+    cosine_similarity,
     cumprod,
     cumsum,
     einsum,
