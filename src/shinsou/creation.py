@@ -92,13 +92,21 @@ def _scalar_dtype(value):
 
 
 def zeros_like(t: Tensor, dtype=None, device=None, requires_grad=False) -> Tensor:
-    """Zeros with ``t``'s shape, and its dtype and device unless given."""
+    """Zeros with ``t``'s shape, and its dtype and device unless given.
+
+    >>> ss.zeros_like(ss.tensor([1, 2]))
+    tensor([0, 0])
+    """
     xp = _like_xp(t, device)
     return _make(xp.zeros(t.shape, dtype=dtype or t.dtype), requires_grad)
 
 
 def ones_like(t: Tensor, dtype=None, device=None, requires_grad=False) -> Tensor:
-    """Ones with ``t``'s shape, and its dtype and device unless given."""
+    """Ones with ``t``'s shape, and its dtype and device unless given.
+
+    >>> ss.ones_like(ss.zeros(2, dtype="float64"))
+    tensor([1., 1.], dtype=float64)
+    """
     xp = _like_xp(t, device)
     return _make(xp.ones(t.shape, dtype=dtype or t.dtype), requires_grad)
 
@@ -231,7 +239,11 @@ def full_like(t: Tensor, fill_value, dtype=None, device=None, requires_grad=Fals
 
 
 def empty_like(t: Tensor, dtype=None, device=None, requires_grad=False) -> Tensor:
-    """An uninitialised tensor with ``t``'s shape (and dtype and device unless given)."""
+    """An uninitialised tensor with ``t``'s shape (and dtype and device unless given).
+
+    >>> ss.empty_like(ss.zeros(2, 3)).shape
+    (2, 3)
+    """
     xp = _like_xp(t, device)
     return _make(xp.empty(t.shape, dtype=dtype or t.dtype), requires_grad)
 
@@ -244,14 +256,22 @@ def _float_dtype(name, dtype):
 
 
 def rand_like(t: Tensor, dtype=None, device=None, requires_grad=False) -> Tensor:
-    """Uniform samples in [0, 1) with ``t``'s shape, dtype and device (unless given)."""
+    """Uniform samples in [0, 1) with ``t``'s shape, dtype and device (unless given).
+
+    >>> ss.manual_seed(0); u = ss.rand_like(ss.zeros(100)); bool((u >= 0).all() and (u < 1).all())
+    True
+    """
     xp = _like_xp(t, device)
     dt = _float_dtype("rand_like", dtype or t.dtype)
     return _make(get_rng(xp).random(t.shape, dtype=dt), requires_grad)
 
 
 def randn_like(t: Tensor, dtype=None, device=None, requires_grad=False) -> Tensor:
-    """Standard normal samples with ``t``'s shape, dtype and device (unless given)."""
+    """Standard normal samples N(0, 1) with ``t``'s shape, dtype and device (unless given).
+
+    >>> ss.randn_like(ss.zeros(2, 3, dtype="float64")).dtype
+    dtype('float64')
+    """
     xp = _like_xp(t, device)
     dt = _float_dtype("randn_like", dtype or t.dtype)
     return _make(get_rng(xp).standard_normal(t.shape, dtype=dt), requires_grad)

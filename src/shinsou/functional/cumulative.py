@@ -18,6 +18,8 @@ Gradients (for one slice x_0 .. x_{n-1} along ``dim``; g = dL/dy):
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..backend import get_array_module
 from ..core.function import Function
 from ..core.tensor import Tensor
@@ -39,9 +41,11 @@ def _dim_arg(name, dim, axis, required=True):
     d = dim if dim is not None else axis
     if d is None and required:
         raise TypeError(f"{name}() missing the dimension: call {name}(x, dim)")
-    if d is not None and (not isinstance(d, int) or isinstance(d, bool)) and required:
-        raise TypeError(f"{name}: dim must be an int, got {type(d).__name__}")
-    return d
+    if d is not None and (not isinstance(d, (int, np.integer)) or isinstance(d, bool)):
+        if required:
+            raise TypeError(f"{name}: dim must be an int, got {type(d).__name__}")
+        return tuple(int(a) for a in d)  # prod: a tuple of dims
+    return None if d is None else int(d)
 
 
 def _revcumsum(xp, a, axis):
@@ -301,8 +305,6 @@ def prod(input, dim=None, keepdim: bool = False, *, axis=None, keepdims=None, dt
         x = x.to(dtype)
     elif x.dtype.kind in "bu" or (x.dtype.kind == "i" and x.dtype.itemsize < 8):
         x = x.to("int64")
-    if d is not None and not isinstance(d, int):
-        d = tuple(d)
     axes = normalize_axis(d, x.ndim)  # validates
     if x.dtype.kind not in "fc":
         return Tensor._from_op(x.xp.prod(x.array, axis=axes, keepdims=keepdim), None)

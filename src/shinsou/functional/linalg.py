@@ -480,8 +480,10 @@ def norm(input, p="fro", dim=None, keepdim: bool = False, *, axis=None, keepdims
     d = dim if dim is not None else axis
     if keepdims is not None:
         keepdim = keepdims
-    if d is not None and not isinstance(d, int):
-        d = tuple(d)
+    if isinstance(d, (int, np.integer)):
+        d = int(d)
+    elif d is not None:
+        d = tuple(int(a) for a in d)
     axes = normalize_axis(d, x.ndim)
     return Norm(_norm_p(p), axes, bool(keepdim))(x)
 
