@@ -161,12 +161,13 @@ NORMS = [
     (1.5, -1, False),
     (0.5, 1, False),
     (4, None, True),
+    (-1, 1, False),
 ]
 
 
 @pytest.mark.parametrize("p,dim,keepdim", NORMS, ids=str)
 def test_norm(p, dim, keepdim):
-    kinks = [0.0] if p in (1, INF, -INF, 0.5) else ()
+    kinks = [0.0] if p in (1, INF, -INF, 0.5, -1) else ()
     # for p = 1, ±inf the gradient is piecewise constant: PyTorch returns its second
     # derivative as a ZeroTensor that cannot be read out, so only gradgradcheck (which
     # also checks ours is 0) runs
