@@ -30,7 +30,7 @@ from .shape import check_axis
 __all__ = ["cumsum", "cumprod", "prod"]
 
 
-def _along(ndim, axis, sl):
+def _along(axis, sl):
     """An index that applies slice (or int) ``sl`` on ``axis`` only."""
     return (slice(None),) * axis + (sl,)
 
@@ -50,7 +50,7 @@ def _dim_arg(name, dim, axis, required=True):
 
 def _revcumsum(xp, a, axis):
     """Σ_{i>=k} a_i along ``axis`` (cumulative sum from the end)."""
-    flip = _along(a.ndim, axis, slice(None, None, -1))
+    flip = _along(axis, slice(None, None, -1))
     return xp.cumsum(a[flip], axis=axis)[flip]
 
 
@@ -60,11 +60,9 @@ def _exclusive_cumprod(xp, a, axis, reverse=False):
     out = xp.ones_like(a)
     if n > 1:
         if reverse:
-            flip = _along(a.ndim, axis, slice(None, None, -1))
+            flip = _along(axis, slice(None, None, -1))
             return _exclusive_cumprod(xp, a[flip], axis)[flip]
-        out[_along(a.ndim, axis, slice(1, None))] = xp.cumprod(
-            a[_along(a.ndim, axis, slice(0, n - 1))], axis=axis
-        )
+        out[_along(axis, slice(1, None))] = xp.cumprod(a[_along(axis, slice(0, n - 1))], axis=axis)
     return out
 
 
@@ -137,14 +135,14 @@ class CumProd(Function):
             return CumSum(ax, reverse=True)(gy * y) / x
         # exact recurrence S_k = g_k + x_{k+1} S_{k+1}; dL/dx_k = y_{k-1} S_k
         n = x.shape[ax]
-        s = getitem(gy, _along(x.ndim, ax, n - 1))
+        s = getitem(gy, _along(ax, n - 1))
         parts = [s]
         for k in range(n - 2, -1, -1):
-            s = getitem(gy, _along(x.ndim, ax, k)) + getitem(x, _along(x.ndim, ax, k + 1)) * s
+            s = getitem(gy, _along(ax, k)) + getitem(x, _along(ax, k + 1)) * s
             parts.append(s)
         big_s = stack(parts[::-1], ax)
-        ones = Tensor._from_op(x.xp.ones_like(x.array[_along(x.ndim, ax, slice(0, 1))]), None)
-        excl = concat([ones, getitem(y, _along(x.ndim, ax, slice(0, n - 1)))], ax)
+        ones = Tensor._from_op(x.xp.ones_like(x.array[_along(ax, slice(0, 1))]), None)
+        excl = concat([ones, getitem(y, _along(ax, slice(0, n - 1)))], ax)
         return excl * big_s
 
 
