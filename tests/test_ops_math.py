@@ -492,4 +492,5 @@ def test_argmax_argmin_and_comparisons_carry_no_gradient():
     assert (x == 5.0).tolist() == [[False, True, False]]
     assert (x <= 2.0).tolist() == [[True, False, True]] and (x != 1.0).tolist()[0][0] is False
     s = F.sign(x)
-    assert not s.requires_grad and s.tolist() == [[1.0, 1.0, 1.0]]
+    # sign is a graph op with zero gradient, as in PyTorch (backward flows zeros through it)
+    assert s.requires_grad and s.tolist() == [[1.0, 1.0, 1.0]]

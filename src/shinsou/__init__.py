@@ -111,6 +111,58 @@ from .functional import (  # noqa: F401,E402
     unbind,
 )
 
+# math, linear-algebra and creation primitives (prims-math)
+from .functional import (  # noqa: F401,E402
+    acos,
+    asin,
+    atan,
+    atan2,
+    bmm,
+    ceil,
+    cos,
+    cosh,
+    cosine_similarity,
+    cumprod,
+    cumsum,
+    einsum,
+    expm1,
+    floor,
+    floor_divide,
+    isfinite,
+    isinf,
+    isnan,
+    log1p,
+    log2,
+    log10,
+    norm,
+    outer,
+    prod,
+    remainder,
+    round,
+    rsqrt,
+    sin,
+    sinh,
+    square,
+    tan,
+    tril,
+    triu,
+    trunc,
+)
+from .creation import (  # noqa: F401,E402
+    bernoulli,
+    empty,
+    empty_like,
+    full_like,
+    linspace,
+    logspace,
+    multinomial,
+    normal,
+    rand_like,
+    randint_like,
+    randn_like,
+    randperm,
+)
+
 float32 = _np.float32
 float64 = _np.float64
 int64 = _np.int64

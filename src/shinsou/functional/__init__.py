@@ -118,6 +118,32 @@ from .indexing import (  # noqa: F401, E402
 from .rearrange import flip, repeat, roll, tile, unfold_dim  # noqa: F401, E402
 from .shape import chunk, unbind  # noqa: F401, E402
 
+# math primitives (prims-math): trig, exp/log, rounding
+from .trig import acos, asin, atan, atan2, cos, cosh, sin, sinh, tan  # noqa: F401
+from .exp_log import expm1, log1p, log2, log10, rsqrt, square  # noqa: F401
+from .rounding import (  # noqa: F401
+    ceil,
+    floor,
+    floor_divide,
+    isfinite,
+    isinf,
+    isnan,
+    remainder,
+    round,
+    trunc,
+)
+from .cumulative import cumprod, cumsum, prod  # noqa: F401
+from .linalg import (  # noqa: F401
+    bmm,
+    cosine_similarity,
+    einsum,
+    norm,
+    normalize,
+    outer,
+    tril,
+    triu,
+)
+
 clamp = clip
 cat = concat
 

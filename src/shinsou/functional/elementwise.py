@@ -341,13 +341,18 @@ def clip(x, min=None, max=None) -> Tensor:  # noqa: A002 - torch.clamp's argumen
     """
     if min is None and max is None:
         raise ValueError("clip: give at least one of min and max")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        from .tensor_clamp import clamp_tensor
+
+        return clamp_tensor(x, min, max)
     return Clip(min, max)(as_tensor(x))
 
 
 def sign(x) -> Tensor:
-    """sign(x) in {-1, 0, 1}; not differentiable (no gradient flows)."""
-    x = as_tensor(x)
-    return Tensor._from_op(x.xp.sign(x.array), None)
+    """sign(x) in {-1, 0, 1}; gradient 0 (see ``rounding.sign``, the op itself)."""
+    from .rounding import sign as _sign
+
+    return _sign(x)
 
 
 def _compare(op):

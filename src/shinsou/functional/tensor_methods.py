@@ -123,6 +123,7 @@ def install() -> None:
     T.logical_xor = el.logical_xor
     _install_indexing(T)
     _install_pytorch_habits(T)
+    _install_math(T)
 
 
 def _install_indexing(T) -> None:
@@ -223,3 +224,57 @@ def _install_pytorch_habits(T) -> None:
     T.int = lambda self: cv.to_dtype(self, "int32")
     T.bool = lambda self: cv.to_dtype(self, "bool")
     T.half = lambda self: cv.to_dtype(self, "float16")
+
+
+def _install_math(T) -> None:
+    """Methods and operators of the math primitives (trig, exp/log, rounding, ...)."""
+    from . import cumulative as cu
+    from . import exp_log as ex
+    from . import linalg as la
+    from . import rounding as rn
+    from . import trig as tg
+
+    T.__floordiv__ = rn.floor_divide
+    T.__rfloordiv__ = rn._rfloor_divide
+    T.__mod__ = rn.remainder
+    T.__rmod__ = rn._rremainder
+    for name, f in {
+        "sin": tg.sin,
+        "cos": tg.cos,
+        "tan": tg.tan,
+        "asin": tg.asin,
+        "acos": tg.acos,
+        "atan": tg.atan,
+        "arcsin": tg.asin,
+        "arccos": tg.acos,
+        "arctan": tg.atan,
+        "atan2": tg.atan2,
+        "arctan2": tg.atan2,
+        "sinh": tg.sinh,
+        "cosh": tg.cosh,
+        "log1p": ex.log1p,
+        "expm1": ex.expm1,
+        "log2": ex.log2,
+        "log10": ex.log10,
+        "rsqrt": ex.rsqrt,
+        "square": ex.square,
+        "floor": rn.floor,
+        "ceil": rn.ceil,
+        "round": rn.round,
+        "trunc": rn.trunc,
+        "sign": rn.sign,
+        "floor_divide": rn.floor_divide,
+        "remainder": rn.remainder,
+        "isnan": rn.isnan,
+        "isinf": rn.isinf,
+        "isfinite": rn.isfinite,
+        "cumsum": cu.cumsum,
+        "cumprod": cu.cumprod,
+        "prod": cu.prod,
+        "bmm": la.bmm,
+        "outer": la.outer,
+        "tril": la.tril,
+        "triu": la.triu,
+        "norm": la.norm,
+    }.items():
+        setattr(T, name, f)
