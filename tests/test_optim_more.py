@@ -249,3 +249,196 @@ def test_lbfgs_state_dict_resume_equals_uninterrupted_run():
     opt2.step(closure2)
     opt2.step(closure2)
     np.testing.assert_array_equal(x.numpy(), y.numpy())
+
+
+# ------------------------------------------------------------------------ schedulers
+def _opt_pair(kind="sgd", lrs=(0.5, 0.2)):
+    ps = [ss.nn.Parameter(ss.zeros(1)) for _ in lrs]
+    tps = [torch.zeros(1, requires_grad=True) for _ in lrs]
+    if kind == "sgd":
+        mk = [dict(params=[p], lr=lr, momentum=0.9) for p, lr in zip(ps, lrs)]
+        tmk = [dict(params=[p], lr=lr, momentum=0.9) for p, lr in zip(tps, lrs)]
+        return ss.optim.SGD(mk), torch.optim.SGD(tmk)
+    mk = [dict(params=[p], lr=lr) for p, lr in zip(ps, lrs)]
+    tmk = [dict(params=[p], lr=lr) for p, lr in zip(tps, lrs)]
+    return ss.optim.Adam(mk), torch.optim.Adam(tmk)
+
+
+def _momenta(opt):
+    return [g["betas"][0] if "betas" in g else g["momentum"] for g in opt.param_groups]
+
+
+SCHEDULES = [
+    ("ConstantLR", dict(factor=0.5, total_iters=7)),
+    ("ConstantLR", dict()),
+    ("PolynomialLR", dict(total_iters=30, power=2.0)),
+    ("PolynomialLR", dict(total_iters=10)),
+    ("CosineAnnealingWarmRestarts", dict(T_0=7)),
+    ("CosineAnnealingWarmRestarts", dict(T_0=3, T_mult=2, eta_min=0.01)),
+    ("OneCycleLR", dict(max_lr=1.0, total_steps=60)),
+    ("OneCycleLR", dict(max_lr=[1.0, 0.3], epochs=6, steps_per_epoch=10, three_phase=True)),
+    ("OneCycleLR", dict(max_lr=0.5, total_steps=60, anneal_strategy="linear", pct_start=0.2)),
+    ("OneCycleLR", dict(max_lr=0.5, total_steps=60, cycle_momentum=False)),
+]
+
+
+@pytest.mark.parametrize("kind", ["sgd", "adam"])
+@pytest.mark.parametrize("name,kw", SCHEDULES)
+def test_schedules_match_pytorch_over_sixty_steps(name, kw, kind):
+    opt, topt = _opt_pair(kind)
+    sched = getattr(ss.optim.lr_scheduler, name)(opt, **kw)
+    tsched = getattr(torch.optim.lr_scheduler, name)(topt, **kw)
+    seen = []
+    for _ in range(60):
+        np.testing.assert_allclose(sched.get_last_lr(), tsched.get_last_lr(), rtol=1e-12)
+        assert [g["lr"] for g in opt.param_groups] == sched.get_last_lr()
+        np.testing.assert_allclose(_momenta(opt), _momenta(topt), rtol=1e-12)
+        seen.append(sched.get_last_lr()[0])
+        opt.step()
+        topt.step()
+        sched.step()
+        tsched.step()
+    assert len(set(seen)) > 1
+
+
+def test_cosine_warm_restarts_with_fractional_epochs_matches_pytorch():
+    opt, topt = _opt_pair()
+    kw = dict(T_0=2, T_mult=2, eta_min=0.001)
+    sched = ss.optim.CosineAnnealingWarmRestarts(opt, **kw)
+    tsched = torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(topt, **kw)
+    for epoch in range(8):
+        for i in range(5):
+            sched.step(epoch + i / 5)
+            tsched.step(epoch + i / 5)
+            np.testing.assert_allclose(sched.get_last_lr(), tsched.get_last_lr(), rtol=1e-12)
+    for _ in range(5):  # then whole epochs again
+        sched.step()
+        tsched.step()
+        np.testing.assert_allclose(sched.get_last_lr(), tsched.get_last_lr(), rtol=1e-12)
+    with pytest.raises(ValueError, match="epoch must be >= 0"):
+        sched.step(-1)
+
+
+PLATEAU = [
+    dict(patience=3),
+    dict(mode="max", factor=0.5, patience=2, threshold=0.05, cooldown=2),
+    dict(factor=0.3, patience=1, threshold=0.1, threshold_mode="abs", min_lr=[0.05, 0.01]),
+    dict(mode="max", factor=0.5, patience=0, threshold_mode="abs", eps=0.02, min_lr=0.03),
+]
+
+
+@pytest.mark.parametrize("kw", PLATEAU)
+def test_reduce_lr_on_plateau_matches_pytorch(kw):
+    metrics = np.abs(np.sin(np.arange(70) * 0.7)) + 1.0 / (1 + np.arange(70) * 0.1)
+    opt, topt = _opt_pair()
+    sched = ss.optim.ReduceLROnPlateau(opt, **kw)
+    tsched = torch.optim.lr_scheduler.ReduceLROnPlateau(topt, **kw)
+    for m in metrics:
+        sched.step(ss.tensor(m) if m > 1 else float(m))
+        tsched.step(float(m))
+        assert sched.get_last_lr() == pytest.approx(tsched.get_last_lr(), rel=1e-12)
+        assert sched.num_bad_epochs == tsched.num_bad_epochs
+    assert sched.get_last_lr() != [0.5, 0.2]  # it did reduce
+
+
+def test_scheduler_state_dict_resumes():
+    factories = [
+        lambda o: ss.optim.OneCycleLR(o, max_lr=1.0, total_steps=40, three_phase=True),
+        lambda o: ss.optim.CosineAnnealingWarmRestarts(o, T_0=3, T_mult=2),
+        lambda o: ss.optim.PolynomialLR(o, total_iters=20, power=0.5),
+        lambda o: ss.optim.ConstantLR(o, factor=0.1, total_iters=15),
+        lambda o: ss.optim.ReduceLROnPlateau(o, patience=1, cooldown=1),
+    ]
+    for make in factories:
+        opt, _ = _opt_pair()
+        sched = make(opt)
+        plateau = isinstance(sched, ss.optim.ReduceLROnPlateau)
+
+        def advance(s, k, plateau=plateau):
+            s.step(float(k % 3)) if plateau else s.step()
+
+        for k in range(11):
+            advance(sched, k)
+        state = copy.deepcopy(sched.state_dict())
+        opt_state = copy.deepcopy(opt.state_dict())
+        rest = []
+        for k in range(11, 30):
+            advance(sched, k)
+            rest.append((sched.get_last_lr(), _momenta(opt)))
+        opt2, _ = _opt_pair()
+        sched2 = make(opt2)
+        opt2.load_state_dict(opt_state)
+        sched2.load_state_dict(state)
+        again = []
+        for k in range(11, 30):
+            advance(sched2, k)
+            again.append((sched2.get_last_lr(), _momenta(opt2)))
+        assert again == rest, type(sched).__name__
+
+
+@pytest.mark.parametrize(
+    "make,match",
+    [
+        (lambda o: ss.optim.ConstantLR(o, factor=1.5), "ConstantLR: factor"),
+        (lambda o: ss.optim.PolynomialLR(o, total_iters=0), "PolynomialLR: total_iters"),
+        (lambda o: ss.optim.CosineAnnealingWarmRestarts(o, T_0=0), "T_0"),
+        (lambda o: ss.optim.CosineAnnealingWarmRestarts(o, T_0=2, T_mult=0), "T_mult"),
+        (lambda o: ss.optim.OneCycleLR(o, max_lr=1.0), "total_steps"),
+        (lambda o: ss.optim.OneCycleLR(o, max_lr=1.0, total_steps=9, pct_start=2), "pct_start"),
+        (lambda o: ss.optim.OneCycleLR(o, 1.0, 9, anneal_strategy="exp"), "anneal_strategy"),
+        (lambda o: ss.optim.OneCycleLR(o, max_lr=[1.0], total_steps=9), "one per group"),
+        (lambda o: ss.optim.ReduceLROnPlateau(o, factor=1.0), "factor"),
+        (lambda o: ss.optim.ReduceLROnPlateau(o, mode="lowest"), "mode"),
+        (lambda o: ss.optim.ReduceLROnPlateau(o, threshold_mode="pct"), "threshold_mode"),
+    ],
+)
+def test_scheduler_validation(make, match):
+    opt, _ = _opt_pair()
+    with pytest.raises(ValueError, match=match):
+        make(opt)
+
+
+def test_one_cycle_errors_past_the_end_and_without_momentum():
+    opt, _ = _opt_pair()
+    sched = ss.optim.OneCycleLR(opt, max_lr=1.0, total_steps=3)
+    for _ in range(3):
+        sched.step()
+    with pytest.raises(ValueError, match="tried to step 4 times; total_steps is 3"):
+        sched.step()
+    rms = ss.optim.Adagrad([ss.nn.Parameter(ss.zeros(1))])
+    with pytest.raises(ValueError, match="cycle_momentum"):
+        ss.optim.OneCycleLR(rms, max_lr=1.0, total_steps=3)
+
+
+def test_lr_schedule_extension_passes_the_metric_to_reduce_on_plateau(tmp_path):
+    from shinsou.data import DataLoader, TensorDataset
+    from shinsou.training import Evaluate, LogReport, LRSchedule, Trainer, supervised_step
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(32, 4)).astype(np.float32)
+    t = rng.integers(0, 3, 32)
+    ss.manual_seed(0)
+    net = ss.nn.Linear(4, 3)
+    opt = ss.optim.SGD(net.parameters(), lr=1e-3)
+    # val/loss never improves by half: the rate is cut after each epoch but the first
+    sched = ss.optim.ReduceLROnPlateau(opt, patience=0, threshold=0.5)
+    with pytest.raises(ValueError, match="metric="):
+        LRSchedule(sched)
+    tr = Trainer(
+        net, opt, DataLoader(TensorDataset(x, t), batch_size=16), stop=(4, "epoch"),
+        out=tmp_path, update_fn=supervised_step,
+    )  # fmt: skip
+    tr.extend(Evaluate(DataLoader(TensorDataset(x, t), batch_size=16)))
+    tr.extend(LRSchedule(sched, metric="val/loss"))
+    tr.extend(LogReport())
+    tr.run()
+    assert sched.last_epoch == 4 and sched.best == pytest.approx(tr.log[0]["val/loss"])
+    assert [e["lr"] for e in tr.log] == pytest.approx([1e-3, 1e-3, 1e-4, 1e-5])
+    assert opt.param_groups[0]["lr"] == pytest.approx(1e-6)
+    wrong = Trainer(
+        net, opt, DataLoader(TensorDataset(x, t), batch_size=16), stop=(1, "epoch"),
+        out=tmp_path / "b", update_fn=supervised_step,
+    )  # fmt: skip
+    wrong.extend(LRSchedule(ss.optim.ReduceLROnPlateau(opt), metric="val/nothing"))
+    with pytest.raises(KeyError, match="val/nothing"):
+        wrong.run()

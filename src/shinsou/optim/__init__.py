@@ -17,7 +17,8 @@ Optimizers: ``SGD`` (momentum, Nesterov), ``Adagrad`` (alias ``AdaGrad``), ``RMS
 ``Adam``, ``AdamW``, ``Adadelta``, ``Adamax``, ``NAdam``, ``RAdam``, ``LBFGS`` (full-batch,
 ``step(closure)``); base class ``Optimizer``. Schedules (also in ``ss.optim.lr_scheduler``):
 ``StepLR``, ``MultiStepLR``, ``ExponentialLR``, ``CosineAnnealingLR``, ``LinearLR``,
-``LambdaLR``, ``SequentialLR``. Clipping: ``clip_grad_norm_``, ``clip_grad_value_``.
+``LambdaLR``, ``SequentialLR``, ``ConstantLR``, ``PolynomialLR``, ``CosineAnnealingWarmRestarts``,
+``OneCycleLR``, ``ReduceLROnPlateau``. Clipping: ``clip_grad_norm_``, ``clip_grad_value_``.
 """
 
 from . import lr_scheduler
@@ -46,6 +47,13 @@ from .adamax import Adamax  # noqa: E402
 from .lbfgs import LBFGS  # noqa: E402
 from .nadam import NAdam  # noqa: E402
 from .radam import RAdam  # noqa: E402
+from .lr_scheduler import (  # noqa: E402
+    ConstantLR,
+    CosineAnnealingWarmRestarts,
+    OneCycleLR,
+    PolynomialLR,
+    ReduceLROnPlateau,
+)
 
 __all__ = [
     "Optimizer",
@@ -72,4 +80,9 @@ __all__ = [
     "NAdam",
     "RAdam",
     "LBFGS",
+    "ConstantLR",
+    "PolynomialLR",
+    "CosineAnnealingWarmRestarts",
+    "OneCycleLR",
+    "ReduceLROnPlateau",
 ]

@@ -11,16 +11,40 @@ class LRSchedule(Extension):
     """Call ``scheduler.step()`` at each trigger: every epoch (default) or every iteration
     for schedules counted in steps. From a hand loop, call ``scheduler.step()`` yourself.
     The learning rate each step used is logged as ``lr`` by ``supervised_step``.
+
+    Args:
+        scheduler: the learning-rate scheduler.
+        trigger: when to step it (default ``(1, "epoch")``).
+        metric: for schedules that follow a metric (``ReduceLROnPlateau``), the key of the
+            trainer's observation passed to ``scheduler.step`` at each trigger, e.g.
+            ``"val/loss"`` (an ``Evaluator`` running at the same trigger computes it first).
     """
 
-    priority = 250
+    priority = 250  # after the Evaluator (300), before the log (200)
 
-    def __init__(self, scheduler, trigger=(1, "epoch")):
+    def __init__(self, scheduler, trigger=(1, "epoch"), metric: str | None = None):
+        from ..optim.lr_scheduler import ReduceLROnPlateau
+
+        if isinstance(scheduler, ReduceLROnPlateau) and metric is None:
+            raise ValueError(
+                "LRSchedule: ReduceLROnPlateau follows a metric; pass metric=, e.g. "
+                "LRSchedule(sched, metric='val/loss')"
+            )
         self.scheduler = scheduler
         self.trigger = trigger
+        self.metric = metric
 
     def __call__(self, trainer) -> None:
-        self.scheduler.step()
+        if self.metric is None:
+            self.scheduler.step()
+            return
+        if self.metric not in trainer.observation:
+            raise KeyError(
+                f"LRSchedule: the metric {self.metric!r} is not in this step's observation "
+                f"(has {sorted(trainer.observation)}); is an Evaluator running at the same "
+                "trigger?"
+            )
+        self.scheduler.step(float(trainer.observation[self.metric]))
 
     def state_dict(self) -> dict:
         return self.scheduler.state_dict()
