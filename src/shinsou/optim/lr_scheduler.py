@@ -537,9 +537,9 @@ class OneCycleLR(LRScheduler):
     >>> opt = ss.optim.SGD([ss.nn.Parameter(ss.zeros(1))], lr=0.1, momentum=0.9)
     >>> sched = ss.optim.OneCycleLR(opt, max_lr=1.0, total_steps=5, anneal_strategy="linear",
     ...                             div_factor=10, final_div_factor=10, pct_start=0.4)
-    >>> lrs = []
-    >>> for _ in range(5):
-    ...     lrs.append(round(sched.get_last_lr()[0], 4)); sched.step()
+    >>> lrs = [sched.get_last_lr()[0]]
+    >>> for _ in range(4):
+    ...     sched.step(); lrs.append(round(sched.get_last_lr()[0], 4))
     >>> lrs, opt.param_groups[0]["momentum"]     # the momentum went 0.95 → 0.85 → 0.95
     ([0.1, 1.0, 0.67, 0.34, 0.01], 0.95)
     """
