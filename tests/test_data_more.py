@@ -75,6 +75,7 @@ def test_default_collate_matches_torch_on_nested_dicts_tuples_and_numbers():
     theirs = tud.default_collate(examples)
     _same(ours, theirs)
     assert ours["name"] == ["ex0", "ex1", "ex2"] and ours["label"].dtype == np.int64
+    assert default_collate([np.str_("a"), np.str_("b")]) == ["a", "b"]
     assert isinstance(ours["meta"]["pair"], tuple)  # a tuple stays a tuple (torch: a list)
     # Tensors are stacked too
     t = default_collate([(ss.tensor([1.0, 2.0]), 1), (ss.tensor([3.0, 4.0]), 0)])

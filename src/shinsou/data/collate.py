@@ -51,6 +51,8 @@ def default_collate(batch):
 def _collate(batch: list, where: str):
     elem = batch[0]
     at = f" at {where}" if where else ""
+    if isinstance(elem, str | bytes):  # before arrays: np.str_ is a NumPy scalar too
+        return list(batch)
     if isinstance(elem, Tensor | np.ndarray | np.generic):
         arrays = []
         for e in batch:
@@ -82,8 +84,6 @@ def _collate(batch: list, where: str):
         return np.array(batch, dtype=np.int64)
     if isinstance(elem, float):
         return np.array(batch, dtype=np.float64)
-    if isinstance(elem, str | bytes):
-        return list(batch)
     if isinstance(elem, collections.abc.Mapping):
         for e in batch:
             if not isinstance(e, collections.abc.Mapping) or e.keys() != elem.keys():

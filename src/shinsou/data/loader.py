@@ -52,7 +52,8 @@ class DataLoader:
             excludes ``batch_size``, ``shuffle``, ``sampler`` and ``drop_last``.
         num_workers: 0 loads in this process; W > 0 starts W worker processes each epoch
             (see ``shinsou.data.worker``): batches come in the same order and with the same
-            contents as with 0 workers.
+            contents as with 0 workers. The processes are forked where the platform can
+            (Linux: fast, and the dataset need not be picklable), else spawned.
         collate_fn: turns a list of examples into a batch (default ``default_collate``;
             array-backed datasets with ``__getitems__`` skip it and batch in one indexing).
         seed: the shuffling seed.
