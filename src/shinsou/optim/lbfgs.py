@@ -137,7 +137,7 @@ class LBFGS(Optimizer):
             p.array[...] = x
 
     def _evaluate(self, closure) -> float:
-        return float(self._run_closure(closure).item())
+        return float(self._run_closure(closure))
 
     def _directional_evaluate(self, closure, x, t, d):
         self._add_grad(t, d)
@@ -169,7 +169,7 @@ class LBFGS(Optimizer):
         state.setdefault("n_iter", 0)
 
         orig_loss = self._run_closure(closure)
-        loss = float(orig_loss.item())
+        loss = float(orig_loss)
         current_evals = 1
         state["func_evals"] += 1
         flat_grad = self._flat_grad()
