@@ -188,6 +188,10 @@ def test_loader_gives_its_seed_to_samplers_and_checks_exclusive_options():
         DataLoader(ds, num_workers=-1)
     with pytest.raises(TypeError, match="sampler must have __iter__ and __len__"):
         DataLoader(ds, sampler=5)
+    with pytest.raises(ValueError, match="timeout"):
+        DataLoader(ds, timeout=-1)
+    with pytest.raises(TypeError, match="collate_fn must be callable"):
+        DataLoader(ds, collate_fn="stack")
 
 
 def test_resume_mid_epoch_with_a_sampler():

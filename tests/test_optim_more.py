@@ -442,3 +442,35 @@ def test_lr_schedule_extension_passes_the_metric_to_reduce_on_plateau(tmp_path):
     wrong.extend(LRSchedule(ss.optim.ReduceLROnPlateau(opt), metric="val/nothing"))
     with pytest.raises(KeyError, match="val/nothing"):
         wrong.run()
+
+
+def test_lr_schedule_extension_steps_warm_restarts_by_fractional_epochs(tmp_path):
+    from shinsou.data import DataLoader, TensorDataset
+    from shinsou.training import LRSchedule, Trainer
+
+    x = np.zeros((12, 4), np.float32)
+    t = np.zeros(12, np.int64)
+    net = ss.nn.Linear(4, 3)
+    opt = ss.optim.SGD(net.parameters(), lr=1.0)
+    sched = ss.optim.CosineAnnealingWarmRestarts(opt, T_0=2, eta_min=0.1)
+    topt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=1.0)
+    tsched = torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(topt, T_0=2, eta_min=0.1)
+    seen = []
+
+    def step(trainer, batch):
+        seen.append(opt.param_groups[0]["lr"])
+        return {}
+
+    tr = Trainer(
+        net, opt, DataLoader(TensorDataset(x, t), batch_size=4), stop=(3, "epoch"),
+        out=tmp_path, update_fn=step,
+    )  # fmt: skip
+    tr.extend(LRSchedule(sched, trigger=(1, "iteration"), fractional_epoch=True))
+    tr.run()
+    expected = []
+    for epoch in range(3):
+        for i in range(3):
+            tsched.step(epoch + i / 3)
+            expected.append(tsched.get_last_lr()[0])
+    assert seen == pytest.approx(expected, rel=1e-12)
+    assert len(set(np.round(seen, 9))) > 3  # annealed within epochs

@@ -18,11 +18,20 @@ class LRSchedule(Extension):
         metric: for schedules that follow a metric (``ReduceLROnPlateau``), the key of the
             trainer's observation passed to ``scheduler.step`` at each trigger, e.g.
             ``"val/loss"`` (an ``Evaluator`` running at the same trigger computes it first).
+        fractional_epoch: call ``scheduler.step(trainer.epoch_detail)``, the epochs done as
+            a fraction, for schedules that take one (``CosineAnnealingWarmRestarts`` stepped
+            every iteration anneals within each epoch).
     """
 
     priority = 250  # after the Evaluator (300), before the log (200)
 
-    def __init__(self, scheduler, trigger=(1, "epoch"), metric: str | None = None):
+    def __init__(
+        self,
+        scheduler,
+        trigger=(1, "epoch"),
+        metric: str | None = None,
+        fractional_epoch: bool = False,
+    ):
         from ..optim.lr_scheduler import ReduceLROnPlateau
 
         if isinstance(scheduler, ReduceLROnPlateau) and metric is None:
@@ -30,11 +39,17 @@ class LRSchedule(Extension):
                 "LRSchedule: ReduceLROnPlateau follows a metric; pass metric=, e.g. "
                 "LRSchedule(sched, metric='val/loss')"
             )
+        if metric is not None and fractional_epoch:
+            raise ValueError("LRSchedule: metric and fractional_epoch exclude each other")
         self.scheduler = scheduler
         self.trigger = trigger
         self.metric = metric
+        self.fractional_epoch = fractional_epoch
 
     def __call__(self, trainer) -> None:
+        if self.fractional_epoch:
+            self.scheduler.step(trainer.epoch_detail)
+            return
         if self.metric is None:
             self.scheduler.step()
             return
