@@ -736,7 +736,7 @@ class ReduceLROnPlateau(LRScheduler):
             return a > best * (self.threshold + 1.0)
         return a > best + self.threshold
 
-    def step(self, metrics=None) -> None:  # noqa: D417
+    def step(self, metrics=None) -> None:
         """Record one evaluation of the metric (a number or a one-element Tensor)."""
         if metrics is None:
             raise TypeError("ReduceLROnPlateau.step needs the metric, e.g. sched.step(val_loss)")
