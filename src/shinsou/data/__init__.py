@@ -19,3 +19,18 @@ from .augment import (  # noqa: F401
     remap,
 )
 from .preprocess import GlobalContrastNormalize, PerPixelStandardize, ZCAWhitening  # noqa: F401
+
+# issue 11, part 3: collate_fn, samplers, worker processes, iterable datasets, padding
+from .collate import default_collate  # noqa: F401, E402
+from .dataset import IterableDataset  # noqa: F401, E402
+from .padding import pad_sequence  # noqa: F401, E402
+from .sampler import (  # noqa: F401, E402
+    BatchSampler,
+    BucketBatchSampler,
+    RandomSampler,
+    Sampler,
+    SequentialSampler,
+    SubsetRandomSampler,
+    WeightedRandomSampler,
+)
+from .worker import WorkerInfo, get_worker_info  # noqa: F401, E402

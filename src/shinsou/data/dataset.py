@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-__all__ = ["Dataset", "TensorDataset", "Subset", "random_split"]
+__all__ = ["Dataset", "TensorDataset", "Subset", "random_split", "IterableDataset"]
 
 
 class Dataset:
@@ -140,17 +140,45 @@ def random_split(dataset: Dataset, lengths: Sequence[int], seed: int = 0) -> lis
     return out
 
 
-def collate(examples: list) -> tuple:
-    """Stack a list of examples (tuples of arrays/scalars) into a tuple of batch arrays."""
-    if not examples:
-        raise ValueError("collate: empty batch")
-    first = examples[0]
-    if not isinstance(first, tuple | list):
-        return (np.stack([np.asarray(e) for e in examples]),)
-    return tuple(np.stack([np.asarray(e[k]) for e in examples]) for k in range(len(first)))
+def collate(examples: list):
+    """Stack a list of examples into a batch: ``default_collate``, with a bare array batch
+    returned as a 1-tuple and list examples as tuples (the DataLoader's batch layout)."""
+    from .collate import default_collate
+
+    batch = default_collate(examples)
+    if isinstance(batch, np.ndarray):
+        return (batch,)
+    if isinstance(batch, list) and isinstance(examples[0], list):
+        return tuple(batch)
+    return batch
 
 
 def _as_array(a):
     if hasattr(a, "numpy") and not isinstance(a, np.ndarray):
         return a.numpy()
     return np.asarray(a)
+
+
+class IterableDataset:
+    """A stream of examples: subclasses define ``__iter__`` (and may define ``__len__``, the
+    number of examples). For data that cannot be indexed (a file read line by line, a
+    generator). The DataLoader batches the stream in order; ``shuffle``, ``sampler`` and
+    ``batch_sampler`` do not apply.
+
+    With ``num_workers > 0`` every worker process iterates its own copy of the dataset, so
+    ``__iter__`` should read ``shinsou.data.get_worker_info()`` and yield only its shard
+    (otherwise each example comes ``num_workers`` times):
+
+    >>> from shinsou.data import DataLoader, get_worker_info
+    >>> class Count(IterableDataset):
+    ...     def __init__(self, n): self.n = n
+    ...     def __iter__(self):
+    ...         info = get_worker_info()     # None in the main process
+    ...         start, step = (0, 1) if info is None else (info.id, info.num_workers)
+    ...         return iter(range(start, self.n, step))
+    >>> [t.numpy().tolist() for (t,) in DataLoader(Count(5), batch_size=2)]
+    [[0, 1], [2, 3], [4]]
+    """
+
+    def __iter__(self):  # pragma: no cover - abstract
+        raise NotImplementedError

@@ -14,9 +14,11 @@ layout, so a training loop reads the same and results agree to float32 rounding:
         sched.step()
 
 Optimizers: ``SGD`` (momentum, Nesterov), ``Adagrad`` (alias ``AdaGrad``), ``RMSprop``,
-``Adam``, ``AdamW``; base class ``Optimizer``. Schedules (also in ``ss.optim.lr_scheduler``):
+``Adam``, ``AdamW``, ``Adadelta``, ``Adamax``, ``NAdam``, ``RAdam``, ``LBFGS`` (full-batch,
+``step(closure)``); base class ``Optimizer``. Schedules (also in ``ss.optim.lr_scheduler``):
 ``StepLR``, ``MultiStepLR``, ``ExponentialLR``, ``CosineAnnealingLR``, ``LinearLR``,
-``LambdaLR``, ``SequentialLR``. Clipping: ``clip_grad_norm_``, ``clip_grad_value_``.
+``LambdaLR``, ``SequentialLR``, ``ConstantLR``, ``PolynomialLR``, ``CosineAnnealingWarmRestarts``,
+``OneCycleLR``, ``ReduceLROnPlateau``. Clipping: ``clip_grad_norm_``, ``clip_grad_value_``.
 """
 
 from . import lr_scheduler
@@ -39,6 +41,20 @@ from .sgd import SGD
 
 AdaGrad = Adagrad  # the lectures' spelling
 
+# issue 11, part 3: more optimizers and schedules
+from .adadelta import Adadelta  # noqa: E402
+from .adamax import Adamax  # noqa: E402
+from .lbfgs import LBFGS  # noqa: E402
+from .nadam import NAdam  # noqa: E402
+from .radam import RAdam  # noqa: E402
+from .lr_scheduler import (  # noqa: E402
+    ConstantLR,
+    CosineAnnealingWarmRestarts,
+    OneCycleLR,
+    PolynomialLR,
+    ReduceLROnPlateau,
+)
+
 __all__ = [
     "Optimizer",
     "SGD",
@@ -58,4 +74,15 @@ __all__ = [
     "SequentialLR",
     "clip_grad_norm_",
     "clip_grad_value_",
+    # issue 11, part 3
+    "Adadelta",
+    "Adamax",
+    "NAdam",
+    "RAdam",
+    "LBFGS",
+    "ConstantLR",
+    "PolynomialLR",
+    "CosineAnnealingWarmRestarts",
+    "OneCycleLR",
+    "ReduceLROnPlateau",
 ]
