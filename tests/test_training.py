@@ -490,3 +490,33 @@ def test_a_gan_with_two_models_resumes_to_identical_weights(tmp_path):
     # a single-model trainer cannot resume a GAN's snapshot (and says what is missing)
     with pytest.raises(ValueError, match=r"no state for models \['main'\]"):
         _trainer(run, epochs=1).run(resume=True)
+
+
+def test_evaluate_computes_the_metrics_it_is_given():
+    import math
+
+    from shinsou.training import metrics
+
+    ss.manual_seed(0)
+    net = ss.nn.Linear(4, 3)
+    ds = _problem(50)
+    x, t = ss.tensor(ds.arrays[0]), ss.tensor(ds.arrays[1])
+    got = evaluate(
+        net,
+        DataLoader(ds, batch_size=7),
+        prefix="test",
+        metrics={"perplexity": metrics.perplexity, "accuracy": metrics.accuracy},
+    )
+    assert list(got) == ["test/perplexity", "test/accuracy"]
+    ce = F.cross_entropy(net(x), t).item()
+    assert got["test/perplexity"] == pytest.approx(math.exp(ce), rel=1e-5)
+    assert got["test/accuracy"] == pytest.approx(F.accuracy(net(x), t))
+    # an autoencoder: batches of inputs only are their own targets
+    ae = ss.nn.Linear(4, 4)
+    only_x = DataLoader(TensorDataset(ds.arrays[0]), batch_size=16)
+    rec = evaluate(ae, only_x, metrics={"mse": metrics.reconstruction_error})
+    assert rec == {"val/mse": pytest.approx(F.mse_loss(ae(x), x).item(), rel=1e-5)}
+    tr = _trainer(".")  # the extension passes them on
+    tr.extend(Evaluate(only_x, model=ae, prefix="ae", metrics={"mse": F.mse_loss}), name="E2")
+    tr.get_extension("E2")(tr)
+    assert tr.observation["ae/mse"] == pytest.approx(rec["val/mse"], rel=1e-5)

@@ -9,6 +9,7 @@ from .gan import GANUpdater  # noqa: F401
 from .evaluate import Evaluate, evaluate, predict  # noqa: F401
 from .extension import Extension  # noqa: F401
 from .log import JSONLinesLog, LogReport, read_log  # noqa: F401
+from . import metrics  # noqa: F401
 from .lr_schedule import LRSchedule  # noqa: F401
 from .plot import PlotCurves  # noqa: F401
 from .progress import ProgressBar  # noqa: F401
