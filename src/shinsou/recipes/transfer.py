@@ -156,10 +156,12 @@ class TransferRecipe:
 
     # --- the target task ----------------------------------------------------------------
     def _target(self, cfg: RunConfig) -> dict:
-        from .digits_0_4 import load
+        from ..datasets import mnist_digit_subset
 
         digits = SOURCES[cfg.source][1]
-        data = load(cfg.data_dir, digits)  # MNIST of the target digits, renumbered from 0
+        data = mnist_digit_subset(
+            cfg.data_dir, digits
+        )  # MNIST of the target digits, renumbered from 0
         (x, y), (xt, yt) = data["train"], data["test"]
         if cfg.test_limit:
             xt, yt = xt[: cfg.test_limit], yt[: cfg.test_limit]
@@ -392,15 +394,15 @@ class TransferRecipe:
     def evaluate(self, run_dir) -> dict:
         """Test the three target nets of a finished run again on the full MNIST test set (of
         the target digits)."""
+        from ..datasets import mnist_digit_subset
         from ..training import predict
-        from .digits_0_4 import load
 
         out, tests = {}, {}  # test sets by target digits: read once
         for phase in PHASES:
             net, meta, cfg = self._load_phase(run_dir, phase)
             digits = tuple(meta["classes"])
             if digits not in tests:
-                tests[digits] = load(cfg.data_dir, digits, splits=("test",))["test"]
+                tests[digits] = mnist_digit_subset(cfg.data_dir, digits, ("test",))["test"]
             xt, yt = tests[digits]
             std = Standardize(meta["mean"], meta["std"])
             loader = DataLoader(TensorDataset(self._prepare(xt, std), yt.astype(np.int64)), 1000)
