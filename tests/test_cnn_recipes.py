@@ -30,7 +30,7 @@ def test_mnist_cnn_tiny_subset_converges_with_augmentation(tmp_path, capsys):
     out = tmp_path / "run"
     m = _train("mnist-cnn", out, "--epochs", "3")
     assert m["test/accuracy"] >= 0.9, m["test/accuracy"]  # 2000 images, 3 epochs (0.926)
-    cfg = json.loads((out / "config.json").read_text())["config"]
+    cfg = json.loads((out / "config.json").read_text())["options"]
     assert cfg["augment"] is True
     report = (out / "report.md").read_text()
     assert "augmentation on" in report
@@ -188,9 +188,8 @@ def test_transfer_digits_default_reuses_digits_0_4_for_5_to_9(tmp_path, capsys):
 
 
 def test_transfer_refuses_an_unknown_source_before_training(tmp_path):
-    from shinsou.recipes.run import RunConfig
 
-    cfg = RunConfig(recipe="transfer", source="clothes", out=str(tmp_path / "x"))
+    cfg = recipes.get("transfer").config(source="clothes", out=str(tmp_path / "x"))
     with pytest.raises(ValueError, match="--source must be one of digits, fashion, got 'clothes'"):
         recipes.get("transfer").train(cfg)
     assert not (tmp_path / "x").exists()

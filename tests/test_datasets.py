@@ -257,3 +257,19 @@ def test_read_image_errors(tmp_path):
     assert str(fake) in str(e.value)
     with pytest.raises(FileNotFoundError, match="missing.png"):
         ds.read_image(tmp_path / "missing.png")
+
+
+def test_recipe_data_sets_live_in_datasets():
+    from shinsou.datasets import mnist_digit_subset, ring_of_gaussians, two_moons
+
+    d = mnist_digit_subset(digits="72", splits=("test",))
+    _, y = ds.load_mnist("test")
+    assert d["dataset"] == "mnist-72" and d["classes"] == ("7", "2") and "train" not in d
+    assert len(d["test"][0]) == int(((y == 7) | (y == 2)).sum())
+    np.testing.assert_array_equal(d["test"][1], (y[(y == 7) | (y == 2)] == 2).astype(np.int64))
+    pts, centres = ring_of_gaussians(4000, modes=8, radius=2.0, std=0.05, seed=3)
+    nearest = np.linalg.norm(pts[:, None] - centres[None], axis=2).min(1)
+    assert pts.dtype == np.float32 and nearest.max() < 0.4 and len(np.unique(centres, axis=0)) == 8
+    np.testing.assert_array_equal(pts, ring_of_gaussians(4000, seed=3)[0])  # seeded
+    m, moon = two_moons(500, seed=0)
+    assert m.shape == (500, 2) and set(moon.tolist()) == {0, 1}

@@ -395,3 +395,128 @@ def test_training_on_replaces_the_partial_entry(tmp_path):
     assert _strip(read_log(run / "log.jsonl")) == _strip(whole.log)
     for k, v in _weights(whole).items():
         np.testing.assert_array_equal(_weights(longer)[k], v, err_msg=k)
+
+
+# --- updaters: several models and optimizers, old snapshot layout --------------------------
+def test_trainer_with_a_standard_updater_is_the_shorthand(tmp_path):
+    from shinsou.training import StandardUpdater
+
+    a = _trainer(tmp_path / "a", epochs=2).run()
+    ss.manual_seed(0)
+    net = ss.models.MLP((4, 16, 3), dropout=0.3)
+    opt = ss.optim.Adam(net.parameters(), lr=0.05)
+    loader = DataLoader(_problem(), batch_size=16, shuffle=True, seed=1)
+    b = Trainer(StandardUpdater(net, opt), loader, stop=(2, "epoch"), out=tmp_path / "b")
+    b.extend(Evaluate(DataLoader(_problem(48, seed=1), batch_size=20)))
+    b.extend(LRSchedule(ss.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)))
+    b.run()
+    assert b.model is net and b.optimizer is opt and list(b.models) == ["main"]
+    for k, v in _weights(a).items():
+        np.testing.assert_array_equal(_weights(b)[k], v, err_msg=k)
+    with pytest.raises(TypeError, match="no optimizer"):
+        Trainer(net, train_loader=loader)
+
+
+def test_a_snapshot_in_the_old_layout_still_resumes(tmp_path):
+    """A snapshot as written before updaters ({"model", "optimizer", "trainer"}) resumes to
+    the same weights as an uninterrupted run."""
+    ref = _trainer(tmp_path / "ref", epochs=4, snapshot=(4, "iteration")).run()
+    run = tmp_path / "run"
+    with pytest.raises(KeyboardInterrupt):
+        _trainer(run, epochs=4, snapshot=(4, "iteration"), extra=[_Crash(10)]).run()
+    newest = find_snapshots(run / "snapshots")[0]
+    state = ss.load(newest)
+    assert set(state) == {"updater", "trainer"}
+    old = {
+        "model": state["updater"]["models"]["main"],
+        "optimizer": state["updater"]["optimizers"]["main"],
+        "trainer": state["trainer"],
+    }
+    ss.save(old, newest, metadata={"kind": "snapshot"})  # the old code's exact layout
+    resumed = _trainer(run, epochs=4, snapshot=(4, "iteration")).run(resume=True)
+    assert resumed.iteration == ref.iteration
+    for k, v in _weights(ref).items():
+        np.testing.assert_array_equal(_weights(resumed)[k], v, err_msg=k)
+
+
+def _gan_trainer(out, steps=40, snapshot_every=10, extra=()):
+    from shinsou.training import GANUpdater
+
+    ss.manual_seed(0)
+    rng = np.random.default_rng(0)
+    angle = rng.integers(0, 8, 256) * (np.pi / 4)
+    pts = np.stack([np.cos(angle), np.sin(angle)], 1) * 2 + rng.normal(0, 0.05, (256, 2))
+    loader = DataLoader(TensorDataset(pts.astype(np.float32)), batch_size=32, shuffle=True, seed=0)
+    gen, dis = ss.models.MLP((2, 16, 2)), ss.models.MLP((2, 16, 1))
+    updater = GANUpdater(
+        gen,
+        dis,
+        ss.optim.Adam(gen.parameters(), lr=1e-3, betas=(0.5, 0.999)),
+        ss.optim.Adam(dis.parameters(), lr=1e-3, betas=(0.5, 0.999)),
+        noise_dim=2,
+    )
+    tr = Trainer(updater, loader, stop=(steps, "iteration"), out=out)
+    tr.extend(LogReport())
+    tr.extend(PlotCurves())
+    tr.extend(Snapshot(trigger=(snapshot_every, "iteration")))
+    tr.extend(ProgressBar(stream=io.StringIO()))
+    for ext in extra:
+        tr.extend(ext)
+    return tr
+
+
+def _all_weights(tr):
+    return {
+        f"{name}.{k}": v.copy() for name, m in tr.models.items() for k, v in m.state_dict().items()
+    }
+
+
+def test_a_gan_with_two_models_resumes_to_identical_weights(tmp_path):
+    ref = _gan_trainer(tmp_path / "ref").run()
+    assert [e["epoch"] for e in ref.log] == [1, 2, 3, 4, 5]  # 8 steps per epoch
+    assert {"train/loss_dis", "train/loss_gen", "train/d_real"} <= set(ref.log[-1])
+    assert (tmp_path / "ref" / "learning_curves.png").exists()
+    run = tmp_path / "run"
+    with pytest.raises(KeyboardInterrupt):
+        _gan_trainer(run, extra=[_Crash(25)]).run()
+    state = ss.load(find_snapshots(run / "snapshots")[0])
+    assert set(state["updater"]["models"]) == {"gen", "dis"}
+    assert set(state["updater"]["optimizers"]) == {"gen", "dis"}
+    resumed = _gan_trainer(run).run(resume=True)
+    a, b = _all_weights(ref), _all_weights(resumed)
+    assert a.keys() == b.keys() and any(k.startswith("dis.") for k in a)
+    for k in a:
+        np.testing.assert_array_equal(b[k], a[k], err_msg=k)
+    # a single-model trainer cannot resume a GAN's snapshot (and says what is missing)
+    with pytest.raises(ValueError, match=r"no state for models \['main'\]"):
+        _trainer(run, epochs=1).run(resume=True)
+
+
+def test_evaluate_computes_the_metrics_it_is_given():
+    import math
+
+    from shinsou.training import metrics
+
+    ss.manual_seed(0)
+    net = ss.nn.Linear(4, 3)
+    ds = _problem(50)
+    x, t = ss.tensor(ds.arrays[0]), ss.tensor(ds.arrays[1])
+    got = evaluate(
+        net,
+        DataLoader(ds, batch_size=7),
+        prefix="test",
+        metrics={"perplexity": metrics.perplexity, "accuracy": metrics.accuracy},
+    )
+    assert list(got) == ["test/perplexity", "test/accuracy"]
+    ce = F.cross_entropy(net(x), t).item()
+    assert got["test/perplexity"] == pytest.approx(math.exp(ce), rel=1e-5)
+    assert got["test/accuracy"] == pytest.approx(F.accuracy(net(x), t))
+    # an autoencoder: batches of inputs only are their own targets
+    ae = ss.nn.Linear(4, 4)
+    only_x = DataLoader(TensorDataset(ds.arrays[0]), batch_size=16)
+    rec = evaluate(ae, only_x, metrics={"mse": metrics.reconstruction_error})
+    assert rec == {"val/mse": pytest.approx(F.mse_loss(ae(x), x).item(), rel=1e-5)}
+    tr = _trainer(".")  # the extension passes them on
+    tr.extend(Evaluate(only_x, model=ae, prefix="ae", metrics={"mse": F.mse_loss}), name="E2")
+    tr.get_extension("E2")(tr)
+    assert tr.observation["ae/mse"] == pytest.approx(rec["val/mse"], rel=1e-5)

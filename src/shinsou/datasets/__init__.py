@@ -1,4 +1,5 @@
-"""Datasets as plain NumPy arrays: MNIST, Fashion-MNIST, the 8×8 digits, and user images.
+"""Datasets as plain NumPy arrays: MNIST (and its digit subsets), Fashion-MNIST, the 8×8
+digits, toy 2-D point sets, and user images.
 
 Files are found in ``data_dir``, ``$SHINSOU_DATA`` or ``~/.cache/shinsou/datasets``, downloaded
 when missing, and always checked against their published MD5.
@@ -9,9 +10,16 @@ from .files import ChecksumError, DatasetNotFoundError, cache_dir, fetch, md5sum
 from .idx import read_idx
 from .image import read_image, to_mnist
 from .mnist import FASHION_MNIST_CLASSES, MNIST_CLASSES, load_fashion_mnist, load_mnist
+from .tasks import fashion_mnist_classification, mnist_classification, mnist_digit_subset
+from .toy import ring_of_gaussians, two_moons
 
 __all__ = [
     "ChecksumError",
+    "fashion_mnist_classification",
+    "mnist_classification",
+    "mnist_digit_subset",
+    "ring_of_gaussians",
+    "two_moons",
     "DatasetNotFoundError",
     "FASHION_MNIST_CLASSES",
     "MNIST_CLASSES",

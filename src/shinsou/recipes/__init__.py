@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from .run import OPTIMIZERS, RunConfig, load_config, resolve_run_dir  # noqa: F401
 
-__all__ = ["get", "names", "RunConfig", "OPTIMIZERS", "load_config", "resolve_run_dir"]
+__all__ = [
+    "get",
+    "names",
+    "by_task",
+    "RunConfig",
+    "OPTIMIZERS",
+    "load_config",
+    "resolve_run_dir",
+]
 
 # name -> module holding RECIPE; imported on demand so listing recipes stays fast
 _MODULES = {
@@ -16,6 +24,7 @@ _MODULES = {
     "fashion-cnn": "fashion_cnn",
     "digits-0-4": "digits_0_4",
     "transfer": "transfer",
+    "toy-gan": "toy_gan",
 }
 
 
@@ -23,9 +32,20 @@ def names() -> list[str]:
     return list(_MODULES)
 
 
+def by_task() -> dict[str, list[str]]:
+    """Recipe names grouped by their task's title, in registration order."""
+    groups: dict[str, list[str]] = {}
+    for name in _MODULES:
+        groups.setdefault(get(name).task.title, []).append(name)
+    return groups
+
+
 def get(name: str):
-    """The recipe called ``name`` (it has ``name``, ``description``, ``defaults``,
-    ``train(cfg)``, ``evaluate(run_dir)`` and ``predict(run_dir, image)``)."""
+    """The recipe called ``name``: a ``recipes.base.Recipe`` (``name``, ``description``,
+    ``task``, ``Options``, ``defaults``, ``config(**settings)``, ``train(cfg)``,
+    ``evaluate(run_dir)`` and its task's commands, e.g. ``predict(run_dir, image)``).
+
+    A new recipe is one module defining ``RECIPE`` plus its line in ``_MODULES``."""
     import importlib
 
     if name not in _MODULES:

@@ -12,17 +12,33 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import functional as F
 from ..atomic import atomic_write
 from ..data import Compose, DataLoader, Flatten, Scale01, Standardize, TensorDataset
 from ..optim.lr_scheduler import CosineAnnealingLR
+from ..tasks.classification import IMAGE_CLASSIFICATION
+from ..tasks.classification import classification_metrics as _classification_metrics
+from ..tasks.classification import draw_classification as _draw
+from ..tasks.classification import draw_inside as _draw_inside
+from ..tasks.classification import predict_arrays as _predict_arrays
+from ..tasks.classification import prediction as _prediction
+from .base import Recipe, option
 from .run import RunConfig, load_config, make_optimizer, start_run
 
-__all__ = ["ImageClassification"]
+__all__ = ["ImageClassification", "ClassifierOptions"]
 
 
 @dataclass
-class ImageClassification:
+class ClassifierOptions:
+    """The options of the image-classification recipes."""
+
+    dropout: float = option(0.0, "dropout probability in hidden layers")
+    weight_decay: float = option(0.0, "L2 weight decay (decoupled for adamw)")
+    val_size: int = option(5000, "training images held out for validation")
+    augment: bool = option(False, "random distortions of the training images")
+
+
+@dataclass
+class ImageClassification(Recipe):
     """A recipe that trains ``build_model(input_shape, num_classes, cfg)`` on the images
     ``load(data_dir)`` returns: ``{"train": (images, labels), "test": (images, labels),
     "dataset": name, "classes": names}`` with uint8 images (N, H, W) and labels (N,).
@@ -46,6 +62,9 @@ class ImageClassification:
     build_model: Callable
     flatten: bool = True
     augmentation: Callable | None = None
+
+    task = IMAGE_CLASSIFICATION
+    Options = ClassifierOptions
 
     # --- data -----------------------------------------------------------------------
     def _data(self, cfg: RunConfig):
@@ -217,144 +236,6 @@ class ImageClassification:
         std = Standardize(meta["mean"], meta["std"])
         logits, _ = _predict_arrays(model, self.prepare(img[None], std), np.zeros(1, np.int64))
         return _prediction(image_path, logits[0], meta["classes"])
-
-
-def _prediction(image_path, logits, classes) -> dict:
-    """``predict``'s answer for one image: the most probable class, its softmax probability,
-    and the three most probable classes with theirs."""
-    p = _softmax(logits)
-    top = np.argsort(-p)[:3]
-    return {
-        "image": str(image_path),
-        "prediction": classes[int(top[0])],
-        "probability": float(p[top[0]]),
-        "top3": [(classes[int(i)], float(p[i])) for i in top],
-    }
-
-
-def _predict_arrays(model, x, y):
-    from ..training import predict
-
-    return predict(model, DataLoader(TensorDataset(x, y), 1000))
-
-
-def _softmax(z):
-    e = np.exp(z - z.max())
-    return e / e.sum()
-
-
-def _classification_metrics(logits, labels, classes) -> dict:
-    from ..viz.classification import confusion_matrix
-
-    pred = logits.argmax(axis=1)
-    cm = confusion_matrix(labels, pred, len(classes))
-    loss = F.cross_entropy(logits.astype(np.float64), labels).item()
-    per_class = np.diag(cm) / np.maximum(cm.sum(axis=1), 1)
-    return {
-        "test/accuracy": float((pred == labels).mean()),
-        "test/loss": float(loss),
-        "test_examples": int(len(labels)),
-        "test_errors": int((pred != labels).sum()),
-        "per_class_accuracy": {c: float(a) for c, a in zip(classes, per_class)},
-        "confusion_matrix": cm.tolist(),
-        "classes": list(classes),
-    }
-
-
-def _draw(run_dir, images, labels, pred, metrics, log, classes) -> list[tuple[str, str]]:
-    """The run's pictures; without matplotlib, say so once and draw none."""
-    try:
-        from ..viz import plot_confusion_matrix, plot_image_grid, plot_learning_curves
-    except ImportError as e:  # pragma: no cover - matplotlib is in the main extra
-        print(f"no pictures: {e}", file=sys.stderr)
-        return []
-    try:
-        if log:
-            plot_learning_curves(log, run_dir / "learning_curves.png")
-        plot_confusion_matrix(
-            metrics["confusion_matrix"], classes, run_dir / "confusion_matrix.png"
-        )
-        n = min(100, len(images))
-        plot_image_grid(images[:n], labels[:n], pred[:n], classes, run_dir / "test_images.png")
-        wrong = np.flatnonzero(labels != pred)[:50]
-        if len(wrong):
-            plot_image_grid(
-                images[wrong],
-                labels[wrong],
-                pred[wrong],
-                classes,
-                run_dir / "mistakes.png",
-                title=f"the first {len(wrong)} of {metrics['test_errors']} misclassified test "
-                "images (true→predicted)",
-            )
-    except ImportError as e:
-        print(f"no pictures: {e}", file=sys.stderr)
-        return []
-    return [
-        ("Learning curves", "learning_curves.png"),
-        ("Confusion matrix", "confusion_matrix.png"),
-        ("The first 100 test images (mistakes framed in red)", "test_images.png"),
-        ("Misclassified test images", "mistakes.png"),
-    ]
-
-
-def _draw_inside(run_dir, model, x, labels, classes) -> list[tuple[str, str]]:
-    """For a CNN: its first-layer filters, the feature maps of every conv layer for one test
-    image, saliency maps of a few test images, and the input that most excites each class
-    score (gradient ascent on the input)."""
-    try:
-        from ..nn.conv import Conv2d
-        from ..viz import (
-            feature_maps,
-            maximize_activation,
-            plot_feature_maps,
-            plot_filters,
-            plot_images,
-            saliency_map,
-        )
-
-        convs = [(n, m) for n, m in model.named_modules() if isinstance(m, Conv2d)]
-        if not convs:
-            return []
-        first = convs[0][1]
-        title = f"the {first.out_channels} filters of the first layer"
-        plot_filters(first.weight, run_dir / "filters.png", title=title)
-        maps = feature_maps(model, x[:1], layers=[n for n, _ in convs])
-        title = f"feature maps of every conv layer for a test {classes[labels[0]]}"
-        plot_feature_maps(maps, run_dir / "feature_maps.png", image=x[0, 0], title=title)
-        sal = saliency_map(model, x, target=labels, samples=16)  # SmoothGrad
-        plot_images(
-            np.concatenate([x[:, 0], sal]),
-            run_dir / "saliency.png",
-            titles=[classes[t] for t in labels] + ["saliency"] * len(labels),
-            columns=len(labels),
-            title="test images (top) and the pixels that move their class score most (SmoothGrad)",
-        )
-        head = [m for m in model.modules() if hasattr(m, "out_features")][-1]
-        lo, hi = float(x.min()), float(x.max())
-        best = [
-            maximize_activation(
-                model, head, c, x.shape[1:], steps=80, clip=(lo, hi), jitter=1, blur_every=4
-            )
-            for c in range(len(classes))
-        ]
-        plot_images(
-            np.stack(best),
-            run_dir / "max_activation.png",
-            titles=list(classes),
-            columns=min(len(classes), 10),
-            cmap="gray_r",
-            title="inputs that most excite each class score (gradient ascent, jitter, blur)",
-        )
-    except ImportError as e:  # pragma: no cover - matplotlib is in the main extra
-        print(f"no pictures: {e}", file=sys.stderr)
-        return []
-    return [
-        ("First-layer filters", "filters.png"),
-        ("Feature maps of one test image", "feature_maps.png"),
-        ("Saliency: which pixels decide the class", "saliency.png"),
-        ("Inputs that most excite each class score", "max_activation.png"),
-    ]
 
 
 def _report(run_dir, name, dataset, m, pictures, cfg) -> None:

@@ -6,6 +6,7 @@ five digits, re-used for the other five (5 to 9) from a few labels each.
 
 from __future__ import annotations
 
+from ..datasets import mnist_digit_subset
 from .classify import ImageClassification
 from .mnist_cnn import augmentation, build_model
 
@@ -15,20 +16,8 @@ LOW, HIGH = tuple("01234"), tuple("56789")
 
 
 def load(data_dir=None, digits=LOW, splits=("train", "test")) -> dict:
-    """MNIST ``splits`` restricted to ``digits``, labels renumbered 0..len-1 in the order
-    given (so that a 5-class head fits either half)."""
-    import numpy as np
-
-    from ..datasets import load_mnist
-
-    out = {}
-    for split in splits:
-        x, y = load_mnist(split, data_dir=data_dir)
-        keep = np.isin(y, [int(d) for d in digits])
-        renumber = np.full(10, -1, np.int64)
-        renumber[[int(d) for d in digits]] = np.arange(len(digits))
-        out[split] = (x[keep], renumber[y[keep]].astype(y.dtype))
-    return dict(**out, dataset="mnist-" + "".join(digits), classes=tuple(digits))
+    """MNIST restricted to ``digits`` (see ``shinsou.datasets.mnist_digit_subset``)."""
+    return mnist_digit_subset(data_dir, digits, splits)
 
 
 RECIPE = ImageClassification(

@@ -3,8 +3,8 @@ as augmentation (a shirt mirrored is still a shirt; a digit mirrored is not)."""
 
 from __future__ import annotations
 
+from ..datasets import fashion_mnist_classification as load
 from .classify import ImageClassification
-from .fashion_mlp import load
 from .mnist_cnn import build_model
 
 __all__ = ["RECIPE", "augmentation"]

@@ -2,21 +2,11 @@
 
 from __future__ import annotations
 
+from ..datasets import fashion_mnist_classification as load
 from .classify import ImageClassification
 from .mnist_mlp import build_model
 
 __all__ = ["RECIPE"]
-
-
-def load(data_dir=None) -> dict:
-    from ..datasets import FASHION_MNIST_CLASSES, load_fashion_mnist
-
-    return dict(
-        train=load_fashion_mnist("train", data_dir=data_dir),
-        test=load_fashion_mnist("test", data_dir=data_dir),
-        dataset="fashion-mnist",
-        classes=FASHION_MNIST_CLASSES,
-    )
 
 
 RECIPE = ImageClassification(

@@ -3,9 +3,9 @@ digits distorted afresh every epoch (small random rotations, shifts and zooms)."
 
 from __future__ import annotations
 
+from ..datasets import mnist_classification as load
 from ..models import VGGNet
 from .classify import ImageClassification
-from .mnist_mlp import load
 
 __all__ = ["RECIPE", "build_model", "augmentation"]
 

@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
+from ..datasets import mnist_classification as load
 from ..models import MLP
 from .classify import ImageClassification
 
 __all__ = ["RECIPE"]
-
-
-def load(data_dir=None) -> dict:
-    """MNIST, or scikit-learn's 8×8 digits when MNIST is neither on disk nor downloadable
-    (train and test always come from the same dataset)."""
-    from ..datasets import MNIST_CLASSES, load_digits, load_mnist, load_mnist_or_digits
-
-    x, y, name = load_mnist_or_digits("train", data_dir=data_dir)
-    test = load_mnist("test", data_dir=data_dir) if name == "mnist" else load_digits("test")
-    return dict(train=(x, y), test=test, dataset=name, classes=MNIST_CLASSES)
 
 
 def build_model(input_shape, num_classes, cfg):

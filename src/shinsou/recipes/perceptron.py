@@ -12,6 +12,8 @@ import numpy as np
 
 from .. import functional as F
 from ..atomic import atomic_write
+from ..tasks.classification import CLASSIFICATION
+from .base import Recipe
 from .run import RunConfig, load_config, make_optimizer, start_run
 
 __all__ = ["RECIPE", "X", "TARGETS"]
@@ -104,10 +106,11 @@ def _plot(perceptrons, mlp, path) -> bool:
     return True
 
 
-class PerceptronRecipe:
+class PerceptronRecipe(Recipe):
     name = "perceptron"
     description = "AND, OR and XOR: the perceptron fails on XOR, a 2-4-1 MLP solves it"
-    defaults = dict(epochs=2000, batch_size=4, lr=0.5, optimizer="momentum", dropout=0.0)
+    task = CLASSIFICATION  # of two logic inputs: there is no picture to `predict`
+    defaults = dict(epochs=2000, batch_size=4, lr=0.5, optimizer="momentum")
 
     def train(self, cfg: RunConfig, overrides: dict | None = None) -> dict:
         from .. import no_grad, save, tensor
@@ -182,12 +185,6 @@ class PerceptronRecipe:
             probs = net(tensor(X)).numpy()[:, 0]
         acc = float(((probs > 0.5) == TARGETS["XOR"].astype(bool)).mean())
         return {"xor/accuracy": acc, "outputs": probs.tolist()}
-
-    def predict(self, run_dir, image_path) -> dict:
-        raise ValueError(
-            "the perceptron recipe learns logic gates on 2 inputs, not images; use "
-            "`shinsou predict` with a run of mnist-mlp or fashion-mlp"
-        )
 
 
 RECIPE = PerceptronRecipe()

@@ -8,17 +8,29 @@ from pathlib import Path
 
 from ..atomic import atomic_write
 
-__all__ = ["RunConfig", "resolve_run_dir", "start_run", "make_optimizer", "OPTIMIZERS"]
+__all__ = [
+    "RunConfig",
+    "config_from_saved",
+    "load_config",
+    "resolve_run_dir",
+    "start_run",
+    "make_optimizer",
+    "OPTIMIZERS",
+]
 
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw")
 
 
 @dataclasses.dataclass
 class RunConfig:
-    """Settings of one training run (the CLI's options).
+    """Settings of one training run: what every recipe shares (the common command-line
+    options) and, in ``options``, the recipe's own (a dataclass of the recipe's ``Options``
+    type; e.g. ``dropout``, ``augment`` for image classifiers, ``source`` for transfer).
 
+    A recipe's option reads like a common one (``cfg.dropout`` is ``cfg.options.dropout``).
     ``train_limit`` / ``test_limit`` use only the first N examples (quick checks);
-    ``snapshot_every`` adds a snapshot every N iterations to the one per epoch.
+    ``snapshot_every`` adds a snapshot every N iterations to the one per epoch. Build one
+    with ``recipes.get(name).config(**settings)``, which puts each setting where it belongs.
     """
 
     recipe: str
@@ -26,33 +38,41 @@ class RunConfig:
     batch_size: int = 128
     lr: float = 1e-3
     optimizer: str = "adam"
-    dropout: float = 0.0
     seed: int = 0
     device: str = "cpu"
     data_dir: str | None = None
     out: str | None = None
     resume: bool = False
-    val_size: int = 5000
     train_limit: int | None = None
     test_limit: int | None = None
     snapshot_every: int = 0
     progress: bool = True
-    augment: bool = False
-    weight_decay: float = 0.0
-    # the transfer recipe: the source/target pair ("fashion" here, so that a run saved before
-    # the option existed reads as what it was; the recipe's default is "digits"), epochs of
-    # the source net, labelled target images per class, the pre-trained features' learning
-    # rate when fine-tuning as a multiple of the head's
-    source: str = "fashion"
-    source_epochs: int = 10
-    labels_per_class: int = 100
-    features_lr_scale: float = 1.0
+    options: object = None
 
     # Options that may differ between a run and its resumption.
     RESUMABLE_CHANGES = ("out", "resume", "progress", "device", "data_dir")
 
+    def __getattr__(self, name):
+        # only reached when ``name`` is not a common field: look in the recipe's options
+        options = self.__dict__.get("options")
+        if options is not None and not name.startswith("__") and hasattr(options, name):
+            return getattr(options, name)
+        raise AttributeError(f"RunConfig of {self.__dict__.get('recipe')!r} has no option {name!r}")
+
     def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
+        """The common settings (``config.json``'s ``config``), without the options."""
+        return {f.name: getattr(self, f.name) for f in COMMON_FIELDS}
+
+    def options_dict(self) -> dict:
+        """The recipe's own settings (``config.json``'s ``options``)."""
+        return dataclasses.asdict(self.options) if self.options is not None else {}
+
+    def flat(self) -> dict:
+        """Common settings and options in one dict."""
+        return {**self.to_dict(), **self.options_dict()}
+
+
+COMMON_FIELDS = tuple(f for f in dataclasses.fields(RunConfig) if f.name != "options")
 
 
 def resolve_run_dir(recipe: str, out: str | None, resume: bool, root="runs") -> Path:
@@ -93,7 +113,7 @@ def start_run(cfg: RunConfig, overrides: dict) -> tuple[RunConfig, Path]:
             raise ValueError(
                 f"{run_dir} holds a run of recipe {saved.get('recipe')!r}, not {cfg.recipe!r}"
             )
-        old = saved["config"]
+        old = config_from_saved(saved).flat()
         for k, v in overrides.items():
             if k not in RunConfig.RESUMABLE_CHANGES and k in old and old[k] != v:
                 raise ValueError(
@@ -101,7 +121,7 @@ def start_run(cfg: RunConfig, overrides: dict) -> tuple[RunConfig, Path]:
                     f"with {old[k]!r}; drop the option or start a new run"
                 )
         keep = {k: getattr(cfg, k) for k in RunConfig.RESUMABLE_CHANGES}
-        cfg = RunConfig(**{**old, **keep})
+        cfg = config_from_saved(saved, **keep)
         return cfg, run_dir
     trained = (run_dir / "model.npz").exists() or any((run_dir / "snapshots").glob("*.npz"))
     if not cfg.resume and path.exists() and trained:
@@ -113,15 +133,42 @@ def start_run(cfg: RunConfig, overrides: dict) -> tuple[RunConfig, Path]:
     atomic_write(
         path,
         json.dumps(
-            {"recipe": cfg.recipe, "shinsou_version": __version__, "config": cfg.to_dict()},
+            {
+                "recipe": cfg.recipe,
+                "shinsou_version": __version__,
+                "config": cfg.to_dict(),
+                "options": cfg.options_dict(),
+            },
             indent=2,
         ),
     )
     return cfg, run_dir
 
 
+def config_from_saved(saved: dict, **changes) -> RunConfig:
+    """The RunConfig of a parsed ``config.json``, with ``changes`` to common settings.
+
+    Two layouts are read: ``{"recipe", "config": common, "options": the recipe's own}``
+    (written now) and ``{"recipe", "config": everything flat}`` (written before recipes
+    owned their options; its fields that are not the recipe's are dropped, and the recipe's
+    ``legacy_defaults`` fill options that did not exist then)."""
+    from . import get
+
+    recipe = get(saved["recipe"])
+    common_names = {f.name for f in COMMON_FIELDS}
+    flat = dict(saved["config"])
+    if "options" in saved:
+        options = dict(saved["options"])
+    else:  # the old flat layout
+        options = {**recipe.legacy_defaults, **{k: v for k, v in flat.items()
+                                                if k not in common_names}}  # fmt: skip
+    common = {k: v for k, v in flat.items() if k in common_names}
+    common.update(changes)
+    return RunConfig(**common, options=recipe.make_options(options, strict=False))
+
+
 def load_config(run_dir) -> RunConfig:
-    """The RunConfig a run folder was started with."""
+    """The RunConfig a run folder was started with (either ``config.json`` layout)."""
     path = Path(run_dir) / "config.json"
     if not path.exists():
         raise FileNotFoundError(
@@ -129,7 +176,7 @@ def load_config(run_dir) -> RunConfig:
             "of `shinsou train`)"
         )
     saved = json.loads(path.read_text(encoding="utf-8"))
-    return RunConfig(**saved["config"])
+    return config_from_saved(saved)
 
 
 def make_optimizer(name: str, params, lr: float, weight_decay: float = 0.0):

@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -56,6 +57,8 @@ import numpy as np
 from ..atomic import atomic_write
 from ..data import DataLoader, Scale01, Standardize, TensorDataset
 from ..optim.lr_scheduler import CosineAnnealingLR
+from ..tasks.classification import IMAGE_CLASSIFICATION
+from .base import Recipe, option
 from .run import RunConfig, load_config, make_optimizer, start_run
 
 __all__ = ["RECIPE", "TransferRecipe"]
@@ -92,8 +95,27 @@ def _source_recipe(source: str):
     return importlib.import_module(f"{__package__}.{SOURCES[source][0]}").RECIPE
 
 
-class TransferRecipe:
+@dataclass
+class TransferOptions:
+    """The transfer recipe's options."""
+
+    source: str = option("digits", "MNIST 0-4 -> 5-9 (digits) or Fashion-MNIST -> MNIST "
+                         "(fashion)", choices=tuple(SOURCES))  # fmt: skip
+    source_epochs: int = option(10, "epochs of the source net")
+    labels_per_class: int = option(100, "labelled target images per class")
+    features_lr_scale: float = option(
+        1.0, "the features' learning rate when fine-tuning, as a multiple of lr"
+    )
+    dropout: float = option(0.0, "dropout probability in the head")
+    weight_decay: float = option(0.0, "L2 weight decay (decoupled for adamw)")
+
+
+class TransferRecipe(Recipe):
     name = "transfer"
+    task = IMAGE_CLASSIFICATION
+    Options = TransferOptions
+    # a run saved before --source existed was Fashion-MNIST -> MNIST
+    legacy_defaults = dict(source="fashion")
     description = (
         "MNIST 0-4 CNN -> digits 5-9 with 100 labels per class (or --source fashion): "
         "scratch vs frozen vs fine-tuned"
@@ -120,18 +142,14 @@ class TransferRecipe:
         src_dir = run_dir / "source"
         if not (src_dir / "model.npz").exists():
             resume = (src_dir / "snapshots").is_dir()
-            src_cfg = RunConfig(
-                recipe=recipe.name,
-                **{
-                    **recipe.defaults,
-                    "epochs": cfg.source_epochs,
-                    "seed": cfg.seed,
-                    "device": cfg.device,
-                    "data_dir": cfg.data_dir,
-                    "train_limit": cfg.train_limit,
-                    "test_limit": cfg.test_limit,
-                    "progress": cfg.progress,
-                },
+            src_cfg = recipe.config(
+                epochs=cfg.source_epochs,
+                seed=cfg.seed,
+                device=cfg.device,
+                data_dir=cfg.data_dir,
+                train_limit=cfg.train_limit,
+                test_limit=cfg.test_limit,
+                progress=cfg.progress,
                 out=str(src_dir),
                 resume=resume,
             )
@@ -156,10 +174,12 @@ class TransferRecipe:
 
     # --- the target task ----------------------------------------------------------------
     def _target(self, cfg: RunConfig) -> dict:
-        from .digits_0_4 import load
+        from ..datasets import mnist_digit_subset
 
         digits = SOURCES[cfg.source][1]
-        data = load(cfg.data_dir, digits)  # MNIST of the target digits, renumbered from 0
+        data = mnist_digit_subset(
+            cfg.data_dir, digits
+        )  # MNIST of the target digits, renumbered from 0
         (x, y), (xt, yt) = data["train"], data["test"]
         if cfg.test_limit:
             xt, yt = xt[: cfg.test_limit], yt[: cfg.test_limit]
@@ -392,15 +412,15 @@ class TransferRecipe:
     def evaluate(self, run_dir) -> dict:
         """Test the three target nets of a finished run again on the full MNIST test set (of
         the target digits)."""
+        from ..datasets import mnist_digit_subset
         from ..training import predict
-        from .digits_0_4 import load
 
         out, tests = {}, {}  # test sets by target digits: read once
         for phase in PHASES:
             net, meta, cfg = self._load_phase(run_dir, phase)
             digits = tuple(meta["classes"])
             if digits not in tests:
-                tests[digits] = load(cfg.data_dir, digits, splits=("test",))["test"]
+                tests[digits] = mnist_digit_subset(cfg.data_dir, digits, ("test",))["test"]
             xt, yt = tests[digits]
             std = Standardize(meta["mean"], meta["std"])
             loader = DataLoader(TensorDataset(self._prepare(xt, std), yt.astype(np.int64)), 1000)

@@ -1,4 +1,5 @@
-"""Evaluation on a held-out set: loss and accuracy without gradients, in eval mode."""
+"""Evaluation on a held-out set: chosen metrics (default loss and accuracy) without
+gradients, in eval mode."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ def predict(model, loader) -> tuple[np.ndarray, np.ndarray]:
 
     Returns:
         (outputs, targets): the model's outputs (N, ...) and the loader's second field
-        (N, ...), as NumPy arrays in loader order.
+        (N, ...) (its inputs when batches hold inputs only), as NumPy arrays in loader order.
     """
     was_training = model.training
     model.eval()
@@ -26,8 +27,8 @@ def predict(model, loader) -> tuple[np.ndarray, np.ndarray]:
     try:
         with no_grad():
             for batch in loader:
-                outs.append(model(batch[0]).numpy())
-                targets.append(batch[1].numpy())
+                outs.append(model(_input(batch)).numpy())
+                targets.append(_target(batch).numpy())
     finally:
         model.train(was_training)
     if not outs:
@@ -35,45 +36,95 @@ def predict(model, loader) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(outs), np.concatenate(targets)
 
 
-def evaluate(model, loader, loss_fn: Callable = F.cross_entropy, prefix: str = "val") -> dict:
-    """Mean loss (weighted by batch size) and, for class scores with integer labels, the
-    accuracy of ``model`` on ``loader``: ``{"val/loss": ..., "val/accuracy": ...}``.
+def _target(batch):
+    # (x, t, ...) -> t; a batch of inputs only, (x,) or x, is its own target (an autoencoder)
+    if isinstance(batch, tuple | list):
+        return batch[1] if len(batch) > 1 else batch[0]
+    return batch
+
+
+def _input(batch):
+    return batch[0] if isinstance(batch, tuple | list) else batch
+
+
+def evaluate(
+    model,
+    loader,
+    loss_fn: Callable = F.cross_entropy,
+    prefix: str = "val",
+    metrics: dict[str, Callable] | None = None,
+) -> dict:
+    """The metrics of ``model`` (in eval mode, without gradients) on ``loader``, each the
+    mean over examples (each batch weighted by its size B_b):
+    ``{prefix + "/" + name: finish(Σ_b B_b · metric(y_b, t_b) / Σ_b B_b)}``.
+
+    Args:
+        model: maps a batch's inputs x (``batch[0]``) to outputs y.
+        loader: yields ``(x, t, ...)``; a batch of inputs only (``(x,)``) is its own target
+            t = x (reconstruction).
+        loss_fn: the ``loss`` metric when ``metrics`` is not given.
+        prefix: the split's name in the keys (``val``, ``test``).
+        metrics: ``{name: fn(y, t)}`` giving a batch's mean (float or 0-d Tensor), e.g.
+            ``{"loss": F.mse_loss}`` or the ready ones in ``shinsou.training.metrics``
+            (``accuracy``, ``reconstruction_error``, ``perplexity``: a ``Metric`` whose
+            ``finish`` maps the mean, exp for perplexity). Default: ``loss`` (``loss_fn``)
+            and, for class scores (B, C) with integer labels (B,), ``accuracy``.
 
     >>> from shinsou.data import DataLoader, TensorDataset
     >>> net = ss.nn.Linear(2, 2)
     >>> ds = TensorDataset(np.eye(2, dtype=np.float32), np.array([0, 1]))
     >>> sorted(evaluate(net, DataLoader(ds, batch_size=2)))
     ['val/accuracy', 'val/loss']
+    >>> from shinsou.training.metrics import reconstruction_error
+    >>> ae = DataLoader(TensorDataset(np.eye(2, dtype=np.float32)), batch_size=2)
+    >>> list(evaluate(net, ae, metrics={"mse": reconstruction_error}))
+    ['val/mse']
     """
+    from .metrics import Metric, _as_float
+
+    chosen = dict(metrics) if metrics is not None else None
     was_training = model.training
     model.eval()
-    total, n, correct, classify = 0.0, 0, 0, True
+    sums: dict[str, float] = {}
+    n, correct, classify = 0, 0, chosen is None
     try:
         with no_grad():
             for batch in loader:
-                x, t = batch[0], batch[1]
+                x, t = _input(batch), _target(batch)
                 y = model(x)
                 b = len(t)
-                total += loss_fn(y, t).item() * b
                 n += b
-                if classify and y.ndim == 2 and t.ndim == 1 and t.dtype.kind in "iu":
-                    correct += int((y.array.argmax(axis=1) == t.array).sum())
+                if chosen is None:
+                    sums["loss"] = sums.get("loss", 0.0) + loss_fn(y, t).item() * b
+                    if classify and y.ndim == 2 and t.ndim == 1 and t.dtype.kind in "iu":
+                        correct += int((y.numpy().argmax(axis=1) == t.numpy()).sum())
+                    else:
+                        classify = False
                 else:
-                    classify = False
+                    for name, fn in chosen.items():
+                        sums[name] = sums.get(name, 0.0) + _as_float(fn(y, t)) * b
     finally:
         model.train(was_training)
     if n == 0:
         raise ValueError("evaluate: the loader yields no examples")
-    out = {f"{prefix}/loss": total / n}
-    if classify:
-        out[f"{prefix}/accuracy"] = correct / n
+    if chosen is None:
+        out = {f"{prefix}/loss": sums["loss"] / n}
+        if classify:
+            out[f"{prefix}/accuracy"] = correct / n
+        return out
+    out = {}
+    for name, fn in chosen.items():
+        mean = sums[name] / n
+        out[f"{prefix}/{name}"] = fn.finish(mean) if isinstance(fn, Metric) else mean
     return out
 
 
 class Evaluate(Extension):
     """Evaluate on ``loader`` at each trigger (default every epoch) and add
-    ``<prefix>/loss`` and ``<prefix>/accuracy`` to the trainer's observation. From a hand loop,
-    call ``evaluate(model, loader)`` instead."""
+    ``<prefix>/<metric>`` to the trainer's observation: by default ``loss`` and (for a
+    classifier) ``accuracy``; ``metrics={name: fn(y, t)}`` chooses others (see
+    ``evaluate``). The model is ``model`` or the trainer's (its updater's first). From a hand
+    loop, call ``evaluate(model, loader, metrics=...)`` instead."""
 
     priority = 300  # before the log reads the observation
 
@@ -84,8 +135,10 @@ class Evaluate(Extension):
         loss_fn: Callable | None = None,
         prefix="val",
         trigger=(1, "epoch"),
+        metrics: dict[str, Callable] | None = None,
     ):
         self.loader = loader
+        self.metrics = metrics
         self.model = model
         self.loss_fn = loss_fn
         self.prefix = prefix
@@ -94,4 +147,6 @@ class Evaluate(Extension):
     def __call__(self, trainer) -> None:
         model = self.model if self.model is not None else trainer.model
         loss_fn = self.loss_fn if self.loss_fn is not None else trainer.loss_fn
-        trainer.observation.update(evaluate(model, self.loader, loss_fn, self.prefix))
+        trainer.observation.update(
+            evaluate(model, self.loader, loss_fn, self.prefix, metrics=self.metrics)
+        )

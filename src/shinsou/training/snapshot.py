@@ -1,6 +1,15 @@
-"""Snapshots: model + optimizer + trainer state (iteration, loader position, RNG, log,
-extension state) in one checksummed file, written atomically; resume from the newest intact
-one."""
+"""Snapshots: every model, optimizer and scheduler the updater holds + trainer state
+(iteration, loader position, RNG, log, extension state) in one checksummed file, written
+atomically; resume from the newest intact one.
+
+Layouts (both are read):
+
+* ``{"updater": {"models": {name: ...}, "optimizers": {...}, "schedulers": {...},
+  "extra": {...}}, "trainer": {...}}`` — what ``Snapshot`` writes;
+* ``{"model": ..., "optimizer": ..., "trainer": {...}}`` — what ``Snapshot`` wrote before
+  updaters existed, and what ``save_snapshot(path, model, optimizer, state)`` still writes
+  for a hand-written loop. It restores an updater with one model and one optimizer.
+"""
 
 from __future__ import annotations
 
@@ -10,24 +19,52 @@ from pathlib import Path
 
 from .extension import Extension
 
-__all__ = ["Snapshot", "save_snapshot", "find_snapshots", "resume_from_snapshots"]
+__all__ = [
+    "Snapshot",
+    "save_snapshot",
+    "find_snapshots",
+    "load_updater_state",
+    "resume_from_snapshots",
+]
 
 _NAME = re.compile(r"^snapshot_iter_(\d+)\.npz$")
 
 
-def save_snapshot(path, model, optimizer, trainer_state: dict | None = None) -> Path:
-    """Write ``{"model", "optimizer", "trainer"}`` to ``path`` atomically with a SHA-256
-    checksum (a hand-written loop can call this directly; pass whatever state it needs, e.g.
-    ``{"epoch": e, "rng": shinsou.random.get_state()}``)."""
+def save_snapshot(
+    path, model=None, optimizer=None, trainer_state: dict | None = None, *, updater=None
+) -> Path:
+    """Write a snapshot to ``path`` atomically with a SHA-256 checksum.
+
+    A hand-written loop calls ``save_snapshot(path, model, optimizer, state)`` and gets
+    ``{"model", "optimizer", "trainer": state}`` (pass whatever state it needs, e.g.
+    ``{"epoch": e, "rng": shinsou.random.get_state()}``); with ``updater=`` it gets
+    ``{"updater": updater.state_dict(), "trainer": state}`` (every model and optimizer)."""
     from ..serialization import save
 
     path = Path(path)
-    save(
-        {"model": model, "optimizer": optimizer, "trainer": trainer_state or {}},
-        path,
-        metadata={"kind": "snapshot"},
-    )
+    if updater is not None:
+        if model is not None or optimizer is not None:
+            raise TypeError("save_snapshot: give an updater or a model and optimizer, not both")
+        obj = {"updater": updater.state_dict(), "trainer": trainer_state or {}}
+    else:
+        obj = {"model": model, "optimizer": optimizer, "trainer": trainer_state or {}}
+    save(obj, path, metadata={"kind": "snapshot"})
     return path
+
+
+def load_updater_state(updater, state: dict) -> None:
+    """Restore ``updater`` from a loaded snapshot of either layout (see the module doc)."""
+    if "updater" in state:
+        updater.load_state_dict(state["updater"])
+        return
+    if len(updater.models) != 1 or len(updater.optimizers) != 1:
+        raise ValueError(
+            "the snapshot holds one model and one optimizer (the layout before updaters), "
+            f"but this updater has models {sorted(updater.models)} and optimizers "
+            f"{sorted(updater.optimizers)}"
+        )
+    updater.model.load_state_dict(state["model"])
+    updater.optimizer.load_state_dict(state["optimizer"])
 
 
 def find_snapshots(directory) -> list[Path]:
@@ -40,7 +77,8 @@ def find_snapshots(directory) -> list[Path]:
 
 
 def resume_from_snapshots(trainer, out) -> Path | None:
-    """Restore ``trainer`` (model, optimizer, loader, RNG, log, extensions) from the newest
+    """Restore ``trainer`` (its updater's models, optimizers and schedulers, the loader,
+    RNG, log, extensions) from the newest
     snapshot in ``out/snapshots`` that loads and passes its checksum. A damaged snapshot is
     reported on stderr, left on disk untouched, and the one before it is used. Returns the
     snapshot used, or None (with a message) when there is none."""
@@ -50,8 +88,10 @@ def resume_from_snapshots(trainer, out) -> Path | None:
     for path in snaps:
         try:
             state = load(path)
-            if not {"model", "optimizer", "trainer"} <= set(state):
-                raise ValueError("it lacks the model, optimizer or trainer entry")
+            if not isinstance(state, dict) or "trainer" not in state:
+                raise ValueError("it lacks the trainer entry")
+            if "updater" not in state and not {"model", "optimizer"} <= set(state):
+                raise ValueError("it lacks the updater (or model and optimizer) entry")
         except (OSError, ValueError) as e:
             print(
                 f"shinsou: snapshot {path} is damaged and cannot be used ({e}); "
@@ -59,8 +99,7 @@ def resume_from_snapshots(trainer, out) -> Path | None:
                 file=sys.stderr,
             )
             continue
-        trainer.model.load_state_dict(state["model"])
-        trainer.optimizer.load_state_dict(state["optimizer"])
+        load_updater_state(trainer.updater, state)
         trainer.load_state_dict(state["trainer"])
         print(
             f"shinsou: resumed from {path} (epoch {trainer.epoch}, iteration {trainer.iteration})",
@@ -98,6 +137,6 @@ class Snapshot(Extension):
     def __call__(self, trainer) -> None:
         directory = trainer.out / "snapshots"
         path = directory / f"snapshot_iter_{trainer.iteration:08d}.npz"
-        save_snapshot(path, trainer.model, trainer.optimizer, trainer.state_dict())
+        save_snapshot(path, updater=trainer.updater, trainer_state=trainer.state_dict())
         for old in find_snapshots(directory)[self.n_retains :]:
             old.unlink(missing_ok=True)

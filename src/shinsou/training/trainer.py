@@ -9,34 +9,15 @@ from pathlib import Path
 
 from .. import functional as F
 from .. import random as _random
-from ..core.tensor import Tensor
 from .extension import Extension
 from .trigger import IntervalTrigger, get_trigger
+from .updater import StandardUpdater, Updater, supervised_step
 
 __all__ = ["Trainer", "supervised_step"]
 
 
-def supervised_step(trainer, batch) -> dict:
-    """One step of supervised learning: forward, loss, backward, optimizer step.
-
-    Reports ``train/loss``, ``train/accuracy`` (when the model outputs class scores (B, C)
-    for integer labels (B,)) and ``lr`` (of the first parameter group, as used by this step).
-    """
-    x, t = batch[0], batch[1]
-    model, opt = trainer.model, trainer.optimizer
-    opt.zero_grad()
-    y = model(x)
-    loss = trainer.loss_fn(y, t)
-    loss.backward()
-    opt.step()
-    obs = {"train/loss": loss.item(), "lr": opt.param_groups[0]["lr"]}
-    if isinstance(y, Tensor) and y.ndim == 2 and t.ndim == 1 and t.dtype.kind in "iu":
-        obs["train/accuracy"] = F.accuracy(y, t)
-    return obs
-
-
 class Trainer:
-    """Runs ``update_fn`` on every batch of ``train_loader`` until ``stop`` is reached, and
+    """Runs ``updater.update`` on every batch of ``train_loader`` until ``stop`` is reached, and
     calls each extension whenever its trigger fires.
 
     The loop it runs is the one you would write by hand::
@@ -51,14 +32,22 @@ class Trainer:
 
     and every extension also works from such a hand-written loop (see each one's docstring).
 
+    Two ways to build one::
+
+        Trainer(updater, train_loader, stop=..., out=...)    # any Updater (a GAN: two of each)
+        Trainer(model, optimizer, train_loader, ...)         # shorthand: a StandardUpdater
+
     Args:
-        model, optimizer: what is trained, and how.
+        updater (or model, optimizer): an ``Updater`` that owns the models and optimizers
+            and runs one step; or a model and its optimizer, for which the plain classifier
+            step (``StandardUpdater(model, optimizer, loss_fn, update_fn)``) is built.
         train_loader: a ``DataLoader`` (its state is saved in snapshots).
-        loss_fn: ``loss_fn(y, t)`` for ``supervised_step``; default softmax cross-entropy.
+        loss_fn: ``loss_fn(y, t)`` for ``supervised_step``; default softmax cross-entropy
+            (shorthand form only).
         stop: ``(n, "epoch")`` or ``(n, "iteration")``.
         out: the run folder extensions write into.
         update_fn: ``update_fn(trainer, batch) -> dict`` of observations for one step;
-            default ``supervised_step``.
+            default ``supervised_step`` (shorthand form only).
 
     Attributes:
         iteration: steps done; epoch: epochs done; is_new_epoch: this step ended an epoch.
@@ -75,21 +64,28 @@ class Trainer:
     def __init__(
         self,
         model,
-        optimizer,
-        train_loader,
+        optimizer=None,
+        train_loader=None,
         *,
         loss_fn: Callable = F.cross_entropy,
         stop=(10, "epoch"),
         out=".",
         update_fn: Callable = supervised_step,
     ):
-        self.model = model
-        self.optimizer = optimizer
+        if isinstance(model, Updater):
+            if train_loader is not None:
+                raise TypeError("Trainer(updater, train_loader): an updater holds the optimizers")
+            updater, train_loader = model, optimizer
+        else:
+            if optimizer is None:
+                raise TypeError("Trainer(model, optimizer, train_loader): no optimizer given")
+            updater = StandardUpdater(model, optimizer, loss_fn=loss_fn, update_fn=update_fn)
+        if train_loader is None:
+            raise TypeError("Trainer: no training loader given")
+        self.updater: Updater = updater
         self.train_loader = train_loader
-        self.loss_fn = loss_fn
         self.stop_trigger: IntervalTrigger = get_trigger(stop)
         self.out = Path(out)
-        self.update_fn = update_fn
         self.iteration = 0
         self.epoch = 0
         self.epoch_iteration = 0  # steps done within the current epoch
@@ -102,6 +98,34 @@ class Trainer:
         self._elapsed_before = 0.0
         self._start: float | None = None
         self._extensions: dict[str, tuple[Extension, IntervalTrigger]] = {}
+
+    # --- what the updater holds (the shorthand's model, optimizer, loss) -----------------
+    @property
+    def model(self):
+        """The updater's first model (the one ``Evaluate`` uses by default)."""
+        return self.updater.model
+
+    @property
+    def optimizer(self):
+        """The updater's first optimizer."""
+        return self.updater.optimizer
+
+    @property
+    def models(self) -> dict:
+        return self.updater.models
+
+    @property
+    def optimizers(self) -> dict:
+        return self.updater.optimizers
+
+    @property
+    def loss_fn(self):
+        """The updater's loss function (``F.cross_entropy`` unless it has none)."""
+        return getattr(self.updater, "loss_fn", F.cross_entropy)
+
+    @property
+    def update_fn(self):
+        return getattr(self.updater, "update_fn", None)
 
     # --- extensions -------------------------------------------------------------------
     def extend(self, extension: Extension, trigger=None, name: str | None = None) -> Trainer:
@@ -167,7 +191,7 @@ class Trainer:
             # the rest of that epoch rather than a fresh pass over the loader
             self.train_loader.load_state_dict(self.train_loader.state_dict())
         self.out.mkdir(parents=True, exist_ok=True)
-        self.model.train()
+        self.updater.train()
         ordered = self._ordered()
         for _, (ext, _) in ordered:
             ext.initialize(self)
@@ -178,7 +202,7 @@ class Trainer:
                 for batch in self.train_loader:
                     self.observation = {}
                     self.batch_size = _batch_size(batch)
-                    self.observation.update(self.update_fn(self, batch))
+                    self.observation.update(self.updater.update(batch, self))
                     self.iteration += 1
                     self.epoch_iteration += 1
                     self.is_new_epoch = self.epoch_iteration >= len(self.train_loader)
@@ -205,7 +229,8 @@ class Trainer:
 
     # --- state ------------------------------------------------------------------------
     def state_dict(self) -> dict:
-        """Everything besides model and optimizer that a resumed run needs."""
+        """Everything besides the updater's models and optimizers that a resumed run
+        needs: counters, log, loader position, RNG state, extensions' state."""
         return {
             "iteration": self.iteration,
             "epoch": self.epoch,

@@ -1,0 +1,21 @@
+"""Tasks: what the recipes of one kind of learning share — metrics, pictures, report
+sections, and the commands their runs answer (``predict``, ``sample``, ...).
+
+Layers: recipes use tasks; tasks use training, viz and datasets, never recipes.
+"""
+
+from .base import Task
+from .classification import Classification, ImageClassification
+from .generation import Generation
+from .language import LanguageModelling, Translation
+from .reconstruction import Reconstruction
+
+__all__ = [
+    "Task",
+    "Classification",
+    "ImageClassification",
+    "Reconstruction",
+    "Generation",
+    "LanguageModelling",
+    "Translation",
+]

@@ -1,0 +1,168 @@
+"""Updaters: what one training step is, and everything it trains.
+
+An ``Updater`` owns the named models and optimizers of one step (``{"main": net}`` for a
+classifier, ``{"gen": G, "dis": D}`` for a GAN) and any schedulers that belong to them;
+``update(batch)`` runs one step and returns its observations (``{"train/loss": ...}``).
+The ``Trainer`` drives any Updater, and ``Snapshot`` saves and restores everything an
+Updater holds (``Updater.state_dict``).
+
+From a hand-written loop an Updater is just as usable::
+
+    updater = StandardUpdater(net, opt)
+    for batch in loader:
+        obs = updater.update(batch)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from .. import functional as F
+from ..core.tensor import Tensor
+
+__all__ = ["Updater", "StandardUpdater", "supervised_step"]
+
+
+def supervised_step(trainer, batch) -> dict:
+    """One step of supervised learning: forward, loss, backward, optimizer step.
+
+    ``trainer`` is anything with ``model``, ``optimizer`` and ``loss_fn`` (a ``Trainer`` or a
+    ``StandardUpdater``); ``batch`` is ``(x, t, ...)``.
+
+    Reports ``train/loss``, ``train/accuracy`` (when the model outputs class scores (B, C)
+    for integer labels (B,)) and ``lr`` (of the first parameter group, as used by this step).
+    """
+    x, t = batch[0], batch[1]
+    model, opt = trainer.model, trainer.optimizer
+    opt.zero_grad()
+    y = model(x)
+    loss = trainer.loss_fn(y, t)
+    loss.backward()
+    opt.step()
+    obs = {"train/loss": loss.item(), "lr": opt.param_groups[0]["lr"]}
+    if isinstance(y, Tensor) and y.ndim == 2 and t.ndim == 1 and t.dtype.kind in "iu":
+        obs["train/accuracy"] = F.accuracy(y, t)
+    return obs
+
+
+def _named(what: str, obj) -> dict:
+    if obj is None:
+        return {}
+    if isinstance(obj, dict):
+        for k in obj:
+            if not isinstance(k, str) or not k:
+                raise TypeError(f"Updater: {what} names must be non-empty strings, got {k!r}")
+        return dict(obj)
+    return {"main": obj}
+
+
+class Updater:
+    """Base class: named models, optimizers and schedulers, and one step of training.
+
+    Args:
+        models: a model, or ``{name: model}`` (a single model is named ``"main"``).
+        optimizers: an optimizer, or ``{name: optimizer}``.
+        schedulers: optional ``{name: scheduler}`` whose state travels in snapshots (step
+            them with an ``LRSchedule`` extension or in ``update``).
+
+    A subclass implements ``update(batch, trainer=None) -> dict``. ``model`` and
+    ``optimizer`` are the first of each (what ``Evaluate`` and the progress bar use by
+    default).
+    """
+
+    def __init__(self, models, optimizers, schedulers: dict | None = None):
+        self.models = _named("model", models)
+        self.optimizers = _named("optimizer", optimizers)
+        self.schedulers = _named("scheduler", schedulers)
+        if not self.models:
+            raise ValueError("Updater: needs at least one model")
+
+    @property
+    def model(self):
+        """The first model (``models["main"]`` for a single-model updater)."""
+        return next(iter(self.models.values()))
+
+    @property
+    def optimizer(self):
+        """The first optimizer, or None."""
+        return next(iter(self.optimizers.values()), None)
+
+    def update(self, batch, trainer=None) -> dict:  # pragma: no cover - abstract
+        """Run one step on ``batch``; return this step's observations."""
+        raise NotImplementedError
+
+    def train(self, mode: bool = True) -> Updater:
+        """Put every model in training (or eval) mode."""
+        for m in self.models.values():
+            m.train(mode)
+        return self
+
+    # --- state ------------------------------------------------------------------------
+    def state_dict(self) -> dict:
+        """``{"models": {name: state}, "optimizers": {...}, "schedulers": {...}, "extra":
+        self.extra_state()}``: everything a snapshot needs to continue this step exactly."""
+        return {
+            "models": {k: m.state_dict() for k, m in self.models.items()},
+            "optimizers": {k: o.state_dict() for k, o in self.optimizers.items()},
+            "schedulers": {k: s.state_dict() for k, s in self.schedulers.items()},
+            "extra": self.extra_state(),
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        """Restore what ``state_dict`` gave; every model and optimizer this updater holds
+        must be in ``state`` (a snapshot of another setup is an error naming what lacks)."""
+        for kind, have in (
+            ("models", self.models),
+            ("optimizers", self.optimizers),
+            ("schedulers", self.schedulers),
+        ):
+            saved = state.get(kind, {})
+            missing = sorted(set(have) - set(saved))
+            if missing:
+                raise ValueError(
+                    f"the snapshot has no state for {kind} {missing} (it holds {sorted(saved)})"
+                )
+        for kind, have in (
+            ("models", self.models),
+            ("optimizers", self.optimizers),
+            ("schedulers", self.schedulers),
+        ):
+            for k, obj in have.items():
+                obj.load_state_dict(state[kind][k])
+        self.load_extra_state(state.get("extra") or {})
+
+    def extra_state(self) -> dict:
+        """Further state of a subclass (counters, running averages); JSON-able or arrays."""
+        return {}
+
+    def load_extra_state(self, state: dict) -> None:
+        pass
+
+
+class StandardUpdater(Updater):
+    """The plain supervised step: ``update_fn(trainer, batch)`` with ``update_fn`` default
+    ``supervised_step`` (forward, ``loss_fn(y, t)``, backward, ``optimizer.step()``).
+
+    ``Trainer(model, optimizer, loader)`` builds one of these.
+
+    >>> net = ss.nn.Linear(2, 2)
+    >>> up = StandardUpdater(net, ss.optim.SGD(net.parameters(), lr=0.1))
+    >>> obs = up.update((ss.randn(4, 2), ss.tensor([0, 1, 1, 0])))
+    >>> sorted(obs)
+    ['lr', 'train/accuracy', 'train/loss']
+    """
+
+    def __init__(
+        self,
+        model,
+        optimizer,
+        loss_fn: Callable = F.cross_entropy,
+        update_fn: Callable = supervised_step,
+        schedulers: dict | None = None,
+    ):
+        super().__init__(model, optimizer, schedulers)
+        self.loss_fn = loss_fn
+        self.update_fn = update_fn
+
+    def update(self, batch, trainer=None) -> dict:
+        return self.update_fn(trainer if trainer is not None else self, batch)
