@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import numpy as _np
 
-from .grad_mode import _GradMode, set_grad_enabled
+from .grad_mode import _GradMode
 
 __all__ = ["Function", "unbroadcast", "run_backward"]
 
@@ -63,6 +63,9 @@ def unbroadcast(grad, shape):
 
 def _wrap(data, ctx, idx=0):  # replaced by Tensor._from_op when core.tensor is imported
     raise RuntimeError("shinsou.core.tensor was not imported")
+
+
+_Tensor = None  # the Tensor class, set when core.tensor is imported (it imports us)
 
 
 _RELEASED_MSG = (
@@ -111,21 +114,25 @@ class Function:
     def __call__(self, *inputs):
         out = self.forward(*[t.array for t in inputs])
         if _GradMode.enabled:
-            needs = tuple([t.requires_grad for t in inputs])
+            needs = [t.requires_grad for t in inputs]
             if True in needs:
                 self.inputs = inputs
                 self.needs = needs
                 # where each input's gradient goes: its producing node and output slot, fixed
                 # now, since an in-place op may later give the same Tensor a new node
-                self.edges = tuple([(t._ctx, t._idx) for t in inputs])
+                self.edges = [(t._ctx, t._idx) for t in inputs]
                 if self.saves_inputs:
-                    self.versions = tuple([t._vc[0] for t in inputs])
+                    self.versions = [t._vc[0] for t in inputs]
                 if _Anomaly.enabled:
                     _Anomaly.check(self, out, "forward")
-                return self._outputs(out, self)
-        elif _Anomaly.enabled:
+                if type(out) is tuple or self.saves_output:
+                    return self._outputs(out, self)
+                return _wrap(out, self)
+        if _Anomaly.enabled:
             _Anomaly.check(self, out, "forward")
-        return self._outputs(out, None)
+        if type(out) is tuple:
+            return self._outputs(out, None)
+        return _wrap(out, None)
 
     def _outputs(self, out, ctx):
         if type(out) is not tuple:
@@ -162,9 +169,9 @@ class Function:
 
     def release(self):
         """Drop what was saved for backward and the references to the inputs."""
-        self.__dict__.clear()
-        self.inputs = None
-        self.released = True
+        d = self.__dict__
+        d.clear()
+        d["released"] = True  # (the class attribute ``inputs`` is None again)
 
     def _check_versions(self, create_graph=False):
         """Raise if an input or output this node reads in backward was changed in place."""
@@ -245,8 +252,7 @@ def run_backward(
         accumulate: add the gradients into the leaves' ``.grad`` (``Tensor.backward``), or
             return them (``autograd.grad``) as a list aligned with ``inputs``.
     """
-    from .tensor import Tensor
-
+    Tensor = _Tensor
     want = None
     if inputs is not None:
         want = {}
@@ -289,55 +295,72 @@ def run_backward(
                 if any((id(fn), i) in want for i in range(fn.n_outputs)):
                     leads.add(id(fn))
 
-    with set_grad_enabled(create_graph):
+    prev_mode = _GradMode.enabled  # the backward pass is recorded only for create_graph
+    _GradMode.enabled = create_graph
+    plain = not create_graph and want is None  # the fast path: arrays, nothing to collect
+    try:
         for fn in reversed(order):
             gys = pending.pop(id(fn), None)
             if gys is None or (leads is not None and id(fn) not in leads):
                 continue
-            gys = _output_grads(fn, gys, create_graph, Tensor)
-            hooks = fn.__dict__.get("hooks")
-            retained = fn.__dict__.get("retained")
-            if hooks or retained or want is not None:
-                gys = _visit_outputs(fn, gys, hooks, retained, want, results, create_graph)
-            fn._check_versions(create_graph)
+            if not plain or len(gys) > 1:
+                gys = _output_grads(fn, gys, create_graph, Tensor)
+            d = fn.__dict__
+            if not plain or "hooks" in d or "retained" in d:
+                gys = _visit_outputs(
+                    fn, gys, d.get("hooks"), d.get("retained"), want, results, create_graph
+                )
+            if "versions" in d or "out_versions" in d:
+                fn._check_versions(create_graph)
             needs = fn.needs
             if leads is not None:  # ask backward only for the gradients that are wanted
-                fn.needs = tuple(
-                    [
-                        n
-                        and (
-                            (("leaf", id(t)) in want)
-                            if p is None
-                            else (id(p) in leads or (id(p), i) in want)
-                        )
-                        for n, (p, i), t in zip(needs, fn.edges, fn.inputs)
-                    ]
-                )
-            in_grads = fn.backward_graph(*gys) if create_graph else fn.backward(*gys)
-            fn.needs = needs
+                fn.needs = [
+                    n
+                    and (
+                        (("leaf", id(t)) in want)
+                        if p is None
+                        else (id(p) in leads or (id(p), i) in want)
+                    )
+                    for n, (p, i), t in zip(needs, fn.edges, fn.inputs)
+                ]
+                in_grads = fn.backward_graph(*gys) if create_graph else fn.backward(*gys)
+                fn.needs = needs
+            elif create_graph:
+                in_grads = fn.backward_graph(*gys)
+            else:
+                in_grads = fn.backward(*gys)
             if type(in_grads) is not tuple:
                 in_grads = (in_grads,)
             if _Anomaly.enabled:
                 _Anomaly.check(fn, in_grads, "backward")
             for inp, (parent, idx), need, ig in zip(fn.inputs, fn.edges, needs, in_grads):
-                if not need or ig is None:
+                if ig is None or not need:
                     continue
-                if ig.dtype != inp.dtype:  # dL/dx has x's dtype (mixed-precision ops)
-                    ig = ig.astype(inp.dtype)
+                if ig.dtype != inp.array.dtype:  # dL/dx has x's dtype (mixed-precision ops)
+                    ig = ig.astype(inp.array.dtype)
                 if parent is None:
-                    slot = leaf_grads.setdefault(id(inp), [inp, None])
-                    slot[1] = _add(ig, slot[1])
+                    slot = leaf_grads.get(id(inp))
+                    if slot is None:
+                        leaf_grads[id(inp)] = [inp, ig]
+                    else:
+                        slot[1] = slot[1] + ig
                 else:
                     buf = pending.get(id(parent))
                     if buf is None:
                         buf = pending[id(parent)] = [None] * parent.n_outputs
-                    buf[idx] = _add(ig, buf[idx])
+                    prev = buf[idx]
+                    buf[idx] = ig if prev is None else prev + ig
             if not retain_graph:
                 fn.release()
 
         given = set()
         for leaf, g in leaf_grads.values():
-            _finish_leaf(leaf, g, create_graph, want, results, accumulate, Tensor, given)
+            if plain and leaf._hooks is None:
+                _store_grad(leaf, g, False, Tensor, given)
+            else:
+                _finish_leaf(leaf, g, create_graph, want, results, accumulate, Tensor, given)
+    finally:
+        _GradMode.enabled = prev_mode
     return results
 
 

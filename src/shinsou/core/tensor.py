@@ -403,6 +403,7 @@ class _HookHandle:
 
 
 _function_module._wrap = Tensor._from_op  # the engine wraps op outputs without importing us
+_function_module._Tensor = Tensor
 
 
 def tensor(data, dtype=None, requires_grad: bool = False, device=None) -> Tensor:
