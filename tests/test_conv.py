@@ -633,3 +633,32 @@ def test_conv2d_double_backward_first_layer_batch_outer(monkeypatch):
         lambda w_, b_: torch.nn.functional.conv2d(tx, w_, b_, padding=1),
         [w, b],
     )
+
+
+@pytest.mark.parametrize("transpose", [False, True])
+def test_conv_gradient_ops_graph_form_equals_fast_path_at_second_order(transpose):
+    """The gradients of the gradient ops (conv_transpose2d, ConvWeightGrad, and conv2d for
+    conv_transpose2d's) with create_graph equal their raw backwards: every backward_graph of
+    the three ops gives the right numbers, not only consistent ones."""
+    rng = np.random.default_rng(9)
+    kw = dict(stride=2, padding=1, dilation=(1, 2), groups=2)
+    if transpose:
+        x0, w0 = rng.standard_normal((2, 4, 3, 4)), rng.standard_normal((4, 2, 3, 2))
+        op = F.conv_transpose2d
+    else:
+        x0, w0 = rng.standard_normal((2, 4, 6, 7)), rng.standard_normal((4, 2, 3, 2))
+        op = F.conv2d
+    y_shape = op(ss.tensor(x0), ss.tensor(w0), **kw).shape
+    x, w = ss.tensor(x0, requires_grad=True), ss.tensor(w0, requires_grad=True)
+    v = ss.tensor(rng.standard_normal(y_shape), requires_grad=True)
+    for k in range(2):
+        g = ss.autograd.grad(op(x, w, **kw), [x, w], v, create_graph=True)[k]
+        u = ss.tensor(rng.standard_normal(g.shape))
+        fast = ss.autograd.grad(g, [x, w, v], u, retain_graph=True, allow_unused=True)
+        graph = ss.autograd.grad(g, [x, w, v], u, create_graph=True, allow_unused=True)
+        assert sum(a is not None for a in fast) == 2  # g is bilinear in (w or x) and v
+        for a, b in zip(fast, graph):
+            assert (a is None) == (b is None)
+            if a is not None:
+                assert b.requires_grad
+                np.testing.assert_allclose(b.numpy(), a.numpy(), rtol=1e-12, atol=1e-12)
