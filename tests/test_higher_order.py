@@ -9,6 +9,10 @@
    against PyTorch (1e-5 relative, float64) and against central differences of the gradient,
    (∇L(θ + εv) − ∇L(θ − εv)) / 2ε.
 
+And the Hessian-vector product of a small CNN that chains every op of conv, pooling,
+normalization and locally connected layers (their graph-form backwards inside one network),
+against PyTorch in float64.
+
 Some activations here are still written as composites or small user Functions whose
 backward is made of ops that already have a graph form (LeakyReLU as x · slope with a
 constant slope mask; tanh, softmax and log as ``ss.autograd.Function``s): the double backward
@@ -258,3 +262,72 @@ def test_mlp_hessian_vector_product_matches_torch_and_finite_differences():
     uhv = sum((u[k] * hv[k]).sum() for k in theta)
     vhu = sum((v[k] * hu[k]).sum() for k in theta)
     assert abs(uhv - vhu) <= 1e-10 * max(1.0, abs(uhv))
+
+
+# ---------------------------------------------------------------------------- a small CNN
+# Every op of conv.py, pooling.py, normalization.py and local.py in one network, so that its
+# Hessian-vector product runs each op's graph-form backward inside a real chain.
+CNN_SHAPES = {
+    "c1.w": (4, 2, 3, 3),
+    "c1.b": (4,),
+    "bn.w": (4,),
+    "bn.b": (4,),
+    "ct.w": (4, 3, 2, 2),  # conv_transpose2d: (C_in, C_out, KH, KW)
+    "lc.w": (3, 3, 2, 3, 2, 2),  # locally connected: (OH, OW, C_out, C_in, KH, KW)
+    "lc.b": (2, 3, 3),
+    "fc.w": (2, 8),
+    "fc.b": (2,),
+}
+
+
+def _cnn_loss(p, x, target, lib):
+    """conv - batch norm - LeakyReLU - max pool - LRN - conv_transpose - avg pool -
+    locally connected - adaptive max pool - flatten - linear - squared error."""
+    if lib == "torch":
+        h = TF.conv2d(x, p["c1.w"], p["c1.b"], padding=1)  # (4, 4, 8, 8)
+        h = TF.batch_norm(h, None, None, p["bn.w"], p["bn.b"], training=True)
+        h = TF.max_pool2d(TF.leaky_relu(h, 0.2), 2)  # (4, 4, 4, 4)
+        h = TF.local_response_norm(h, 3, alpha=0.5, beta=0.75, k=1.0)
+        h = TF.avg_pool2d(TF.conv_transpose2d(h, p["ct.w"], stride=2), 2)  # (4, 3, 4, 4)
+        cols = TF.unfold(h, (2, 2))  # (N, K, P): the locally connected layer via im2col
+        w = p["lc.w"].reshape(9, 2, 12)
+        h = torch.einsum("nkp,pok->nop", cols, w).reshape(4, 2, 3, 3) + p["lc.b"]
+        h = TF.adaptive_max_pool2d(h, (2, 2)).reshape(4, -1)  # (4, 8)
+        out = TF.linear(h, p["fc.w"], p["fc.b"])
+    else:
+        h = F.conv2d(x, p["c1.w"], p["c1.b"], padding=1)
+        h = F.batch_norm(h, None, None, p["bn.w"], p["bn.b"], training=True)
+        h = F.max_pool2d(_leaky_relu(h), 2)
+        h = F.local_response_norm(h, 3, alpha=0.5, beta=0.75, k=1.0)
+        h = F.avg_pool2d(F.conv_transpose2d(h, p["ct.w"], stride=2), 2)
+        h = F.locally_connected2d(h, p["lc.w"], p["lc.b"])
+        h = F.adaptive_max_pool2d(h, (2, 2)).reshape(4, -1)
+        out = F.linear(h, p["fc.w"], p["fc.b"])
+    return ((out - target) ** 2).mean()
+
+
+def test_small_cnn_hessian_vector_product_matches_torch():
+    rng = np.random.default_rng(4)
+    theta = {k: rng.standard_normal(s) * 0.5 for k, s in CNN_SHAPES.items()}
+    v = {k: rng.standard_normal(s) for k, s in CNN_SHAPES.items()}
+    x0 = rng.standard_normal((4, 2, 8, 8))
+    target = rng.standard_normal((4, 2))
+    out = {}
+    for lib in ("ss", "torch"):
+        if lib == "torch":
+            t, grad = torch.tensor, torch.autograd.grad
+        else:
+            t, grad = ss.tensor, ss.autograd.grad
+        p = {k: t(a, requires_grad=True) for k, a in theta.items()}
+        x = t(x0, requires_grad=True)
+        keys = list(p)
+        wrt = [p[k] for k in keys] + [x]
+        gs = grad(_cnn_loss(p, x, t(target), lib), wrt, create_graph=True)
+        gv = sum((g * t(v[k])).sum() for g, k in zip(gs, keys))
+        hv = grad(gv, wrt)  # the x part: how the gradient's change along v depends on x
+        out[lib] = [np.asarray(h.detach().numpy() if lib == "torch" else h.numpy()) for h in hv]
+    for name, a, e in zip(keys + ["x"], out["ss"], out["torch"]):
+        # every part is exercised, except the conv bias before batch norm, which the batch
+        # mean cancels: the loss does not depend on it (both give rounding noise, ~1e-15)
+        assert name == "c1.b" or np.abs(e).max() > 1e-3, name
+        assert_close_to(a, e, f"(Hv) for {name} vs PyTorch", RTOL64, ATOL64)
