@@ -616,3 +616,28 @@ def test_lp_pool2d_graph_backward_at_zero_windows():
     assert (grads[1].numpy()[0, 0, :2, :2] == 0).all()
     (hx,) = ss.autograd.grad((grads[1] * grads[1]).sum(), x)
     assert np.isfinite(hx.numpy()).all()
+
+
+@pytest.mark.parametrize(
+    "op",
+    [
+        lambda t: F.max_pool2d(t, 3, 2, 1),
+        lambda t: F.avg_pool2d(t, 2),
+        lambda t: F.adaptive_avg_pool2d(t, (3, 2)),
+        lambda t: F.adaptive_max_pool2d(t, (3, 2)),
+    ],
+)
+def test_pooling_backward_does_not_read_the_input(op):
+    """These backwards read only argmax positions or the window geometry (saves_inputs is
+    False): changing the input in place after pooling is allowed and changes no gradient."""
+    x0 = make_distinct((1, 2, 5, 5), np.random.default_rng(6))
+    grads = []
+    for change in (False, True):
+        a = ss.tensor(x0, requires_grad=True)
+        h = a * 1.0
+        y = op(h)
+        if change:
+            h.mul_(-3.0)
+        y.backward(ss.ones(*y.shape, dtype="float64"))
+        grads.append(a.grad.numpy())
+    np.testing.assert_array_equal(grads[1], grads[0])

@@ -34,6 +34,16 @@ or the indices are wanted, the tap number of each window's maximum (uint8), so i
 needs neither the input nor its phases. Everything is plain slicing and ufuncs, so it runs
 unchanged on CuPy.
 
+Double backward
+---------------
+Every pooling gradient is a linear map of the output gradient with constant coefficients:
+max pooling scatters it to the recorded argmax taps, average pooling spreads it over the
+windows, adaptive average pooling multiplies by the transposed window matrices. With
+``create_graph=True`` each ``backward_graph`` records that map as an op whose own backward
+is its adjoint (scatter <-> gather, spread <-> average pooling, ``_Sandwich`` with A <-> Aᵀ),
+running the same phase kernels, so gradients of any order are exact. L_p pooling's root is
+differentiated with ordinary ops.
+
 Speed (2 CPU cores, float32, forward+backward, ratio to PyTorch 2.13 with 2 threads in the
 same process): max 2×2/2 on (128, 32, 28, 28) ~1.3×, max 3×3/2 on (128, 64, 27, 27) ~1.1×,
 average pooling at or below PyTorch's time; forward alone is ~0.4-0.6× PyTorch's.
