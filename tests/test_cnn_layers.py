@@ -447,4 +447,5 @@ def test_locally_connected2d_double_backward(bias):
     for k in range(2):  # level 2: the gradient ops' graph form == their fast path
         _graph_equals_fast(lambda x_, w_, v_, k=k: grads(x_, w_, v_)[k], [x, w, v], seed=k + 1)
         ss.gradcheck(lambda x_, w_, v_, k=k: grads(x_, w_, v_)[k], [x, w, v])
+        ss.autograd.gradgradcheck(lambda x_, w_, v_, k=k: grads(x_, w_, v_)[k], [x, w, v])
     ss.autograd.gradgradcheck(layer, [x, w, *b])

@@ -491,3 +491,18 @@ def test_local_response_norm_graph_backward_equals_fast_path():
         assert gx.requires_grad == create_graph
         grads.append(gx.numpy())
     np.testing.assert_allclose(grads[1], grads[0], rtol=1e-11, atol=1e-13)
+
+
+@pytest.mark.parametrize("before, after", [(2, 1), (0, 3), (1, 1)])
+def test_window_sum_op_and_its_adjoint(before, after):
+    """LRN's channel-window sum as an op: its backward is the window with the sides swapped
+    (the adjoint, <S a, b> = <a, Sᵀ b>), and it passes gradcheck and gradgradcheck."""
+    rng = np.random.default_rng(15)
+    a, b = rng.standard_normal((2, 5, 3)), rng.standard_normal((2, 5, 3))
+    s = normalization._WindowSum(before, after)
+    st = normalization._WindowSum(after, before)
+    lhs = (s(ss.tensor(a)).numpy() * b).sum()
+    assert np.isclose(lhs, (a * st(ss.tensor(b)).numpy()).sum(), rtol=1e-12)
+    x = ss.tensor(a, requires_grad=True)
+    ss.gradcheck(lambda t: normalization._WindowSum(before, after)(t), [x])
+    ss.autograd.gradgradcheck(lambda t: normalization._WindowSum(before, after)(t), [x])

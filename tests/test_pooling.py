@@ -562,6 +562,8 @@ def test_pooling_gradient_ops_differentiate_again(name):
     x, v, u = (ss.tensor(a, requires_grad=True) for a in (x0, v0, u0))
     ss.gradcheck(level1, [x, v])
     ss.gradcheck(level2, [v, u])
+    # the gradient op itself (v -> dL/dx, x fixed) as a primitive: gradgradcheck
+    ss.autograd.gradgradcheck(lambda v_: level1(ss.tensor(x0, requires_grad=True), v_), [v])
     # graph form == fast path, level by level
     g_fast, g = _grad(fn(x), x, v, False), level1(x, v)
     assert g.requires_grad
