@@ -260,8 +260,10 @@ class BatchNorm(Function):
             invstd = Tensor._from_op(invstd64.astype(x.dtype).reshape(cshape), None)
             xc = x - mu
         else:  # batch statistics, recomputed from the input so they are differentiated
-            mu = _mean(x, axis=axes, keepdims=True)
-            xc = x - mu
+            # shifted first by the forward's batch mean, a constant (it changes no
+            # derivative), so that mean and x - μ do not lose digits to a large offset
+            xs = x - Tensor._from_op(mean.reshape(cshape), None)
+            xc = xs - _mean(xs, axis=axes, keepdims=True)
             invstd = (_mean(xc * xc, axis=axes, keepdims=True) + self.eps) ** -0.5
         xhat = xc * invstd if (need_w or (need_x and not self.fixed)) else None
         gx = gw = gb = None
