@@ -405,3 +405,47 @@ def test_interpolate_and_upsample_errors():
         F.interpolate(x, scale_factor=-1)
     with pytest.raises(ValueError, match="interpolate: input and output sizes must be positive"):
         F.interpolate(x, scale_factor=0.1)
+
+
+def _graph_equals_fast(f, inputs, seed=0):
+    """The gradients of f(*inputs) (one Tensor) for a random upstream gradient, with and
+    without create_graph, agree; returns the create_graph ones (Tensors with a graph)."""
+    y = f(*inputs)
+    v = ss.tensor(np.random.default_rng(seed).standard_normal(y.shape))
+    fast = ss.autograd.grad(y, inputs, v, retain_graph=True, allow_unused=True)
+    graph = ss.autograd.grad(y, inputs, v, create_graph=True, allow_unused=True)
+    for a, b in zip(fast, graph):
+        assert (a is None) == (b is None)
+        if a is not None:
+            np.testing.assert_allclose(b.numpy(), a.numpy(), rtol=1e-12, atol=1e-12)
+    return graph
+
+
+@pytest.mark.parametrize("bias", [True, False])
+def test_locally_connected2d_double_backward(bias):
+    """Level 1: (dx, dW) = v · ∂y/∂(x, W), made of the input- and weight-gradient ops; level
+    2: their own gradients. At both levels the graph form equals the fast path, and the
+    gradient ops' raw backwards pass gradcheck (with gradgradcheck on the layer itself)."""
+    rng = np.random.default_rng(7)
+    stride, padding = (2, 1), (1, 0)
+    x0 = rng.standard_normal((2, 2, 5, 4))
+    w0 = rng.standard_normal((3, 3, 2, 2, 2, 2))  # OH = 3, OW = 3, C_out = 2
+    b0 = rng.standard_normal((2, 3, 3))
+    v0 = rng.standard_normal((2, 2, 3, 3))
+
+    def layer(x, w, *b):
+        return F.locally_connected2d(x, w, *b, stride=stride, padding=padding)
+
+    def grads(x, w, v, *b):
+        return ss.autograd.grad(layer(x, w, *b), [x, w], v, create_graph=True)
+
+    x, w, v = (ss.tensor(a, requires_grad=True) for a in (x0, w0, v0))
+    b = [ss.tensor(b0, requires_grad=True)] if bias else []
+    gx, gw = _graph_equals_fast(layer, [x, w, *b])[:2]
+    assert type(gx.grad_fn).__name__ == "_LocalInputGrad"
+    assert type(gw.grad_fn).__name__ == "_LocalWeightGrad"
+    for k in range(2):  # level 2: the gradient ops' graph form == their fast path
+        _graph_equals_fast(lambda x_, w_, v_, k=k: grads(x_, w_, v_)[k], [x, w, v], seed=k + 1)
+        ss.gradcheck(lambda x_, w_, v_, k=k: grads(x_, w_, v_)[k], [x, w, v])
+        ss.autograd.gradgradcheck(lambda x_, w_, v_, k=k: grads(x_, w_, v_)[k], [x, w, v])
+    ss.autograd.gradgradcheck(layer, [x, w, *b])

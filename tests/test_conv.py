@@ -15,7 +15,7 @@ import torch
 import shinsou as ss
 import shinsou.functional as F
 import shinsou.functional.conv as conv_module
-from optest import check_op
+from optest import check_op, check_second_derivatives
 from shinsou import nn
 
 # ---------------------------------------------------------------------------- NumPy references
@@ -541,3 +541,124 @@ def test_small_cnn_learns():
         opt.step()
     acc = float((net(xs).numpy().argmax(axis=1) == labels).mean())
     assert acc > 0.95, acc
+
+
+# ---------------------------------------------------------------------------- double backward
+# check_op runs gradgradcheck and PyTorch's second derivatives on every case above when
+# SHINSOU_TEST_GRADGRAD=1 (the default after the merge); these cases check the graph-form
+# backward itself and the ops it is made of.
+
+GRAPH_CASES = [
+    ((2, 3, 7, 9), (4, 3, 3, 2), True, dict(stride=2, padding=1)),
+    ((2, 4, 8, 7), (6, 2, 3, 3), True, dict(stride=(2, 1), padding=(2, 1), dilation=2, groups=2)),
+    ((2, 3, 6, 5), (4, 3, 2, 4), False, dict(padding="same")),
+    ((3, 4, 5, 6), (5, 4, 1, 1), True, {}),  # pointwise
+]
+
+
+@pytest.mark.filterwarnings("ignore:Using padding='same'")
+@pytest.mark.parametrize("x_shape, w_shape, bias, kw", GRAPH_CASES)
+def test_conv2d_graph_backward_equals_fast_path(x_shape, w_shape, bias, kw):
+    """create_graph=True runs backward_graph (conv_transpose2d and the weight-gradient op):
+    its first derivatives are the fast raw-array path's, and they carry a graph."""
+    rng = np.random.default_rng(5)
+    arrays = [rng.standard_normal(x_shape), rng.standard_normal(w_shape)]
+    if bias:
+        arrays.append(rng.standard_normal(w_shape[0]))
+    g = None
+    grads = {}
+    for create_graph in (False, True):
+        ts = [ss.tensor(a, requires_grad=True) for a in arrays]
+        y = F.conv2d(*ts, **kw)
+        if g is None:
+            g = rng.standard_normal(y.shape)
+        v = ss.tensor(g, requires_grad=True)  # the bias gradient Σ v has a graph only through v
+        gs = ss.autograd.grad(y, ts, v, create_graph=create_graph)
+        assert all(t.requires_grad == create_graph for t in gs)
+        grads[create_graph] = [t.numpy() for t in gs]
+    if not bias:  # the graph form is not the fast path: it names its ops
+        assert type(gs[0].grad_fn).__name__ == "ConvTranspose2d"
+        assert type(gs[1].grad_fn).__name__ == "ConvWeightGrad"
+    for fast, graph in zip(grads[False], grads[True]):
+        np.testing.assert_allclose(graph, fast, rtol=1e-12, atol=1e-12)
+
+
+WEIGHT_GRAD_CASES = [
+    ((2, 3, 6, 7), (4, 3, 3, 2), dict(stride=2, padding=1)),
+    ((2, 4, 7, 5), (6, 2, 2, 3), dict(stride=(1, 2), padding=(0, 1), dilation=(2, 1), groups=2)),
+]
+
+
+@pytest.mark.parametrize("x_shape, w_shape, kw", WEIGHT_GRAD_CASES)
+def test_conv_weight_grad_op_matches_torch_and_double_backward(x_shape, w_shape, kw):
+    """The weight-gradient op B(x, gy) of conv2d equals torch.nn.grad.conv2d_weight, and its
+    own graph-form backward (conv_transpose2d, conv2d) passes gradgradcheck."""
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal(x_shape)
+    y_shape = np_conv2d(x, np.zeros(w_shape), **kw).shape
+    gy = rng.standard_normal(y_shape)
+    ref = torch.nn.grad.conv2d_weight(torch.tensor(x), w_shape, torch.tensor(gy), **kw)
+
+    def weight_grad(a, b):
+        y = F.conv2d(a, ss.zeros(w_shape, dtype="float64", requires_grad=True), **kw)
+        (gw,) = ss.autograd.grad(y, y.grad_fn.inputs[1], b, create_graph=True)
+        return gw
+
+    xs, gys = ss.tensor(x, requires_grad=True), ss.tensor(gy, requires_grad=True)
+    gw = weight_grad(xs, gys)
+    assert type(gw.grad_fn).__name__ == "ConvWeightGrad"
+    np.testing.assert_allclose(gw.numpy(), ref.numpy(), rtol=1e-10, atol=1e-10)
+    ss.gradcheck(weight_grad, [xs, gys])
+    ss.autograd.gradgradcheck(weight_grad, [xs, gys])
+
+
+def test_conv2d_double_backward_first_layer_batch_outer(monkeypatch):
+    """An input that needs no gradient takes the batch-outer path in forward; the ops of the
+    graph-form backward work batch-innermost, and second derivatives still match PyTorch."""
+    monkeypatch.setattr(conv_module, "_BATCH_OUTER_MIN_OW", 1)
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((2, 3, 5, 6))
+    w, b = rng.standard_normal((4, 3, 3, 3)), rng.standard_normal(4)
+    xs = ss.tensor(x)
+
+    def f(w_, b_):
+        return F.conv2d(xs, w_, b_, padding=1)
+
+    ws, bs = ss.tensor(w, requires_grad=True), ss.tensor(b, requires_grad=True)
+    ss.autograd.gradgradcheck(f, [ws, bs])
+    # second derivatives against PyTorch's, as check_op does
+    tx = torch.tensor(x.astype(np.float32))
+    check_second_derivatives(
+        lambda w_, b_: F.conv2d(ss.tensor(x.astype(np.float32)), w_, b_, padding=1),
+        lambda w_, b_: torch.nn.functional.conv2d(tx, w_, b_, padding=1),
+        [w, b],
+    )
+
+
+@pytest.mark.parametrize("transpose", [False, True])
+def test_conv_gradient_ops_graph_form_equals_fast_path_at_second_order(transpose):
+    """The gradients of the gradient ops (conv_transpose2d, ConvWeightGrad, and conv2d for
+    conv_transpose2d's) with create_graph equal their raw backwards: every backward_graph of
+    the three ops gives the right numbers, not only consistent ones."""
+    rng = np.random.default_rng(9)
+    kw = dict(stride=2, padding=1, dilation=(1, 2), groups=2)
+    if transpose:
+        x0, w0 = rng.standard_normal((2, 4, 3, 4)), rng.standard_normal((4, 2, 3, 2))
+        op = F.conv_transpose2d
+    else:
+        x0, w0 = rng.standard_normal((2, 4, 6, 7)), rng.standard_normal((4, 2, 3, 2))
+        op = F.conv2d
+    y_shape = op(ss.tensor(x0), ss.tensor(w0), **kw).shape
+    x, w = ss.tensor(x0, requires_grad=True), ss.tensor(w0, requires_grad=True)
+    v = ss.tensor(rng.standard_normal(y_shape), requires_grad=True)
+    for k in range(2):
+        g = ss.autograd.grad(op(x, w, **kw), [x, w], v, create_graph=True)[k]
+        u = ss.tensor(rng.standard_normal(g.shape))
+        fast = ss.autograd.grad(g, [x, w, v], u, retain_graph=True, allow_unused=True)
+        graph = ss.autograd.grad(g, [x, w, v], u, create_graph=True, allow_unused=True)
+        assert sum(a is not None for a in fast) == 2  # g is bilinear in (w or x) and v
+        for a, b in zip(fast, graph):
+            assert (a is None) == (b is None)
+            if a is not None:
+                assert b.requires_grad
+                np.testing.assert_allclose(b.numpy(), a.numpy(), rtol=1e-12, atol=1e-12)

@@ -513,3 +513,133 @@ def test_layer_and_op_errors():
         ss.nn.MaxPool2d(2)(ss.tensor(np.ones((1, 1, 4, 4), np.int64)))
     with pytest.raises(TypeError, match="kernel_size must be an int or a pair"):
         F.max_pool2d(ss.ones(1, 1, 4, 4), "2")
+
+
+# ----------------------------------------------------------------------------- double backward
+# check_op runs gradgradcheck and PyTorch's second derivatives on every case above when
+# SHINSOU_TEST_GRADGRAD=1 (the default after the merge). Pooling's gradients are linear maps
+# of the output gradient v with constant coefficients (argmax positions, windows, divisors):
+# each is an op whose backward is its adjoint, and the adjoint's backward is the map again.
+# Differentiating v -> dL/dx once more (a third derivative of the pooling) runs both.
+_IDX = np.array([[[[0, 3], [9, 14]], [[5, 6], [10, 15]]]])  # max_unpool2d, (1, 2, 2, 2)
+
+LINEAR_GRAD_CASES = {
+    "max overlapping": (lambda x: F.max_pool2d(x, 3, 2, 1), (1, 2, 7, 6)),
+    "max dilated ceil": (lambda x: F.max_pool2d(x, 2, 2, 0, 2, True), (1, 2, 7, 8)),
+    "avg count_include_pad": (lambda x: F.avg_pool2d(x, 3, 2, 1, True), (1, 2, 6, 7)),
+    "avg divisor per window": (lambda x: F.avg_pool2d(x, 3, 2, 1, False, False), (1, 2, 6, 7)),
+    "adaptive avg uneven": (lambda x: F.adaptive_avg_pool2d(x, (5, 3)), (1, 2, 7, 5)),
+    "adaptive avg strided": (lambda x: F.adaptive_avg_pool2d(x, (3, 2)), (1, 2, 6, 6)),
+    "adaptive max uneven": (lambda x: F.adaptive_max_pool2d(x, (5, 3)), (1, 2, 7, 5)),
+    "max_unpool": (lambda x: F.max_unpool2d(x, ss.tensor(_IDX), 2), (1, 2, 2, 2)),
+}
+
+
+def _grad(y, x, v, create_graph=True):
+    (g,) = ss.autograd.grad(y, x, v, create_graph=create_graph)
+    return g
+
+
+@pytest.mark.parametrize("name", list(LINEAR_GRAD_CASES))
+def test_pooling_gradient_ops_differentiate_again(name):
+    """Level 1: g = v · ∂pool/∂x; level 2: h = u · ∂g/∂v (the adjoint op); level 3:
+    z · ∂h/∂u (the map again). At each level the graph-form backward (create_graph=True)
+    gives the raw backward's numbers, and the raw backward of each level's ops passes
+    gradcheck, so every backward_graph along the chain is right."""
+    fn, shape = LINEAR_GRAD_CASES[name]
+    rng = np.random.default_rng(3)
+    x0 = make_distinct(shape, rng)  # no ties: the argmax stays put under small steps
+    y_shape = fn(ss.tensor(x0)).shape
+    v0, z0 = rng.standard_normal(y_shape), rng.standard_normal(y_shape)
+    u0 = rng.standard_normal(shape)
+
+    def level1(x, v):
+        return _grad(fn(x), x, v)
+
+    def level2(v, u):
+        return _grad(level1(ss.tensor(x0, requires_grad=True), v), v, u)
+
+    x, v, u = (ss.tensor(a, requires_grad=True) for a in (x0, v0, u0))
+    ss.gradcheck(level1, [x, v])
+    ss.gradcheck(level2, [v, u])
+    # the gradient op itself (v -> dL/dx, x fixed) as a primitive: gradgradcheck
+    ss.autograd.gradgradcheck(lambda v_: level1(ss.tensor(x0, requires_grad=True), v_), [v])
+    # graph form == fast path, level by level
+    g_fast, g = _grad(fn(x), x, v, False), level1(x, v)
+    assert g.requires_grad
+    np.testing.assert_allclose(g.numpy(), g_fast.numpy(), rtol=1e-13, atol=1e-13)
+    h_fast, h = _grad(level1(x, v), v, u, False), level2(v, u)
+    assert h.requires_grad
+    np.testing.assert_allclose(h.numpy(), h_fast.numpy(), rtol=1e-13, atol=1e-13)
+    z = ss.tensor(z0)
+    k_fast, k = _grad(level2(v, u), u, z, False), _grad(level2(v, u), u, z)
+    np.testing.assert_allclose(k.numpy(), k_fast.numpy(), rtol=1e-13, atol=1e-13)
+    # and the adjoint of the adjoint is the map: level 3 is v -> v · ∂pool/∂x again
+    np.testing.assert_allclose(k.numpy(), level1(x, z).numpy(), rtol=1e-13, atol=1e-13)
+
+
+def make_distinct(shape, rng):
+    """A shuffled grid with jitter: values at least ~0.1 apart."""
+    n = math.prod(shape)
+    return rng.permutation(np.linspace(-2, 2, n)).reshape(shape) + 0.01 * rng.random(shape)
+
+
+def test_max_pool2d_graph_backward_equals_fast_path():
+    rng = np.random.default_rng(8)
+    x0 = make_distinct((2, 3, 7, 7), rng)
+    v0 = rng.standard_normal((2, 3, 3, 3))
+    out = []
+    for create_graph in (False, True):
+        x = ss.tensor(x0, requires_grad=True)
+        (g,) = ss.autograd.grad(
+            F.max_pool2d(x, 3, 2), x, ss.tensor(v0, requires_grad=True), create_graph=create_graph
+        )
+        out.append(g.numpy())
+    np.testing.assert_array_equal(out[0], out[1])
+    # the gather (the scatter's adjoint) reads the argmax values back
+    x = ss.tensor(x0, requires_grad=True)
+    v = ss.tensor(v0, requires_grad=True)
+    (g,) = ss.autograd.grad(F.max_pool2d(x, 3, 2), x, v, create_graph=True)
+    (gv,) = ss.autograd.grad((g * x).sum(), v)
+    np.testing.assert_array_equal(gv.numpy(), F.max_pool2d(ss.tensor(x0), 3, 2).numpy())
+
+
+def test_lp_pool2d_graph_backward_at_zero_windows():
+    """Where a window's sum is 0 the gradient is 0 (PyTorch's rule), in the graph form too,
+    and its second derivative there is finite."""
+    x0 = np.random.default_rng(2).standard_normal((1, 2, 4, 4))
+    x0[0, 0, :2, :2] = 0
+    v = ss.tensor(np.random.default_rng(3).standard_normal((1, 2, 2, 2)))
+    grads = []
+    for create_graph in (False, True):
+        x = ss.tensor(x0, requires_grad=True)
+        grads.append(_grad(F.lp_pool2d(x, 2, 2), x, v, create_graph))
+    np.testing.assert_allclose(grads[1].numpy(), grads[0].numpy(), rtol=1e-13, atol=1e-13)
+    assert (grads[1].numpy()[0, 0, :2, :2] == 0).all()
+    (hx,) = ss.autograd.grad((grads[1] * grads[1]).sum(), x)
+    assert np.isfinite(hx.numpy()).all()
+
+
+@pytest.mark.parametrize(
+    "op",
+    [
+        lambda t: F.max_pool2d(t, 3, 2, 1),
+        lambda t: F.avg_pool2d(t, 2),
+        lambda t: F.adaptive_avg_pool2d(t, (3, 2)),
+        lambda t: F.adaptive_max_pool2d(t, (3, 2)),
+    ],
+)
+def test_pooling_backward_does_not_read_the_input(op):
+    """These backwards read only argmax positions or the window geometry (saves_inputs is
+    False): changing the input in place after pooling is allowed and changes no gradient."""
+    x0 = make_distinct((1, 2, 5, 5), np.random.default_rng(6))
+    grads = []
+    for change in (False, True):
+        a = ss.tensor(x0, requires_grad=True)
+        h = a * 1.0
+        y = op(h)
+        if change:
+            h.mul_(-3.0)
+        y.backward(ss.ones(*y.shape, dtype="float64"))
+        grads.append(a.grad.numpy())
+    np.testing.assert_array_equal(grads[1], grads[0])

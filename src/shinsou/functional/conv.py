@@ -17,6 +17,13 @@ kernel                      conv2d                      conv_transpose2d
 ``_conv_weight_grad``       backward, dL/dW             backward, dL/dW (roles swapped)
 ==========================  ==========================  ================================
 
+Double backward (``create_graph=True``): conv is bilinear in (x, W), so its two gradients are
+themselves linear maps, recorded as three ops that are each other's adjoints — ``Conv2d``
+(forward kernel), ``ConvTranspose2d`` (dL/dx = conv_transpose2d(dL/dy, W)) and
+``ConvWeightGrad`` (dL/dW = B(x, dL/dy)). Each one's ``backward_graph`` is written with the
+other two (plus a sum for the bias), so derivatives of any order reuse the same fast kernels;
+the raw-array ``backward`` of plain training is the same as without graphs.
+
 How (CPU and GPU alike): im2col + GEMM. The padded input's KH×KW windows
 (``_windows.windows``, a strided view) are copied into a column matrix of shape
 (C_in·KH·KW, OH·OW·N), and W (C_out, C_in·KH·KW) @ cols gives the output; dL/dW is
@@ -78,6 +85,7 @@ from ..core.grad_mode import is_grad_enabled
 from ..core.tensor import Tensor
 from ._convert import as_tensor
 from ._windows import col2im, out_size, pad2d, pair, windows
+from .reduction import sum as _sum
 
 __all__ = ["conv2d", "conv_transpose2d"]
 
@@ -110,6 +118,15 @@ class _Geometry:
     def is_pointwise(self):
         """1×1 kernel, stride 1, no padding: the convolution is a plain matmul."""
         return self.kernel == (1, 1) and self.stride == (1, 1) and not any(self.pads)
+
+    def plain(self):
+        """The same geometry with batch-innermost columns: the layout every op of a
+        graph-form backward (``backward_graph``) works in, whatever forward picked."""
+        if not self.batch_outer:
+            return self
+        return _Geometry(
+            self.kernel, self.stride, self.dilation, self.pads, self.groups, self.out_hw
+        )
 
 
 def _row_chunks(rows, per_row_bytes, xp):
@@ -393,6 +410,63 @@ class Conv2d(Function):
             gb = g.reshape(g.shape[0], -1).sum(axis=1)
         return gx, gw, gb
 
+    def backward_graph(self, gy):
+        # conv is bilinear in (x, W): dL/dx = conv_transpose(dL/dy, W) and dL/dW = B(x, dL/dy),
+        # each an op whose own backward is made of conv2d, conv_transpose2d and B again
+        x, w = self.inputs[:2]
+        geo, needs = self.geo.plain(), self.needs
+        gx = gw = gb = None
+        if needs[0]:
+            gx = ConvTranspose2d(geo, self.in_chw)(gy, w)
+        if needs[1]:
+            gw = ConvWeightGrad(geo, w.shape)(x, gy)
+        if not self.has_bias:
+            return gx, gw
+        if needs[2]:
+            gb = _sum(gy, axis=(0, 2, 3))
+        return gx, gw, gb
+
+
+class ConvWeightGrad(Function):
+    """gW = B(x, gy): the weight gradient of y = conv2d(x, W) for the output gradient gy,
+
+        gW[o, c, i, j] = Σ_{n, oy, ox} gy[n, o, oy, ox] · x_pad[n, g·C_g + c, oy·s_h + i·d_h,
+                                                                ox·s_w + j·d_w]
+
+    an op of its own (bilinear in x and gy) so that conv2d's backward can be recorded and
+    differentiated again. Its adjoints: for an upstream gradient G (W's shape),
+    dL/dx = conv_transpose2d(gy, G) and dL/dgy = conv2d(x, G), with the same geometry.
+
+    x: (N, C_in, H, W), gy: (N, C_out, OH, OW) -> gW (C_out, C_in/G, KH, KW).
+    """
+
+    def __init__(self, geo: _Geometry, w_shape):
+        self.geo, self.w_shape = geo.plain(), tuple(w_shape)
+
+    def forward(self, x, gy):
+        xin = _padded_input(x, self.geo)
+        g = _to_kernel_layout(gy, self.geo)  # (C_out, OH, OW, N)
+        self.saved = (xin, g)
+        self.in_chw = x.shape[1:]
+        return _conv_weight_grad(xin, g, self.w_shape, self.geo)
+
+    def backward(self, ggw):
+        xin, g = self.saved
+        geo, needs = self.geo, self.needs
+        gx = ggy = None
+        if needs[0]:
+            gx = _from_chwn(_conv_input_grad(g, ggw, self.in_chw, geo))
+        if needs[1]:
+            ggy = _to_nchw(_conv_forward(xin, ggw, None, geo), geo)
+        return gx, ggy
+
+    def backward_graph(self, ggw):
+        x, gy = self.inputs
+        needs = self.needs
+        gx = ConvTranspose2d(self.geo, self.in_chw)(gy, ggw) if needs[0] else None
+        ggy = Conv2d(self.geo)(x, ggw) if needs[1] else None
+        return gx, ggy
+
 
 class ConvTranspose2d(Function):
     """y = conv_transpose2d(x, W) + b: the adjoint of conv2d with the same geometry, where
@@ -425,6 +499,22 @@ class ConvTranspose2d(Function):
             return gx, gw
         if needs[2]:
             gb = gy.sum(axis=(0, 2, 3))
+        return gx, gw, gb
+
+    def backward_graph(self, gy):
+        # the adjoint's input gradient is the convolution itself, its weight gradient the
+        # convolution's B with gy in the input's role and x in dL/dy's
+        x, w = self.inputs[:2]
+        geo, needs = self.geo.plain(), self.needs
+        gx = gw = gb = None
+        if needs[0]:
+            gx = Conv2d(geo)(gy, w)
+        if needs[1]:
+            gw = ConvWeightGrad(geo, w.shape)(gy, x)
+        if not self.has_bias:
+            return gx, gw
+        if needs[2]:
+            gb = _sum(gy, axis=(0, 2, 3))
         return gx, gw, gb
 
 

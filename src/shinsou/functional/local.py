@@ -9,6 +9,10 @@ Computation: the KH×KW windows of the padded input (a strided view, ``_windows.
 gathered once into P = OH·OW matrices of shape (N, K) with K = C_in·KH·KW, and one batched
 matmul over positions, (P, N, K) @ (P, K, C_out), gives every output. The input gradient is
 the batched transpose product scattered back with ``col2im``.
+
+Double backward: the layer is bilinear in (x, W), so its two gradients are linear maps
+recorded as ops — ``_LocalInputGrad`` (dL/dx from dL/dy and W) and ``_LocalWeightGrad``
+(dL/dW from x and dL/dy) — whose backwards are made of the layer and each other again.
 """
 
 from __future__ import annotations
@@ -22,6 +26,51 @@ from ._windows import col2im, out_size, pad2d, pair, windows
 __all__ = ["locally_connected2d"]
 
 
+def _columns(x, kernel, stride, padding, out_hw):
+    """The windows of x (N, C, H, W), zero-padded, as P = OH·OW matrices (P, N, C·KH·KW),
+    and the padded shape."""
+    n, c = x.shape[:2]
+    (kh, kw), (oh, ow) = kernel, out_hw
+    xpad = pad2d(x, *padding)
+    # (N, C, KH, KW, OH, OW) view -> (OH, OW, N, C, KH, KW) copy -> (P, N, K)
+    cols = windows(xpad, kernel, stride).transpose(4, 5, 0, 1, 2, 3)
+    return cols.reshape(oh * ow, n, c * kh * kw), xpad.shape
+
+
+def _local_forward(cols, w):
+    """y (N, C_out, OH, OW) = Σ_K cols · W per position, no bias."""
+    xp = get_array_module(cols)
+    oh, ow, co, c, kh, kw = w.shape
+    n = cols.shape[1]
+    y = cols @ w.reshape(oh * ow, co, c * kh * kw).transpose(0, 2, 1)  # (P, N, C_out)
+    return xp.ascontiguousarray(y.reshape(oh, ow, n, co).transpose(2, 3, 0, 1))
+
+
+def _local_input_grad(gy, w, x_shape, pad_shape, stride, padding):
+    """dL/dx (x_shape) of the layer for dL/dy (N, C_out, OH, OW): Wᵀ dL/dy per position,
+    added back onto the windows by col2im."""
+    oh, ow, co, c, kh, kw = w.shape
+    n = gy.shape[0]
+    g = gy.transpose(2, 3, 0, 1).reshape(oh * ow, n, co)  # (P, N, C_out)
+    gcols = g @ w.reshape(oh * ow, co, c * kh * kw)  # (P, N, K)
+    # (OH, OW, N, C, KH, KW) -> (N, C, KH, KW, OH, OW), the layout col2im adds up
+    gcols = gcols.reshape(oh, ow, n, c, kh, kw).transpose(2, 3, 4, 5, 0, 1)
+    gx = col2im(gcols, pad_shape, stride)
+    ph, pw = padding
+    if ph or pw:
+        h, wd = x_shape[2:]
+        gx = gx[:, :, ph : ph + h, pw : pw + wd]
+    return gx
+
+
+def _local_weight_grad(cols, gy, w_shape):
+    """dL/dW (w_shape) of the layer: dL/dyᵀ @ cols per position."""
+    oh, ow, co = w_shape[:3]
+    n = gy.shape[0]
+    g = gy.transpose(2, 3, 0, 1).reshape(oh * ow, n, co)  # (P, N, C_out)
+    return (g.transpose(0, 2, 1) @ cols).reshape(w_shape)  # (P, C_out, K)
+
+
 class LocallyConnected2d(Function):
     """y[n, o, oy, ox] = Σ_{c,i,j} W[oy, ox, o, c, i, j] · x_pad[n, c, oy·sh + i, ox·sw + j]
     (+ b[o, oy, ox])."""
@@ -31,46 +80,103 @@ class LocallyConnected2d(Function):
 
     def forward(self, x, w, b=None):
         xp = get_array_module(x)
-        n, c = x.shape[:2]
         oh, ow, co, _, kh, kw = w.shape
-        ph, pw = self.padding
-        xpad = pad2d(x, ph, pw)
-        # (N, C, KH, KW, OH, OW) view -> (OH, OW, N, C, KH, KW) copy -> (P, N, K)
-        cols = windows(xpad, (kh, kw), self.stride).transpose(4, 5, 0, 1, 2, 3)
-        cols = cols.reshape(oh * ow, n, c * kh * kw)
-        wm = w.reshape(oh * ow, co, c * kh * kw)  # (P, C_out, K)
-        y = cols @ wm.transpose(0, 2, 1)  # (P, N, C_out)
-        # (P, N, C_out) -> (N, C_out, OH, OW)
-        y = xp.ascontiguousarray(y.reshape(oh, ow, n, co).transpose(2, 3, 0, 1))
+        cols, pad_shape = _columns(x, (kh, kw), self.stride, self.padding, (oh, ow))
+        y = _local_forward(cols, w)
         if b is not None:  # (C_out, OH, OW) broadcast over N; in place unless it would downcast
             y = y + b if xp.result_type(y, b) != y.dtype else xp.add(y, b, out=y)
         self.has_bias = b is not None
-        self.x_shape, self.pad_shape = x.shape, xpad.shape
+        self.x_shape, self.pad_shape = x.shape, pad_shape
         self.saved = (cols, w)  # cols for dL/dW, w for dL/dx
         return y
 
     def backward(self, gy):
         cols, w = self.saved
-        oh, ow, co, c, kh, kw = w.shape
-        n = gy.shape[0]
-        g = gy.transpose(2, 3, 0, 1).reshape(oh * ow, n, co)  # (P, N, C_out)
         gx = gw = gb = None
         if self.needs[0]:
-            gcols = g @ w.reshape(oh * ow, co, c * kh * kw)  # (P, N, K)
-            # (OH, OW, N, C, KH, KW) -> (N, C, KH, KW, OH, OW), the layout col2im adds up
-            gcols = gcols.reshape(oh, ow, n, c, kh, kw).transpose(2, 3, 4, 5, 0, 1)
-            gx = col2im(gcols, self.pad_shape, self.stride)
-            ph, pw = self.padding
-            if ph or pw:
-                h, wd = self.x_shape[2:]
-                gx = gx[:, :, ph : ph + h, pw : pw + wd]
+            gx = _local_input_grad(gy, w, self.x_shape, self.pad_shape, self.stride, self.padding)
         if self.needs[1]:
-            gw = (g.transpose(0, 2, 1) @ cols).reshape(w.shape)  # (P, C_out, K)
+            gw = _local_weight_grad(cols, gy, w.shape)
         if self.has_bias:
             if self.needs[2]:
                 gb = gy.sum(axis=0)
             return gx, gw, gb
         return gx, gw
+
+    def backward_graph(self, gy):
+        from .reduction import sum as _sum
+
+        x, w = self.inputs[:2]
+        gx = gw = gb = None
+        if self.needs[0]:
+            gx = _LocalInputGrad(self.stride, self.padding, x.shape)(gy, w)
+        if self.needs[1]:
+            gw = _LocalWeightGrad(self.stride, self.padding, w.shape)(x, gy)
+        if self.has_bias:
+            if self.needs[2]:
+                gb = _sum(gy, axis=0)
+            return gx, gw, gb
+        return gx, gw
+
+
+class _LocalInputGrad(Function):
+    """gx = the layer's input gradient for output gradient gy and weight W (bilinear).
+    Adjoints, for an upstream G (x's shape): dL/dgy = layer(G, W), dL/dW = B(G, gy)."""
+
+    def __init__(self, stride, padding, x_shape):
+        self.stride, self.padding, self.x_shape = stride, padding, tuple(x_shape)
+
+    def forward(self, gy, w):
+        self.saved = (gy, w)
+        pad_shape = self.x_shape[:2] + tuple(
+            n + 2 * p for n, p in zip(self.x_shape[2:], self.padding)
+        )
+        return _local_input_grad(gy, w, self.x_shape, pad_shape, self.stride, self.padding)
+
+    def backward(self, ggx):
+        gy, w = self.saved
+        cols, _ = _columns(ggx, w.shape[4:], self.stride, self.padding, w.shape[:2])
+        ggy = _local_forward(cols, w) if self.needs[0] else None
+        gw = _local_weight_grad(cols, gy, w.shape) if self.needs[1] else None
+        return ggy, gw
+
+    def backward_graph(self, ggx):
+        gy, w = self.inputs
+        ggy = LocallyConnected2d(self.stride, self.padding)(ggx, w) if self.needs[0] else None
+        gw = None
+        if self.needs[1]:
+            gw = _LocalWeightGrad(self.stride, self.padding, w.shape)(ggx, gy)
+        return ggy, gw
+
+
+class _LocalWeightGrad(Function):
+    """gW = B(x, gy), the layer's weight gradient (bilinear in x and gy). Adjoints, for an
+    upstream G (W's shape): dL/dx = the input gradient for (gy, G), dL/dgy = layer(x, G)."""
+
+    def __init__(self, stride, padding, w_shape):
+        self.stride, self.padding, self.w_shape = stride, padding, tuple(w_shape)
+
+    def forward(self, x, gy):
+        oh, ow, _, _, kh, kw = self.w_shape
+        cols, pad_shape = _columns(x, (kh, kw), self.stride, self.padding, (oh, ow))
+        self.saved = (cols, gy)
+        self.x_shape, self.pad_shape = x.shape, pad_shape
+        return _local_weight_grad(cols, gy, self.w_shape)
+
+    def backward(self, ggw):
+        cols, gy = self.saved
+        gx = ggy = None
+        if self.needs[0]:
+            gx = _local_input_grad(gy, ggw, self.x_shape, self.pad_shape, self.stride, self.padding)
+        if self.needs[1]:
+            ggy = _local_forward(cols, ggw)
+        return gx, ggy
+
+    def backward_graph(self, ggw):
+        x, gy = self.inputs
+        gx = _LocalInputGrad(self.stride, self.padding, x.shape)(gy, ggw) if self.needs[0] else None
+        ggy = LocallyConnected2d(self.stride, self.padding)(x, ggw) if self.needs[1] else None
+        return gx, ggy
 
 
 def locally_connected2d(x, weight, bias=None, stride=1, padding=0) -> Tensor:

@@ -95,6 +95,11 @@ class BatchNorm(Function):
     Only the gradients in ``self.needs`` are computed; backward recomputes x - μ from the saved
     input instead of keeping x̂, which costs less time than allocating and filling one more
     array the size of x (and saves that memory).
+
+    Double backward (``create_graph=True``): ``backward_graph`` writes the same formulas with
+    differentiable ops — μ, v and x̂ recomputed from the input by mean/sub/mul/pow, the means
+    of g and g x̂ by ``mean`` over the batch axes — so second derivatives flow through the
+    batch statistics (in evaluation mode μ and σ are constants).
     """
 
     def __init__(self, eps, has_weight, has_bias, mean=None, var=None):
@@ -230,6 +235,50 @@ class BatchNorm(Function):
             gw = (gxc * invstd64).astype(w.dtype)
         if need_b:
             gb = gsum.astype(dt)
+        out = [gx]
+        if self.has_weight:
+            out.append(gw)
+        if self.has_bias:
+            out.append(gb)
+        return tuple(out)
+
+    def backward_graph(self, gy):
+        from .reduction import mean as _mean
+        from .reduction import sum as _sum
+        from .shape import reshape
+
+        x = self.inputs[0]
+        w = self.inputs[1] if self.has_weight else None
+        need_x = self.needs[0]
+        need_w = self.has_weight and self.needs[1]
+        need_b = self.has_bias and self.needs[-1]
+        axes = (0,) + tuple(range(2, x.ndim))  # the m = N·L values of each channel
+        cshape = (1, x.shape[1]) + (1,) * (x.ndim - 2)  # (1, C, 1, ...)
+        _, mean, _, invstd64, _ = self.saved
+        if self.fixed:  # running statistics: constants
+            mu = Tensor._from_op(mean.reshape(cshape), None)
+            invstd = Tensor._from_op(invstd64.astype(x.dtype).reshape(cshape), None)
+            xc = x - mu
+        else:  # batch statistics, recomputed from the input so they are differentiated
+            # shifted first by the forward's batch mean, a constant (it changes no
+            # derivative), so that mean and x - μ do not lose digits to a large offset
+            xs = x - Tensor._from_op(mean.reshape(cshape), None)
+            xc = xs - _mean(xs, axis=axes, keepdims=True)
+            invstd = (_mean(xc * xc, axis=axes, keepdims=True) + self.eps) ** -0.5
+        xhat = xc * invstd if (need_w or (need_x and not self.fixed)) else None
+        gx = gw = gb = None
+        if need_x:
+            k = invstd if w is None else invstd * reshape(w, cshape)  # γ/σ
+            if self.fixed:
+                gx = gy * k
+            else:  # (γ/σ) · (g - mean(g) - x̂ · mean(g x̂))
+                g_mean = _mean(gy, axis=axes, keepdims=True)
+                gxhat_mean = _mean(gy * xhat, axis=axes, keepdims=True)
+                gx = k * (gy - g_mean - xhat * gxhat_mean)
+        if need_w:
+            gw = _sum(gy * xhat, axis=axes)
+        if need_b:
+            gb = _sum(gy, axis=axes)
         out = [gx]
         if self.has_weight:
             out.append(gw)
@@ -406,6 +455,8 @@ class LocalResponseNorm(Function):
         dL/dx_j = g_j d_j^(-β) - (2αβ/n) x_j Σ_{c : j ∈ W(c)} g_c x_c d_c^(-β-1)
 
     where the sum over c is the window sum with the two sides swapped (the adjoint).
+    ``backward_graph`` writes this with ops (``_WindowSum`` for both window sums), so the
+    op can be differentiated again.
     """
 
     def __init__(self, size, alpha, beta, k):
@@ -431,6 +482,33 @@ class LocalResponseNorm(Function):
         u *= 2.0 * self.alpha * self.beta / self.size
         gx -= u
         return gx
+
+    def backward_graph(self, gy):
+        (x,) = self.inputs
+        before, after = self.size // 2, (self.size - 1) // 2
+        d = _WindowSum(before, after)(x * x) * (self.alpha / self.size) + self.k
+        gx = gy * d ** (-self.beta)  # g d^(-β)
+        u = _WindowSum(after, before)(gx * x / d)  # adjoint window of g_c x_c d_c^(-β-1)
+        return gx - u * x * (2.0 * self.alpha * self.beta / self.size)
+
+
+class _WindowSum(Function):
+    """s[:, c] = Σ_{j=-before..after} a[:, c + j] over the channels (zeros outside): linear,
+    so its backward is the same sum with ``before`` and ``after`` swapped (the adjoint)."""
+
+    saves_inputs = False
+
+    def __init__(self, before: int, after: int):
+        self.before, self.after = before, after
+
+    def forward(self, a):
+        return _window_sum(a, self.before, self.after)
+
+    def backward(self, gy):
+        return _window_sum(gy, self.after, self.before)
+
+    def backward_graph(self, gy):
+        return _WindowSum(self.after, self.before)(gy)
 
 
 def local_response_norm(x, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0):
