@@ -12,13 +12,6 @@
 And the Hessian-vector product of a small CNN that chains every op of conv, pooling,
 normalization and locally connected layers (their graph-form backwards inside one network),
 against PyTorch in float64.
-
-Some activations here are still written as composites or small user Functions whose
-backward is made of ops that already have a graph form (LeakyReLU as x · slope with a
-constant slope mask; tanh, softmax and log as ``ss.autograd.Function``s): the double backward
-of F.leaky_relu, F.tanh and F.cross_entropy is being written on another branch. After the
-merge, switch ``_leaky_relu`` to ``F.leaky_relu(x, 0.2)`` and the MLP to ``F.tanh`` and
-``F.cross_entropy``; the numbers must not change.
 """
 
 import numpy as np
@@ -41,14 +34,6 @@ RTOL32, ATOL32 = 1e-4, 1e-5
 
 
 # ---------------------------------------------------------------------------- the critic
-def _leaky_relu(x, slope=0.2):
-    """LeakyReLU as x · s with s = 1 where x > 0, else ``slope``: s is piecewise constant,
-    so this is exactly leaky_relu, with Mul's graph-form backward.
-    TODO(after merge): F.leaky_relu(x, slope)."""
-    s = np.where(x.numpy() > 0, 1.0, slope).astype(x.dtype)
-    return x * ss.tensor(s)
-
-
 def _critic(p, x, lib):
     """Conv2d(1→4, 3×3, pad 1) - LeakyReLU - Conv2d(4→8, 3×3, stride 2, pad 1) - LeakyReLU -
     Flatten - Linear(128→1): (N, 1, 8, 8) -> (N, 1)."""
@@ -56,8 +41,8 @@ def _critic(p, x, lib):
         h = TF.leaky_relu(TF.conv2d(x, p["c1.w"], p["c1.b"], padding=1), 0.2)
         h = TF.leaky_relu(TF.conv2d(h, p["c2.w"], p["c2.b"], stride=2, padding=1), 0.2)
         return TF.linear(h.reshape(h.shape[0], -1), p["fc.w"], p["fc.b"])
-    h = _leaky_relu(F.conv2d(x, p["c1.w"], p["c1.b"], padding=1))
-    h = _leaky_relu(F.conv2d(h, p["c2.w"], p["c2.b"], stride=2, padding=1))
+    h = F.leaky_relu(F.conv2d(x, p["c1.w"], p["c1.b"], padding=1), 0.2)
+    h = F.leaky_relu(F.conv2d(h, p["c2.w"], p["c2.b"], stride=2, padding=1), 0.2)
     return F.linear(h.reshape(h.shape[0], -1), p["fc.w"], p["fc.b"])
 
 
@@ -135,47 +120,6 @@ def test_wgan_gp_penalty_changes_the_weight_gradients():
 
 
 # ---------------------------------------------------------------------------- the MLP
-# TODO(after merge): F.tanh, F.softmax / F.log (or F.cross_entropy) once they have their
-# graph-form backwards; these user Functions have backwards made of Mul/Sub/Sum/Div, which
-# do, so create_graph records them and the Hessian flows through.
-class _Tanh(ss.autograd.Function):
-    @staticmethod
-    def forward(ctx, x):
-        y = F.tanh(x)
-        ctx.save_for_backward(y)
-        return y
-
-    @staticmethod
-    def backward(ctx, gy):  # dy/dx = 1 - y², y the recorded output
-        (y,) = ctx.saved_tensors
-        return gy * (1 - y * y)
-
-
-class _Softmax(ss.autograd.Function):
-    @staticmethod
-    def forward(ctx, z):
-        p = F.softmax(z, axis=-1)
-        ctx.save_for_backward(p)
-        return p
-
-    @staticmethod
-    def backward(ctx, gp):  # dL/dz = p ⊙ (g − Σ g ⊙ p)
-        (p,) = ctx.saved_tensors
-        return p * (gp - (gp * p).sum(axis=-1, keepdims=True))
-
-
-class _Log(ss.autograd.Function):
-    @staticmethod
-    def forward(ctx, p):
-        ctx.save_for_backward(p)
-        return F.log(p)
-
-    @staticmethod
-    def backward(ctx, gy):
-        (p,) = ctx.saved_tensors
-        return gy / p
-
-
 MLP_SHAPES = {
     "w1": (16, 5),
     "b1": (16,),
@@ -192,10 +136,9 @@ def _mlp_loss(p, x, y_onehot, lib):
         h = torch.tanh(TF.linear(x, p["w1"], p["b1"]))
         h = torch.tanh(TF.linear(h, p["w2"], p["b2"]))
         return TF.cross_entropy(TF.linear(h, p["w3"], p["b3"]), y_onehot.argmax(dim=1))
-    h = _Tanh.apply(F.linear(x, p["w1"], p["b1"]))
-    h = _Tanh.apply(F.linear(h, p["w2"], p["b2"]))
-    logp = _Log.apply(_Softmax.apply(F.linear(h, p["w3"], p["b3"])))
-    return -(logp * y_onehot).sum() / x.shape[0]
+    h = F.tanh(F.linear(x, p["w1"], p["b1"]))
+    h = F.tanh(F.linear(h, p["w2"], p["b2"]))
+    return F.cross_entropy(F.linear(h, p["w3"], p["b3"]), y_onehot.argmax(dim=1))
 
 
 def _mlp_data(seed=0):
@@ -297,7 +240,7 @@ def _cnn_loss(p, x, target, lib):
     else:
         h = F.conv2d(x, p["c1.w"], p["c1.b"], padding=1)
         h = F.batch_norm(h, None, None, p["bn.w"], p["bn.b"], training=True)
-        h = F.max_pool2d(_leaky_relu(h), 2)
+        h = F.max_pool2d(F.leaky_relu(h, 0.2), 2)
         h = F.local_response_norm(h, 3, alpha=0.5, beta=0.75, k=1.0)
         h = F.avg_pool2d(F.conv_transpose2d(h, p["ct.w"], stride=2), 2)
         h = F.locally_connected2d(h, p["lc.w"], p["lc.b"])
