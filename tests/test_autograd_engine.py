@@ -397,3 +397,16 @@ def test_data_is_a_detached_tensor_sharing_memory():
     w.data = ss.tensor([5.0, 5.0])
     assert w.tolist() == [5.0, 5.0] and w.requires_grad
     assert isinstance(w.numpy(), np.ndarray)
+
+
+def test_batch_norm_returns_its_statistics_as_outputs_not_side_channels():
+    x = ss.randn(8, 3, 4, 4, requires_grad=True)
+    rm, rv = ss.zeros(3), ss.ones(3)
+    y = F.batch_norm(x, rm, rv, training=True, momentum=1.0)
+    node = y.grad_fn
+    assert node.n_outputs == 3 and node.nondiff_outputs == (1, 2)
+    assert not any(k.startswith("batch_") for k in vars(node))
+    m = x.numpy().mean(axis=(0, 2, 3))
+    np.testing.assert_allclose(rm.numpy(), m, rtol=1e-5, atol=1e-6)  # momentum 1: the batch's
+    y.sum().backward()  # the statistics outputs get no gradient: zeros go to the node
+    assert x.grad.shape == x.shape

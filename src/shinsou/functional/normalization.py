@@ -78,8 +78,9 @@ class BatchNorm(Function):
 
     Inputs: x (N, C, *), then ``weight`` γ (C,) if ``has_weight``, then ``bias`` β (C,) if
     ``has_bias``. With ``mean``/``var`` given (evaluation mode) they are constants; otherwise
-    the batch mean μ and biased variance v are computed (and kept in ``batch_mean`` and
-    ``batch_var``, float64 (C,), for the caller's running-statistics update).
+    the batch mean μ and biased variance v are computed. Outputs: y, and μ and v as float64
+    (C,) arrays for the caller's running-statistics update (outputs that carry no gradient:
+    ``nondiff_outputs``).
 
     Forward (m = N·L values per channel, σ = √(v + ε)):
 
@@ -102,10 +103,12 @@ class BatchNorm(Function):
     batch statistics (in evaluation mode μ and σ are constants).
     """
 
+    nondiff_outputs = (1, 2)  # the batch statistics
+
     def __init__(self, eps, has_weight, has_bias, mean=None, var=None):
         self.eps, self.has_weight, self.has_bias = eps, has_weight, has_bias
         self.fixed = mean is not None
-        self.batch_mean, self.batch_var = mean, var
+        self.fixed_stats = (mean, var)
 
     def forward(self, x, *wb):
         xp = get_array_module(x)
@@ -116,8 +119,8 @@ class BatchNorm(Function):
         dt = x.dtype
         blocks = _blocks(n, c * length, xp)
         if self.fixed:
-            mean64 = self.batch_mean.astype(np.float64)
-            var64 = self.batch_var.astype(np.float64)
+            mean64 = self.fixed_stats[0].astype(np.float64)
+            var64 = self.fixed_stats[1].astype(np.float64)
             mean = _col(mean64, dt)
         else:
             m = max(n * length, 1)  # an empty batch gives μ = 0, v = 0 (and no update)
@@ -144,7 +147,6 @@ class BatchNorm(Function):
                 return acc
 
             var64 = sum(parallel.over_halves(blocks, squares, 2 * x.nbytes, xp)) / m
-            self.batch_mean, self.batch_var = mean64, var64
         invstd64 = 1.0 / xp.sqrt(var64 + self.eps)
         scale64 = invstd64 if w is None else invstd64 * w
         scale = _col(scale64, dt)
@@ -167,9 +169,9 @@ class BatchNorm(Function):
         parallel.over_halves(blocks, normalise, 2 * x.nbytes, xp)
         self.saved = (x3, mean, mean64, invstd64, w)
         self.x_shape = x.shape
-        return y_out
+        return y_out, mean64, var64
 
-    def backward(self, gy):
+    def backward(self, gy, *_stats):
         x3, mean, mean64, invstd64, w = self.saved
         xp = get_array_module(gy)
         need_x = self.needs[0]
@@ -242,7 +244,7 @@ class BatchNorm(Function):
             out.append(gb)
         return tuple(out)
 
-    def backward_graph(self, gy):
+    def backward_graph(self, gy, *_stats):
         from .reduction import mean as _mean
         from .reduction import sum as _sum
         from .shape import reshape
@@ -378,18 +380,17 @@ def batch_norm(
             eps, weight is not None, bias is not None, running_mean.array, running_var.array
         )
     inputs = [x] + [t for t in (weight, bias) if t is not None]
-    y = fn(*inputs)
+    y, batch_mean, batch_var = fn(*inputs)
     if training and x.numel() and (running_mean is not None or running_var is not None):
         m = x.numel() // c
         # in place on the buffers' arrays (no graph), so a layer's buffers stay the same Tensors
-        for run, batch in ((running_mean, fn.batch_mean), (running_var, fn.batch_var)):
+        for run, batch in ((running_mean, batch_mean.array), (running_var, batch_var.array)):
             if run is None:
                 continue
             if run is running_var:
                 batch = batch * (m / (m - 1))  # the unbiased variance, as PyTorch keeps
             new = (1.0 - momentum) * run.array.astype(np.float64) + momentum * batch
             run.array[...] = new.astype(run.dtype)
-    fn.batch_mean = fn.batch_var = None
     return y
 
 
