@@ -236,6 +236,25 @@ def lenet_step():
 
 
 @case
+def lenet_gradpen_step():
+    """the LeNet-style CNN above, batch 128: loss + 0.1‖∂loss/∂x‖² (create_graph=True through conv and pooling), SGD momentum"""  # noqa: E501
+    from shinsou import nn
+
+    x, t = _image_batch(1, 28)
+
+    def layers(m):
+        return [
+            m.Conv2d(1, 32, 5, padding=2), m.ReLU(), m.MaxPool2d(2),
+            m.Conv2d(32, 64, 5, padding=2), m.ReLU(), m.MaxPool2d(2),
+            m.Flatten(), m.Linear(64 * 7 * 7, 1024), m.ReLU(), m.Linear(1024, 10),
+        ]  # fmt: skip
+
+    net, tnet = nn.Sequential(*layers(nn)), torch.nn.Sequential(*layers(torch.nn))
+    _copy_weights(net, tnet)
+    return _gradient_penalty_pair(net, tnet, x, t, number=2, rounds=5)
+
+
+@case
 def vgg_step():
     """VGG-style CNN with batch norm, batch 128 of 3×32×32: (conv3×3-BN-ReLU)×2 + pool per block, 32-64-128 channels, fc 10; Adam step"""  # noqa: E501
     from shinsou import nn
