@@ -4,14 +4,13 @@ initialisation; formulas in ``shinsou.functional.layer_norm``)."""
 
 from __future__ import annotations
 
-import numpy as np
 
 from .. import functional as F
-from ..core.tensor import Tensor
 from ..creation import ones, zeros
 from . import init
 from .linear import check_float_input
 from .module import Module
+from .normalization import _NormBase
 from .parameter import Parameter
 
 __all__ = ["LayerNorm", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d"]
@@ -155,10 +154,11 @@ class GroupNorm(Module):
         return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}"
 
 
-class _InstanceNorm(Module):
-    """Shared state of ``InstanceNorm1d``/``InstanceNorm2d`` (PyTorch's ``_InstanceNorm``):
-    parameters ``weight``/``bias`` when ``affine`` (off by default), buffers ``running_mean``,
-    ``running_var``, ``num_batches_tracked`` when ``track_running_stats`` (off by default)."""
+class _InstanceNorm(_NormBase):
+    """Shared forward of ``InstanceNorm1d``/``InstanceNorm2d`` (PyTorch's ``_InstanceNorm``):
+    ``_NormBase``'s parameters ``weight``/``bias`` when ``affine`` (off by default) and
+    buffers ``running_mean``, ``running_var``, ``num_batches_tracked`` when
+    ``track_running_stats`` (off by default)."""
 
     _positions = 1  # position dims after C: 1 for (N, C, L), 2 for (N, C, H, W)
     _shape_text = ""
@@ -172,42 +172,7 @@ class _InstanceNorm(Module):
         track_running_stats: bool = False,
         dtype=None,
     ):
-        super().__init__()
-        name = type(self).__name__
-        _positive_int(name, "num_features", num_features)
-        if not eps > 0:
-            raise ValueError(f"{name}: eps must be positive, got {eps!r}")
-        if momentum is not None and not 0.0 <= momentum <= 1.0:
-            raise ValueError(f"{name}: momentum must be in [0, 1] or None, got {momentum!r}")
-        self.num_features, self.eps, self.momentum = num_features, eps, momentum
-        self.affine, self.track_running_stats = affine, track_running_stats
-        if affine:
-            self.weight = Parameter(ones(num_features, dtype=dtype))
-            self.bias = Parameter(zeros(num_features, dtype=dtype))
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
-        if track_running_stats:
-            self.register_buffer("running_mean", zeros(num_features, dtype=dtype))
-            self.register_buffer("running_var", ones(num_features, dtype=dtype))
-            self.register_buffer("num_batches_tracked", Tensor(np.array(0, dtype=np.int64)))
-        else:
-            for buf in ("running_mean", "running_var", "num_batches_tracked"):
-                self.register_buffer(buf, None)
-        self.reset_parameters()
-
-    def reset_running_stats(self) -> None:
-        if self.track_running_stats:
-            self.running_mean.array[...] = 0
-            self.running_var.array[...] = 1
-            self.num_batches_tracked.array[...] = 0
-
-    def reset_parameters(self) -> None:
-        """Running statistics reset; γ = 1, β = 0."""
-        self.reset_running_stats()
-        if self.affine:
-            init.ones_(self.weight)
-            init.zeros_(self.bias)
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, dtype)
 
     def forward(self, x):
         check_float_input(self, x)
@@ -231,12 +196,6 @@ class _InstanceNorm(Module):
             self.eps,
         )
         return y.reshape(y.shape[1:]) if unbatched else y
-
-    def extra_repr(self) -> str:
-        return (
-            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-            f"affine={self.affine}, track_running_stats={self.track_running_stats}"
-        )
 
 
 class InstanceNorm1d(_InstanceNorm):

@@ -15,15 +15,13 @@ from .parameter import Parameter
 __all__ = ["BatchNorm1d", "BatchNorm2d", "LocalResponseNorm"]
 
 
-class _BatchNorm(Module):
-    """Shared state and forward of ``BatchNorm1d``/``BatchNorm2d`` (PyTorch's ``_BatchNorm``).
+class _NormBase(Module):
+    """Shared state of the batch and instance norms (PyTorch's ``_NormBase``).
 
     Parameters ``weight`` (γ, ones) and ``bias`` (β, zeros) when ``affine``; buffers
     ``running_mean`` (zeros), ``running_var`` (ones) and ``num_batches_tracked`` (int64 0-d)
     when ``track_running_stats``, with PyTorch's names, so state dicts exchange with PyTorch.
     """
-
-    _shape_text = ""  # the expected input, e.g. "(N, {c}, H, W)"
 
     def __init__(
         self,
@@ -40,7 +38,7 @@ class _BatchNorm(Module):
             raise ValueError(f"{name}: num_features must be a positive int, got {num_features!r}")
         if momentum is not None and not 0.0 <= momentum <= 1.0:
             raise ValueError(f"{name}: momentum must be in [0, 1] or None, got {momentum!r}")
-        if eps <= 0:
+        if not eps > 0:
             raise ValueError(f"{name}: eps must be positive, got {eps!r}")
         self.num_features = num_features
         self.eps, self.momentum = eps, momentum
@@ -74,6 +72,19 @@ class _BatchNorm(Module):
             init.ones_(self.weight)
             init.zeros_(self.bias)
 
+    def extra_repr(self) -> str:
+        return (
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+            f"affine={self.affine}, track_running_stats={self.track_running_stats}"
+        )
+
+
+class _BatchNorm(_NormBase):
+    """Shared forward of ``BatchNorm1d``/``BatchNorm2d`` (PyTorch's ``_BatchNorm``); the
+    parameters and running statistics are ``_NormBase``'s."""
+
+    _shape_text = ""  # the expected input, e.g. "(N, {c}, H, W)"
+
     def _check_input(self, x) -> None:
         raise NotImplementedError
 
@@ -106,12 +117,6 @@ class _BatchNorm(Module):
 
     def _layer_name(self) -> str:
         return f"{type(self).__name__}({self.num_features})"
-
-    def extra_repr(self) -> str:
-        return (
-            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-            f"affine={self.affine}, track_running_stats={self.track_running_stats}"
-        )
 
 
 class BatchNorm1d(_BatchNorm):
