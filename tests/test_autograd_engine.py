@@ -296,14 +296,28 @@ def test_in_place_on_a_leaf_that_requires_grad_is_refused_like_torch():
 
 def test_modifying_a_saved_tensor_before_backward_is_an_error():
     w = ss.nn.Parameter(ss.tensor([1.0, 2.0]))
-    x = ss.tensor([3.0, 4.0])
-    loss = (w * x).sum()  # Mul saves x and w
+    tw = torch.nn.Parameter(torch.tensor([1.0, 2.0]))
+    loss, tloss = (w * w).sum(), (tw * tw).sum()  # each factor is saved for the other
     with ss.no_grad():
         w.mul_(2)  # e.g. an optimizer step between forward and backward
+    with torch.no_grad():
+        tw.mul_(2)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        tloss.backward()
     with pytest.raises(
         RuntimeError, match=r"input 0 of Mul .* is at version 1; expected version 0"
     ):
         loss.backward()
+    # w · x with a constant x keeps x, not w: changing w is fine there, in both
+    x = ss.tensor([3.0, 4.0])
+    loss, tloss = (w * x).sum(), (tw * torch.tensor([3.0, 4.0])).sum()
+    with ss.no_grad():
+        w.mul_(2)
+    with torch.no_grad():
+        tw.mul_(2)
+    loss.backward()
+    tloss.backward()
+    np.testing.assert_allclose(w.grad.numpy(), tw.grad.numpy())
 
 
 def test_modifying_an_unsaved_input_is_fine_like_torch():
@@ -410,3 +424,77 @@ def test_batch_norm_returns_its_statistics_as_outputs_not_side_channels():
     np.testing.assert_allclose(rm.numpy(), m, rtol=1e-5, atol=1e-6)  # momentum 1: the batch's
     y.sum().backward()  # the statistics outputs get no gradient: zeros go to the node
     assert x.grad.shape == x.shape
+
+
+def _all_primitives():
+    import importlib
+    import pkgutil
+
+    import shinsou.functional as pkg
+    from shinsou.core.autograd import _UserNode
+
+    for info in pkgutil.iter_modules(pkg.__path__):
+        importlib.import_module(f"shinsou.functional.{info.name}")
+    seen, todo = set(), [Function]
+    while todo:
+        cls = todo.pop()
+        for sub in cls.__subclasses__():
+            if sub not in seen:
+                seen.add(sub)
+                todo.append(sub)
+    return sorted(
+        (c for c in seen if c.__module__.startswith("shinsou.") and c is not _UserNode),
+        key=lambda c: c.__qualname__,
+    )
+
+
+def test_every_primitive_has_a_graph_form_backward():
+    prims = _all_primitives()
+    assert len(prims) > 60
+    missing = [
+        f"{c.__module__}.{c.__qualname__}"
+        for c in prims
+        if "backward" in vars(c) and c.backward_graph is Function.backward_graph
+    ]
+    assert not missing, f"ops without backward_graph (no double backward): {missing}"
+
+
+def test_in_place_and_clone_differentiate_twice():
+    def f(x, v):
+        h = x.clone() * 2
+        h[1:] = v * x[:2]  # IndexPut
+        h.mul_(x)
+        return F.sum_to(h, (1, 3)) * h[:1]
+
+    x = ss.tensor(np.random.default_rng(0).standard_normal((3, 3)), requires_grad=True)
+    v = ss.tensor(np.random.default_rng(1).standard_normal(3), requires_grad=True)
+    assert ss.autograd.gradgradcheck(f, [x, v])
+
+
+def test_views_share_the_version_counter_like_torch():
+    def run(lib, v, h0):
+        h = h0 * 1.0
+        h[1:] = v * h[:2]  # the product saved a view of h, which the assignment changes
+        return (h * h).sum()
+
+    a = np.random.default_rng(0).standard_normal((3, 3))
+    v = np.random.default_rng(1).standard_normal(3)
+    tl = run("torch", torch.tensor(v, requires_grad=True), torch.tensor(a, requires_grad=True))
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        tl.backward()
+    sl = run("ss", ss.tensor(v, requires_grad=True), ss.tensor(a, requires_grad=True))
+    with pytest.raises(RuntimeError, match="input 1 of Mul .* is at version 1"):
+        sl.backward()
+    # a product with a constant reads nothing of the view: allowed, as in PyTorch
+    x = ss.tensor(a, requires_grad=True)
+    tx = torch.tensor(a, requires_grad=True)
+    h, th = x * 1.0, tx * 1.0
+    h[1:] = h[:2] * 3.0
+    th[1:] = th[:2] * 3.0
+    (h * h).sum().backward()
+    (th * th).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy())
+    base = ss.zeros(2, 3)
+    view = base[0]
+    view.add_(1)  # under no recording: the base sees it, and its version moves too
+    assert base.tolist()[0] == [1, 1, 1] and base._version == view._version == 1

@@ -101,6 +101,9 @@ class Function:
             the output in place before backward is then an error.
         nondiff_outputs: positions of float outputs that are not differentiated (batch
             statistics returned beside the result); they come out as plain tensors.
+        is_view: the output is a view of the first input (reshape, transpose, basic
+            indexing): when its array really shares memory, it shares the input's version
+            counter, so changing one in place is seen by the nodes that saved the other.
     """
 
     inputs = None  # tuple of input Tensors while the graph is alive
@@ -109,6 +112,7 @@ class Function:
     saves_inputs = True
     saves_output = False
     nondiff_outputs = ()  # positions of float outputs that carry no gradient (statistics)
+    is_view = False  # the output shares the first input's memory (and version counter)
     n_outputs = 1
 
     def __call__(self, *inputs):
@@ -125,20 +129,22 @@ class Function:
                     self.versions = [t._vc[0] for t in inputs]
                 if _Anomaly.enabled:
                     _Anomaly.check(self, out, "forward")
-                if type(out) is tuple or self.saves_output:
-                    return self._outputs(out, self)
+                if type(out) is tuple or self.saves_output or self.is_view:
+                    return self._outputs(out, self, inputs)
                 return _wrap(out, self)
         if _Anomaly.enabled:
             _Anomaly.check(self, out, "forward")
-        if type(out) is tuple:
-            return self._outputs(out, None)
+        if type(out) is tuple or self.is_view:
+            return self._outputs(out, None, inputs)
         return _wrap(out, None)
 
-    def _outputs(self, out, ctx):
+    def _outputs(self, out, ctx, inputs):
         if type(out) is not tuple:
             t = _wrap(out, ctx)
             if ctx is not None and self.saves_output:
                 self.out_versions = (t._vc,)
+            if self.is_view and getattr(out, "base", None) is not None:
+                t._vc = inputs[0]._vc  # a view: changing either changes both
             return t
         self.n_outputs = len(out)
         if ctx is not None:
@@ -152,6 +158,10 @@ class Function:
         )
         if ctx is not None and self.saves_output:
             self.out_versions = tuple([t._vc for t in outs])
+        if self.is_view:
+            for t, o in zip(outs, out):
+                if getattr(o, "base", None) is not None:
+                    t._vc = inputs[0]._vc
         return outs
 
     def forward(self, *xs):  # pragma: no cover - abstract
@@ -177,8 +187,9 @@ class Function:
         """Raise if an input or output this node reads in backward was changed in place."""
         vs = self.__dict__.get("versions")
         if vs is not None and (create_graph or self.saves_inputs is True):
+            reads = self.reads_inputs()
             for i, (t, v) in enumerate(zip(self.inputs, vs)):
-                if t._vc[0] != v:
+                if t._vc[0] != v and reads[i]:
                     raise RuntimeError(
                         f"one of the variables needed for gradient computation has been "
                         f"modified by an inplace operation: input {i} of {self.name} "
@@ -201,6 +212,16 @@ class Function:
                         f"version {vc[0]}; expected version 0. Clone it before changing it "
                         "in place."
                     )
+
+    def reads_inputs(self) -> list:
+        """Which inputs' values backward reads, given ``self.needs`` (default: all). A
+        bilinear op (mul, matmul, linear) reads each input only for the other's gradient."""
+        return [True] * len(self.inputs)
+
+    def _reads_the_others(self) -> list:
+        """``reads_inputs`` of a bilinear op: input i is read iff another input needs a grad."""
+        needs = self.needs
+        return [any(n for j, n in enumerate(needs) if j != i) for i in range(len(needs))]
 
     @property
     def name(self):

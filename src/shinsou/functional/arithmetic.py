@@ -60,6 +60,9 @@ class Sub(Function):
 
 
 class Mul(Function):
+    def reads_inputs(self):  # each input only for the other's gradient
+        return self._reads_the_others()
+
     def forward(self, a, b):
         self.saved = (a, b)
         return a * b
@@ -82,6 +85,10 @@ class Mul(Function):
 
 
 class Div(Function):
+    def reads_inputs(self):  # dL/da = g / b; dL/db = -g a / b²
+        na, nb = self.needs
+        return [nb, na or nb]
+
     def forward(self, a, b):
         self.saved = (a, b)
         return a / b
@@ -181,6 +188,9 @@ class Pow(Function):
 class MatMul(Function):
     """y = a @ b with NumPy's rules (1-D operands, broadcast batch dimensions)."""
 
+    def reads_inputs(self):  # each input only for the other's gradient
+        return self._reads_the_others()
+
     def forward(self, a, b):
         self.saved = (a, b)
         return blas.matmul(a, b) if a.ndim >= 2 and b.ndim >= 2 else a @ b
@@ -233,6 +243,10 @@ class Linear(Function):
     Fused (one GEMM plus an in-place bias add) because it is the hot path of every MLP;
     the composite ``x @ W.T + b`` is its test reference.
     """
+
+    def reads_inputs(self):  # dL/dx = g W reads W, dL/dW = gᵀ x reads x, dL/db reads neither
+        n = self.needs
+        return [n[1], n[0], False][: len(n)]
 
     def forward(self, x, w, b=None):
         self.saved = (x, w)
