@@ -11,8 +11,8 @@ with ``import numpy``, and then it is too late.
 In that case (NumPy loaded first, the variable not set by the user, two threads wanted)
 shinsou switches OpenBLAS to one thread, so that its workers never wake up and never spin,
 and runs its own large products as two halves on its two threads instead
-(``matmul`` below: the rows of the result split in two, each half one single-threaded BLAS
-call). The products take about as long as OpenBLAS's own two-thread ones, and the
+(``matmul`` below: the rows or the columns of the result split in two, each half one
+single-threaded BLAS call). The products take about as long as OpenBLAS's own two-thread ones, and the
 memory-bound work keeps its second core. NumPy code outside shinsou then runs BLAS on one
 thread; to avoid that, import shinsou first or set ``OPENBLAS_THREAD_TIMEOUT`` yourself.
 ``SHINSOU_SPLIT_PRODUCTS=1`` asks for this mode whatever the import order, ``0`` never;
@@ -133,9 +133,18 @@ def matmul(a, b, out=None):
     if out is None:
         shape = np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + (m, n)
         out = np.empty(shape, dtype=np.result_type(a.dtype, b.dtype))
+    # each half packs its part of the split operand and the whole of the other one: split
+    # the larger operand (the rows of a, or the columns of b), so the copy is the smaller
+    if m * k >= k * n or n < 2:
 
-    def part(lo, hi):
-        np.matmul(a[..., lo:hi, :], b, out=out[..., lo:hi, :])
+        def part(lo, hi):
+            np.matmul(a[..., lo:hi, :], b, out=out[..., lo:hi, :])
 
-    parallel.halves(part, m, parallel.MIN_BYTES)
+        parallel.halves(part, m, parallel.MIN_BYTES)
+    else:
+
+        def part(lo, hi):
+            np.matmul(a, b[..., lo:hi], out=out[..., lo:hi])
+
+        parallel.halves(part, n, parallel.MIN_BYTES)
     return out
