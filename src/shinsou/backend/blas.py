@@ -10,9 +10,9 @@ with ``import numpy``, and then it is too late.
 
 In that case (NumPy loaded first, the variable not set by the user, two threads wanted)
 shinsou switches OpenBLAS to one thread, so that its workers never wake up and never spin,
-and runs its own large products as two halves on its two threads instead
-(``matmul`` below: the rows or the columns of the result split in two, each half one
-single-threaded BLAS call). The products take about as long as OpenBLAS's own two-thread ones, and the
+and runs its own large products as two halves on its two threads instead (``matmul`` below:
+the rows or the columns of the result split in two, each half one single-threaded BLAS
+call). The products take about as long as OpenBLAS's own two-thread ones, and the
 memory-bound work keeps its second core. NumPy code outside shinsou then runs BLAS on one
 thread; to avoid that, import shinsou first or set ``OPENBLAS_THREAD_TIMEOUT`` yourself.
 ``SHINSOU_SPLIT_PRODUCTS=1`` asks for this mode whatever the import order, ``0`` never;
