@@ -167,3 +167,6 @@ float32 = _np.float32
 float64 = _np.float64
 int64 = _np.int64
 bool_ = _np.bool_
+
+# issue 13: evaluation metrics (ROC/DET/PR, PCA)
+from . import metrics  # noqa: F401,E402
