@@ -211,10 +211,63 @@ def test_pca_errors():
 
 def test_pca_mnist_reconstruction():
     images, _ = ss.datasets.load_mnist("train", download=False)
-    X = images[:2000].reshape(2000, -1).astype(np.float64) / 255.0  # (2000, 784) in [0, 1]
+    # (2000, 784) in [0, 1]; float32 keeps the SVD quick (PCA works in the data's precision)
+    X = images[:2000].reshape(2000, -1).astype(np.float32) / 255.0
     e30 = metrics.PCA(30).fit(X).reconstruction_error(X)
     e2 = metrics.PCA(2).fit(X).reconstruction_error(X)
     # PCA-30 on MNIST leaves about 13.4 per image here (the paper: 13.87 on the test set),
     # PCA-2 about 43
     assert 11.0 < e30 < 16.0
     assert e30 < 0.4 * e2
+
+
+# ---------------------------------------------------------------- pictures
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def test_probit_and_equal_error_rate():
+    from statistics import NormalDist
+
+    from shinsou.viz.detection import _equal_error_rate
+
+    p = np.array([0.001, 0.2, 0.5, 0.9])
+    assert np.allclose(ss.viz.probit(p), [NormalDist().inv_cdf(v) for v in p], atol=1e-12)
+    # fpr falls 1 -> 0, fnr rises 0 -> 1 with a crossing at 0.3 between points 1 and 2
+    fpr, fnr = np.array([1.0, 0.4, 0.2, 0.0]), np.array([0.0, 0.2, 0.4, 1.0])
+    assert _equal_error_rate(fpr, fnr) == pytest.approx(0.3)
+    # a perfect detector: both rates reach 0 together
+    fpr, fnr, _ = metrics.det_curve([0, 0, 1, 1], [0.1, 0.2, 0.8, 0.9])
+    assert _equal_error_rate(fpr, fnr) == 0.0
+
+
+def test_pictures_are_written(tmp_path):
+    y, s = _data("random", n=200)
+    y2, s2 = _data("tied", n=200, seed=1)
+    curves = {"random scores": (y, s), "tied scores": (y2, s2)}
+    paths = [
+        ss.viz.plot_roc(curves, tmp_path / "roc.png", title="ROC of two detectors"),
+        ss.viz.plot_det(curves, tmp_path / "det.png"),
+    ]
+    rng = np.random.default_rng(0)
+    labels = np.repeat(np.arange(10), 30)
+    codes = rng.normal(size=(300, 2)) + 4 * np.c_[np.cos(labels), np.sin(labels)]
+    paths.append(ss.viz.plot_embedding_2d(codes, labels, tmp_path / "codes.png"))
+    paths.append(
+        ss.viz.plot_embedding_2d(
+            ss.tensor(codes), labels, tmp_path / "n.png", class_names="abcdefghij", max_points=50
+        )
+    )
+    for p in paths:
+        assert p.read_bytes()[:8] == PNG and p.stat().st_size > 1000
+    with pytest.raises(ValueError, match="plot_roc: expected a non-empty dict"):
+        ss.viz.plot_roc({}, tmp_path / "x.png")
+    with pytest.raises(ValueError, match="plot_det: curves\\['a'\\] should be a pair"):
+        ss.viz.plot_det({"a": (y,)}, tmp_path / "x.png")
+    with pytest.raises(ValueError, match="plot_roc: needs labels of exactly two classes|roc_curve"):
+        ss.viz.plot_roc({"a": (np.ones(4), np.arange(4.0))}, tmp_path / "x.png")
+    with pytest.raises(ValueError, match="plot_embedding_2d: expected codes of shape \\(N, 2\\)"):
+        ss.viz.plot_embedding_2d(np.zeros((4, 3)), np.zeros(4), tmp_path / "x.png")
+    with pytest.raises(ValueError, match="plot_embedding_2d: expected labels of shape \\(4,\\)"):
+        ss.viz.plot_embedding_2d(np.zeros((4, 2)), np.zeros(5), tmp_path / "x.png")
+    assert not (tmp_path / "x.png").exists()

@@ -12,3 +12,7 @@ from .inside import (  # noqa: F401
     plot_images,
     saliency_map,
 )
+
+# issue 13: detector curves and 2-D code maps
+from .detection import plot_det, plot_roc, probit  # noqa: F401,E402
+from .embedding import plot_embedding_2d  # noqa: F401,E402
