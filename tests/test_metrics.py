@@ -70,6 +70,16 @@ def test_tensors_accepted():
     assert abs(got - want) < 1e-12
 
 
+def test_pca_accepts_tensors_and_float32():
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(20, 5)).astype(np.float32)
+    ours = metrics.PCA(2).fit(ss.tensor(X))
+    ref = sk_decomposition.PCA(2, svd_solver="full").fit(X)
+    assert ours.components_.dtype == np.float32
+    np.testing.assert_allclose(ours.components_, ref.components_, atol=1e-5)
+    np.testing.assert_allclose(ours.transform(ss.tensor(X)), ref.transform(X), atol=1e-5)
+
+
 def test_auc_matches_sklearn():
     rng = np.random.default_rng(3)
     x = np.sort(rng.random(9))

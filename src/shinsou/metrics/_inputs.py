@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..backend import to_device_array
+
 
 def to_numpy(x) -> np.ndarray:
-    """A NumPy array of ``x``: a Tensor's ``.array``, a CuPy array copied to the host, or
-    ``np.asarray`` of anything else (lists, scalars)."""
+    """A NumPy array of ``x``: a Tensor's ``.array`` (detached), a CuPy array copied to the
+    host, or ``np.asarray`` of anything else (lists, scalars).
+
+    >>> to_numpy([1, 2]).tolist()
+    [1, 2]
+    """
     x = getattr(x, "array", x)  # a shinsou Tensor: its raw ndarray
-    if hasattr(x, "get") and not isinstance(x, np.ndarray | dict):  # a CuPy array
-        x = x.get()
-    return np.asarray(x)
+    return np.asarray(to_device_array(x, "cpu"))
 
 
 def binary_inputs(labels, scores, pos_label, name: str) -> tuple[np.ndarray, np.ndarray]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..metrics._inputs import to_numpy
+from ..metrics import to_numpy
 from ._mpl import pyplot, save
 
 __all__ = ["plot_embedding_2d"]
