@@ -265,7 +265,8 @@ class DBN(Module):
         Args:
             i: which RBM (0 = bottom).
             data_loader: iterable of batches: Tensors or arrays (N, ...) or tuples whose first
-                element is the input (labels are ignored); inputs are flattened to (N, -1).
+                element is the input (labels are ignored); inputs are floating point (in
+                [0, 1] for Bernoulli visible units) and are flattened to (N, -1).
             epochs: passes over ``data_loader``.
             optimizer_factory: called with RBM i's parameters, returns an optimizer, e.g.
                 ``lambda p: ss.optim.SGD(p, lr=0.1, momentum=0.5)``.
@@ -286,8 +287,11 @@ class DBN(Module):
                 if not isinstance(x, Tensor):
                     x = Tensor(x)
                 x = x.reshape(x.shape[0], -1)
-                if x.dtype.kind != "f":
-                    x = x.float()
+                if x.dtype.kind != "f":  # e.g. uint8 pixels in 0..255: the user must scale
+                    raise TypeError(
+                        "DBN.pretrain_layer expected floating-point inputs (in [0, 1] for "
+                        f"Bernoulli units), got dtype {x.dtype} (e.g. use x.float() / 255)"
+                    )
                 x = self.up(x, i)
                 loss = rbm.contrastive_divergence(x, k=k)
                 optimizer.zero_grad()
