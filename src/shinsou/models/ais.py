@@ -21,7 +21,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..backend import get_array_module
-from ..core.autograd import no_grad
 from ..core.tensor import Tensor
 from ..random import get_rng
 from .rbm import RBM
@@ -181,15 +180,14 @@ def ais_log_partition(
     p0 = 1 / (1 + xp.exp(-b_a))
     v = (rng.random((m, n_v)) < p0).astype("float64")  # exact sample of p_0
     log_w = xp.zeros(m)
-    with no_grad():
-        for k in range(1, len(betas)):
-            beta_prev, beta = float(betas[k - 1]), float(betas[k])
-            log_w += log_p_star(v, beta) - log_p_star(v, beta_prev)
-            if k < len(betas) - 1:  # a Gibbs step leaving p*_β invariant
-                ph = 1 / (1 + xp.exp(-beta * (v @ w.T + c)))
-                h = (rng.random(ph.shape) < ph).astype("float64")
-                pv = 1 / (1 + xp.exp(-((1 - beta) * b_a + beta * (h @ w + b))))
-                v = (rng.random(pv.shape) < pv).astype("float64")
+    for k in range(1, len(betas)):
+        beta_prev, beta = float(betas[k - 1]), float(betas[k])
+        log_w += log_p_star(v, beta) - log_p_star(v, beta_prev)
+        if k < len(betas) - 1:  # a Gibbs step leaving p*_β invariant
+            ph = 1 / (1 + xp.exp(-beta * (v @ w.T + c)))
+            h = (rng.random(ph.shape) < ph).astype("float64")
+            pv = 1 / (1 + xp.exp(-((1 - beta) * b_a + beta * (h @ w + b))))
+            v = (rng.random(pv.shape) < pv).astype("float64")
     log_z0 = rbm.n_hidden * math.log(2.0) + float(_softplus(xp, b_a).sum())
     log_w = np.asarray(log_w.get() if hasattr(log_w, "get") else log_w) + log_z0
     top = log_w.max()

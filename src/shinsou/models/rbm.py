@@ -315,7 +315,9 @@ class DBN(Module):
                 lin.bias.copy_(rbm.hidden_bias)
             layers += [lin, Sigmoid()]
         if num_classes is not None:
-            layers.append(Linear(self.layer_sizes[-1], num_classes))
+            layers.append(
+                Linear(self.layer_sizes[-1], num_classes, dtype=self.rbms[-1].weight.dtype)
+            )
         return Sequential(*layers)
 
     def generate(self, n: int, gibbs_steps: int = 100) -> Tensor:
