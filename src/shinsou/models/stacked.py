@@ -58,7 +58,8 @@ class StackedAutoencoder(Module):
         return len(self.encoders)
 
     def encode(self, x, upto: int | None = None) -> Tensor:
-        """Code after the first ``upto`` layers (default: all), (N, sizes[0]) -> (N, sizes[upto])."""
+        """The code of the first ``upto`` layers (all by default): (N, sizes[0]) -> (N, sizes[upto])
+        (the input itself when upto = 0)."""
         upto = self.n_layers if upto is None else upto
         h = _as_input("StackedAutoencoder.encode", x, self.sizes[0])
         for layer in list(self.encoders)[:upto]:
