@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ..core.grad_mode import no_grad
 from ..core.tensor import Tensor
+from ..creation import zeros
 from ..nn.module import Module
 from .stacked import _batch_input
 
@@ -87,6 +88,18 @@ class DeepSVDD(Module):
     def score(self, x) -> Tensor:
         """Anomaly scores ‖φ(x) − c‖², (N,): higher is more anomalous."""
         return self._distance(x)
+
+    def load_state_dict(self, state: dict, strict: bool = True):
+        """As ``Module.load_state_dict``; a saved centre is loaded also into a model whose
+        ``init_center`` has not run yet (its buffer is then made with the saved shape)."""
+        if self.center is None and state.get("center") is not None:
+            c = state["center"]
+            ref = next(iter(self.encoder.parameters()), None)
+            if ref is None:
+                self.center = zeros(*tuple(c.shape))
+            else:
+                self.center = zeros(*tuple(c.shape), dtype=ref.dtype, device=ref.device)
+        return super().load_state_dict(state, strict)
 
     def extra_repr(self) -> str:
         return f"eps={self.eps}"
