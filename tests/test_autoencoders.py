@@ -52,6 +52,11 @@ def test_autoencoder_shapes_and_parameter_counts(tied):
     assert ae.num_parameters() == enc + dec_b + (0 if tied else dec_w)
     # images are flattened
     assert ae(ss.rand(2, 4, 5)).shape == (2, 20)
+    # Hinton & Salakhutdinov's linear code layer: relu would make the codes non-negative
+    linear_code = Autoencoder((20, 8, 3), tied=tied, code_activation=False)
+    assert (linear_code.encode(ss.randn(50, 20)).numpy() < 0).any()
+    assert (ae.encode(ss.randn(50, 20)).numpy() >= 0).all()
+    assert linear_code.num_parameters() == ae.num_parameters()
 
 
 def test_autoencoder_errors_name_the_model():

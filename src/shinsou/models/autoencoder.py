@@ -67,7 +67,7 @@ def _as_input(name: str, x, features: int) -> Tensor:
         raise TypeError(f"{name} expected a Tensor, got {type(x).__name__}")
     if x.dtype.kind != "f":
         raise TypeError(f"{name} expected floating-point input, got dtype {x.dtype}")
-    if x.ndim >= 2 and x.ndim != 2:
+    if x.ndim > 2:  # (N, C, H, W) or (N, H, W) images
         x = x.reshape(x.shape[0], -1)
     if x.ndim != 2 or x.shape[1] != features:
         raise ValueError(
@@ -338,11 +338,16 @@ class SparseAutoencoder(Autoencoder):
 
 
 class ConvAutoencoder(Module):
-    """A convolutional autoencoder for (N, C, H, W) images, by default Ruff et al. 2018's DCAE
-    for MNIST: each encoder level is conv k×k (same padding) → batch norm → LeakyReLU → 2×2
-    max pooling, then (with ``code_dim``) a dense code; the decoder mirrors it with a dense
-    layer, and per level nearest 2× upsampling → transposed conv k×k → batch norm →
-    LeakyReLU, ending in a sigmoid (no norm, no activation before it).
+    """A convolutional autoencoder for (N, C, H, W) images after Ruff et al. 2018's DCAE: each
+    encoder level is conv k×k (same padding) → batch norm (ε = 1e-4) → LeakyReLU → 2×2 max
+    pooling, then (with ``code_dim``) a dense code; the decoder mirrors it with a dense layer
+    back to the last feature map, and per level nearest 2× upsampling → transposed conv k×k →
+    batch norm → LeakyReLU, ending in a sigmoid (no norm, no activation before it).
+
+    Ruff et al.'s MNIST DCAE is ``ConvAutoencoder((1, 8, 4), code_dim=32, bias=False)``, but
+    for its decoder, which reshapes the 32-d code to 2×4×4 maps and reaches 28×28 through
+    upsampling and transposed convs (4 → 8 → 16 → 14 → 28 pixels); here the code is mapped
+    by a dense layer to the 4×7×7 maps, so that the decoder mirrors the encoder exactly.
 
     Args:
         channels: (C_in, c_1, …, c_L): the image channels and the channels of each level.
