@@ -34,3 +34,6 @@ from .sampler import (  # noqa: F401, E402
     WeightedRandomSampler,
 )
 from .worker import WorkerInfo, get_worker_info  # noqa: F401, E402
+
+# issue 13, autoencoder models: corruptions for denoising autoencoders
+from .noise import RandomLines, corruption  # noqa: F401, E402
