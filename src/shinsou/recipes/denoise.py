@@ -14,6 +14,10 @@ Metric: the peak signal-to-noise ratio of an image x̂ against the clean x (pixe
 
 averaged over the test images, for the noisy input (``{noise}/psnr_noisy``) and for the
 restoration (``{noise}/psnr_restored``). A perfect pixel match is capped at 100 dB.
+
+Default budget: 3 epochs of Adam (lr 1e-3, batch 128) for four 784-256-784 autoencoders,
+about 5 minutes on 2 busy CPU cores (one epoch of 20,000 images already lifts the Gaussian
+PSNR from 9.4 to 14 dB); ``--epochs 10`` gives sharper restorations.
 """
 
 from __future__ import annotations
@@ -140,8 +144,8 @@ def _models(o):
 
     sizes = (784, *_hidden(o))
     return ModuleDict(
-        {n: DenoisingAutoencoder(sizes, noise=_corruption(o, n, seed=i)) for i, n in
-         enumerate(_noise_list(o))}
+        {n: DenoisingAutoencoder(sizes, noise=_corruption(o, n, seed=NOISES.index(n)))
+         for n in _noise_list(o)}
     )  # fmt: skip
 
 
@@ -150,7 +154,7 @@ class Denoise(Recipe):
     description = "a denoising autoencoder per noise type on MNIST; noisy/restored/clean, PSNR"
     task = Reconstruction()
     Options = DenoiseOptions
-    defaults = dict(epochs=5, batch_size=128, lr=1e-3, optimizer="adam")
+    defaults = dict(epochs=3, batch_size=128, lr=1e-3, optimizer="adam")
 
     def _test(self, cfg):
         from ..datasets import load_mnist
@@ -165,8 +169,9 @@ class Denoise(Recipe):
         from .. import no_grad, tensor
 
         metrics, images = {}, {}
-        for i, (name, dae) in enumerate(models.items()):
-            noisy = np.asarray(_corruption(o, name, TEST_SEED + i)(clean.copy()), np.float32)
+        for name, dae in models.items():
+            seed = TEST_SEED + NOISES.index(name)  # the same noisy images whatever --noises
+            noisy = np.asarray(_corruption(o, name, seed)(clean.copy()), np.float32)
             dae.eval()
             with no_grad():
                 restored = np.concatenate(
