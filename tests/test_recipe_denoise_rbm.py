@@ -76,6 +76,7 @@ def test_denoise_options_pick_noises_and_reject_bad_ones(tmp_path):
         r.train(r.config(noises="speckle", out=str(tmp_path / "x"), progress=False))
     with pytest.raises(ValueError, match="--hidden takes positive sizes"):
         r.train(r.config(hidden="a,b", out=str(tmp_path / "y"), progress=False))
+    assert not (tmp_path / "x").exists()  # refused before a run folder is made
 
 
 def test_binarize_and_ais_helpers():
@@ -153,6 +154,11 @@ def test_mnist_rbm_persistent_cd_keeps_its_particles(tmp_path):
     assert "particles" in flat
     with pytest.raises(ValueError, match="--cd-k must be >= 1"):
         r.train(r.config(cd_k=0, out=str(tmp_path / "z"), progress=False))
+    with pytest.raises(ValueError, match="--ais-runs must be >= 1, got 0"):
+        r.train(r.config(ais_runs=0, out=str(tmp_path / "z2"), progress=False))
+    with pytest.raises(ValueError, match="--ais-steps must be >= 3"):
+        r.train(r.config(ais_steps=2, out=str(tmp_path / "z3"), progress=False))
+    assert not (tmp_path / "z3").exists()
 
 
 def _keys(d, prefix=""):

@@ -192,6 +192,7 @@ class Denoise(Recipe):
         from ..training import LogReport, PlotCurves, ProgressBar, Snapshot, Trainer
         from ..training.report import write_report
 
+        _noise_list(cfg.options), _hidden(cfg.options)  # bad options fail before the run folder
         cfg, run_dir = start_run(cfg, overrides or {})
         o = cfg.options
         noises, hidden = _noise_list(o), _hidden(o)

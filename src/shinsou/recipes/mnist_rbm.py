@@ -225,10 +225,15 @@ class MnistRBM(Recipe):
         from ..training import LogReport, PlotCurves, ProgressBar, Snapshot, Trainer
         from ..training.report import write_report
 
+        o = cfg.options
+        for flag, value in (("--cd-k", o.cd_k), ("--hidden", o.hidden), ("--ais-runs", o.ais_runs),
+                            ("--ais-chains", o.ais_chains), ("--chains", o.chains),
+                            ("--gibbs-every", o.gibbs_every)):  # fmt: skip
+            if value < 1:
+                raise ValueError(f"mnist-rbm: {flag} must be >= 1, got {value}")
+        ais_schedule(o.ais_steps)  # checks --ais-steps before the training, not after
         cfg, run_dir = start_run(cfg, overrides or {})
         o = cfg.options
-        if o.cd_k < 1:
-            raise ValueError(f"mnist-rbm: --cd-k must be >= 1, got {o.cd_k}")
         manual_seed(cfg.seed)
         train, test = self._data(cfg, "train"), self._data(cfg, "test")
         rbm = RBM(784, o.hidden)
