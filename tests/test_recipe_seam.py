@@ -42,7 +42,7 @@ def test_recipes_are_grouped_by_task(capsys):
     assert cli.main(["recipes"]) == 0
     out = capsys.readouterr().out
     groups = recipes.by_task()
-    assert groups["Generation"] == ["toy-gan"] and "mnist-mlp" in groups["Image classification"]
+    assert groups["Generation"][0] == "toy-gan" and "mnist-mlp" in groups["Image classification"]
     assert out.index("Image classification:") < out.index("  mnist-mlp")
     assert out.index("Generation:") < out.index("  toy-gan")
 

@@ -25,6 +25,9 @@ _MODULES = {
     "digits-0-4": "digits_0_4",
     "transfer": "transfer",
     "toy-gan": "toy_gan",
+    # rec-denoise-rbm
+    "denoise": "denoise",
+    "mnist-rbm": "mnist_rbm",
 }
 
 
