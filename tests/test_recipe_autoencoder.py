@@ -66,6 +66,15 @@ def test_a_tiny_run_learns_and_its_run_folder_evaluates(tmp_path, capsys):
     ev = json.loads(capsys.readouterr().out)
     assert ev["test/squared_error"] == pytest.approx(m["test/squared_error"], rel=1e-6)
     assert ev["pca/squared_error"] == pytest.approx(m["pca/squared_error"], rel=1e-9)
+    # the task's `reconstruct`: a picture of a test digit (black ink on white paper, brought
+    # back to MNIST's format) gives its 30-D code and a squared error per image in range
+    from PIL import Image
+
+    x, _ = _images("test", 1, None)
+    digit = (x[0].reshape(28, 28) * 255).round().astype(np.uint8)
+    Image.fromarray(255 - digit).save(tmp_path / "digit.png")
+    rec = recipes.get("mnist-autoencoder").reconstruct(out, tmp_path / "digit.png")
+    assert len(rec["code"]) == 30 and 0.0 < rec["squared_error"] < 784.0
 
 
 def test_the_2d_variant_draws_its_codes_beside_pca(tmp_path):
