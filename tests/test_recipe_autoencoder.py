@@ -89,3 +89,27 @@ def test_the_2d_variant_draws_its_codes_beside_pca(tmp_path):
         assert name in (out / "report.md").read_text()
     cfg = recipes.load_config(out)
     assert cfg.code_dim == 2 and cfg.loss == "mse"
+
+
+def test_greedy_pre_training_initialises_the_logistic_layers(tmp_path):
+    from shinsou.data import DataLoader, TensorDataset
+    from shinsou.recipes.mnist_autoencoder import _pretrain
+
+    x, _ = _images("train", 200, None)
+    ss.manual_seed(0)
+    net = _net(30)
+    before = [layer.weight.numpy().copy() for layer in net.decoder_layers]
+    losses = _pretrain(net, DataLoader(TensorDataset(x, x), 50), epochs=1, lr=1e-3)
+    assert len(losses) == 3 and all(np.isfinite(v) and v > 0 for v in losses)
+    after = [layer.weight.numpy() for layer in net.decoder_layers]
+    # the linear code layer's mirror keeps its random weights; the logistic layers' change
+    assert np.array_equal(before[0], after[0])
+    assert all(not np.array_equal(b, a) for b, a in zip(before[1:], after[1:]))
+
+    out = tmp_path / "pre"
+    assert cli.main(["train", "mnist-autoencoder", "--out", str(out), "--pretrain-epochs", "1",
+                     *ARGS]) == 0  # fmt: skip
+    m = json.loads((out / "metrics.json").read_text())
+    assert m["pretrain_epochs"] == 1 and len(m["pretrain/layer_losses"]) == 3
+    assert m["test/squared_error"] < 0.5 * _untrained_error()
+    assert "greedy, 1 epochs per logistic layer" in (out / "report.md").read_text()

@@ -53,6 +53,9 @@ class MnistAutoencoderOptions:
 
     code_dim: int = option(30, "size of the linear code layer (30: the paper; 2: a 2-D map)")
     loss: str = option("bce", "training loss per image: bce (cross-entropy) or mse", LOSSES)
+    pretrain_epochs: int = option(
+        0, "greedy pre-training epochs per logistic layer (StackedAutoencoder); 0: none"
+    )
 
 
 def squared_error(y, t):
@@ -94,6 +97,34 @@ def _net(code_dim: int):
     return Autoencoder(
         (784, *HIDDEN, code_dim), activation="sigmoid", output="sigmoid", code_activation=False
     )
+
+
+def _pretrain(net, loader, epochs: int, lr: float) -> list[float]:
+    """Greedy layer-wise pre-training of the net's three logistic layers.
+
+    A ``StackedAutoencoder`` 784-1000-500-250 trains layer i (i = 0, 1, 2) as a one-hidden-
+    layer autoencoder of the codes of the frozen layers below (squared error, Adam, ``epochs``
+    passes); its encoder i then initialises the net's encoder layer i and its decoder i the
+    mirror decoder layer. The linear code layer 250-code_dim and its mirror start from their
+    random initialisation (the stack's layers are logistic). Returns each layer's last
+    epoch's mean pre-training loss.
+    """
+    from .. import no_grad, optim
+    from ..models import StackedAutoencoder
+
+    sae = StackedAutoencoder((784, *HIDDEN), activation="sigmoid")
+    last = []
+    for i in range(sae.n_layers):
+        hist = sae.pretrain_layer(i, loader, epochs, lambda p: optim.Adam(p, lr=lr))
+        last.append(hist[-1])
+    n = len(net.decoder_layers)
+    with no_grad():
+        for i in range(sae.n_layers):
+            for src, dst in ((sae.encoders[i], net.encoder_layers[i]),
+                             (sae.decoders[i], net.decoder_layers[n - 1 - i])):  # fmt: skip
+                dst.weight.copy_(src.weight)
+                dst.bias.copy_(src.bias)
+    return last
 
 
 def _images(split: str, limit, data_dir):
@@ -212,11 +243,17 @@ class MnistAutoencoder(Recipe):
         x_train, _ = _images("train", cfg.train_limit, cfg.data_dir)
         x_test, y_test = _images("test", cfg.test_limit, cfg.data_dir)
         net = _net(cfg.code_dim)
-        opt = make_optimizer(cfg.optimizer, net.parameters(), cfg.lr)
-        updater = StandardUpdater(net, opt, loss_fn=_loss_fn(cfg.loss))
         loader = DataLoader(
             TensorDataset(x_train, x_train), cfg.batch_size, shuffle=True, seed=cfg.seed
         )
+        pretrain = None
+        snapshots = list((run_dir / "snapshots").glob("*.npz"))
+        if cfg.pretrain_epochs and not (cfg.resume and snapshots):  # a snapshot has the weights
+            print(f"{self.name}: greedy pre-training, {cfg.pretrain_epochs} epochs per layer",
+                  file=sys.stderr)  # fmt: skip
+            pretrain = _pretrain(net, loader, cfg.pretrain_epochs, cfg.lr)
+        opt = make_optimizer(cfg.optimizer, net.parameters(), cfg.lr)
+        updater = StandardUpdater(net, opt, loss_fn=_loss_fn(cfg.loss))
         test_loader = DataLoader(TensorDataset(x_test), 1000)
         trainer = Trainer(updater, loader, stop=(cfg.epochs, "epoch"), out=run_dir)
         metric = {"squared_error": squared_error}
@@ -246,7 +283,10 @@ class MnistAutoencoder(Recipe):
             "epochs": cfg.epochs,
             "train_seconds": round(trainer.elapsed_time, 1),
             "final_train_loss": trainer.log[-1].get("train/loss") if trainer.log else None,
+            "pretrain_epochs": cfg.pretrain_epochs,
         }
+        if pretrain is not None:
+            metrics["pretrain/layer_losses"] = pretrain
         if cfg.code_dim == 30:
             metrics["paper/squared_error"] = PAPER["autoencoder"]
             metrics["paper/pca_squared_error"] = PAPER["pca"]
@@ -264,6 +304,8 @@ class MnistAutoencoder(Recipe):
              f"{m['train_seconds']:.0f} s"),
             ("settings", f"{cfg.optimizer} lr {cfg.lr}, batch {cfg.batch_size}, loss "
              f"{cfg.loss}, seed {cfg.seed}"),
+            ("pre-training", f"greedy, {cfg.pretrain_epochs} epochs per logistic layer"
+             if cfg.pretrain_epochs else "none (end to end from random weights)"),
         ]  # fmt: skip
         pictures.append(("Training loss and test squared error", "learning_curves.png"))
         write_report(
