@@ -52,6 +52,7 @@ def test_a_tiny_run_learns_and_its_run_folder_evaluates(tmp_path, capsys):
         assert (out / name).stat().st_size > 0, name
     assert list((out / "snapshots").glob("*.npz"))
     m = json.loads((out / "metrics.json").read_text())
+    assert m["pretrain_epochs"] == 1  # the default: greedy pre-training first
     # one epoch on 1000 images already halves an untrained net's error (it learns at least
     # the mean digit; PCA-30 is far better this early), and PCA-30 is near the paper's 13.87
     untrained = _untrained_error()
@@ -79,10 +80,12 @@ def test_a_tiny_run_learns_and_its_run_folder_evaluates(tmp_path, capsys):
 
 def test_the_2d_variant_draws_its_codes_beside_pca(tmp_path):
     out = tmp_path / "ae2"
-    args = ["--code-dim", "2", "--loss", "mse", *ARGS]
+    args = ["--code-dim", "2", "--loss", "mse", "--pretrain-epochs", "0", *ARGS]
     assert cli.main(["train", "mnist-autoencoder", "--out", str(out), *args]) == 0
     m = json.loads((out / "metrics.json").read_text())
     assert m["code_dim"] == 2 and "paper/squared_error" not in m
+    assert m["pretrain_epochs"] == 0 and "pretrain/layer_losses" not in m
+    assert "none (end to end from random weights)" in (out / "report.md").read_text()
     assert m["test/squared_error"] < 0.5 * _untrained_error(2)
     for name in ("codes_2d.png", "pca_2d.png"):
         assert (out / name).stat().st_size > 0

@@ -5,8 +5,10 @@ Net: 784-1000-500-250-``code_dim`` encoder with logistic (sigmoid) hidden units 
 sigmoid output (``shinsou.models.Autoencoder(..., activation="sigmoid",
 code_activation=False)``, untied weights). Data: MNIST pixels scaled to [0, 1], flattened.
 
-Training: end to end with Adam from PyTorch's default initialisation (no RBM pre-training,
-unlike the paper), on the per-image loss (sum over the 784 pixels, mean over the batch)
+Training: greedy layer-wise pre-training of the three logistic layers as one-hidden-layer
+autoencoders (``--pretrain-epochs``, default 1 per layer; the paper pre-trained RBMs), then
+fine-tuning of the whole net end to end with Adam, on the per-image loss (sum over the 784
+pixels, mean over the batch)
 
 * ``--loss bce`` (default): L = -Σ_d [x_d log x̂_d + (1 - x_d) log(1 - x̂_d)], the
   cross-entropy the paper fine-tuned MNIST with (pixels read as Bernoulli probabilities);
@@ -20,10 +22,12 @@ paper's 3.00 (autoencoder) and 13.87 (PCA) for the 30-D code; a picture of origi
 autoencoder reconstructions; with ``--code-dim 2`` the 2-D codes of the test set coloured by
 digit beside PCA's 2-D map.
 
-Budget (defaults): 50 epochs, batch 128, Adam lr 1e-3, BCE. Logistic units leave the
-"mean digit" plateau (error ≈ 52) slowly without pre-training: a full run on one shared CPU
-core measured 44.6 after epoch 1, 29.5 after 5 and 21.6 after 11 (about 30-40 s per epoch),
-so the default budget has not yet been shown to reach the issue's bar of 4.0.
+Budget (defaults): 1 pre-training epoch per layer, then 50 epochs, batch 128, Adam lr 1e-3,
+BCE. Why pre-train: from random weights the logistic units leave the "mean digit" plateau
+(error ≈ 52) slowly: a full run without pre-training (``--pretrain-epochs 0``) measured 44.6
+after epoch 1, 29.5 after 5, 21.0 after 12 and 17.7 after 18 (30-60 s per epoch on one shared
+CPU core); with one pre-training epoch per layer the test error was 13.3 after epoch 1 and
+8.5 after epoch 3 (on the first 2,000 test images).
 """
 
 from __future__ import annotations
@@ -54,7 +58,7 @@ class MnistAutoencoderOptions:
     code_dim: int = option(30, "size of the linear code layer (30: the paper; 2: a 2-D map)")
     loss: str = option("bce", "training loss per image: bce (cross-entropy) or mse", LOSSES)
     pretrain_epochs: int = option(
-        0, "greedy pre-training epochs per logistic layer (StackedAutoencoder); 0: none"
+        1, "greedy pre-training epochs per logistic layer (StackedAutoencoder); 0: none"
     )
 
 
@@ -186,7 +190,7 @@ class MnistAutoencoder(Recipe):
     )
     task = Reconstruction()
     Options = MnistAutoencoderOptions
-    defaults = dict(epochs=50, batch_size=128, lr=1e-3, optimizer="adam")
+    defaults = dict(epochs=50, batch_size=128, lr=1e-3, optimizer="adam", pretrain_epochs=1)
 
     def _results(self, net, cfg, x_train, x_test, y_test, run_dir=None) -> dict:
         """Test squared errors of the net and of PCA; pictures when ``run_dir`` is given."""
