@@ -52,7 +52,7 @@ def test_a_tiny_run_learns_and_its_run_folder_evaluates(tmp_path, capsys):
         assert (out / name).stat().st_size > 0, name
     assert list((out / "snapshots").glob("*.npz"))
     m = json.loads((out / "metrics.json").read_text())
-    assert m["pretrain_epochs"] == 1  # the default: greedy pre-training first
+    assert m["pretrain_epochs"] == 1 and m["pretrain_seconds"] > 0  # the default: pre-training
     # one epoch on 1000 images already halves an untrained net's error (it learns at least
     # the mean digit; PCA-30 is far better this early), and PCA-30 is near the paper's 13.87
     untrained = _untrained_error()

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -250,12 +251,14 @@ class MnistAutoencoder(Recipe):
         loader = DataLoader(
             TensorDataset(x_train, x_train), cfg.batch_size, shuffle=True, seed=cfg.seed
         )
-        pretrain = None
+        pretrain, pretrain_seconds = None, 0.0
         snapshots = list((run_dir / "snapshots").glob("*.npz"))
         if cfg.pretrain_epochs and not (cfg.resume and snapshots):  # a snapshot has the weights
             print(f"{self.name}: greedy pre-training, {cfg.pretrain_epochs} epochs per layer",
                   file=sys.stderr)  # fmt: skip
+            start = time.perf_counter()
             pretrain = _pretrain(net, loader, cfg.pretrain_epochs, cfg.lr)
+            pretrain_seconds = time.perf_counter() - start
         opt = make_optimizer(cfg.optimizer, net.parameters(), cfg.lr)
         updater = StandardUpdater(net, opt, loss_fn=_loss_fn(cfg.loss))
         test_loader = DataLoader(TensorDataset(x_test), 1000)
@@ -288,6 +291,7 @@ class MnistAutoencoder(Recipe):
             "train_seconds": round(trainer.elapsed_time, 1),
             "final_train_loss": trainer.log[-1].get("train/loss") if trainer.log else None,
             "pretrain_epochs": cfg.pretrain_epochs,
+            "pretrain_seconds": round(pretrain_seconds, 1),
         }
         if pretrain is not None:
             metrics["pretrain/layer_losses"] = pretrain
@@ -309,6 +313,7 @@ class MnistAutoencoder(Recipe):
             ("settings", f"{cfg.optimizer} lr {cfg.lr}, batch {cfg.batch_size}, loss "
              f"{cfg.loss}, seed {cfg.seed}"),
             ("pre-training", f"greedy, {cfg.pretrain_epochs} epochs per logistic layer"
+             + (f" in {pretrain_seconds:.0f} s" if pretrain is not None else "")
              if cfg.pretrain_epochs else "none (end to end from random weights)"),
         ]  # fmt: skip
         pictures.append(("Training loss and test squared error", "learning_curves.png"))
