@@ -26,8 +26,9 @@ Budget (defaults): 1 pre-training epoch per layer, then 50 epochs, batch 128, Ad
 BCE. Why pre-train: from random weights the logistic units leave the "mean digit" plateau
 (error ≈ 52) slowly: a full run without pre-training (``--pretrain-epochs 0``) measured 44.6
 after epoch 1, 29.5 after 5, 21.0 after 12 and 17.7 after 18 (30-60 s per epoch on one shared
-CPU core); with one pre-training epoch per layer the test error was 13.3 after epoch 1 and
-8.5 after epoch 3 (on the first 2,000 test images).
+CPU core). The default run (seed 0, one CPU thread, 2-core shared machine) measured a test
+squared error per image of 12.8 after epoch 1, 5.1 after 10, 3.97 after 26 and 3.52 after
+50 (PCA-30: 13.87), in about 60 s of pre-training plus 584 s of fine-tuning.
 """
 
 from __future__ import annotations
