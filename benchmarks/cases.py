@@ -294,3 +294,37 @@ def mnist_cnn_step():
     )  # fmt: skip
     _copy_weights(net, tnet)
     return _step_pair(net, tnet, x, t, number=3, rounds=5)
+
+
+@case
+def hinton_ae_step():
+    """the mnist-autoencoder recipe's net: 784-1000-500-250-30-250-500-1000-784, logistic units, linear code, sigmoid output; batch 128 in [0, 1], BCE summed per image, Adam step"""  # noqa: E501
+    sizes = (784, 1000, 500, 250, 30)
+    rng = np.random.default_rng(0)
+    x = rng.random((128, 784), dtype=np.float32)
+    ss.manual_seed(0)
+    net = ss.models.Autoencoder(sizes, activation="sigmoid", code_activation=False)
+    m = torch.nn
+    widths = sizes + sizes[-2::-1]  # encoder then decoder widths
+    tlayers = []
+    for i, (a, b) in enumerate(zip(widths[:-1], widths[1:])):
+        tlayers.append(m.Linear(a, b))
+        if i != len(sizes) - 2:  # every layer but the code layer ends in a sigmoid
+            tlayers.append(m.Sigmoid())
+    tnet = m.Sequential(*tlayers)
+    _copy_weights(net, tnet)
+    opt = ss.optim.Adam(net.parameters(), lr=1e-3)
+    topt = torch.optim.Adam(tnet.parameters(), lr=1e-3)
+    sx, tx = ss.tensor(x), torch.from_numpy(x)
+
+    def ss_step():
+        opt.zero_grad()
+        (F.binary_cross_entropy(net(sx), sx, reduction="sum") / 128).backward()
+        opt.step()
+
+    def torch_step():
+        topt.zero_grad()
+        (torch.nn.functional.binary_cross_entropy(tnet(tx), tx, reduction="sum") / 128).backward()
+        topt.step()
+
+    return compare(ss_step, torch_step, number=3, rounds=5)

@@ -25,7 +25,8 @@ _MODULES = {
     "digits-0-4": "digits_0_4",
     "transfer": "transfer",
     "toy-gan": "toy_gan",
-    # rec-denoise-rbm
+    # issue 13 (representation learning)
+    "mnist-autoencoder": "mnist_autoencoder",
     "denoise": "denoise",
     "mnist-rbm": "mnist_rbm",
 }
