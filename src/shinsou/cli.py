@@ -82,10 +82,12 @@ def main(argv=None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "recipes":
-            for title, names in recipes.by_task().items():
+            groups = recipes.by_task()
+            width = max((len(n) for names in groups.values() for n in names), default=0)
+            for title, names in groups.items():
                 print(f"{title}:")
                 for name in names:
-                    print(f"  {name:14s} {recipes.get(name).description}")
+                    print(f"  {name:{width}s}  {recipes.get(name).description}")
             return 0
         if args.command == "train":
             return _train(args.recipe, args.rest)
