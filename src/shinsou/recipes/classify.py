@@ -22,7 +22,7 @@ from ..tasks.classification import draw_inside as _draw_inside
 from ..tasks.classification import predict_arrays as _predict_arrays
 from ..tasks.classification import prediction as _prediction
 from .base import Recipe, option
-from .run import RunConfig, load_config, make_optimizer, start_run
+from .run import RunConfig, finished_model_path, load_config, make_optimizer, start_run
 
 __all__ = ["ImageClassification", "ClassifierOptions"]
 
@@ -196,12 +196,7 @@ class ImageClassification(Recipe):
 
         run_dir = Path(run_dir)
         cfg = load_config(run_dir)
-        path = run_dir / "model.npz"
-        if not path.exists():
-            raise FileNotFoundError(
-                f"{run_dir} has no model.npz: the run has not finished (continue it with "
-                f"`shinsou train {self.name} --out {run_dir} --resume`)"
-            )
+        path = finished_model_path(run_dir, self.name)
         meta = read_metadata(path)["metadata"]
         model = self.build_model(tuple(meta["input_shape"]), len(meta["classes"]), cfg)
         model.load_state_dict(load(path))

@@ -25,17 +25,17 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
 from ..atomic import atomic_write
 from ..tasks.reconstruction import Reconstruction
 from ..training.updater import Updater
+from ..viz.image_grid import save_image_grid
 from .base import Recipe, option
-from .run import RunConfig, load_config, make_optimizer, start_run
+from .run import RunConfig, load_config, load_model, make_optimizer, start_run
 
-__all__ = ["RECIPE", "DenoiseOptions", "psnr", "save_image_grid", "DenoiseUpdater"]
+__all__ = ["RECIPE", "DenoiseOptions", "psnr", "DenoiseUpdater"]
 
 NOISES = ("gaussian", "mask", "salt_and_pepper", "lines")
 TEST_SEED = 12345  # the fixed corruption of the test images
@@ -101,23 +101,6 @@ def psnr(restored, clean, peak: float = 1.0, cap: float = 100.0) -> np.ndarray:
     mse = ((a - b) ** 2).mean(axis=1)
     with np.errstate(divide="ignore"):
         return np.minimum(10 * np.log10(peak**2 / mse), cap)
-
-
-def save_image_grid(path, images, columns: int, pad: int = 1) -> Path:
-    """Tile ``images`` (N, H, W), values in [0, 1], row by row into one grayscale PNG
-    (white ink on black, a ``pad``-pixel grey gap between tiles)."""
-    from PIL import Image
-
-    images = np.clip(np.asarray(images, dtype=np.float64), 0, 1)
-    n, h, w = images.shape
-    rows = -(-n // columns)
-    sheet = np.full((rows * (h + pad) + pad, columns * (w + pad) + pad), 0.5)
-    for i, img in enumerate(images):
-        r, c = divmod(i, columns)
-        y, x = pad + r * (h + pad), pad + c * (w + pad)
-        sheet[y : y + h, x : x + w] = img
-    Image.fromarray((sheet * 255).round().astype(np.uint8)).save(path)
-    return Path(path)
 
 
 class DenoiseUpdater(Updater):
@@ -268,15 +251,9 @@ class Denoise(Recipe):
         return metrics
 
     def _load(self, run_dir):
-        from .. import load
 
         cfg = load_config(run_dir)
-        path = Path(run_dir) / "model.npz"
-        if not path.exists():
-            raise FileNotFoundError(f"{run_dir} has no model.npz: the run has not finished")
-        models = _models(cfg.options)
-        models.load_state_dict(load(path))
-        return cfg, models
+        return cfg, load_model(run_dir, _models(cfg.options), self.name)
 
     def evaluate(self, run_dir) -> dict:
         """PSNR of the noisy and restored test images per noise type (same corruption)."""

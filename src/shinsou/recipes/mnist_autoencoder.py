@@ -37,14 +37,13 @@ import json
 import sys
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
 from ..atomic import atomic_write
 from ..tasks.reconstruction import Reconstruction
 from .base import Recipe, option
-from .run import RunConfig, load_config, make_optimizer, start_run
+from .run import RunConfig, load_config, load_model, make_optimizer, start_run
 
 __all__ = ["RECIPE", "MnistAutoencoderOptions", "squared_error"]
 
@@ -332,15 +331,9 @@ class MnistAutoencoder(Recipe):
         return metrics
 
     def _load(self, run_dir):
-        from .. import load
 
         cfg = load_config(run_dir)
-        path = Path(run_dir) / "model.npz"
-        if not path.exists():
-            raise FileNotFoundError(f"{run_dir} has no model.npz: the run has not finished")
-        net = _net(cfg.code_dim)
-        net.load_state_dict(load(path))
-        return cfg, net
+        return cfg, load_model(run_dir, _net(cfg.code_dim), self.name)
 
     def evaluate(self, run_dir) -> dict:
         """The test squared error per image of the saved net and of PCA refitted on the same

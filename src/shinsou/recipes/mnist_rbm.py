@@ -41,7 +41,6 @@ import math
 import sys
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -49,8 +48,8 @@ from ..atomic import atomic_write
 from ..tasks.generation import GENERATION
 from ..training.updater import Updater
 from .base import Recipe, option
-from .denoise import save_image_grid
-from .run import RunConfig, load_config, make_optimizer, start_run
+from ..viz.image_grid import save_image_grid
+from .run import RunConfig, load_config, load_model, make_optimizer, start_run
 
 __all__ = ["RECIPE", "MnistRBMOptions", "RBMUpdater", "binarize", "pooled_log_z"]
 
@@ -322,16 +321,10 @@ class MnistRBM(Recipe):
         return metrics
 
     def _rbm(self, run_dir):
-        from .. import load
         from ..models import RBM
 
         cfg = load_config(run_dir)
-        path = Path(run_dir) / "model.npz"
-        if not path.exists():
-            raise FileNotFoundError(f"{run_dir} has no model.npz: the run has not finished")
-        rbm = RBM(784, cfg.hidden)
-        rbm.load_state_dict(load(path))
-        return cfg, rbm
+        return cfg, load_model(run_dir, RBM(784, cfg.hidden), self.name)
 
     def evaluate(self, run_dir) -> dict:
         """The AIS log Z (same runs and seeds as training) and the test log-likelihood."""

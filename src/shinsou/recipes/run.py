@@ -12,6 +12,8 @@ __all__ = [
     "RunConfig",
     "config_from_saved",
     "load_config",
+    "finished_model_path",
+    "load_model",
     "resolve_run_dir",
     "start_run",
     "make_optimizer",
@@ -177,6 +179,27 @@ def load_config(run_dir) -> RunConfig:
         )
     saved = json.loads(path.read_text(encoding="utf-8"))
     return config_from_saved(saved)
+
+
+def finished_model_path(run_dir, recipe: str) -> Path:
+    """``RUN_DIR/model.npz``, which a run writes when it finishes; a clear error (naming the
+    command that continues the run) when it is not there yet."""
+    path = Path(run_dir) / "model.npz"
+    if not path.exists():
+        raise FileNotFoundError(
+            f"{run_dir} has no model.npz: the run has not finished (continue it with "
+            f"`shinsou train {recipe} --out {run_dir} --resume`)"
+        )
+    return path
+
+
+def load_model(run_dir, model, recipe: str):
+    """Load a finished run's ``model.npz`` into ``model`` (built with the run's options) and
+    return it."""
+    from ..serialization import load
+
+    model.load_state_dict(load(finished_model_path(run_dir, recipe)))
+    return model
 
 
 def make_optimizer(name: str, params, lr: float, weight_decay: float = 0.0):

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -22,7 +21,7 @@ from ..atomic import atomic_write
 from ..data import DataLoader, TensorDataset
 from ..tasks.generation import GENERATION, draw_points, mode_metrics
 from .base import Recipe, option
-from .run import RunConfig, load_config, start_run
+from .run import RunConfig, load_config, load_model, start_run
 
 __all__ = ["RECIPE", "ToyGANOptions"]
 
@@ -146,15 +145,10 @@ class ToyGAN(Recipe):
         return metrics
 
     def _generator(self, run_dir):
-        from .. import load
 
         cfg = load_config(run_dir)
-        path = Path(run_dir) / "model.npz"
-        if not path.exists():
-            raise FileNotFoundError(f"{run_dir} has no model.npz: the run has not finished")
         gen, _ = _nets(cfg.options)
-        gen.load_state_dict(load(path))
-        return cfg, gen
+        return cfg, load_model(run_dir, gen, self.name)
 
     def evaluate(self, run_dir) -> dict:
         """Mode coverage of 2000 fresh samples (the same ones the run's report used)."""

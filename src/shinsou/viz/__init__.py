@@ -16,3 +16,4 @@ from .inside import (  # noqa: F401
 # issue 13: detector curves and 2-D code maps
 from .detection import plot_det, plot_roc, probit  # noqa: F401,E402
 from .embedding import plot_embedding_2d  # noqa: F401,E402
+from .image_grid import save_image_grid  # noqa: F401,E402
