@@ -6,7 +6,7 @@ import math
 
 from ..backend import get_array_module
 from .foreach import foreach
-from .optimizer import Optimizer
+from .optimizer import Optimizer, check_betas
 
 __all__ = ["Adam", "AdamW"]
 
@@ -66,12 +66,7 @@ class Adam(Optimizer):
 
     def _validate(self, group: dict) -> None:
         super()._validate(group)
-        betas = group["betas"]
-        if len(betas) != 2:
-            raise ValueError(f"{type(self).__name__}: betas must be a pair, got {betas}")
-        for i, b in enumerate(betas):
-            if not 0.0 <= b < 1.0:
-                raise ValueError(f"{type(self).__name__}: betas[{i}] must be in [0, 1), got {b}")
+        check_betas(type(self).__name__, group["betas"])
 
     def _update(self) -> None:
         for group in self.param_groups:

@@ -4,18 +4,9 @@ from __future__ import annotations
 
 from ..backend import get_array_module
 from .foreach import foreach
-from .optimizer import Optimizer
+from .optimizer import Optimizer, check_betas
 
 __all__ = ["Adamax"]
-
-
-def check_betas(name: str, betas) -> None:
-    """Raise ValueError unless ``betas`` is a pair of numbers in [0, 1)."""
-    if not isinstance(betas, tuple | list) or len(betas) != 2:
-        raise ValueError(f"{name}: betas must be a pair (beta1, beta2), got {betas!r}")
-    for i, b in enumerate(betas):
-        if isinstance(b, bool) or not isinstance(b, int | float) or not 0.0 <= b < 1.0:
-            raise ValueError(f"{name}: betas[{i}] must be a number in [0, 1), got {b!r}")
 
 
 class Adamax(Optimizer):

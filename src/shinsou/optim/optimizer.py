@@ -18,6 +18,15 @@ __all__ = ["Optimizer"]
 _NON_NEGATIVE = ("lr", "momentum", "dampening", "weight_decay", "eps", "lr_decay")
 
 
+def check_betas(name: str, betas) -> None:
+    """Raise ValueError unless ``betas`` is a pair of numbers in [0, 1)."""
+    if not isinstance(betas, tuple | list) or len(betas) != 2:
+        raise ValueError(f"{name}: betas must be a pair (beta1, beta2), got {betas!r}")
+    for i, b in enumerate(betas):
+        if isinstance(b, bool) or not isinstance(b, int | float) or not 0.0 <= b < 1.0:
+            raise ValueError(f"{name}: betas[{i}] must be in [0, 1) (a number), got {b!r}")
+
+
 class Optimizer:
     """Base class of optimizers: θ ← update(θ, ∇L(θ), state) for each parameter θ.
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import math
 
 from ..backend import get_array_module
-from .adamax import check_betas
 from .foreach import foreach
-from .optimizer import Optimizer
+from .optimizer import Optimizer, check_betas
 
 __all__ = ["RAdam"]
 
