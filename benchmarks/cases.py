@@ -23,19 +23,15 @@ def _copy_weights(ss_model, torch_model):
             tp.copy_(torch.from_numpy(p.numpy()))
 
 
-@case
-def mlp_step():
-    """MLP 784-1000-500-250-10 ReLU, batch 128, SGD momentum 0.9, softmax CE: one train step"""
+def _mlp():
+    """The MLP 784-1000-500-250-10 in shinsou and in PyTorch with the same weights, and a
+    batch of 128."""
     sizes = (784, 1000, 500, 250, 10)
     rng = np.random.default_rng(0)
     x = rng.random((128, 784), dtype=np.float32)
     t = rng.integers(0, 10, 128)
-
     ss.manual_seed(0)
     net = ss.models.MLP(sizes)
-    opt = ss.optim.SGD(net.parameters(), lr=0.01, momentum=0.9)
-    sx, st = ss.tensor(x), ss.tensor(t)
-
     tnet = torch.nn.Sequential(
         *[
             m
@@ -44,6 +40,15 @@ def mlp_step():
         ][:-1]
     )
     _copy_weights(net, tnet)
+    return net, tnet, x, t
+
+
+@case
+def mlp_step():
+    """MLP 784-1000-500-250-10 ReLU, batch 128, SGD momentum 0.9, softmax CE: one train step"""
+    net, tnet, x, t = _mlp()
+    opt = ss.optim.SGD(net.parameters(), lr=0.01, momentum=0.9)
+    sx, st = ss.tensor(x), ss.tensor(t)
     topt = torch.optim.SGD(tnet.parameters(), lr=0.01, momentum=0.9)
     tx, tt = torch.from_numpy(x), torch.from_numpy(t)
 
@@ -87,21 +92,7 @@ def _gradient_penalty_pair(net, tnet, x, t, number, rounds, lam=0.1):
 @case
 def mlp_gradpen_step():
     """MLP 784-1000-500-250-10 ReLU, batch 128: loss + 0.1‖∂loss/∂x‖² (create_graph=True), SGD momentum"""  # noqa: E501
-    sizes = (784, 1000, 500, 250, 10)
-    rng = np.random.default_rng(0)
-    x = rng.random((128, 784), dtype=np.float32)
-    t = rng.integers(0, 10, 128)
-    ss.manual_seed(0)
-    net = ss.models.MLP(sizes)
-    tnet = torch.nn.Sequential(
-        *[
-            m
-            for a, b in zip(sizes[:-1], sizes[1:])
-            for m in (torch.nn.Linear(a, b), torch.nn.ReLU())
-        ][:-1]
-    )
-    _copy_weights(net, tnet)
-    return _gradient_penalty_pair(net, tnet, x, t, number=10, rounds=7)
+    return _gradient_penalty_pair(*_mlp(), number=10, rounds=7)
 
 
 @case
@@ -216,9 +207,8 @@ def _image_batch(channels, size):
     return x, t
 
 
-@case
-def lenet_step():
-    """LeNet-style CNN, batch 128 of 1×28×28: conv5×5-32, pool, conv5×5-64, pool, fc 1024, fc 10; Adam step"""  # noqa: E501
+def _lenet():
+    """The LeNet-style CNN in shinsou and in PyTorch with the same weights, and a batch."""
     from shinsou import nn
 
     x, t = _image_batch(1, 28)
@@ -232,26 +222,19 @@ def lenet_step():
 
     net, tnet = nn.Sequential(*layers(nn)), torch.nn.Sequential(*layers(torch.nn))
     _copy_weights(net, tnet)
-    return _step_pair(net, tnet, x, t, number=3, rounds=5)
+    return net, tnet, x, t
+
+
+@case
+def lenet_step():
+    """LeNet-style CNN, batch 128 of 1×28×28: conv5×5-32, pool, conv5×5-64, pool, fc 1024, fc 10; Adam step"""  # noqa: E501
+    return _step_pair(*_lenet(), number=3, rounds=5)
 
 
 @case
 def lenet_gradpen_step():
     """the LeNet-style CNN above, batch 128: loss + 0.1‖∂loss/∂x‖² (create_graph=True through conv and pooling), SGD momentum"""  # noqa: E501
-    from shinsou import nn
-
-    x, t = _image_batch(1, 28)
-
-    def layers(m):
-        return [
-            m.Conv2d(1, 32, 5, padding=2), m.ReLU(), m.MaxPool2d(2),
-            m.Conv2d(32, 64, 5, padding=2), m.ReLU(), m.MaxPool2d(2),
-            m.Flatten(), m.Linear(64 * 7 * 7, 1024), m.ReLU(), m.Linear(1024, 10),
-        ]  # fmt: skip
-
-    net, tnet = nn.Sequential(*layers(nn)), torch.nn.Sequential(*layers(torch.nn))
-    _copy_weights(net, tnet)
-    return _gradient_penalty_pair(net, tnet, x, t, number=2, rounds=5)
+    return _gradient_penalty_pair(*_lenet(), number=2, rounds=5)
 
 
 @case
