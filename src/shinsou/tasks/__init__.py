@@ -4,6 +4,7 @@ sections, and the commands their runs answer (``predict``, ``sample``, ...).
 Layers: recipes use tasks; tasks use training, viz and datasets, never recipes.
 """
 
+from .anomaly import AnomalyDetection
 from .base import Task
 from .classification import Classification, ImageClassification
 from .generation import Generation
@@ -18,4 +19,5 @@ __all__ = [
     "Generation",
     "LanguageModelling",
     "Translation",
+    "AnomalyDetection",
 ]
