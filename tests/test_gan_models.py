@@ -230,3 +230,250 @@ def test_dcgan_init_returns_the_module_and_skips_layer_norm():
     net = ss.nn.Sequential(ss.nn.Linear(2, 4), ln)
     assert dcgan_init(net) is net
     assert (ln.weight.numpy() == 1).all() and not ln.bias.numpy().any()
+
+
+# --- the GANUpdater: losses, options, resume -----------------------------------------------
+def _softplus(v):
+    return np.logaddexp(0.0, v)
+
+
+def _bce(logits, target):  # binary cross-entropy on logits, mean
+    return np.mean(_softplus(logits) - target * logits)
+
+
+@pytest.mark.parametrize("loss", ["non_saturating", "minimax", "wasserstein"])
+def test_each_loss_matches_the_hand_computed_value_from_the_logits(loss):
+    from shinsou.training import GANUpdater
+
+    g, d = ss.nn.Linear(2, 2), ss.nn.Linear(2, 1)
+    s = 0.0 if loss == "wasserstein" else 0.1
+    up = GANUpdater(g, d, ss.optim.SGD(g.parameters()), ss.optim.SGD(d.parameters()), 2,
+                    loss=loss, label_smoothing=s)  # fmt: skip
+    lr, lf = np.array([[2.0], [-1.0], [0.5]]), np.array([[-3.0], [0.25], [1.5]])
+    got_d = up.dis_loss(ss.tensor(lr), ss.tensor(lf)).item()
+    got_g = up.gen_loss(ss.tensor(lf)).item()
+    if loss == "wasserstein":
+        want_d, want_g = lf.mean() - lr.mean(), -lf.mean()
+    else:  # D: −[(1−s) log σ(l_r) + s log(1 − σ(l_r))] − log(1 − σ(l_f)), averaged
+        want_d = _bce(lr, 1 - s) + _bce(lf, 0.0)
+        sig = 1 / (1 + np.exp(-lf))
+        want_g = -np.log(sig).mean() if loss == "non_saturating" else np.log(1 - sig).mean()
+    assert got_d == pytest.approx(want_d, rel=1e-6)
+    assert got_g == pytest.approx(want_g, rel=1e-6)
+
+
+@pytest.mark.parametrize("loss", ["non_saturating", "minimax", "wasserstein"])
+def test_an_update_reports_the_losses_of_its_draws(loss):
+    """With learning rate 0 the nets stay put, so the observations can be recomputed by hand
+    from the same draws of shinsou's RNG (D step: z; G step: z')."""
+    from shinsou.training import GANUpdater
+
+    ss.manual_seed(1)
+    g, d = ss.nn.Linear(2, 2), ss.nn.Linear(2, 1)
+    gp = 10.0 if loss == "wasserstein" else 0.0
+    opt_g, opt_d = ss.optim.SGD(g.parameters(), lr=0.0), ss.optim.SGD(d.parameters(), lr=0.0)
+    up = GANUpdater(g, d, opt_g, opt_d, 2, loss=loss, gradient_penalty=gp)
+    x = np.random.default_rng(0).normal(size=(6, 2))
+    ss.manual_seed(5)
+    obs = up.update((ss.tensor(x, dtype="float32"),))
+    ss.manual_seed(5)
+    z1 = ss.randn(6, 2).numpy()
+    if gp:
+        ss.rand(6, 1)  # the penalty's ε comes next
+    z2 = ss.randn(6, 2).numpy()
+    wg, bg = g.weight.numpy(), g.bias.numpy()
+    wd, bd = d.weight.numpy(), d.bias.numpy()
+    lr, lf = x @ wd.T + bd, (z1 @ wg.T + bg) @ wd.T + bd
+    lf2 = (z2 @ wg.T + bg) @ wd.T + bd
+    if loss == "wasserstein":
+        want_gp = 10.0 * (np.linalg.norm(wd) - 1) ** 2  # a linear critic: ∇ = w everywhere
+        assert obs["train/gp"] == pytest.approx(want_gp, rel=1e-5)
+        assert obs["train/loss_dis"] == pytest.approx(lf.mean() - lr.mean() + want_gp, rel=1e-5)
+        assert obs["train/loss_gen"] == pytest.approx(-lf2.mean(), rel=1e-5)
+        assert obs["train/wasserstein"] == pytest.approx(lr.mean() - lf.mean(), rel=1e-5)
+        assert obs["train/d_real"] == pytest.approx(lr.mean(), rel=1e-5)
+        return
+    assert set(obs) == {"train/loss_dis", "train/loss_gen", "train/d_real", "train/d_fake"}
+    assert obs["train/loss_dis"] == pytest.approx(_bce(lr, 1.0) + _bce(lf, 0.0), rel=1e-5)
+    sig = 1 / (1 + np.exp(-lf2))
+    want_g = -np.log(sig).mean() if loss == "non_saturating" else np.log(1 - sig).mean()
+    assert obs["train/loss_gen"] == pytest.approx(want_g, rel=1e-5)
+    assert obs["train/d_fake"] == pytest.approx((1 / (1 + np.exp(-lf))).mean(), rel=1e-5)
+
+
+class _Recorder(ss.nn.Module):
+    """Wraps a model and records the inputs (and labels) of every call."""
+
+    def __init__(self, net):
+        super().__init__()
+        self.net, self.calls = net, []
+
+    def forward(self, x, labels=None):
+        self.calls.append((x.shape[0], None if labels is None else labels.numpy().copy()))
+        return self.net(x, labels)
+
+
+def test_n_critic_splits_the_batch_and_labels_reach_both_nets():
+    from shinsou.training import GANUpdater
+
+    ss.manual_seed(0)
+    g = _Recorder(MLPGenerator(4, hidden=(8,), num_classes=3))
+    d = _Recorder(MLPDiscriminator(hidden=(8,), num_classes=3))
+    opt_g, opt_d = ss.optim.Adam(g.parameters()), ss.optim.Adam(d.parameters())
+    up = GANUpdater(g, d, opt_g, opt_d, 4, n_critic=3, num_classes=3, loss="wasserstein",
+                    gradient_penalty=10.0)  # fmt: skip
+    x, y = ss.randn(7, 1, 28, 28), ss.tensor([0, 1, 2, 0, 1, 2, 2])
+    before = [p.numpy().copy() for p in d.parameters()]
+    obs = up.update((x, y))
+    assert {"train/gp", "train/wasserstein", "train/loss_dis", "train/loss_gen"} <= set(obs)
+    # D: 3 steps on parts of 2, 2 and 3 real examples; each step calls D on the real part,
+    # on as many generated examples and on their interpolates (the penalty)
+    assert [c[0] for c in d.calls] == [2, 2, 2, 2, 2, 2, 3, 3, 3, 2]
+    for i, want in ((0, [0, 1]), (3, [2, 0]), (6, [1, 2, 2])):
+        np.testing.assert_array_equal(d.calls[i][1], want)  # the real labels go with x
+        np.testing.assert_array_equal(d.calls[i + 2][1], want)  # and with the interpolates
+        np.testing.assert_array_equal(d.calls[i + 1][1], g.calls[i // 3][1])  # G's labels
+    # G: 3 calls without gradient for D's steps, then one of ⌊7/3⌋ = 2 for its own step,
+    # with labels drawn in [0, 3) and handed to D with the generated images
+    assert [c[0] for c in g.calls] == [2, 2, 3, 2]
+    assert all(((c[1] >= 0) & (c[1] < 3)).all() for c in g.calls)
+    np.testing.assert_array_equal(d.calls[-1][1], g.calls[-1][1])
+    assert any(not np.array_equal(a, p.numpy()) for a, p in zip(before, d.parameters()))
+    with pytest.raises(ValueError, match=r"batches must be \(x, labels\)"):
+        up.update(x)
+    with pytest.raises(ValueError, match="a batch of 2 cannot feed n_critic=3"):
+        up.update((x[:2], y[:2]))
+
+
+def test_conditional_generator_labels_are_uniform():
+    from shinsou.training import GANUpdater
+
+    g, d = ss.nn.Linear(2, 2), ss.nn.Linear(2, 1)
+    up = GANUpdater(g, d, ss.optim.SGD(g.parameters()), ss.optim.SGD(d.parameters()), 2,
+                    num_classes=4)  # fmt: skip
+    ss.manual_seed(0)
+    counts = np.bincount(up.sample_labels(4000).numpy(), minlength=4)
+    assert counts.min() > 900 and counts.max() < 1100
+    assert GANUpdater(g, d, None, None, 2).sample_labels(3) is None
+
+
+def test_updater_options_are_checked():
+    from shinsou.training import GANUpdater
+
+    g, d = ss.nn.Linear(2, 2), ss.nn.Linear(2, 1)
+    for kw, msg in [
+        (dict(loss="hinge"), "loss must be one of"),
+        (dict(label_smoothing=1.0), r"label_smoothing must be in \[0, 1\)"),
+        (dict(loss="wasserstein", label_smoothing=0.1), "no meaning for the wasserstein"),
+        (dict(n_critic=0), "n_critic must be a positive int"),
+        (dict(gradient_penalty=-1.0), "gradient_penalty must be >= 0"),
+        (dict(num_classes=0), "num_classes must be a positive int or None"),
+    ]:
+        with pytest.raises(ValueError, match=msg):
+            GANUpdater(g, d, None, None, 2, **kw)
+
+
+class _Crash(ss.training.Extension):
+    trigger = (1, "iteration")
+
+    def __init__(self, at):
+        self.at = at
+
+    def __call__(self, trainer):
+        if trainer.iteration == self.at:
+            raise KeyboardInterrupt("simulated crash")
+
+
+def _cwgan_trainer(out, extra=()):
+    from shinsou.data import DataLoader, TensorDataset
+    from shinsou.training import GANUpdater, LogReport, Snapshot, Trainer
+
+    ss.manual_seed(0)
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-1, 1, (48, 1, 28, 28)).astype(np.float32)
+    y = rng.integers(0, 3, 48)
+    gen = MLPGenerator(4, hidden=(8,), num_classes=3)
+    dis = MLPDiscriminator(hidden=(8,), num_classes=3)
+    up = GANUpdater(
+        gen, dis,
+        ss.optim.Adam(gen.parameters(), lr=1e-3, betas=(0.5, 0.9)),
+        ss.optim.Adam(dis.parameters(), lr=1e-3, betas=(0.5, 0.9)),
+        4, loss="wasserstein", gradient_penalty=10.0, n_critic=2, num_classes=3,
+    )  # fmt: skip
+    loader = DataLoader(TensorDataset(x, y), batch_size=8, shuffle=True, seed=0)
+    tr = Trainer(up, loader, stop=(12, "iteration"), out=out)
+    tr.extend(LogReport())
+    tr.extend(Snapshot(trigger=(4, "iteration")))
+    for e in extra:
+        tr.extend(e)
+    return tr
+
+
+def test_a_conditional_wgan_gp_resumes_to_the_weights_of_an_uninterrupted_run(tmp_path):
+    ref = _cwgan_trainer(tmp_path / "ref").run()
+    assert {"train/gp", "train/wasserstein"} <= set(ref.log[-1])
+    run = tmp_path / "run"
+    with pytest.raises(KeyboardInterrupt):
+        _cwgan_trainer(run, extra=[_Crash(7)]).run()
+    resumed = _cwgan_trainer(run).run(resume=True)
+    assert resumed.iteration == ref.iteration == 12
+    for name in ("gen", "dis"):
+        a, b = ref.models[name].state_dict(), resumed.models[name].state_dict()
+        assert a.keys() == b.keys()
+        for k in a:
+            np.testing.assert_array_equal(b[k], a[k], err_msg=f"{name}.{k}")
+    # and the run did train: the weights are not those of a fresh start
+    fresh = _cwgan_trainer(tmp_path / "fresh").models["dis"].state_dict()
+    assert any(not np.array_equal(fresh[k], v) for k, v in ref.models["dis"].state_dict().items())
+
+
+def _mnist_slice(n=256):
+    from shinsou.datasets import load_mnist
+
+    x, y = load_mnist("test")
+    return (x[:n].astype(np.float32) / 127.5 - 1.0)[:, None], y[:n]  # [-1, 1], (n, 1, 28, 28)
+
+
+def test_a_small_gan_on_mnist_learns_both_steps():
+    """On 256 MNIST digits: the discriminator's steps alone teach it to tell the digits from
+    a fixed generator's output, then the generator's steps alone (D fixed) raise D(G(z));
+    both fail if either gradient is wrong. Then a few joint steps change G's samples."""
+    from shinsou.training import GANUpdater
+
+    x, _ = _mnist_slice()
+    ss.manual_seed(0)
+    gen, dis = MLPGenerator(16, hidden=(64,)), MLPDiscriminator(hidden=(64,))
+    up = GANUpdater(
+        gen, dis,
+        ss.optim.Adam(gen.parameters(), lr=2e-3, betas=(0.5, 0.999)),
+        ss.optim.Adam(dis.parameters(), lr=1e-3, betas=(0.5, 0.999)),
+        16,
+    )  # fmt: skip
+    z = ss.randn(64, 16)
+    real = ss.tensor(x[:64])
+
+    def d_mean(v):
+        with ss.no_grad():
+            return float(ss.functional.sigmoid(dis(v)).mean().item())
+
+    with ss.no_grad():
+        start = gen(z).numpy()
+    first = up.dis_step(ss.tensor(x[:32]))["train/loss_dis"]
+    assert first == pytest.approx(2 * np.log(2), abs=0.1)  # D starts near chance
+    for i in range(1, 15):
+        last = up.dis_step(ss.tensor(x[32 * (i % 8) : 32 * (i % 8 + 1)]))["train/loss_dis"]
+    assert last < first - 0.5
+    with ss.no_grad():
+        fake = gen(z)
+    assert d_mean(real) > 0.9 and d_mean(fake) < 0.25  # D separates real from fixed fakes
+    before = d_mean(fake)
+    for _ in range(10):
+        up.gen_step(32)
+    with ss.no_grad():
+        after = d_mean(gen(z))
+    assert after > before + 0.4  # G's steps fool the fixed D
+    for i in range(10):
+        up.update((ss.tensor(x[32 * (i % 8) : 32 * (i % 8 + 1)]),))
+    with ss.no_grad():
+        moved = np.abs(gen(z).numpy() - start).mean()
+    assert moved > 0.1
