@@ -375,14 +375,17 @@ def dcgan_step():
     def ss_step():
         up.update((sx,))
 
-    def torch_step():  # what GANUpdater does: fakes for D under no_grad, fresh noise for G
+    def torch_step():  # what GANUpdater does: fakes for D under no_grad, fresh noise for G,
+        # D's weights held out of the G step's graph
         tod.zero_grad()
         with torch.no_grad():
             fake = tg(torch.randn(64, 100))
         (bce(td(tx), ones) + bce(td(fake), zeros)).backward()
         tod.step()
         tog.zero_grad()
+        td.requires_grad_(False)
         bce(td(tg(torch.randn(64, 100))), ones).backward()
+        td.requires_grad_(True)
         tog.step()
 
     return compare(ss_step, torch_step, number=2, rounds=5)

@@ -477,3 +477,26 @@ def test_a_small_gan_on_mnist_learns_both_steps():
     with ss.no_grad():
         moved = np.abs(gen(z).numpy() - start).mean()
     assert moved > 0.1
+
+
+def test_the_generator_step_leaves_the_discriminator_alone():
+    """gen_step trains G only: D's weights, its gradients from the D step and its
+    requires_grad flags are as they were (a frozen D parameter stays frozen)."""
+    from shinsou.training import GANUpdater
+
+    ss.manual_seed(0)
+    g, d = ss.nn.Linear(2, 2), ss.nn.Sequential(ss.nn.Linear(2, 3), ss.nn.Linear(3, 1))
+    d[1].bias.requires_grad_(False)
+    trainable = [p for p in d.parameters() if p.requires_grad]
+    up = GANUpdater(g, d, ss.optim.SGD(g.parameters(), lr=0.1), ss.optim.SGD(trainable, lr=0.1), 2)
+    up.dis_step(ss.randn(4, 2))
+    grads = [p.grad.numpy().copy() for p in trainable]
+    weights = [p.numpy().copy() for p in d.parameters()]
+    g_before = g.weight.numpy().copy()
+    up.gen_step(4)
+    assert [p.requires_grad for p in d.parameters()] == [True, True, True, False]
+    for a, p in zip(grads, trainable):
+        np.testing.assert_array_equal(p.grad.numpy(), a)
+    for a, p in zip(weights, d.parameters()):
+        np.testing.assert_array_equal(p.numpy(), a)
+    assert g.weight.grad is not None and not np.array_equal(g.weight.numpy(), g_before)

@@ -183,12 +183,23 @@ class GANUpdater(Updater):
 
     def gen_step(self, m: int, device="cpu") -> dict:
         """One generator step on m fresh noise vectors [and labels]: make D call them real.
-        (The gradients it leaves in D are cleared by D's next ``zero_grad``.)"""
+
+        D's parameters are held out of the graph for this step (``requires_grad`` off, then
+        restored): the gradient flows through D to G's images, but D's own weight gradients,
+        which this step would throw away, are not computed."""
         gen, dis, opt = self.models["gen"], self.models["dis"], self.optimizers["gen"]
+        held = [p for p in dis.parameters() if p.requires_grad]
         opt.zero_grad()
-        y = self.sample_labels(m, device)
-        loss = self.gen_loss(self._call(dis, self._call(gen, self.sample_noise(m, device), y), y))
-        loss.backward()
+        try:
+            for p in held:
+                p.requires_grad_(False)
+            y = self.sample_labels(m, device)
+            fake = self._call(gen, self.sample_noise(m, device), y)
+            loss = self.gen_loss(self._call(dis, fake, y))
+            loss.backward()
+        finally:
+            for p in held:
+                p.requires_grad_(True)
         opt.step()
         return {"train/loss_gen": loss.item()}
 
