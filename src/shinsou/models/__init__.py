@@ -28,3 +28,14 @@ from .autoencoder import (  # noqa: F401, E402
 from .deep_svdd import DeepSVDD  # noqa: F401, E402
 from .stacked import StackedAutoencoder  # noqa: F401, E402
 from .vae import VAE, gaussian_kl, vae_loss  # noqa: F401, E402
+
+# issue 14: GAN models
+from .gan import (  # noqa: F401, E402
+    DCGANDiscriminator,
+    DCGANGenerator,
+    MLPDiscriminator,
+    MLPGenerator,
+    WGANCritic,
+    dcgan_init,
+    gradient_penalty,
+)
