@@ -303,3 +303,109 @@ def test_latent_interpolation_linear_and_slerp(tmp_path):
     assert seen["z"].shape == (6, 16) and seen["labels"].tolist() == [3] * 6
     with Image.open(p) as im:
         assert im.size == (6 * 5 + 1, 4 + 2)  # 6 tiles of 4 pixels, 1-pixel gaps
+
+
+# --- the training extensions --------------------------------------------------------------
+def _tiny_gan_trainer(out, epochs, extensions=lambda gen: [], resume=False):
+    """A GAN of 6×6 images trained for ``epochs`` epochs of 2 steps, with the extensions
+    ``extensions(gen)`` makes for its generator."""
+    from shinsou.training import GANUpdater, LogReport, Snapshot, Trainer
+
+    ss.manual_seed(0)
+    gen = ss.nn.Sequential(ss.nn.Linear(4, 36), ss.nn.Sigmoid())
+    dis = ss.nn.Sequential(ss.nn.Linear(36, 8), ss.nn.ReLU(), ss.nn.Linear(8, 1))
+    up = GANUpdater(gen, dis, ss.optim.Adam(gen.parameters(), lr=1e-2),
+                    ss.optim.Adam(dis.parameters(), lr=1e-2), noise_dim=4)  # fmt: skip
+    x = np.random.default_rng(0).uniform(size=(32, 36)).astype(np.float32)
+    loader = ss.data.DataLoader(ss.data.TensorDataset(x), 16, shuffle=True, seed=0)
+    trainer = Trainer(up, loader, stop=(epochs, "epoch"), out=out)
+    trainer.extend(LogReport())
+    trainer.extend(Snapshot())
+    exts = extensions(gen)
+    for ext in exts:
+        trainer.extend(ext)
+    trainer.run(resume=resume)
+    return gen, exts
+
+
+def _grid(gen, **kw):
+    return ss.training.SampleGrid(lambda z, y: gen(z).reshape(-1, 6, 6), 4, n=6, models=[gen], **kw)
+
+
+def test_sample_grid_every_epoch_a_gif_at_the_end_and_the_same_noise_after_resume(tmp_path):
+    _tiny_gan_trainer(tmp_path, 2, lambda gen: [_grid(gen)])
+    noise = np.load(tmp_path / "samples" / "noise.npy")
+    assert noise.shape == (6, 4)
+    with Image.open(tmp_path / "samples.gif") as im:
+        assert im.n_frames == 2 and im.size == (3 * 7 + 1, 2 * 7 + 1)  # 3 columns, 2 rows
+    # resumed to 3 epochs with a fresh extension (another seed): the saved noise is used
+    gen, (grid,) = _tiny_gan_trainer(tmp_path, 3, lambda gen: [_grid(gen, seed=99)], resume=True)
+    np.testing.assert_array_equal(grid.noise, noise)
+    np.testing.assert_array_equal(np.load(tmp_path / "samples" / "noise.npy"), noise)
+    names = [p.name for p in sorted((tmp_path / "samples").glob("epoch_*.png"))]
+    assert names == ["epoch_001.png", "epoch_002.png", "epoch_003.png"]
+    with Image.open(tmp_path / "samples.gif") as im:
+        assert im.n_frames == 3
+    # the grid after epoch 3 is the resumed generator's images of the saved noise
+    img = np.asarray(Image.open(tmp_path / "samples" / "epoch_003.png"), np.float64) / 255
+    with ss.no_grad():
+        want = gen(ss.tensor(noise)).numpy().reshape(6, 6, 6)
+    np.testing.assert_allclose(img[1:7, 1:7], want[0], atol=1 / 255)
+    np.testing.assert_allclose(img[8:14, 15:21], want[5], atol=1 / 255)
+    # a grid of another size cannot reuse the run's noise
+    with pytest.raises(ValueError, match=r"holds noise of shape \(6, 4\), but this grid needs"):
+        ss.training.SampleGrid(lambda z, y: z, 4, n=9).load_noise(tmp_path)
+
+
+def test_sample_grid_of_a_conditional_generator_has_one_row_per_class(tmp_path):
+    seen = {}
+
+    def generate(z, labels):
+        seen["z"], seen["labels"] = z.numpy(), labels.numpy()
+        shade = labels.numpy().reshape(-1, 1, 1, 1) / 2
+        return ss.tensor(np.broadcast_to(shade, (len(z), 1, 5, 5)).copy())
+
+    grid = ss.training.SampleGrid(generate, 3, num_classes=3, per_class=4)
+    path = grid.write(tmp_path, 1)
+    assert seen["labels"].tolist() == [0] * 4 + [1] * 4 + [2] * 4
+    np.testing.assert_array_equal(seen["z"][:4], seen["z"][4:8])  # the same z in every row
+    img = np.asarray(Image.open(path), np.float64) / 255
+    assert img.shape == (3 * 6 + 1, 4 * 6 + 1)
+    assert img[1, 1] == 0 and img[7, 1] == pytest.approx(0.5, abs=1 / 255) and img[13, 20] == 1
+    with pytest.raises(ValueError, match=r"SampleGrid: generate: expected 12 grayscale images"):
+        ss.training.SampleGrid(lambda z, y: z, 3, num_classes=3, per_class=4).write(tmp_path, 2)
+
+
+def test_generative_quality_logs_plots_and_leaves_training_unchanged(tmp_path):
+    net = _tiny_classifier()
+    ev = metrics.GenerativeEvaluator(net, "2")
+    ev.set_reference(np.random.default_rng(9).uniform(size=(40, 6, 6)))
+    ev.floor = 0.5
+
+    def quality(gen):
+        def sample_fn(n, labels=None):
+            z = ss.randn(n, 4)  # shinsou's RNG: seeded by the extension, restored after
+            return gen(z).reshape(-1, 6, 6)
+
+        return [ss.training.GenerativeQuality(sample_fn, ev, n=20, splits=2, models=[gen])]
+
+    gen, (q,) = _tiny_gan_trainer(tmp_path / "q", 2, quality)
+    plain_gen, _ = _tiny_gan_trainer(tmp_path / "plain", 2)
+    for a, b in zip(gen.parameters(), plain_gen.parameters()):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())  # measuring changed nothing
+    log = [json.loads(line) for line in (tmp_path / "q" / "log.jsonl").read_text().splitlines()]
+    assert [e["epoch"] for e in log] == [1, 2]
+    for e, h in zip(log, q.history):
+        assert e["quality/frechet"] == pytest.approx(h["quality/frechet"])
+        assert e["quality/frechet"] > 0 and 1 <= e["quality/score"] <= 3
+        assert 1 / 3 <= e["quality/top_prob"] <= 1
+    # the same noise every epoch: measuring the final generator again gives epoch 2's numbers
+    again = q.measure(2)
+    assert again["quality/frechet"] == pytest.approx(log[-1]["quality/frechet"], rel=1e-9)
+    assert [h["epoch"] for h in q.history] == [1, 2]
+    assert (tmp_path / "q" / "quality.png").read_bytes()[:4] == b"\x89PNG"
+    snap = ss.load(sorted((tmp_path / "q" / "snapshots").glob("*.npz"))[-1])
+    hist = snap["trainer"]["extensions"]["GenerativeQuality"]["history"]
+    assert [h["epoch"] for h in hist] == [1, 2]
+    with pytest.raises(ValueError, match="no reference statistics"):
+        ss.training.GenerativeQuality(lambda n: None, metrics.GenerativeEvaluator(net, "2"))
