@@ -223,12 +223,17 @@ def test_reference_classifier_is_cached_and_a_damaged_cache_is_retrained(tmp_pat
     x = np.random.default_rng(7).uniform(size=(5, 28, 28))
     f1 = ev.features(x)
     assert f1.shape == (5, 128) and ev.floor > 0 and ev.classes == list("0123456789")
+    # the numbers of real held-out images, the floor of each measure
+    real = ev.real
+    assert real["n"] == 32 and real["frechet"] == pytest.approx(ev.floor)
+    assert 1 <= real["score"] <= 10 and 0.1 <= real["top_prob"] <= 1
+    assert real["frechet_by_n"] == {"32": real["frechet"]} and ev.floor_for(1000) == ev.floor
 
     again = _small_reference(tmp_path)  # loaded, not trained
     assert len(calls) == 1 and again.info["from_cache"] is True
     assert (folder / "model.npz").stat().st_mtime_ns == mtime
     np.testing.assert_array_equal(again.features(x), f1)
-    assert again.floor == ev.floor
+    assert again.floor == pytest.approx(ev.floor, rel=1e-12) and again.real == ev.real
 
     # other settings: another cache entry, never the old one
     _small_reference(tmp_path, seed=1)
@@ -381,6 +386,8 @@ def test_generative_quality_logs_plots_and_leaves_training_unchanged(tmp_path):
     ev = metrics.GenerativeEvaluator(net, "2")
     ev.set_reference(np.random.default_rng(9).uniform(size=(40, 6, 6)))
     ev.floor = 0.5
+    ev.real = {"score": 2.0, "frechet_by_n": {"10": 0.7, "1000": 0.5}}
+    assert ev.floor_for(20) == 0.7 and ev.floor_for(600) == 0.5
 
     def quality(gen):
         def sample_fn(n, labels=None):

@@ -217,6 +217,9 @@ class GenerativeEvaluator:
             target of ``frechet``; set or replace it with ``set_reference``.
         floor: the Fréchet distance of held-out real images to ``reference`` (what a
             perfect generator would score with the same number of images), or None.
+        real: the numbers of ``evaluate`` for held-out real images (the floor of each
+            measure), with ``"n"`` (how many) and ``"frechet_by_n"`` (``{n: distance}`` of
+            the first n of them: the Fréchet distance shrinks as n grows), or None.
         classes: class names (for reports); batch_size: images per forward pass.
 
     >>> import shinsou as ss
@@ -237,6 +240,7 @@ class GenerativeEvaluator:
         std: float = 1.0,
         reference: dict | None = None,
         floor: float | None = None,
+        real: dict | None = None,
         classes=None,
         batch_size: int = 500,
     ):
@@ -255,6 +259,7 @@ class GenerativeEvaluator:
         self.mean, self.std = float(mean), float(std)
         self.reference = reference
         self.floor = floor
+        self.real = real
         self.classes = list(classes) if classes is not None else None
         self.batch_size = int(batch_size)
         self.info: dict = {}  # what made it (``reference_classifier`` fills it)
@@ -338,6 +343,15 @@ class GenerativeEvaluator:
         if not isinstance(stats, dict):
             stats = self.statistics(images_or_stats)
         return frechet_distance(stats["mu"], stats["sigma"], ref["mu"], ref["sigma"])
+
+    def floor_for(self, n: int) -> float | None:
+        """The Fréchet distance of real held-out images measured with the recorded number of
+        images nearest to ``n`` (``real["frechet_by_n"]``), else ``floor``."""
+        by_n = (self.real or {}).get("frechet_by_n") or {}
+        if not by_n:
+            return self.floor
+        best = min(by_n, key=lambda k: abs(np.log(int(k)) - np.log(max(n, 1))))
+        return float(by_n[best])
 
     # --- everything at once ---------------------------------------------------------------
     def evaluate(self, images, splits: int = 10) -> dict:

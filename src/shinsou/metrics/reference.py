@@ -31,9 +31,12 @@ import numpy as np
 from ..atomic import atomic_write
 from .generative import (
     GenerativeEvaluator,
+    class_histogram,
+    classifier_score,
     feature_statistics,
     frechet_distance,
     load_statistics,
+    mode_coverage,
     save_statistics,
 )
 
@@ -42,6 +45,8 @@ __all__ = ["reference_classifier", "reference_cache_dir", "build_reference_cnn",
 CACHE_VERSION = 1
 FEATURE_LAYER = "classifier.2"  # the ReLU after the hidden Linear: 128 penultimate features
 _FILES = ("model.npz", "train_stats.npz", "test_stats.npz")
+# below this test accuracy (trained on the whole training set) a warning is printed
+MIN_ACCURACY = {"mnist": 0.985, "fashion": 0.88}
 
 
 def reference_cache_dir(cache_dir=None) -> Path:
@@ -144,17 +149,36 @@ def _train(settings: dict, data_dir, folder: Path, verbose: bool) -> None:
     ev = GenerativeEvaluator(net, FEATURE_LAYER, mean=mean, std=std, classes=classes)
     train_f, _ = ev.features_and_probs(x)
     test_f, test_p = ev.features_and_probs(xt)
+    train_stats = feature_statistics(train_f)
     accuracy = float((test_p.argmax(axis=1) == yt).mean())
+    if accuracy < MIN_ACCURACY[settings["dataset"]] and settings["train_size"] >= 60000:
+        print(f"shinsou: warning: the reference classifier reaches only {accuracy:.2%} on the "
+              f"{settings['dataset']} test set (expected at least "
+              f"{MIN_ACCURACY[settings['dataset']]:.1%}); its measurements are less "
+              "trustworthy", file=sys.stderr)  # fmt: skip
+    # the same numbers for real held-out images: the floor of each measure
+    score, score_std = classifier_score(test_p, splits=min(10, len(test_p)))
+    sizes = sorted({k for k in (1000, 5000) if k < len(test_f)} | {len(test_f)})
+    by_n = {}
+    for k in sizes:
+        s = feature_statistics(test_f[:k])
+        by_n[str(k)] = frechet_distance(s["mu"], s["sigma"], train_stats["mu"],
+                                        train_stats["sigma"])  # fmt: skip
+    real = {"n": len(test_f), "frechet": by_n[str(len(test_f))], "score": score,
+            "score_std": score_std, "top_prob": float(test_p.max(axis=1).mean()),
+            "class_fractions": class_histogram(test_p).tolist(),
+            "modes_covered": mode_coverage(test_p), "frechet_by_n": by_n}  # fmt: skip
     folder.mkdir(parents=True, exist_ok=True)
     meta = {
         "mean": mean,
         "std": std,
         "classes": classes,
         "test_accuracy": accuracy,
+        "real_test": real,
         "settings": settings,
     }
     save(net, folder / "model.npz", metadata=meta)
-    save_statistics(folder / "train_stats.npz", feature_statistics(train_f))
+    save_statistics(folder / "train_stats.npz", train_stats)
     save_statistics(folder / "test_stats.npz", feature_statistics(test_f))
     info = {"key": settings, **{name: _sha256(folder / name) for name in _FILES}}
     atomic_write(folder / "info.json", json.dumps(info, indent=2))
@@ -197,6 +221,7 @@ def _load(settings: dict, folder: Path) -> GenerativeEvaluator:
         std=meta["std"],
         reference=train_stats,
         floor=floor,
+        real=meta["real_test"],
         classes=meta["classes"],
     )
     ev.info = {
@@ -225,15 +250,19 @@ def reference_classifier(
 
     The CNN (``build_reference_cnn``) trains for ``epochs`` passes of Adam (lr 2e-3, cosine
     to 0, batch 128, seeded: the same settings give the same weights) over ``train_size``
-    images of a seeded shuffle of the training set; with the defaults (60000, 2 epochs) it
-    reaches about 99 % on the MNIST test set. Its features are the 128 activations of the
-    penultimate layer.
+    images of a seeded shuffle of the training set. With the defaults (60000 images, 2
+    epochs: 938 steps) it is meant to reach at least 98.5 % on the MNIST test set
+    (``MIN_ACCURACY``); a full-data training that does not prints a warning, and
+    ``info["test_accuracy"]`` always says what it reached. Its features are the 128
+    activations of the penultimate layer.
 
     The evaluator's ``reference`` is the feature statistics of those real training images;
     ``floor`` is the Fréchet distance of the first ``test_size`` real test images to them
     (the distance a perfect generator would get with that many images: report generated
-    images' distance beside it, with as many images). ``info`` holds ``test_accuracy``,
-    ``test_statistics``, the cache folder and the settings.
+    images' distance beside it, with as many images — ``floor_for(n)``); ``real`` holds all
+    of ``evaluate``'s numbers for those real test images (score, top-class probability,
+    class fractions). ``info`` holds ``test_accuracy``, ``test_statistics``, the cache
+    folder and the settings.
 
     Args:
         dataset: "mnist" or "fashion" (Fashion-MNIST).

@@ -187,7 +187,8 @@ class GenerativeQuality(Extension):
     * ``quality/top_prob``: the mean top-class probability (how recognisable each is);
 
     which ``LogReport`` then logs; it also redraws ``out/<plot>`` (the three over epochs,
-    the floor dashed).
+    with what real held-out images get — ``evaluator.real``, ``evaluator.floor_for(n)`` —
+    dashed).
 
     Args:
         sample_fn: ``sample_fn(n, labels=None)`` -> n images in [0, 1], (n, H, W) or
@@ -255,10 +256,14 @@ class GenerativeQuality(Extension):
                   ("quality/score", "classifier score"),
                   ("quality/top_prob", "mean top-class probability")]  # fmt: skip
         fig, axes = plt.subplots(1, 3, figsize=(13, 3.6))
+        real = dict(self.evaluator.real or {})
+        real["frechet"] = self.evaluator.floor_for(self.n)
         for ax, (key, title) in zip(axes, panels):
-            ax.plot(epochs, [h[key] for h in self.history], marker="o", markersize=3)
-            if key == "quality/frechet" and self.evaluator.floor is not None:
-                ax.axhline(self.evaluator.floor, ls="--", color="grey", label="real test images")
+            ax.plot(epochs, [h[key] for h in self.history], marker="o", markersize=3,
+                    label="generated")  # fmt: skip
+            floor = real.get(key.split("/")[1])
+            if floor is not None:
+                ax.axhline(floor, ls="--", color="grey", label="real test images")
                 ax.legend()
             ax.set_xlabel("epoch")
             ax.set_title(title)
