@@ -416,3 +416,41 @@ def test_generative_quality_logs_plots_and_leaves_training_unchanged(tmp_path):
     assert [h["epoch"] for h in hist] == [1, 2]
     with pytest.raises(ValueError, match="no reference statistics"):
         ss.training.GenerativeQuality(lambda n: None, metrics.GenerativeEvaluator(net, "2"))
+
+
+class _CondGen(ss.nn.Module):
+    """gen(z, labels): tanh(Linear([z, onehot(labels)])) as 3×3 images."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = ss.nn.Linear(2 + 3, 9)
+
+    def forward(self, z, labels):
+        onehot = ss.tensor(np.eye(3, dtype=np.float32)[labels.numpy()])
+        return self.fc(ss.cat([z, onehot], dim=1)).tanh()
+
+
+def test_generator_sampler_maps_to_unit_images_and_passes_labels():
+    ss.manual_seed(0)
+    gen = _CondGen()
+    gen.train()
+    s = ss.training.GeneratorSampler(gen, 2, conditional=True, batch_size=4)
+    z = np.random.default_rng(10).normal(size=(7, 2)).astype(np.float32)
+    y = np.array([0, 1, 2, 0, 1, 2, 2])
+    x = s.generate(z, y)
+    with ss.no_grad():
+        want = (gen(ss.tensor(z), ss.tensor(y)).numpy().reshape(7, 3, 3) + 1) / 2
+    np.testing.assert_allclose(x, want, rtol=1e-6)
+    assert x.dtype == np.float32 and gen.training  # its mode is restored
+    ss.manual_seed(3)
+    a = s.sample(5, labels=np.full(5, 1))
+    ss.manual_seed(3)
+    np.testing.assert_array_equal(a, s.generate(ss.randn(5, 2), np.full(5, 1)))
+    with pytest.raises(ValueError, match="a conditional generator needs labels"):
+        s.sample(2)
+    flat = ss.training.GeneratorSampler(ss.nn.Linear(2, 10), 2, output="sigmoid")
+    with pytest.raises(ValueError, match=r"gives 10 values per example, not a 3×3 image"):
+        flat.sample(2)
+    assert flat.__class__(ss.nn.Linear(2, 10), 2, image_size=(2, 5)).sample(2).shape == (2, 2, 5)
+    with pytest.raises(ValueError, match="unconditional; labels=None"):
+        flat.generate(np.zeros((1, 2)), np.zeros(1))

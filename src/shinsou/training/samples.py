@@ -14,7 +14,7 @@ from ..atomic import atomic_open
 from ..metrics._inputs import to_numpy
 from .extension import Extension
 
-__all__ = ["SampleGrid", "GenerativeQuality"]
+__all__ = ["GeneratorSampler", "SampleGrid", "GenerativeQuality"]
 
 
 @contextlib.contextmanager
@@ -51,6 +51,85 @@ def _as_images(out, n: int, who: str) -> np.ndarray:
             f"{who}: expected {n} grayscale images (N, H, W) or (N, 1, H, W), got shape {x.shape}"
         )
     return x
+
+
+class GeneratorSampler:
+    """Images in [0, 1] from a generator called as ``gen(z)`` or ``gen(z, labels)``: the
+    ``generate`` of ``SampleGrid``, the ``sample_fn`` of ``GenerativeQuality``, and the body
+    of a recipe's ``sample``.
+
+    Args:
+        gen: the generator, (B, noise_dim) [and labels (B,)] -> (B, ...) images.
+        noise_dim: the size of z ~ N(0, I).
+        conditional: call ``gen(z, labels)`` (labels are then required).
+        output: ``"tanh"`` (values in [-1, 1], mapped by (x + 1) / 2) or ``"sigmoid"``
+            (already in [0, 1]).
+        image_size: (H, W) of one image; default square, from the output's size.
+        batch_size: images per forward pass; device: where z and labels are made.
+
+    Both methods run the generator in eval mode (restoring its mode) under ``no_grad``.
+
+    >>> gen = ss.nn.Sequential(ss.nn.Linear(3, 16), ss.nn.Tanh())
+    >>> s = GeneratorSampler(gen, 3)
+    >>> x = s.sample(5)
+    >>> x.shape, bool(x.min() >= 0 and x.max() <= 1)
+    ((5, 4, 4), True)
+    """
+
+    def __init__(self, gen, noise_dim: int, *, conditional: bool = False, output: str = "tanh",
+                 image_size=None, batch_size: int = 500, device=None):  # fmt: skip
+        if output not in ("tanh", "sigmoid"):
+            raise ValueError(
+                f"GeneratorSampler: output must be 'tanh' or 'sigmoid', got {output!r}"
+            )
+        self.gen, self.noise_dim = gen, int(noise_dim)
+        self.conditional, self.output = conditional, output
+        self.image_size, self.batch_size, self.device = image_size, int(batch_size), device
+
+    def _images(self, out) -> np.ndarray:
+        x = to_numpy(out).astype(np.float32)
+        x = x.reshape(len(x), -1)
+        if self.image_size is not None:
+            h, w = self.image_size
+        else:
+            h = w = int(round(np.sqrt(x.shape[1])))
+        if h * w != x.shape[1]:
+            raise ValueError(
+                f"GeneratorSampler: the generator gives {x.shape[1]} values per example, not "
+                f"a {h}×{w} image (pass image_size=(H, W))"
+            )
+        if self.output == "tanh":
+            x = (x + 1) / 2
+        return np.clip(x, 0, 1).reshape(-1, h, w)
+
+    def generate(self, z, labels=None) -> np.ndarray:
+        """Images (N, H, W) float32 in [0, 1] of the latent points z (N, noise_dim) (a
+        Tensor or an array) and, for a conditional generator, labels (N,)."""
+        from .. import tensor
+
+        if self.conditional and labels is None:
+            raise ValueError("GeneratorSampler: a conditional generator needs labels")
+        if not self.conditional and labels is not None:
+            raise ValueError("GeneratorSampler: this generator is unconditional; labels=None")
+        z = to_numpy(z).astype(np.float32)
+        y = None if labels is None else to_numpy(labels).astype(np.int64)
+        out = []
+        with _sampling([self.gen]):
+            for i in range(0, len(z), self.batch_size):
+                zb = tensor(z[i : i + self.batch_size], device=self.device)
+                if y is None:
+                    out.append(self._images(self.gen(zb)))
+                else:
+                    yb = tensor(y[i : i + self.batch_size], device=self.device)
+                    out.append(self._images(self.gen(zb, yb)))
+        return np.concatenate(out)
+
+    def sample(self, n: int, labels=None) -> np.ndarray:
+        """n images (n, H, W) float32 in [0, 1] from fresh noise drawn from shinsou's RNG
+        (``ss.manual_seed`` first for reproducible samples)."""
+        from ..creation import randn
+
+        return self.generate(randn(n, self.noise_dim), labels)
 
 
 class SampleGrid(Extension):
