@@ -197,6 +197,17 @@ def test_evaluator_errors():
     with pytest.raises(ValueError, match="no reference statistics"):
         ev.frechet(np.zeros((3, 6, 6)))
 
+    class Unused(ss.nn.Module):  # a layer forward never reaches is not a feature layer
+        def __init__(self):
+            super().__init__()
+            self.fc, self.spare = ss.nn.Linear(36, 3), ss.nn.ReLU()
+
+        def forward(self, x):
+            return self.fc(x.reshape(len(x), -1))
+
+    with pytest.raises(RuntimeError, match="feature layer 'spare' was not called"):
+        metrics.GenerativeEvaluator(Unused(), "spare").features(np.zeros((1, 6, 6)))
+
 
 # --- the cached reference classifier ------------------------------------------------------
 def _small_reference(cache, **kw):
@@ -236,8 +247,10 @@ def test_reference_classifier_is_cached_and_a_damaged_cache_is_retrained(tmp_pat
     assert again.floor == pytest.approx(ev.floor, rel=1e-12) and again.real == ev.real
 
     # other settings: another cache entry, never the old one
-    _small_reference(tmp_path, seed=1)
-    assert len(calls) == 2 and len(list((tmp_path / "reference_classifiers").iterdir())) == 2
+    settings = ev.info["settings"]
+    assert reference_mod._cache_folder(settings, tmp_path) == folder
+    for change in ({"seed": 1}, {"epochs": 2}, {"train_size": 129}, {"cache_version": 0}):
+        assert reference_mod._cache_folder({**settings, **change}, tmp_path) != folder
 
     # a damaged statistics file: detected, reported, trained again (same seed: same numbers)
     stats = folder / "test_stats.npz"
@@ -245,14 +258,14 @@ def test_reference_classifier_is_cached_and_a_damaged_cache_is_retrained(tmp_pat
     data[-40] ^= 0x55
     stats.write_bytes(bytes(data))
     redone = _small_reference(tmp_path)
-    assert len(calls) == 3 and redone.info["from_cache"] is False
+    assert len(calls) == 2 and redone.info["from_cache"] is False
     np.testing.assert_allclose(redone.features(x), f1, rtol=1e-6)
     # a stale key (another version's info.json): trained again too
     info = json.loads((folder / "info.json").read_text())
     info["key"]["cache_version"] = -1
     (folder / "info.json").write_text(json.dumps(info))
     _small_reference(tmp_path)
-    assert len(calls) == 4
+    assert len(calls) == 3
 
 
 def test_reference_classifier_cache_root_from_the_environment(tmp_path, monkeypatch):
@@ -263,6 +276,14 @@ def test_reference_classifier_cache_root_from_the_environment(tmp_path, monkeypa
     assert metrics.reference_cache_dir() == tmp_path / "x" / "shinsou" / "reference_classifiers"
     with pytest.raises(ValueError, match="dataset must be 'mnist' or 'fashion', got 'cifar'"):
         metrics.reference_classifier("cifar", cache_dir=tmp_path)
+
+
+def test_reference_classifier_of_fashion_mnist(tmp_path):
+    ev = metrics.reference_classifier("fashion", cache_dir=tmp_path, train_size=64, test_size=16,
+                                      epochs=1, verbose=False)  # fmt: skip
+    assert ev.classes[0] == "T-shirt/top" and ev.info["dataset"] == "fashion"
+    assert next((tmp_path / "reference_classifiers").iterdir()).name.startswith("fashion-")
+    assert ev.probs(np.zeros((2, 28, 28))).shape == (2, 10)
 
 
 # --- pictures -----------------------------------------------------------------------------

@@ -291,7 +291,8 @@ class GenerativeEvaluator:
         x = (self._images(images) - self.mean) / self.std
         seen = []
         handle = self._feature_module.register_forward_hook(lambda m, i, out: seen.append(out))
-        device = next(iter(self.classifier.parameters())).device
+        first = next(iter(self.classifier.parameters()), None)
+        device = first.device if first is not None else "cpu"
         feats, probs = [], []
         was_training = self.classifier.training
         self.classifier.eval()
@@ -302,6 +303,11 @@ class GenerativeEvaluator:
                     logits = self.classifier(
                         tensor(x[start : start + self.batch_size], device=device)
                     )
+                    if not seen:
+                        raise RuntimeError(
+                            f"GenerativeEvaluator: the feature layer {self.feature_layer!r} "
+                            "was not called in the classifier's forward"
+                        )
                     feats.append(seen[-1].reshape(len(logits), -1).numpy().astype(np.float64))
                     probs.append(F.softmax(logits, dim=1).numpy().astype(np.float64))
         finally:

@@ -190,6 +190,12 @@ def _train(settings: dict, data_dir, folder: Path, verbose: bool) -> None:
         )
 
 
+def _cache_folder(settings: dict, cache_dir) -> Path:
+    """``<root>/<dataset>-<first 12 hex digits of the SHA-256 of the settings>``."""
+    key = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:12]
+    return reference_cache_dir(cache_dir) / f"{settings['dataset']}-{key}"
+
+
 def _load(settings: dict, folder: Path) -> GenerativeEvaluator:
     """The evaluator from a cache folder; a ValueError/OSError says what is wrong with it."""
     from ..serialization import load, read_metadata
@@ -279,8 +285,7 @@ def reference_classifier(
     settings = _settings(dataset, int(train_size), int(test_size), int(epochs), int(seed))
     if dataset not in ("mnist", "fashion"):
         _load_data(dataset, data_dir)  # raises the clear error
-    key = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:12]
-    folder = reference_cache_dir(cache_dir) / f"{dataset}-{key}"
+    folder = _cache_folder(settings, cache_dir)
     if folder.exists():
         try:
             ev = _load(settings, folder)
