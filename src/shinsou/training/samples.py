@@ -17,26 +17,33 @@ from .extension import Extension
 __all__ = ["GeneratorSampler", "SampleGrid", "GenerativeQuality"]
 
 
+_RNG_GLOBALS = ("_rng", "_manual_seed", "_gpu_seed", "_gpu_live", "_gpu_rng")
+
+
 @contextlib.contextmanager
 def _sampling(models, seed: int | None = None):
     """Models in eval mode, no graph, and (with ``seed``) shinsou's CPU generator seeded
-    with ``seed``; afterwards the models' modes and the generator's state are as they were,
-    so sampling changes nothing about the training that follows."""
+    with ``seed``; afterwards the models' modes and the random state are as they were (even
+    if the sampling code called ``ss.manual_seed``), so sampling changes nothing about the
+    training that follows. (A CuPy generator that sampling draws from cannot be rewound:
+    sample on the CPU generator, as ``GeneratorSampler`` does.)"""
     from .. import no_grad
-    from ..random import get_rng
+    from .. import random as _random
 
     modes = [(m, m.training) for m in models]
-    rng = get_rng(np)
-    saved = rng.bit_generator.state
+    saved = {k: getattr(_random, k) for k in _RNG_GLOBALS}
+    cpu_state = _random._rng.bit_generator.state
     if seed is not None:
-        rng.bit_generator.state = np.random.default_rng(seed).bit_generator.state
+        _random._rng = np.random.default_rng(seed)
     try:
         for m, _ in modes:
             m.eval()
         with no_grad():
             yield
     finally:
-        rng.bit_generator.state = saved
+        for k, v in saved.items():
+            setattr(_random, k, v)
+        _random._rng.bit_generator.state = cpu_state
         for m, mode in modes:
             m.train(mode)
 
