@@ -476,3 +476,25 @@ def test_generator_sampler_maps_to_unit_images_and_passes_labels():
     assert flat.__class__(ss.nn.Linear(2, 10), 2, image_size=(2, 5)).sample(2).shape == (2, 2, 5)
     with pytest.raises(ValueError, match="unconditional; labels=None"):
         flat.generate(np.zeros((1, 2)), np.zeros(1))
+
+
+def test_generative_quality_of_a_conditional_generator_from_a_hand_loop(tmp_path):
+    ss.manual_seed(0)
+    gen = _CondGen()
+    ev = metrics.GenerativeEvaluator(_tiny_classifier(), "2")
+    ev.set_reference(np.random.default_rng(11).uniform(size=(30, 6, 6)))
+    seen = []
+    sampler = ss.training.GeneratorSampler(gen, 2, conditional=True)
+
+    def sample_fn(n, labels=None):
+        seen.append(labels)
+        x = sampler.sample(n, labels)  # (n, 3, 3)
+        return np.kron(x, np.ones((2, 2), np.float32))  # (n, 6, 6): what the classifier takes
+
+    q = ss.training.GenerativeQuality(sample_fn, ev, n=12, num_classes=3, splits=3, plot=None)
+    for epoch in (1, 2):  # as a hand-written loop would call it
+        obs = q.measure(epoch)
+    assert seen[0].tolist() == [0, 1, 2] * 4
+    assert set(obs) == {"quality/frechet", "quality/score", "quality/top_prob"}
+    assert [h["epoch"] for h in q.history] == [1, 2] and q.history[0] == q.history[1] | {"epoch": 1}
+    assert q.plot(tmp_path / "q.png") and (tmp_path / "q.png").stat().st_size > 1000
