@@ -5,7 +5,8 @@ shinsou train RECIPE [--epochs N] [--lr LR] ... [the recipe's own options]
 shinsou train RECIPE --help           (the common options and exactly that recipe's own)
 shinsou evaluate runs/mnist-mlp
 shinsou predict runs/mnist-mlp digit.png      (image classification)
-shinsou sample runs/toy-gan [-n 10]           (generation)
+shinsou sample runs/toy-gan [-n 10]           (generation: prints points as JSON)
+shinsou sample runs/mnist-dcgan -n 100 --out samples.npy [--class K] [--seed S]
 """
 
 from __future__ import annotations
@@ -38,6 +39,13 @@ def _parser() -> argparse.ArgumentParser:
     sa = sub.add_parser("sample", help="new examples from a finished generative run")
     sa.add_argument("run_dir")
     sa.add_argument("-n", type=int, default=10, help="how many (default 10)")
+    sa.add_argument(
+        "--out",
+        help="write them to this .npy file (float32; images (N, H, W) in [0, 1]) and a "
+        "picture beside it (.png); never overwrites",
+    )
+    sa.add_argument("--class", dest="label", type=int, help="class K (conditional generators only)")
+    sa.add_argument("--seed", type=int, help="seed of the noise (default: the run's)")
     return ap
 
 
@@ -75,6 +83,42 @@ def _train(recipe_name, rest) -> int:
     return 0
 
 
+def _sample(args) -> int:
+    """``shinsou sample``: every check (the folder, the task, the output file, the class)
+    comes before anything is generated or written."""
+    from pathlib import Path
+
+    import numpy as np
+
+    from .tasks.generation import check_sample_out, save_samples
+
+    run_dir = Path(args.run_dir)
+    if not run_dir.is_dir():
+        raise FileNotFoundError(f"there is no run folder {run_dir}")
+    recipe = _recipe_of(run_dir)
+    if "sample" not in recipe.task.commands:
+        raise ValueError(
+            f"{run_dir} is a run of {recipe.name} ({recipe.task.name}), not a generative run: "
+            "only generation recipes answer `shinsou sample`"
+        )
+    if args.n < 1:
+        raise ValueError(f"-n must be at least 1, got {args.n}")
+    if args.out is not None:
+        check_sample_out(args.out)
+    labels = None if args.label is None else np.full(args.n, args.label, dtype=np.int64)
+    samples = np.asarray(recipe.sample(run_dir, args.n, labels=labels, seed=args.seed))
+    if args.out is not None:
+        print(save_samples(args.out, samples))
+    elif samples.ndim == 2:  # points: print them
+        print(json.dumps(samples.astype(np.float64).round(4).tolist()))
+    else:
+        raise ValueError(
+            f"{recipe.name} generates images {samples.shape[1:]}: give --out FILE.npy to "
+            "write them (and a PNG grid beside it)"
+        )
+    return 0
+
+
 def main(argv=None) -> int:
     """Entry point of the ``shinsou`` command; returns the exit status."""
     from . import recipes
@@ -104,10 +148,7 @@ def main(argv=None) -> int:
             print(f"{out['image']}: {out['prediction']} ({out['probability']:.1%}; top 3: {top})")
             return 0
         if args.command == "sample":
-            recipe = _recipe_of(args.run_dir)
-            recipe.task.check_command("sample", recipe.name)
-            print(json.dumps(recipe.sample(args.run_dir, args.n)))
-            return 0
+            return _sample(args)
     except (KeyError, ValueError, OSError, ImportError, RuntimeError) as e:
         msg = e.args[0] if isinstance(e, KeyError) and e.args else e
         print(f"shinsou {args.command}: error: {msg}", file=sys.stderr)

@@ -64,8 +64,8 @@ class Recipe:
     command-line options) and ``defaults`` (the recipe's values of common settings and of its
     options, e.g. ``dict(epochs=10, lr=1e-3, dropout=0.5)``), and implements
     ``train(cfg, overrides)`` and ``evaluate(run_dir)``, plus the commands its task names
-    (``predict(run_dir, path)`` for image classification, ``sample(run_dir, n)`` for
-    generation).
+    (``predict(run_dir, path)`` for image classification, ``sample(run_dir, n, labels=None,
+    seed=None)`` returning an array for generation).
 
     ``legacy_defaults``: option values for a ``config.json`` written before the option
     existed (so an old run reads as what it was).

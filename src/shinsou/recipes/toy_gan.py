@@ -157,10 +157,15 @@ class ToyGAN(Recipe):
         fake = self._samples(gen, cfg.options, 2000, cfg.seed + 1)
         return {f"test/{k}": v for k, v in mode_metrics(fake, centres, STD).items()}
 
-    def sample(self, run_dir, n: int = 10) -> list[list[float]]:
-        """``n`` new points (a list of [x, y]) from the trained generator."""
+    def sample(self, run_dir, n: int = 10, labels=None, seed: int | None = None) -> np.ndarray:
+        """``n`` new points (n, 2) float32 from the trained generator, drawn with ``seed``
+        (default: the run's seed + 2). The generator is unconditional: ``labels`` must be
+        None."""
+        from ..tasks.generation import check_labels
+
+        check_labels(labels, n, None, self.name)
         cfg, gen = self._generator(run_dir)
-        return self._samples(gen, cfg.options, n, cfg.seed + 2).astype(np.float64).round(4).tolist()
+        return self._samples(gen, cfg.options, n, cfg.seed + 2 if seed is None else seed)
 
 
 RECIPE = ToyGAN()

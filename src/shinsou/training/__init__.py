@@ -23,3 +23,6 @@ from .snapshot import (  # noqa: F401
 from .trainer import Trainer  # noqa: F401
 from .updater import StandardUpdater, Updater, supervised_step  # noqa: F401
 from .trigger import IntervalTrigger, get_trigger  # noqa: F401
+
+# issue 14: a generator's sample grids over training and its measured quality
+from .samples import GenerativeQuality, GeneratorSampler, SampleGrid  # noqa: F401,E402

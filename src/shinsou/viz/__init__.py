@@ -17,3 +17,6 @@ from .inside import (  # noqa: F401
 from .detection import plot_det, plot_roc, probit  # noqa: F401,E402
 from .embedding import plot_embedding_2d  # noqa: F401,E402
 from .image_grid import save_image_grid  # noqa: F401,E402
+
+# issue 14: a generator's pictures over training and along a latent path
+from .animation import latent_interpolation, save_gif, save_interpolation  # noqa: F401,E402

@@ -12,7 +12,8 @@ __all__ = ["save_image_grid"]
 
 def save_image_grid(path, images, columns: int, pad: int = 1) -> Path:
     """Tile ``images`` (N, H, W), values in [0, 1], row by row into one grayscale PNG
-    (white ink on black, a ``pad``-pixel grey gap between tiles). Needs Pillow.
+    (white ink on black, a ``pad``-pixel grey gap between tiles), written atomically.
+    Needs Pillow.
 
     >>> import tempfile, os
     >>> with tempfile.TemporaryDirectory() as d:
@@ -30,5 +31,10 @@ def save_image_grid(path, images, columns: int, pad: int = 1) -> Path:
         r, c = divmod(i, columns)
         y, x = pad + r * (h + pad), pad + c * (w + pad)
         sheet[y : y + h, x : x + w] = img
-    Image.fromarray((sheet * 255).round().astype(np.uint8)).save(path)
-    return Path(path)
+    from ..atomic import atomic_open
+
+    path = Path(path)
+    fmt = Image.registered_extensions().get(path.suffix.lower(), "PNG")
+    with atomic_open(path, "wb") as f:  # a reader never sees half a picture
+        Image.fromarray((sheet * 255).round().astype(np.uint8)).save(f, format=fmt)
+    return path
