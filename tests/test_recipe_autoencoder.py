@@ -76,6 +76,20 @@ def test_a_tiny_run_learns_and_its_run_folder_evaluates(tmp_path, capsys):
     Image.fromarray(255 - digit).save(tmp_path / "digit.png")
     rec = recipes.get("mnist-autoencoder").reconstruct(out, tmp_path / "digit.png")
     assert len(rec["code"]) == 30 and 0.0 < rec["squared_error"] < 784.0
+    d = rec["images"]["reconstruction"] - rec["images"]["input"]
+    assert float((d * d).sum()) == pytest.approx(rec["squared_error"], rel=1e-5)
+    # the same through the command line, with a picture of input and reconstruction
+    capsys.readouterr()
+    png = tmp_path / "rec.png"
+    assert cli.main(["reconstruct", str(out), str(tmp_path / "digit.png"), "--out", str(png)]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["code"] == rec["code"] and "images" not in shown
+    assert Image.open(png).size == (2 * 29 + 1, 30)  # two 28×28 tiles, 1-pixel gaps
+    # never overwrites; not a PNG; a run whose task has no reconstruct
+    assert cli.main(["reconstruct", str(out), str(tmp_path / "digit.png"), "--out", str(png)]) == 2
+    assert "already exists" in capsys.readouterr().err
+    assert cli.main(["reconstruct", str(out), str(tmp_path / "digit.png"), "--out", "r.jpg"]) == 2
+    assert "must name a .png" in capsys.readouterr().err
 
 
 def test_the_2d_variant_draws_its_codes_beside_pca(tmp_path):

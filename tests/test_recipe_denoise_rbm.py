@@ -57,8 +57,9 @@ def test_denoise_trains_restores_and_evaluates(tmp_path, capsys):
 
     digit = ss.datasets.load_mnist("test")[0][0]
     Image.fromarray(digit).save(tmp_path / "seven.png")
-    restored = recipes.get("denoise").reconstruct(out, tmp_path / "seven.png")
-    assert sorted(restored) == sorted(noises)
+    answer = recipes.get("denoise").reconstruct(out, tmp_path / "seven.png")
+    restored = answer["images"]
+    assert sorted(restored) == sorted([*noises, "input"]) and sorted(answer["squared_change"]) == sorted(noises)
     r = np.asarray(restored["gaussian"])
     _, models = recipes.get("denoise")._load(out)
     with ss.no_grad():
@@ -137,6 +138,19 @@ def test_mnist_rbm_trains_and_ais_matches_the_exact_log_z(tmp_path, capsys):
     ev = json.loads(capsys.readouterr().out)
     assert ev["test/log_likelihood"] == m["test/log_likelihood"]
     assert ev["ais/log_z"] == m["ais/log_z"]
+    # shinsou sample: digits (N, 28, 28) in [0, 1] from Gibbs chains; --class is refused
+    npy = tmp_path / "s.npy"
+    assert cli.main(["sample", str(out), "-n", "3", "--out", str(npy), "--seed", "4"]) == 0
+    s = np.load(npy)
+    assert s.shape == (3, 28, 28) and s.dtype == np.float32 and 0 <= s.min() <= s.max() <= 1
+    again = recipes.get("mnist-rbm").sample(out, 3, seed=4)
+    np.testing.assert_array_equal(again, s)
+    assert cli.main(["sample", str(out), "-n", "3", "--out", str(tmp_path / "c.npy"),
+                     "--class", "1"]) == 2  # fmt: skip
+    assert "unconditional" in capsys.readouterr().err and not (tmp_path / "c.npy").exists()
+    # and it is no autoencoder: reconstruct names what the run answers
+    assert cli.main(["reconstruct", str(out), str(npy)]) == 2
+    assert "has no `shinsou reconstruct`" in capsys.readouterr().err
 
 
 def test_mnist_rbm_persistent_cd_keeps_its_particles(tmp_path):

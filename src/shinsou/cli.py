@@ -46,6 +46,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     sa.add_argument("--class", dest="label", type=int, help="class K (conditional generators only)")
     sa.add_argument("--seed", type=int, help="seed of the noise (default: the run's)")
+    re_ = sub.add_parser(
+        "reconstruct", help="pass a picture through a finished autoencoder run's model"
+    )
+    re_.add_argument("run_dir")
+    re_.add_argument("image", help="a PNG/JPEG file, any size or colour (made MNIST-like)")
+    re_.add_argument(
+        "--out", help="also draw the input and its reconstruction(s) in this PNG (never overwrites)"
+    )
     return ap
 
 
@@ -119,6 +127,33 @@ def _sample(args) -> int:
     return 0
 
 
+def _reconstruct(args) -> int:
+    """``shinsou reconstruct RUN IMAGE [--out PNG]``: the recipe's answer as JSON (without the
+    pixel arrays), and with ``--out`` a picture of the input beside each reconstruction."""
+    from pathlib import Path
+
+    import numpy as np
+
+    recipe = _recipe_of(args.run_dir)
+    recipe.task.check_command("reconstruct", recipe.name)
+    out = Path(args.out) if args.out else None
+    if out is not None:
+        if out.suffix.lower() != ".png":
+            raise ValueError(f"--out must name a .png file, got {out}")
+        if out.exists():
+            raise FileExistsError(f"{out} already exists (nothing was overwritten)")
+    answer = recipe.reconstruct(args.run_dir, args.image)
+    images = answer.pop("images")  # {"input": (28, 28), name: (28, 28), ...}
+    print(json.dumps(answer, indent=2))
+    if out is not None:
+        from .viz.image_grid import save_image_grid
+
+        rows = np.stack([np.asarray(v, np.float32) for v in images.values()])
+        save_image_grid(out, rows, columns=len(rows))
+        print(f"{', '.join(images)} -> {out}", file=sys.stderr)
+    return 0
+
+
 def main(argv=None) -> int:
     """Entry point of the ``shinsou`` command; returns the exit status."""
     from . import recipes
@@ -149,6 +184,8 @@ def main(argv=None) -> int:
             return 0
         if args.command == "sample":
             return _sample(args)
+        if args.command == "reconstruct":
+            return _reconstruct(args)
     except (KeyError, ValueError, OSError, ImportError, RuntimeError) as e:
         msg = e.args[0] if isinstance(e, KeyError) and e.args else e
         print(f"shinsou {args.command}: error: {msg}", file=sys.stderr)

@@ -264,7 +264,8 @@ class Denoise(Recipe):
 
     def reconstruct(self, run_dir, path) -> dict:
         """Restore one image file (a digit, made MNIST-like: 28×28 in [0, 1]) with every
-        autoencoder: ``{noise: 28×28 nested list}``."""
+        autoencoder: ``{"image": path, "squared_change": {noise: Σ (x̂ − x)²}, "images":
+        {"input": 28×28, noise: 28×28 restoration, ...}}`` (float32 arrays in [0, 1])."""
         from .. import no_grad, tensor
         from ..datasets.image import read_image, to_mnist
 
@@ -272,12 +273,14 @@ class Denoise(Recipe):
         img = np.asarray(to_mnist(read_image(path)), np.float32).reshape(1, 784)
         if img.max() > 1:
             img = img / 255
-        out = {}
+        images, change = {"input": img.reshape(28, 28)}, {}
         with no_grad():
             for name, dae in models.items():
                 dae.eval()
-                out[name] = dae(tensor(img)).numpy().reshape(28, 28).round(3).tolist()
-        return out
+                out = dae(tensor(img)).numpy()
+                images[name] = out.reshape(28, 28)
+                change[name] = round(float(((out - img) ** 2).sum()), 4)
+        return {"image": str(path), "squared_change": change, "images": images}
 
 
 RECIPE = Denoise()

@@ -345,15 +345,18 @@ class MnistAutoencoder(Recipe):
 
     def reconstruct(self, run_dir, image_path) -> dict:
         """A picture's code and its squared reconstruction error per image under the saved
-        net (the picture is brought to MNIST's format as ``predict`` does)."""
+        net (the picture is brought to MNIST's format as ``predict`` does), and ``images``:
+        the input and its reconstruction, 28×28 float32 in [0, 1]."""
         from ..datasets import read_image, to_mnist
 
         _, net = self._load(run_dir)
         x = to_mnist(read_image(image_path)).reshape(1, 784).astype(np.float32) / 255.0
+        recon = _predict(net, x)
         return {
             "image": str(image_path),
             "code": _predict(net, x, what="encode")[0].astype(np.float64).round(4).tolist(),
-            "squared_error": squared_error(_predict(net, x), x),
+            "squared_error": squared_error(recon, x),
+            "images": {"input": x.reshape(28, 28), "reconstruction": recon.reshape(28, 28)},
         }
 
 

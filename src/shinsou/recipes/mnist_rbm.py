@@ -332,16 +332,21 @@ class MnistRBM(Recipe):
         train, test = self._data(cfg, "train"), self._data(cfg, "test")
         return {**self._ais(rbm, cfg, train, test), "test_examples": len(test)}
 
-    def sample(self, run_dir, n: int = 10) -> list[list[float]]:
-        """``n`` digits (784 probabilities p(v | h) each, rounded) after 1000 Gibbs steps
-        from random binary images."""
+    def sample(self, run_dir, n: int = 10, labels=None, seed: int | None = None) -> np.ndarray:
+        """``n`` digits (n, 28, 28) float32 in [0, 1]: the probabilities p(v | h) after 1000
+        Gibbs steps from random binary images, drawn with ``seed`` (default: the recipe's
+        fixed sampling seed). The RBM is unconditional: ``labels`` must be None."""
         from .. import manual_seed, tensor
+        from ..tasks.generation import check_labels
 
+        check_labels(labels, n, None, self.name)
         _, rbm = self._rbm(run_dir)
-        manual_seed(SAMPLE_SEED + 1)
-        v = tensor((np.random.default_rng(SAMPLE_SEED).random((n, 784)) < 0.5).astype(np.float32))
+        seed = SAMPLE_SEED if seed is None else int(seed)
+        manual_seed(seed + 1)
+        v = tensor((np.random.default_rng(seed).random((n, 784)) < 0.5).astype(np.float32))
         v = rbm.gibbs(v, 1000)
-        return rbm.sample_v(rbm.sample_h(v)[1])[0].numpy().astype(np.float64).round(3).tolist()
+        p = rbm.sample_v(rbm.sample_h(v)[1])[0].numpy()
+        return p.reshape(n, 28, 28).astype(np.float32)
 
 
 def _t(x):
