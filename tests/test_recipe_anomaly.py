@@ -39,8 +39,9 @@ def test_a_tiny_run_writes_scores_anyone_can_check_and_resumes(tmp_path, capsys)
     out = tmp_path / "a"
     assert cli.main(["train", "anomaly", "--out", str(out), *ARGS]) == 0
     m = json.loads((out / "metrics.json").read_text())
-    for name in ("config.json", "metrics.json", "report.md", "roc_cae_mnist.png",
-                 "roc_deepsvdd_fashion.png", "handson_mnist.png", "handson_fashion.png"):  # fmt: skip
+    files = ("config.json", "metrics.json", "report.md", "roc_cae_mnist.png",
+             "roc_deepsvdd_fashion.png", "handson_mnist.png", "handson_fashion.png")  # fmt: skip
+    for name in files:
         assert (out / name).exists(), name
     test_labels = {
         "mnist": ss.datasets.load_mnist("test")[1][:300],

@@ -59,7 +59,8 @@ def test_denoise_trains_restores_and_evaluates(tmp_path, capsys):
     Image.fromarray(digit).save(tmp_path / "seven.png")
     answer = recipes.get("denoise").reconstruct(out, tmp_path / "seven.png")
     restored = answer["images"]
-    assert sorted(restored) == sorted([*noises, "input"]) and sorted(answer["squared_change"]) == sorted(noises)
+    assert sorted(restored) == sorted([*noises, "input"])
+    assert sorted(answer["squared_change"]) == sorted(noises)
     r = np.asarray(restored["gaussian"])
     _, models = recipes.get("denoise")._load(out)
     with ss.no_grad():
