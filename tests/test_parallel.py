@@ -230,7 +230,11 @@ def _import_order_report(first_numpy, env):
         "import shinsou\nfrom shinsou.backend import blas\n"
         "print(blas.split_products(), blas.openblas_threads())"
     )
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("SHINSOU_", "OPENBLAS_"))}
+    full_env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SHINSOU_", "OPENBLAS_", "OMP_", "GOTO_"))
+    }
     full_env.update(env)
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, env=full_env, check=True
@@ -248,7 +252,11 @@ def test_numpy_imported_first_switches_to_split_products():
     assert _import_order_report(True, {"OPENBLAS_THREAD_TIMEOUT": "4"})[0] == "False"
     assert _import_order_report(True, {"SHINSOU_SPLIT_PRODUCTS": "0"})[0] == "False"
     assert _import_order_report(False, {"SHINSOU_SPLIT_PRODUCTS": "1"}) == ["True", "1"]
-    assert _import_order_report(True, {"SHINSOU_NUM_THREADS": "1"})[0] == "False"
+    assert _import_order_report(True, {"SHINSOU_NUM_THREADS": "1"}) == ["False", "1"]
+    # one thread means OpenBLAS's too (whatever the import order), unless the user set it
+    assert _import_order_report(False, {"SHINSOU_NUM_THREADS": "1"}) == ["False", "1"]
+    both = {"SHINSOU_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "2"}
+    assert _import_order_report(False, both) == ["False", "2"]
 
 
 def test_split_products_equal_whole_ones(monkeypatch):

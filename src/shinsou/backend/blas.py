@@ -16,7 +16,9 @@ call). The products take about as long as OpenBLAS's own two-thread ones, and th
 memory-bound work keeps its second core. NumPy code outside shinsou then runs BLAS on one
 thread; to avoid that, import shinsou first or set ``OPENBLAS_THREAD_TIMEOUT`` yourself.
 ``SHINSOU_SPLIT_PRODUCTS=1`` asks for this mode whatever the import order, ``0`` never;
-``SHINSOU_NUM_THREADS=1`` leaves OpenBLAS untouched and shinsou on one thread.
+``SHINSOU_NUM_THREADS=1`` runs shinsou on one thread and gives OpenBLAS one thread too (unless
+``OPENBLAS_NUM_THREADS`` or ``OMP_NUM_THREADS`` says otherwise), as PyTorch's
+``set_num_threads(1)`` does for its BLAS.
 
 >>> import numpy as np
 >>> a, b = np.ones((300, 200), np.float32), np.ones((200, 100), np.float32)
@@ -102,7 +104,10 @@ def configure(numpy_was_loaded: bool, timeout_set_by_user: bool) -> None:
     env = os.environ.get("SHINSOU_SPLIT_PRODUCTS", "").strip()
     if env not in ("", "0", "1"):
         raise ValueError(f"SHINSOU_SPLIT_PRODUCTS must be 0 or 1 (or unset), got {env!r}")
-    if env == "0" or not parallel.enabled():
+    if not parallel.enabled():
+        _one_thread_wanted()
+        return
+    if env == "0":
         return
     if env == "" and (not numpy_was_loaded or timeout_set_by_user):
         return
@@ -111,6 +116,21 @@ def configure(numpy_was_loaded: bool, timeout_set_by_user: bool) -> None:
         return
     set_openblas_threads(1)
     _SPLIT = True
+
+
+_USER_BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "GOTO_NUM_THREADS")
+
+
+def _one_thread_wanted() -> None:
+    """``SHINSOU_NUM_THREADS=1`` asks for one thread: OpenBLAS too, unless the user set its
+    thread count. (Left at two threads, an OpenBLAS product waits for its second thread; with
+    more busy processes than cores, that thread is often descheduled and a product of a
+    small conv net took about 8× longer, measured with three processes on two cores.)"""
+    if os.environ.get("SHINSOU_NUM_THREADS", "").strip() != "1":
+        return  # threading is off because there is one core: OpenBLAS knows that too
+    if any(v in os.environ for v in _USER_BLAS_THREADS):
+        return
+    set_openblas_threads(1)
 
 
 def _module(a):
