@@ -17,3 +17,6 @@ from .inside import (  # noqa: F401
 from .detection import plot_det, plot_roc, probit  # noqa: F401,E402
 from .embedding import plot_embedding_2d  # noqa: F401,E402
 from .image_grid import save_image_grid  # noqa: F401,E402
+
+# issue 13, pretrain recipe: weight rows as per-filter-scaled images
+from .image_grid import save_filter_grid  # noqa: F401,E402
