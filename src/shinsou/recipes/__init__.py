@@ -29,6 +29,7 @@ _MODULES = {
     "mnist-autoencoder": "mnist_autoencoder",
     "denoise": "denoise",
     "mnist-rbm": "mnist_rbm",
+    "pretrain": "pretrain",
 }
 
 
