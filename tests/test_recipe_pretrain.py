@@ -14,7 +14,7 @@ from shinsou import cli, recipes
 from shinsou.data import labelled_subset
 from shinsou.recipes.pretrain import parse_plan, pretrain_dbn, pretrain_sdae, summarize
 
-TINY = ["--train-limit", "1000", "--test-limit", "300", "--val-size", "200", "--hidden", "32,16",
+TINY = ["--train-limit", "600", "--test-limit", "200", "--val-size", "100", "--hidden", "32,16",
         "--labels", "5,all", "--seeds", "0,1", "--pretrain-epochs", "1", "--finetune-epochs", "5",
         "--min-finetune-steps", "30", "--batch-size", "50", "--lr", "1e-2",
         "--no-progress"]  # fmt: skip
@@ -50,6 +50,16 @@ def test_bad_options_fail_clearly_before_a_run_folder_is_made(tmp_path, capsys, 
     assert _train(out, *base, *args) == 2
     assert message in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_help_lists_the_recipes_own_options(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["train", "pretrain", "--help"])
+    out = capsys.readouterr().out
+    for flag in ("--inits", "--labels", "--seeds", "--hidden", "--pretrain-epochs",
+                 "--finetune-epochs", "--min-finetune-steps", "--val-size", "--mask"):  # fmt: skip
+        assert flag in out, flag
+    assert "pretrain" in recipes.names()
 
 
 def test_the_plan_and_the_labelled_subsets():
@@ -111,7 +121,7 @@ def test_a_tiny_run_learns_resumes_and_evaluates(tmp_path, capsys):
                 for name in ("log.jsonl", "model.npz", "result.json"):
                     assert (part / name).stat().st_size > 0, (part, name)
     m = json.loads((out / "metrics.json").read_text())
-    assert m["labelled_images"] == {"5": 50, "all": 800} and m["test_images"] == 300
+    assert m["labelled_images"] == {"5": 50, "all": 500} and m["test_images"] == 200
     for init in ("random", "dbn", "sdae"):
         for lab in ("5", "all"):
             k = f"{init}/{lab}/test_accuracy"
@@ -119,7 +129,7 @@ def test_a_tiny_run_learns_resumes_and_evaluates(tmp_path, capsys):
             assert m[f"{k}_std"] == pytest.approx(np.std(m[k], ddof=1))
             if init != "random":
                 assert m[f"{init}/{lab}/gain_over_random_wins"] in (0, 1, 2)
-    # it learns: 800 labels on 32-16 sigmoid units beat chance (10 %) by far (no bar for the
+    # it learns: 500 labels on 32-16 sigmoid units beat chance (10 %) by far (no bar for the
     # DBN here: 16 CD-1 updates leave its weights near their N(0, 0.01²) start, too small
     # for a deep sigmoid net to learn fast from; the default run gives it 600 per epoch)
     assert m["random/all/test_accuracy_mean"] > 0.5, m
