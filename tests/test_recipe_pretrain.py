@@ -42,6 +42,7 @@ def _config(**kw):
         (["--labels", "10,100"], "--labels 100 needs 100 labelled images of every digit"),
         (["--seed", "3"], "--seed does not apply; use --seeds"),
         (["--epochs", "3"], "--epochs does not apply"),
+        (["--device", "cuda"], "runs on the CPU only"),
     ],
 )
 def test_bad_options_fail_clearly_before_a_run_folder_is_made(tmp_path, capsys, args, message):

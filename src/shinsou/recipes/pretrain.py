@@ -401,6 +401,11 @@ class PretrainRecipe(Recipe):
                               ("epochs", "--pretrain-epochs / --finetune-epochs")):  # fmt: skip
             if flag in overrides:
                 raise ValueError(f"pretrain: --{flag} does not apply; use {instead}")
+        if str(cfg.device) != "cpu":
+            raise ValueError(
+                f"pretrain: runs on the CPU only for now (--device {cfg.device} is not "
+                "supported: its nets and loaders are not moved to a device)"
+            )
         plan = parse_plan(cfg)
         data = self._data(cfg, plan)  # a label budget that does not fit fails here
         target = resolve_run_dir(cfg.recipe, cfg.out, cfg.resume)
