@@ -190,8 +190,23 @@ def _mlp(sizes, n_classes: int | None = N_CLASSES):
 
 
 def pretrain_dbn(x: np.ndarray, sizes, epochs: int, lr: float, batch: int, seed: int):
-    """A DBN ``sizes`` trained greedily by CD-1 on ``x`` (N, 784) in [0, 1]; returns the MLP
-    body (``DBN.to_mlp()``) and each RBM's reconstruction error per epoch."""
+    """A DBN greedily pre-trained by CD-1: RBM i learns p(h_i) of the mean-field codes
+    h_i = σ(W_{i-1} h_{i-1} + c_{i-1}) of the (frozen) RBMs below, h_0 = x.
+
+    Args:
+        x: (N, sizes[0]) floats in [0, 1] (read as Bernoulli probabilities).
+        sizes: widths, e.g. (784, 500, 500).
+        epochs: CD-1 passes over ``x`` per RBM; lr: SGD rate (momentum 0.9, weight decay
+            2e-4); batch: images per update; seed: seeds weights, order and sampling.
+
+    Returns:
+        (body, losses): ``DBN.to_mlp()``, Linear(W_i, c_i) → Sigmoid per RBM; each RBM's
+        mean reconstruction error per epoch.
+
+    >>> body, losses = pretrain_dbn(np.full((8, 6), 0.5, np.float32), (6, 3), 1, 0.05, 4, 0)
+    >>> body[0].weight.shape, len(losses[0])
+    ((3, 6), 1)
+    """
     from .. import manual_seed, no_grad
     from ..data import DataLoader, TensorDataset
     from ..models import DBN, base_rate_bias
@@ -210,9 +225,24 @@ def pretrain_dbn(x: np.ndarray, sizes, epochs: int, lr: float, batch: int, seed:
 
 
 def pretrain_sdae(x: np.ndarray, sizes, epochs: int, lr: float, mask: float, batch: int, seed):
-    """A stacked denoising autoencoder ``sizes`` (sigmoid) trained greedily on ``x`` with
-    masking noise ``mask``; returns the MLP body (its encoders) and each layer's loss per
-    epoch."""
+    """A stacked denoising autoencoder (sigmoid units) pre-trained greedily: layer i learns
+    to restore its input h_i (the frozen layers' code of x) from h̃_i, a copy with a fraction
+    ``mask`` of its values set to 0, minimising mean_n ‖ĥ_i − h_i‖².
+
+    Args:
+        x: (N, sizes[0]) floats in [0, 1]; sizes: widths, e.g. (784, 500, 500); epochs:
+            passes per layer; lr: Adam's rate; mask: masking fraction (0: plain stacked
+            autoencoder); batch: images per update; seed: seeds weights, order and noise.
+
+    Returns:
+        (body, losses): Linear → Sigmoid per layer holding the encoders; each layer's mean
+        loss per epoch.
+
+    >>> body, losses = pretrain_sdae(np.full((8, 6), 0.5, np.float32), (6, 3), 1, 1e-3, 0.25,
+    ...                              4, 0)
+    >>> body[0].weight.shape, len(losses[0])
+    ((3, 6), 1)
+    """
     from .. import manual_seed, no_grad, optim
     from ..data import DataLoader, TensorDataset, corruption
     from ..models import StackedAutoencoder
