@@ -98,7 +98,7 @@ class PretrainOptions:
     seeds: str = option("0,1,2", "seeds; each re-draws pre-training, subsets, heads and order")
     hidden: str = option("500,500", "hidden layer widths of the MLP")
     pretrain_epochs: int = option(1, "greedy pre-training epochs per hidden layer (DBN, SDAE)")
-    finetune_epochs: int = option(2, "fine-tuning passes over the labelled images")
+    finetune_epochs: int = option(3, "fine-tuning passes over the labelled images")
     min_finetune_steps: int = option(300, "fine-tuning steps at least (few labels)")
     val_size: int = option(10000, "last training images held out for validation (no labels)")
     rbm_lr: float = option(0.05, "CD-1 learning rate (SGD, momentum 0.9)")
