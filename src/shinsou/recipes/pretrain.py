@@ -53,12 +53,19 @@ pre-trained init in ``--inits`` fine-tuned with the last label budget (by defaul
 labels). ``shinsou evaluate RUN`` tests every part's net again.
 
 **Budget.** Defaults: 1 pre-training epoch per layer (batch 100), fine-tuning Adam lr 1e-3,
-batch 100, 2 epochs but at least 300 steps, three seeds. Measured on the 2-core shared machine
-(one thread, other jobs running): an RBM epoch over 60,000 images ≈ 105-120 s per layer, a
-denoising layer ≈ 55-75 s, a fine-tuning epoch over 50,000 images ≈ 50 s, 300 steps of 100
-images ≈ 30 s: about 12 minutes per seed, 35 minutes for the default run (less on an idle
-machine). Scale it with ``--pretrain-epochs``, ``--finetune-epochs``, ``--seeds``,
-``--labels``, ``--inits``, ``--hidden``, ``--train-limit``.
+batch 100, 3 epochs but at least 300 steps, three seeds. Measured on the 2-core machine shared
+with other jobs (one thread): pre-training 180 s (DBN) + 76 s (SDAE) per seed, fine-tuning
+about 20 s per 300-step part and 100 s per 3-epoch part on 50,000 images: about 11 minutes
+per seed, 30-35 minutes for the default run (less on an idle machine).
+
+**Measured** (reduced runs, one seed each, test accuracy random / DBN / SDAE):
+seed 0 with ``--finetune-epochs 1``: 10 labels per class 77.16 / 81.26 / 78.60 %, 100 per
+class 89.08 / 93.15 / 91.41 %, all (1 epoch) 92.94 / 96.68 / 95.04 %; seed 1 with the
+defaults, ``--labels 10,all``: 75.78 / 79.95 / 79.63 % and 95.60 / 97.84 / 96.50 %. Both
+pre-trainings beat the random start at 10 labels on both seeds (by 1.4 to 4.2 points); with
+all labels the gain was smaller with the longer fine-tuning (DBN +3.7 after 1 epoch on
+seed 0, +2.2 after 3 on seed 1; SDAE +2.1, +0.9; different seeds, so only roughly): part of
+it is faster convergence, which longer fine-tuning may shrink further (not measured).
 """
 
 from __future__ import annotations
