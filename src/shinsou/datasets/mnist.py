@@ -126,10 +126,7 @@ def load_mnist_vectors(
 ) -> tuple[np.ndarray, np.ndarray]:
     """MNIST ``split`` as flat vectors for MLPs, autoencoders and RBMs: images float32
     (N, 784) with x = pixel / 255 in [0, 1], and labels int64 (N,); only the first ``limit``
-    examples when ``limit`` is given (quick runs).
-
-    >>> load_mnist_vectors  # doctest: +ELLIPSIS
-    <function load_mnist_vectors at ...>
+    examples when ``limit`` is given (quick runs). Files are found as by ``load_mnist``.
     """
     x, y = load_mnist(split, data_dir=data_dir)
     if limit:
