@@ -179,6 +179,11 @@ def _seed(seed: int, *purpose: int) -> int:
     return int(np.random.SeedSequence([seed, *purpose]).generate_state(1)[0])
 
 
+def _count(n: int, word: str) -> str:
+    """``_count(1, "epoch")`` -> "1 epoch", ``_count(2, "epoch")`` -> "2 epochs"."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
 def _label_key(labels) -> str:
     return str(labels)
 
@@ -371,9 +376,9 @@ class PretrainRecipe(Recipe):
         path = parts / f"seed{seed}" / f"{init}-pretrained.npz"
         if path.exists():
             return load(path)
-        print(f"{self.name}: seed {seed}: pre-training the {TITLES[init]} "
-              f"{'-'.join(map(str, plan['sizes']))}, {cfg.pretrain_epochs} epochs per layer",
-              file=sys.stderr)  # fmt: skip
+        sizes, epochs = "-".join(map(str, plan["sizes"])), _count(cfg.pretrain_epochs, "epoch")
+        print(f"{self.name}: seed {seed}: pre-training the {TITLES[init]} {sizes}, {epochs} per "
+              "layer", file=sys.stderr)  # fmt: skip
         start = time.perf_counter()
         s = _seed(seed, _PRETRAIN[init])
         if init == "dbn":
@@ -644,12 +649,13 @@ class PretrainRecipe(Recipe):
         s = plan["sizes"]
         numbers += [
             ("net", f"MLP {'-'.join(map(str, s))}-10, sigmoid hidden units, softmax output"),
-            ("pre-training", f"{cfg.pretrain_epochs} epochs per layer on {m['pretrain_images']} "
-             f"unlabelled training images; DBN: CD-1, lr {cfg.rbm_lr}; SDAE: masking "
-             f"{cfg.mask}, Adam lr {cfg.sdae_lr}; {m['pretrain_seconds']:.0f} s in all"),
+            ("pre-training", f"{_count(cfg.pretrain_epochs, 'epoch')} per layer on "
+             f"{m['pretrain_images']} unlabelled training images; DBN: CD-1, lr {cfg.rbm_lr}; "
+             f"SDAE: masking {cfg.mask}, Adam lr {cfg.sdae_lr}; "
+             f"{m['pretrain_seconds']:.0f} s in all"),
             ("fine-tuning", f"{cfg.optimizer} lr {cfg.lr}, batch {cfg.batch_size}, "
-             f"{cfg.finetune_epochs} epochs but at least {cfg.min_finetune_steps} steps; "
-             f"{m['finetune_seconds']:.0f} s in all"),
+             f"{_count(cfg.finetune_epochs, 'epoch')} but at least {cfg.min_finetune_steps} "
+             f"steps; {m['finetune_seconds']:.0f} s in all"),
             ("labelled images", ", ".join(f"{k}: {v}" for k, v in m["labelled_images"].items())),
             ("test / validation images", f"{m['test_images']} / {m['val_images']} (the last "
              "training images, never fine-tuned on; not used to choose anything)"),
@@ -675,9 +681,10 @@ class PretrainRecipe(Recipe):
         notes = [
             "## Mean ± standard deviation over seeds",
             "\n".join(table),
-            f"Standard deviation: the sample one (n − 1) over {n} seed(s). A gain is the "
-            "paired difference (same seed: same labelled images, same head, same batch order) "
-            "of test accuracies in points; (k/n): the seeds on which pre-training was better.",
+            f"Standard deviation: the sample one (n − 1) over {_count(n, 'seed')} (0 for "
+            "one). A gain is the paired difference (same seed: same labelled images, same "
+            "head, same batch order) of test accuracies in points; (k/n): the seeds on which "
+            "pre-training was better.",
             *self._verdicts(plan, m),
             "Each seed re-does everything random: pre-training, labelled subsets, the random "
             "initialisation, the heads, the order of the batches. Nothing was selected on the "
