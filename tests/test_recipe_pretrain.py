@@ -160,6 +160,9 @@ def test_a_tiny_run_learns_resumes_and_evaluates(tmp_path, capsys):
     }
     for p in [*lost.iterdir(), out / "model.npz", out / "metrics.json"]:
         os.remove(p)
+    capsys.readouterr()
+    assert cli.main(["evaluate", str(out)]) == 2  # unfinished: says how to go on
+    assert "--resume" in capsys.readouterr().err
     assert _train(out, "--resume", "--no-progress") == 0  # config.json has the rest
     after = json.loads((lost / "result.json").read_text())
     assert after["test_accuracy"] == before["test_accuracy"]
