@@ -37,3 +37,6 @@ from .worker import WorkerInfo, get_worker_info  # noqa: F401, E402
 
 # issue 13, autoencoder models: corruptions for denoising autoencoders
 from .noise import RandomLines, corruption  # noqa: F401, E402
+
+# issue 13, pretrain recipe: class-balanced few-label subsets (also used by transfer)
+from .subset import labelled_subset  # noqa: F401, E402

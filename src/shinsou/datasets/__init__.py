@@ -13,6 +13,9 @@ from .mnist import FASHION_MNIST_CLASSES, MNIST_CLASSES, load_fashion_mnist, loa
 from .tasks import fashion_mnist_classification, mnist_classification, mnist_digit_subset
 from .toy import ring_of_gaussians, two_moons
 
+# issue 13, pretrain recipe
+from .mnist import load_mnist_vectors  # noqa: E402
+
 __all__ = [
     "ChecksumError",
     "fashion_mnist_classification",
@@ -34,4 +37,6 @@ __all__ = [
     "read_image",
     "search_dirs",
     "to_mnist",
+    # issue 13, pretrain recipe: MNIST as (N, 784) vectors in [0, 1]
+    "load_mnist_vectors",
 ]

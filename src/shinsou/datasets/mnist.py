@@ -16,6 +16,7 @@ __all__ = [
     "FASHION_MNIST_CLASSES",
     "MNIST_URLS",
     "FASHION_MNIST_URLS",
+    "load_mnist_vectors",
 ]
 
 MNIST_CLASSES = tuple("0123456789")
@@ -118,3 +119,16 @@ def load_fashion_mnist(
         ``FASHION_MNIST_CLASSES``.
     """
     return _load("fashion-mnist", _FASHION_FILES, FASHION_MNIST_URLS, split, data_dir, download)
+
+
+def load_mnist_vectors(
+    split: str = "train", limit: int | None = None, data_dir: str | os.PathLike | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """MNIST ``split`` as flat vectors for MLPs, autoencoders and RBMs: images float32
+    (N, 784) with x = pixel / 255 in [0, 1], and labels int64 (N,); only the first ``limit``
+    examples when ``limit`` is given (quick runs). Files are found as by ``load_mnist``.
+    """
+    x, y = load_mnist(split, data_dir=data_dir)
+    if limit:
+        x, y = x[:limit], y[:limit]
+    return x.reshape(len(x), 784).astype(np.float32) / 255.0, y

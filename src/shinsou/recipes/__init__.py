@@ -30,6 +30,7 @@ _MODULES = {
     "denoise": "denoise",
     "mnist-rbm": "mnist_rbm",
     "anomaly": "anomaly",
+    "pretrain": "pretrain",
 }
 
 

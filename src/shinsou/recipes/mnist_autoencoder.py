@@ -41,6 +41,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..atomic import atomic_write
+from ..datasets.mnist import load_mnist_vectors as _images
 from ..tasks.reconstruction import Reconstruction
 from .base import Recipe, option
 from .run import RunConfig, load_config, load_model, make_optimizer, start_run
@@ -130,16 +131,6 @@ def _pretrain(net, loader, epochs: int, lr: float) -> list[float]:
                 dst.weight.copy_(src.weight)
                 dst.bias.copy_(src.bias)
     return last
-
-
-def _images(split: str, limit, data_dir):
-    """MNIST ``split`` as float32 (N, 784) in [0, 1] and labels (N,)."""
-    from ..datasets import load_mnist
-
-    x, y = load_mnist(split, data_dir=data_dir)
-    if limit:
-        x, y = x[:limit], y[:limit]
-    return (x.reshape(len(x), 784).astype(np.float32) / 255.0), y
 
 
 def _predict(net, x: np.ndarray, batch: int = 1000, what: str = "forward") -> np.ndarray:

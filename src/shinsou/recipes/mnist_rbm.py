@@ -48,7 +48,7 @@ from ..atomic import atomic_write
 from ..tasks.generation import GENERATION
 from ..training.updater import Updater
 from .base import Recipe, option
-from ..viz.image_grid import save_image_grid
+from ..viz.image_grid import save_filter_grid, save_image_grid
 from .run import RunConfig, load_config, load_model, make_optimizer, start_run
 
 __all__ = ["RECIPE", "MnistRBMOptions", "RBMUpdater", "binarize", "pooled_log_z"]
@@ -275,11 +275,8 @@ class MnistRBM(Recipe):
         }
         atomic_write(run_dir / "metrics.json", json.dumps(metrics, indent=2))
 
-        w = rbm.weight.numpy()[:100]  # (100, 784): each filter drawn with its own contrast
-        lo, hi = w.min(axis=1, keepdims=True), w.max(axis=1, keepdims=True)
-        save_image_grid(
-            run_dir / "filters.png", ((w - lo) / np.maximum(hi - lo, 1e-12)).reshape(-1, 28, 28), 10
-        )
+        # the first 100 of W's rows (n_hidden, 784), each drawn with its own contrast
+        save_filter_grid(run_dir / "filters.png", rbm.weight.numpy(), (28, 28), 10)
         chains = self._chains(rbm, cfg, test)
         save_image_grid(run_dir / "samples.png", chains.reshape(-1, 28, 28), chains.shape[1])
 

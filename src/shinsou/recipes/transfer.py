@@ -55,7 +55,7 @@ from pathlib import Path
 import numpy as np
 
 from ..atomic import atomic_write
-from ..data import DataLoader, Scale01, Standardize, TensorDataset
+from ..data import DataLoader, Scale01, Standardize, TensorDataset, labelled_subset
 from ..optim.lr_scheduler import CosineAnnealingLR
 from ..tasks.classification import IMAGE_CLASSIFICATION
 from .base import Recipe, option
@@ -69,15 +69,6 @@ TITLES = {
     "frozen": "frozen features + new head",
     "finetuned": "fine-tuned (all layers)",
 }
-
-
-def _labelled_subset(y, per_class: int, seed: int, exclude=()):
-    """Indices of ``per_class`` examples of every class, chosen by a seeded shuffle."""
-    order = np.random.default_rng(seed).permutation(len(y))
-    if len(exclude):
-        order = order[~np.isin(order, exclude)]
-    picked = [order[y[order] == c][:per_class] for c in np.unique(y)]
-    return np.sort(np.concatenate(picked))
 
 
 # --source: (source recipe module, target digits, words for titles)
@@ -183,8 +174,8 @@ class TransferRecipe(Recipe):
         (x, y), (xt, yt) = data["train"], data["test"]
         if cfg.test_limit:
             xt, yt = xt[: cfg.test_limit], yt[: cfg.test_limit]
-        lab = _labelled_subset(y, cfg.labels_per_class, cfg.seed)
-        val = _labelled_subset(y, 200, cfg.seed + 1, exclude=lab)
+        lab = labelled_subset(y, cfg.labels_per_class, cfg.seed)
+        val = labelled_subset(y, 200, cfg.seed + 1, exclude=lab)
         std = Standardize.fit(Scale01()(x[lab]))  # statistics of the labelled images only
         prep = self._prepare
         return dict(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["save_image_grid"]
+__all__ = ["save_image_grid", "save_filter_grid"]
 
 
 def save_image_grid(path, images, columns: int, pad: int = 1) -> Path:
@@ -38,3 +38,21 @@ def save_image_grid(path, images, columns: int, pad: int = 1) -> Path:
     with atomic_open(path, "wb") as f:  # a reader never sees half a picture
         Image.fromarray((sheet * 255).round().astype(np.uint8)).save(f, format=fmt)
     return path
+
+
+def save_filter_grid(path, weights, image_shape=(28, 28), columns: int = 10, n: int = 100) -> Path:
+    """Draw the first ``n`` rows of a weight matrix (n_units, H·W), e.g. an RBM's W or a
+    ``Linear`` layer's ``weight``, as H×W images tiled ``columns`` per row: each filter
+    w is scaled to its own range, (w − min w) / (max w − min w), so that weak and strong units
+    both show their shape (white: the largest weight, black: the smallest).
+
+    >>> import tempfile, os
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     p = save_filter_grid(os.path.join(d, "f.png"), np.eye(4, 16), (4, 4), columns=2)
+    ...     p.stat().st_size > 0
+    True
+    """
+    w = np.asarray(weights, dtype=np.float64)[:n]
+    lo, hi = w.min(axis=1, keepdims=True), w.max(axis=1, keepdims=True)
+    scaled = (w - lo) / np.maximum(hi - lo, 1e-12)
+    return save_image_grid(path, scaled.reshape(-1, *image_shape), columns)
