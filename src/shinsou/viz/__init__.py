@@ -20,5 +20,6 @@ from .image_grid import save_image_grid  # noqa: F401,E402
 
 # issue 14: a generator's pictures over training and along a latent path
 from .animation import latent_interpolation, save_gif, save_interpolation  # noqa: F401,E402
+
 # issue 13, pretrain recipe: weight rows as per-filter-scaled images
 from .image_grid import save_filter_grid  # noqa: F401,E402
