@@ -217,7 +217,8 @@ class _Stop(Exception):
 
 def test_a_stopped_run_resumes_to_the_weights_of_an_uninterrupted_one(cache, tmp_path,
                                                                       monkeypatch):  # fmt: skip
-    args = [*TINY, "--epochs", "2", "--snapshot-every", "1"]  # 3 steps per epoch
+    # 3 steps per epoch, a log entry every 2 steps (so one falls mid-epoch, one at its end)
+    args = [*TINY, "--epochs", "2", "--snapshot-every", "1", "--log-every", "2"]
     ref, run = tmp_path / "ref", tmp_path / "run"
     assert cli.main(["train", "mnist-dcgan", "--out", str(ref), *args]) == 0
     update, calls = GANUpdater.update, []
@@ -245,6 +246,8 @@ def test_a_stopped_run_resumes_to_the_weights_of_an_uninterrupted_one(cache, tmp
     log_a = [json.loads(s) for s in (ref / "log.jsonl").read_text().splitlines()]
     log_b = [json.loads(s) for s in (run / "log.jsonl").read_text().splitlines()]
     drop = ("elapsed_time",)
+    assert [e["iteration"] for e in log_a] == [2, 4, 6]
+    assert "quality/frechet" in log_a[1] and "quality/frechet" in log_a[2]  # after epochs 1, 2
     assert [{k: v for k, v in e.items() if k not in drop} for e in log_a] == [
         {k: v for k, v in e.items() if k not in drop} for e in log_b
     ]
@@ -264,6 +267,7 @@ def test_a_stopped_run_resumes_to_the_weights_of_an_uninterrupted_one(cache, tmp
         ("mnist-wgan-gp", ["--batch-size", "8"], "too small for --n-critic 5"),
         ("fashion-dcgan", ["--beta2", "1.0"], "--beta1 and --beta2 must be in [0, 1)"),
         ("mnist-dcgan", ["--width", "0"], "--width must be a positive int"),
+        ("mnist-dcgan", ["--log-every", "-1"], "--log-every must be an int >= 0"),
     ],
 )
 def test_bad_options_fail_before_a_run_folder_exists(tmp_path, capsys, name, bad, message):
@@ -272,6 +276,21 @@ def test_bad_options_fail_before_a_run_folder_exists(tmp_path, capsys, name, bad
     err = capsys.readouterr().err
     assert message in err and name in err
     assert not out.exists()
+
+
+def test_no_quality_skips_the_per_epoch_measure_but_not_the_final_numbers(cache, tmp_path):
+    run = tmp_path / "r"
+    args = [*TINY, "--no-quality", "--model", "mlp", "--label-smoothing", "0.1"]
+    assert cli.main(["train", "mnist-dcgan", "--out", str(run), *args]) == 0
+    assert not (run / "quality.png").exists()
+    log = [json.loads(s) for s in (run / "log.jsonl").read_text().splitlines()]
+    assert not any(k.startswith("quality/") for e in log for k in e)
+    m = json.loads((run / "metrics.json").read_text())
+    assert m["quality/samples"] == 40 and m["quality/frechet"] > 0
+    assert "Quality over training" not in (run / "report.md").read_text()
+    assert set(ss.load(run / "model.npz")["gen"]) == set(
+        ss.models.MLPGenerator(8, (16, 32)).state_dict()
+    )
 
 
 def test_an_unknown_model_or_loss_is_refused_by_the_parser(tmp_path, capsys):

@@ -23,8 +23,9 @@ discriminator step(s) with G fixed, then one generator step:
   ``--n-critic`` k critic steps per generator step: each loader batch of k·m images is split
   into k critic batches of m (so ``mnist-wgan-gp``'s batch 320 is 5 critic steps of 64).
 
-What a run folder holds: ``config.json``, ``log.jsonl``, ``learning_curves.png`` (D and G
-losses; D(x) and D(G(z)); for WGAN-GP the Wasserstein estimate and the penalty),
+What a run folder holds: ``config.json``, ``log.jsonl`` (means every ``--log-every``
+iterations; the quality numbers in the entry after each epoch's end), ``learning_curves.png``
+(D and G losses; D(x) and D(G(z)); for WGAN-GP the Wasserstein estimate and the penalty),
 ``samples/epoch_XXX.png`` (a grid from fixed noise after every epoch; for the conditional GAN
 one row per class) and ``samples.gif``, ``interpolation.png`` (images along the great circle
 between two latent points; one row per class when conditional), ``quality.png`` and the
@@ -109,6 +110,8 @@ class GANImageOptions:
     gp_weight: float = option(0.0, "λ of the WGAN-GP gradient penalty (0: none)")
     beta1: float = option(0.5, "Adam β1 of both nets")
     beta2: float = option(0.999, "Adam β2 of both nets")
+    log_every: int = option(100, "log (and plot) the losses every N iterations, not only "
+                            "once per epoch; 0: once per epoch")  # fmt: skip
     quality: bool = option(True, "measure the generator with the reference classifier every "
                            "epoch (--no-quality: only at the end)")  # fmt: skip
     quality_samples: int = option(2000, "images per quality measurement during training")
@@ -141,6 +144,8 @@ def check_options(cfg: RunConfig, name: str) -> None:
     for opt in ("quality_samples", "reference_train_size", "reference_test_size"):
         if not _positive_int(getattr(cfg, opt)) or getattr(cfg, opt) < 2:
             bad(f"--{opt.replace('_', '-')} must be an int >= 2, got {getattr(cfg, opt)!r}")
+    if isinstance(cfg.log_every, bool) or not isinstance(cfg.log_every, int) or cfg.log_every < 0:
+        bad(f"--log-every must be an int >= 0, got {cfg.log_every!r}")
     if not 0.0 <= cfg.label_smoothing < 1.0:
         bad(f"--label-smoothing must be in [0, 1), got {cfg.label_smoothing}")
     if not cfg.gp_weight >= 0:
@@ -239,7 +244,7 @@ def plot_gan_curves(log: list[dict], path, title: str | None = None) -> bool:
 
 
 class GANCurves(Extension):
-    """Redraw ``out/<filename>`` with ``plot_gan_curves`` after every epoch."""
+    """Redraw ``out/<filename>`` with ``plot_gan_curves`` after every epoch and at the end."""
 
     priority = 100  # after LogReport
 
@@ -248,6 +253,12 @@ class GANCurves(Extension):
 
     def __call__(self, trainer) -> None:
         plot_gan_curves(trainer.log, trainer.out / self.filename, self.title)
+
+    def finalize(self, trainer) -> None:
+        # LogReport (higher priority, so finalized first) has just logged the steps since
+        # its last entry: draw them too
+        if getattr(trainer, "completed", False):
+            self(trainer)
 
 
 def _save_interpolation(path, sampler, noise_dim: int, seed: int, num_classes) -> None:
@@ -396,7 +407,7 @@ class GANImageRecipe(Recipe):
                             drop_last=len(x) >= cfg.batch_size, device=cfg.device)  # fmt: skip
         sampler = self._sampler(gen, cfg)
         trainer = Trainer(updater, loader, stop=(cfg.epochs, "epoch"), out=run_dir)
-        trainer.extend(LogReport())
+        trainer.extend(LogReport((cfg.log_every, "iteration") if cfg.log_every else (1, "epoch")))
         trainer.extend(GANCurves(title=f"{self.name}: {self.description}"))
         trainer.extend(SampleGrid(sampler.generate, cfg.noise_dim, GRID, num_classes=k,
                                   per_class=10, models=[gen], seed=cfg.seed,
@@ -573,7 +584,7 @@ RECIPES = {
             "mnist-wgan-gp", "WGAN-GP (Gulrajani et al. 2017): a DCGAN critic with a gradient "
             "penalty generates MNIST digits", "mnist",
             dict(model="dcgan", loss="wasserstein", gp_weight=10.0, n_critic=5, batch_size=320,
-                 lr=1e-4, beta1=0.5, beta2=0.9, width=32, epochs=2),
+                 lr=1e-4, beta1=0.5, beta2=0.9, width=32, epochs=2, log_every=20),
             "2 epochs of 937 critic and 187 generator steps, ~30 min of one CPU core",
         ),
         GANImageRecipe(
