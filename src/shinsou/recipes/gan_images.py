@@ -63,7 +63,7 @@ fashion-dcgan      DCGAN, w = 32                        0.6-0.9 s      2 epochs:
 (A step is one D step and one G step on a batch of 64; mnist-wgan-gp's epoch is 937 critic
 steps of 64 and 187 generator steps.) ``mnist-dcgan`` (the hands-on net) is held to 10-20
 minutes on 2 cores, so it trains one epoch of a half-width DCGAN (w = 32 instead of the
-paper's 64, which measured about 2.3× the time per step); the others, held to no time, get
+paper's 64, which measured 2.5-3× the time per step); the others, held to no time, get
 a little more. Per-epoch measurement adds ~10 s for 2,000 images. The first run on a
 machine also trains the reference classifier (2 epochs on 60,000 images; cached under
 ``$SHINSOU_CACHE``).
