@@ -163,12 +163,17 @@ def test_fashion_uses_a_fashion_reference_classifier(runs, cache):
 
 
 @pytest.mark.parametrize("name", ["mnist-dcgan", "mnist-cgan"])
-def test_evaluate_recomputes_the_saved_numbers(runs, name):
+def test_evaluate_recomputes_the_saved_numbers(runs, name, capsys):
     m = json.loads((runs[name] / "metrics.json").read_text())
     again = recipes.get(name).evaluate(runs[name])
     for key in ("quality/frechet", "quality/score", "quality/top_prob"):
         assert again[key] == pytest.approx(m[key], rel=1e-6), key
     assert again["quality/class_fractions"] == m["quality/class_fractions"]
+    capsys.readouterr()
+    assert cli.main(["evaluate", str(runs[name])]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["quality/top_prob"] == pytest.approx(m["quality/top_prob"], rel=1e-6)
+    assert shown["bars"] == m["bars"]
 
 
 def test_sample_an_unconditional_run(runs, tmp_path, capsys):
