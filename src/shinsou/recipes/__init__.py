@@ -31,6 +31,12 @@ _MODULES = {
     "mnist-rbm": "mnist_rbm",
     "anomaly": "anomaly",
     "pretrain": "pretrain",
+    # issue 14 (GANs on images): one module, several recipes (its RECIPES dict)
+    "mnist-gan": "gan_images",
+    "mnist-dcgan": "gan_images",
+    "mnist-cgan": "gan_images",
+    "mnist-wgan-gp": "gan_images",
+    "fashion-dcgan": "gan_images",
 }
 
 
@@ -51,9 +57,12 @@ def get(name: str):
     ``task``, ``Options``, ``defaults``, ``config(**settings)``, ``train(cfg)``,
     ``evaluate(run_dir)`` and its task's commands, e.g. ``predict(run_dir, image)``).
 
-    A new recipe is one module defining ``RECIPE`` plus its line in ``_MODULES``."""
+    A new recipe is one module defining ``RECIPE`` plus its line in ``_MODULES``; a module
+    holding several recipes (variants of one class) defines ``RECIPES``, a dict by name."""
     import importlib
 
     if name not in _MODULES:
         raise KeyError(f"unknown recipe {name!r}; recipes: {', '.join(_MODULES)}")
-    return importlib.import_module(f"{__name__}.{_MODULES[name]}").RECIPE
+    module = importlib.import_module(f"{__name__}.{_MODULES[name]}")
+    several = getattr(module, "RECIPES", None)
+    return several[name] if several is not None else module.RECIPE
