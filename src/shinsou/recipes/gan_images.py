@@ -578,13 +578,13 @@ RECIPES = {
         ),
         GANImageRecipe(
             "mnist-dcgan", "DCGAN (Radford et al. 2015) generates MNIST digits", "mnist",
-            dict(_COMMON, model="dcgan", width=32, epochs=2),
-            "2 epochs of 937 steps, ~20-28 min of one CPU core (~15 min on two)",
+            dict(_COMMON, model="dcgan", width=32, epochs=10),
+            "10 epochs of 937 steps, ~15-20 min of one CPU core",
         ),
         GANImageRecipe(
             "mnist-cgan", "a class-conditional DCGAN generates the MNIST digit asked for",
-            "mnist", dict(_COMMON, model="dcgan", width=32, conditional=True, epochs=3),
-            "3 epochs of 937 steps, ~30-42 min of one CPU core",
+            "mnist", dict(_COMMON, model="dcgan", width=32, conditional=True, epochs=10),
+            "10 epochs of 937 steps, ~15-20 min of one CPU core",
         ),
         GANImageRecipe(
             "mnist-wgan-gp", "WGAN-GP (Gulrajani et al. 2017): a DCGAN critic with a gradient "
@@ -595,8 +595,8 @@ RECIPES = {
         ),
         GANImageRecipe(
             "fashion-dcgan", "DCGAN generates Fashion-MNIST clothes", "fashion",
-            dict(_COMMON, model="dcgan", width=32, epochs=2),
-            "2 epochs of 937 steps, ~20-28 min of one CPU core",
+            dict(_COMMON, model="dcgan", width=32, epochs=10),
+            "10 epochs of 937 steps, ~15-20 min of one CPU core",
         ),
     )
 }  # fmt: skip
