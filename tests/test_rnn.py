@@ -107,9 +107,14 @@ def test_layer_matches_torch(mode, layers, bidir, batch_first, var):
 @pytest.mark.parametrize("mode", ["lstm", "gru", "rnn_tanh"])
 def test_unbatched_and_default_state_match_torch(mode):
     m, tm = _pair(mode, 3, 4, num_layers=2, bidirectional=True)
-    x = np.random.default_rng(0).standard_normal((6, 3)).astype(np.float32)
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((6, 3)).astype(np.float32)
     so, sh = m(ss.tensor(x))
     to, th = tm(torch.tensor(x))
+    h0 = rng.standard_normal((4, 4)).astype(np.float32)  # (D·num_layers, H): no batch dim
+    s_hx = (ss.tensor(h0), ss.tensor(h0)) if mode == "lstm" else ss.tensor(h0)
+    t_hx = (torch.tensor(h0), torch.tensor(h0)) if mode == "lstm" else torch.tensor(h0)
+    _close(m(ss.tensor(x), s_hx)[0], tm(torch.tensor(x), t_hx)[0], "output from h0")
     assert so.shape == (6, 8)
     _close(so, to, "output")
     if mode == "lstm":
@@ -275,7 +280,8 @@ def test_dropout_between_layers_only_in_training():
     tr = m(ss.tensor(x))[0].numpy()
     assert not np.allclose(tr, ev.numpy())  # the first layer's output was dropped
     assert np.all(tr != 0)  # but not the last layer's output
-    one = ss.nn.GRU(3, 4, num_layers=1, dropout=0.5)  # no layer after which to drop
+    with pytest.warns(UserWarning, match="num_layers=1"):
+        one = ss.nn.GRU(3, 4, num_layers=1, dropout=0.5)  # no layer after which to drop
     np.testing.assert_array_equal(one(ss.tensor(x))[0].numpy(), one.eval()(ss.tensor(x))[0].numpy())
 
 

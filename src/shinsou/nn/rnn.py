@@ -18,6 +18,7 @@ direction; the cells' ``weight_ih`` etc.), all initialised U(−1/√H, 1/√H),
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
@@ -216,6 +217,12 @@ class RNNBase(Module):
             raise ValueError(f"{name}: num_layers must be a positive integer, got {num_layers!r}")
         if not (isinstance(dropout, int | float) and 0 <= dropout <= 1):
             raise ValueError(f"{name}: dropout must be a probability in [0, 1], got {dropout!r}")
+        if dropout > 0 and num_layers == 1:
+            warnings.warn(
+                f"{name}: dropout={dropout} acts between layers, so it does nothing with "
+                "num_layers=1",
+                stacklevel=2,
+            )
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         self.bias, self.batch_first = bias, batch_first
         self.dropout, self.bidirectional = float(dropout), bidirectional
@@ -362,7 +369,7 @@ class RNNBase(Module):
         lstm = self.mode == "lstm"
         rev = None
         if D == 2 and mask is not None:
-            rev = _reverse_index(lengths, T)
+            rev = tuple(x.xp.asarray(i) for i in _reverse_index(lengths, T))  # CuPy: on device
         zero = None
         hs, cs = [], []
         layer_in = x

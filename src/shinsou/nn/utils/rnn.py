@@ -71,7 +71,8 @@ class PackedSequence:
         for t, bs in enumerate(self.batch_sizes):
             t_idx.append(np.full(bs, t))
             b_idx.append(order[:bs])
-        return self.padded[np.concatenate(t_idx), np.concatenate(b_idx)]
+        xp = self.padded.xp
+        return self.padded[xp.asarray(np.concatenate(t_idx)), xp.asarray(np.concatenate(b_idx))]
 
     def _with_padded(self, padded: Tensor) -> PackedSequence:
         out = PackedSequence.__new__(PackedSequence)
@@ -164,10 +165,10 @@ def pad_packed_sequence(sequence: PackedSequence, batch_first: bool = False,
     x = x[:T]
     valid = np.arange(T)[:, None] < lengths[None, :]  # (T, B)
     valid = valid.reshape(valid.shape + (1,) * (x.ndim - 2))
-    keep = Tensor(valid.astype(x.dtype))
-    x = x * keep
+    xp = x.xp
+    x = x * Tensor(xp.asarray(valid.astype(x.dtype)))
     if padding_value != 0:
-        x = x + Tensor(((1 - valid) * padding_value).astype(x.dtype))
+        x = x + Tensor(xp.asarray(((1 - valid) * padding_value).astype(x.dtype)))
     if total_length is not None and total_length > T:
         from ...functional.shape import pad
 
