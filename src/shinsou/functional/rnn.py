@@ -73,6 +73,8 @@ class Recurrence(Function):
 
     def forward(self, *xs):
         xw, h0, c0, w, b = self._split(xs)
+        if self.mode == "lstm":
+            return self._forward_lstm(xw, h0, c0, w, b)
         xp = get_array_module(xw)
         T, N, _ = xw.shape
         H = h0.shape[-1]
@@ -82,12 +84,7 @@ class Recurrence(Function):
         hs[0] = h0
         y = xp.empty((T, N, H), dt)
         wt = w.T
-        if mode == "lstm":
-            cs = xp.empty((T + 1, N, H), dt)
-            cs[0] = c0
-            gates = xp.empty((T, N, 4 * H), dt)  # i, f, g, o after their nonlinearities
-            tc = xp.empty((T, N, H), dt)  # tanh(c')
-        elif mode == "gru":
+        if mode == "gru":
             gates = xp.empty((T, N, 3 * H), dt)  # r, z, n
             ghn = xp.empty((T, N, H), dt)  # W_hn h + b_hn
         for t in range(T):
@@ -95,21 +92,7 @@ class Recurrence(Function):
             a = h @ wt
             if b is not None:
                 a += b
-            if mode == "lstm":
-                a += xw[t]
-                gt = gates[t]
-                gt[:, : 2 * H] = _sig(a[:, : 2 * H])
-                gt[:, 2 * H : 3 * H] = xp.tanh(a[:, 2 * H : 3 * H])
-                gt[:, 3 * H :] = _sig(a[:, 3 * H :])
-                c_new = gt[:, H : 2 * H] * cs[t]
-                c_new += gt[:, :H] * gt[:, 2 * H : 3 * H]
-                tc[t] = xp.tanh(c_new)
-                h_new = gt[:, 3 * H :] * tc[t]
-                if mask is None:
-                    cs[t + 1] = c_new
-                else:
-                    cs[t + 1] = xp.where(mask[t][:, None], c_new, cs[t])
-            elif mode == "gru":
+            if mode == "gru":
                 gt = gates[t]
                 xt = xw[t]
                 gt[:, : 2 * H] = _sig(xt[:, : 2 * H] + a[:, : 2 * H])
@@ -128,30 +111,115 @@ class Recurrence(Function):
                 hs[t + 1] = xp.where(m, h_new, h)
                 y[t] = xp.where(m, h_new, 0)
         self.hs = hs
-        if mode == "lstm":
-            self.cs, self.gates, self.tc = cs, gates, tc
-            return y, hs[T].copy(), cs[T].copy()
         if mode == "gru":
             self.gates, self.ghn = gates, ghn
         else:
             self.y = y  # the new states, for act'
         return y, hs[T].copy()
 
-    def backward(self, *gys):
-        mode, mask = self.mode, self.mask
-        lstm = mode == "lstm"
-        gy, dh = gys[0], gys[1]
-        dc = gys[2] if lstm else None
-        xw, h0, c0, w, b = self._split([t.array for t in self.inputs])
-        xp = get_array_module(gy)
+    def _forward_lstm(self, xw, h0, c0, w, b):
+        """The LSTM loop, tuned: σ(a) = (1 + tanh(a/2)) / 2, so that one tanh over the 4H
+        gate columns gives all four gates (the i, f, o columns of W_hh, b_hh and xw are
+        halved once, exactly, before the loop; the g column is not); outputs written in
+        place; about ten array operations per step."""
+        xp = get_array_module(xw)
         T, N, GH = xw.shape
-        H = h0.shape[-1]
+        H = GH // 4
+        mask = self.mask
+        dt = xw.dtype
+        half = xp.full(GH, 0.5, dt)
+        half[2 * H : 3 * H] = 1.0  # the pre-scale: a/2 for i, f, o; a for g
+        shift = xp.full(GH, 0.5, dt)
+        shift[2 * H : 3 * H] = 0.0  # after tanh: σ = 0.5 tanh + 0.5; g = tanh
+        wt = (w * half[:, None]).T  # (H, 4H)
+        xb = xw + b if b is not None else xw.copy()
+        xb *= half  # (T, N, 4H)
+        hs = xp.empty((T + 1, N, H), dt)  # hs[t]: the state before step t (carried)
+        cs = xp.empty((T + 1, N, H), dt)
+        hs[0], cs[0] = h0, c0
+        gates = xp.empty((T, N, GH), dt)  # i, f, g, o after their nonlinearities
+        tc = xp.empty((T, N, H), dt)  # tanh(c')
+        y = xp.empty((T, N, H), dt) if mask is not None else None
+        for t in range(T):
+            gt = gates[t]
+            xp.matmul(hs[t], wt, out=gt)
+            gt += xb[t]
+            xp.tanh(gt, out=gt)
+            gt *= half
+            gt += shift
+            i, f, g, o = gt[:, :H], gt[:, H : 2 * H], gt[:, 2 * H : 3 * H], gt[:, 3 * H :]
+            if mask is None:
+                c = cs[t + 1]
+                xp.multiply(f, cs[t], out=c)
+                c += i * g
+                xp.tanh(c, out=tc[t])
+                xp.multiply(o, tc[t], out=hs[t + 1])
+            else:
+                m = mask[t][:, None]
+                c = f * cs[t]
+                c += i * g
+                xp.tanh(c, out=tc[t])
+                h_new = o * tc[t]
+                cs[t + 1] = xp.where(m, c, cs[t])
+                hs[t + 1] = xp.where(m, h_new, hs[t])
+                y[t] = xp.where(m, h_new, 0)
+        if mask is None:
+            y = hs[1:].copy()
+        self.hs, self.cs, self.gates, self.tc = hs, cs, gates, tc
+        return y, hs[T].copy(), cs[T].copy()
+
+    def _backward_lstm(self, gy, dh, dc, w):
+        """Backward through time of the LSTM. The factors that do not depend on the incoming
+        gradient are computed for all steps at once before the loop:
+
+            K = [g·i(1−i), c·f(1−f), i·(1−g²), tanh(c')·o(1−o)],   OD = o·(1 − tanh²c')
+
+        so that per step  dc' = dh'·OD + dc,  d(pre-activations) = [dc', dc', dc', dh'] ⊙ K,
+        dc ← dc'·f,  dh ← d(pre-activations) · W_hh."""
+        xp = get_array_module(gy)
+        mask = self.mask
+        G, tc = self.gates, self.tc
+        T, N, GH = G.shape
+        H = GH // 4
+        i, f, g, o = G[..., :H], G[..., H : 2 * H], G[..., 2 * H : 3 * H], G[..., 3 * H :]
+        K = xp.empty_like(G)
+        xp.multiply(g, i * (1 - i), out=K[..., :H])
+        xp.multiply(self.cs[:T], f * (1 - f), out=K[..., H : 2 * H])
+        xp.multiply(i, 1 - g * g, out=K[..., 2 * H : 3 * H])
+        xp.multiply(tc, o * (1 - o), out=K[..., 3 * H :])
+        OD = o * (1 - tc * tc)
+        K4 = K.reshape(T, N, 4, H)
+        dA = xp.empty((T, N, GH), gy.dtype)
+        dA4 = dA.reshape(T, N, 4, H)
+        for t in range(T - 1, -1, -1):
+            dnew = dh + gy[t]
+            if mask is not None:
+                m = mask[t][:, None]
+                keep_h, keep_c = xp.where(m, 0, dh), xp.where(m, 0, dc)
+                dnew = xp.where(m, dnew, 0)
+                dcn = dnew * OD[t]
+                dcn += xp.where(m, dc, 0)
+            else:
+                dcn = dnew * OD[t]
+                dcn += dc
+            xp.multiply(K4[t, :, :3], dcn[:, None, :], out=dA4[t, :, :3])
+            xp.multiply(K4[t, :, 3], dnew, out=dA4[t, :, 3])
+            dc = dcn * f[t]
+            dh = dA[t] @ w
+            if mask is not None:
+                dh += keep_h
+                dc += keep_c
+        return dA, dh, dc
+
+    def _backward_gru_rnn(self, gy, dh, w):
+        """Backward through time of the GRU and the Elman RNN, step by step."""
+        mode, mask = self.mode, self.mask
+        xp = get_array_module(gy)
+        T, N, H = gy.shape
+        GH = w.shape[0]
         hs = self.hs
         dA = xp.empty((T, N, GH), gy.dtype)  # d(pre-activations of the x part), per step
         dG = xp.empty((T, N, GH), gy.dtype) if mode == "gru" else dA  # d(h W_hhᵀ + b_hh)
-        dh = dh.copy()
-        if lstm:
-            dc = dc.copy()
         for t in range(T - 1, -1, -1):
             if mask is not None:
                 m = mask[t][:, None]
@@ -160,25 +228,7 @@ class Recurrence(Function):
             else:
                 dnew = dh + gy[t]
             da = dA[t]
-            if lstm:
-                g4 = self.gates[t]
-                i, f, g, o = g4[:, :H], g4[:, H : 2 * H], g4[:, 2 * H : 3 * H], g4[:, 3 * H :]
-                tc = self.tc[t]
-                dcn = dnew * o * (1 - tc * tc)
-                if mask is not None:
-                    dcn += xp.where(m, dc, 0)
-                    keep_c = xp.where(m, 0, dc)
-                else:
-                    dcn += dc
-                da[:, :H] = dcn * g * i * (1 - i)
-                da[:, H : 2 * H] = dcn * self.cs[t] * f * (1 - f)
-                da[:, 2 * H : 3 * H] = dcn * i * (1 - g * g)
-                da[:, 3 * H :] = dnew * tc * o * (1 - o)
-                dc = dcn * f
-                if mask is not None:
-                    dc += keep_c
-                dh = da @ w
-            elif mode == "gru":
+            if mode == "gru":
                 g3 = self.gates[t]
                 r, z, n = g3[:, :H], g3[:, H : 2 * H], g3[:, 2 * H :]
                 dan = dnew * (1 - z) * (1 - n * n)
@@ -199,6 +249,20 @@ class Recurrence(Function):
                 dh = da @ w
             if mask is not None:
                 dh += keep
+        return dA, dG, dh
+
+    def backward(self, *gys):
+        lstm = self.mode == "lstm"
+        gy, dh = gys[0], gys[1]
+        w = self.inputs[3 if lstm else 2].array
+        if lstm:
+            dA, dh, dc = self._backward_lstm(gy, dh, gys[2], w)
+            dG = dA  # the x part and the h part of the pre-activations are the same sum
+        else:
+            dA, dG, dh = self._backward_gru_rnn(gy, dh, w)
+        T, N, GH = dA.shape
+        H = dh.shape[-1]
+        hs = self.hs
         needs = self.needs
         out = [dA if needs[0] else None, dh if needs[1] else None]
         if lstm:
