@@ -113,8 +113,6 @@ class Recurrence(Function):
         self.hs = hs
         if mode == "gru":
             self.gates, self.ghn = gates, ghn
-        else:
-            self.y = y  # the new states, for act'
         return y, hs[T].copy()
 
     def _forward_lstm(self, xw, h0, c0, w, b):
@@ -241,7 +239,7 @@ class Recurrence(Function):
                 dg[:, 2 * H :] = dan * r
                 dh = dg @ w + dnew * z
             else:
-                hn = self.y[t]
+                hn = hs[t + 1]  # the new state (at a padded step dnew is 0 anyway)
                 if mode == "rnn_tanh":
                     xp.multiply(dnew, 1 - hn * hn, out=da)
                 else:
