@@ -31,8 +31,9 @@ at its own last step and nothing from the padding reaches a state or a gradient.
 
 from __future__ import annotations
 
+import numpy as np
 
-from ..backend import get_array_module
+from ..backend import blas, get_array_module
 from ..core.function import Function
 from ..core.tensor import Tensor
 from .activation import _sigmoid_array, relu, sigmoid, tanh
@@ -47,6 +48,28 @@ MODES = {"lstm": 4, "gru": 3, "rnn_tanh": 1, "rnn_relu": 1}  # gates per mode
 
 def _sig(x):
     return _sigmoid_array(x)
+
+
+class _OneBlasThread:
+    """Run the per-step products of the loops on one OpenBLAS thread. They are small ((N, H)
+    by (H, G·H)), so a second thread gains little, and when the machine has more busy
+    threads than cores a product that waits for a descheduled second thread takes many times
+    longer (see ``backend.blas``). CuPy and BLAS libraries other than OpenBLAS: no change."""
+
+    def __init__(self, xp, flops):
+        self.restore = None
+        if xp is np and flops < (1 << 23):
+            n = blas.openblas_threads()
+            if n is not None and n > 1:
+                self.restore = n
+
+    def __enter__(self):
+        if self.restore:
+            blas.set_openblas_threads(1)
+
+    def __exit__(self, *exc):
+        if self.restore:
+            blas.set_openblas_threads(self.restore)
 
 
 class Recurrence(Function):
@@ -73,8 +96,14 @@ class Recurrence(Function):
 
     def forward(self, *xs):
         xw, h0, c0, w, b = self._split(xs)
-        if self.mode == "lstm":
-            return self._forward_lstm(xw, h0, c0, w, b)
+        xp = get_array_module(xw)
+        with _OneBlasThread(xp, w.size * xw.shape[1]):
+            if self.mode == "lstm":
+                return self._forward_lstm(xw, h0, c0, w, b)
+            return self._forward_gru_rnn(xw, h0, w, b)
+
+    def _forward_gru_rnn(self, xw, h0, w, b):
+        """The GRU and Elman loops (module docstring)."""
         xp = get_array_module(xw)
         T, N, _ = xw.shape
         H = h0.shape[-1]
@@ -253,11 +282,12 @@ class Recurrence(Function):
         lstm = self.mode == "lstm"
         gy, dh = gys[0], gys[1]
         w = self.inputs[3 if lstm else 2].array
-        if lstm:
-            dA, dh, dc = self._backward_lstm(gy, dh, gys[2], w)
-            dG = dA  # the x part and the h part of the pre-activations are the same sum
-        else:
-            dA, dG, dh = self._backward_gru_rnn(gy, dh, w)
+        with _OneBlasThread(get_array_module(gy), w.size * gy.shape[1]):
+            if lstm:
+                dA, dh, dc = self._backward_lstm(gy, dh, gys[2], w)
+                dG = dA  # the x part and the h part of the pre-activations are the same sum
+            else:
+                dA, dG, dh = self._backward_gru_rnn(gy, dh, w)
         T, N, GH = dA.shape
         H = dh.shape[-1]
         hs = self.hs
