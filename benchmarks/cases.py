@@ -389,3 +389,69 @@ def dcgan_step():
         tog.step()
 
     return compare(ss_step, torch_step, number=2, rounds=5)
+
+
+# rnn-layers block: issue 15
+class _SSLanguageModel(ss.nn.Module):
+    def __init__(self, vocab, hidden, layers):
+        super().__init__()
+        self.embed = ss.nn.Embedding(vocab, hidden)
+        self.lstm = ss.nn.LSTM(hidden, hidden, layers)
+        self.out = ss.nn.Linear(hidden, vocab)
+
+    def forward(self, ids, state):
+        y, state = self.lstm(self.embed(ids), state)
+        return self.out(y), state
+
+
+class _TorchLanguageModel(torch.nn.Module):
+    def __init__(self, vocab, hidden, layers):
+        super().__init__()
+        self.embed = torch.nn.Embedding(vocab, hidden)
+        self.lstm = torch.nn.LSTM(hidden, hidden, layers)
+        self.out = torch.nn.Linear(hidden, vocab)
+
+    def forward(self, ids, state):
+        y, state = self.lstm(self.embed(ids), state)
+        return self.out(y), state
+
+
+@case
+def lstm_lm_step():
+    """PTB small LSTM LM: embedding 10,000×200, 2-layer LSTM 200, 20 steps × batch 20,
+    linear 200→10,000, CE, SGD lr 1, clipping 5, state carried (detached): one train step"""
+    V, H, L, T, N = 10_000, 200, 2, 20, 20
+    rng = np.random.default_rng(0)
+    ids = rng.integers(0, V, (T + 1, N))
+    ss.manual_seed(0)
+    net, tnet = _SSLanguageModel(V, H, L), _TorchLanguageModel(V, H, L)
+    for p in net.parameters():  # Zaremba et al.'s init, ±0.1
+        ss.nn.init.uniform_(p, -0.1, 0.1)
+    with torch.no_grad():
+        for (name, p), (tname, tp) in zip(net.named_parameters(), tnet.named_parameters()):
+            assert name == tname, (name, tname)
+            tp.copy_(torch.from_numpy(p.numpy()))
+    opt = ss.optim.SGD(net.parameters(), lr=1.0)
+    topt = torch.optim.SGD(tnet.parameters(), lr=1.0)
+    sx, sy = ss.tensor(ids[:-1]), ss.tensor(ids[1:].reshape(-1))
+    tx, ty = torch.from_numpy(ids[:-1]), torch.from_numpy(ids[1:].reshape(-1))
+    s_state = [(ss.zeros(L, N, H), ss.zeros(L, N, H))]
+    t_state = [(torch.zeros(L, N, H), torch.zeros(L, N, H))]
+
+    def ss_step():
+        opt.zero_grad()
+        logits, (h, c) = net(sx, s_state[0])
+        F.cross_entropy(logits.reshape(-1, V), sy).backward()
+        ss.optim.clip_grad_norm_(net.parameters(), 5.0)
+        opt.step()
+        s_state[0] = (h.detach(), c.detach())
+
+    def torch_step():
+        topt.zero_grad()
+        logits, (h, c) = tnet(tx, t_state[0])
+        torch.nn.functional.cross_entropy(logits.reshape(-1, V), ty).backward()
+        torch.nn.utils.clip_grad_norm_(tnet.parameters(), 5.0)
+        topt.step()
+        t_state[0] = (h.detach(), c.detach())
+
+    return compare(ss_step, torch_step, number=5, rounds=5)

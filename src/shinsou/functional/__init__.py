@@ -164,4 +164,15 @@ from .loss_margin import (  # noqa: F401,E402
 )
 from .loss_pointwise import huber_loss, kl_div, l1_loss, smooth_l1_loss  # noqa: F401,E402
 
+
+# rnn-layers block: fused recurrent ops of issue 15
+from .rnn import (  # noqa: F401,E402
+    gru_cell,
+    lstm_cell,
+    recurrence,
+    recurrence_composite,
+    rnn_relu_cell,
+    rnn_tanh_cell,
+)
+
 _install()

@@ -57,3 +57,7 @@ from .loss import (  # noqa: F401,E402
     SmoothL1Loss,
     TripletMarginLoss,
 )
+
+# rnn-layers block: recurrent layers of issue 15
+from . import utils  # noqa: F401,E402
+from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell  # noqa: F401,E402
