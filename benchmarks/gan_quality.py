@@ -286,7 +286,7 @@ def build_sides(cfg):
     ss.manual_seed(cfg.seed)
     gen, dis = _nets(cfg.options)
     tg, td = torch_dcgan(gen, dis)
-    torch.manual_seed(cfg.seed)  # nothing in the torch step draws from it; for safety
+    torch.manual_seed(cfg.seed)  # the step draws nothing from it: reproducible anyway
     noise_seed = [cfg.seed, 1]
     return ShinsouSide(gen, dis, cfg, noise_seed), TorchGANStep(tg, td, cfg, noise_seed)
 
@@ -505,6 +505,10 @@ def main(argv=None) -> dict:
             parser().error(f"--{name} must be at least 1")
     if args.samples < 2:
         parser().error("--samples must be at least 2 (a covariance needs two images)")
+    if args.seed < 0:
+        parser().error("--seed must be >= 0")
+    if args.train_limit is not None and args.train_limit < 2:
+        parser().error("--train-limit must be at least 2 (batch norm needs two images)")
     try:
         import torch  # noqa: F401
     except ImportError:

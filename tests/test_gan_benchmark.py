@@ -151,6 +151,9 @@ def test_bad_arguments_and_other_recipes_are_refused(gq, capsys):
     with pytest.raises(SystemExit):
         gq.main(["--samples", "1"])
     assert "--samples must be at least 2" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        gq.main(["--train-limit", "1"])
+    assert "--train-limit must be at least 2" in capsys.readouterr().err
     cfg = recipes.get("mnist-dcgan").config(width=4, noise_dim=8, loss="minimax")
     with pytest.raises(ValueError, match="mnist-dcgan setup only"):
         gq.build_sides(cfg)
