@@ -43,6 +43,7 @@ from .subset import labelled_subset  # noqa: F401, E402
 
 # issue 15, ptb-lm: the token <-> id map (shared with word2vec/item2vec)
 from .vocabulary import Vocabulary  # noqa: F401, E402
+from .bptt import BPTTIterator  # noqa: F401, E402
 
 # issue 15, word2vec: subsampling, the noise distribution, skip-gram pairs and CBOW windows
 from .word2vec import (  # noqa: F401, E402
