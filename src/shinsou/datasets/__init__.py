@@ -45,3 +45,8 @@ __all__ = [
 from .ptb import EOS, PTB_SPLITS, PTB_URLS, load_ptb, ptb_vocabulary  # noqa: E402
 
 __all__ += ["EOS", "PTB_SPLITS", "PTB_URLS", "load_ptb", "ptb_vocabulary"]
+
+# issue 15, item2vec: the Groceries market baskets
+from .groceries import GROCERIES_URLS, load_groceries  # noqa: E402
+
+__all__ += ["GROCERIES_URLS", "load_groceries"]

@@ -191,6 +191,22 @@ class Word2Vec(Module):
             w = w / np.maximum(np.linalg.norm(w, axis=1, keepdims=True), 1e-12)
         return w
 
+    def context_logits(self, query) -> np.ndarray:
+        """(V,) mean_i v_iᵀ u_j over the query's words i: the model's own score of word j as a
+        context of the query (the logit of σ(u_jᵀ v_i) in the loss). At the optimum of the
+        negative-sampling loss v_iᵀ u_j = log P(j | i) − log P_n(j) − log K (Levy & Goldberg
+        2014), so adding log P_n(j) + log K estimates the mean log P(j | i).
+
+        >>> m = ss.models.Word2Vec(3, 2, words=["a", "b", "c"])
+        >>> m.context_logits(["a", "b"]).tolist()  # output vectors start at zero
+        [0.0, 0.0, 0.0]
+        """
+        items = query if isinstance(query, list | tuple) else [query]
+        ids = [self._id(w) for w in items]
+        w_in = np.asarray(self.in_embed.weight.numpy(), np.float64)
+        w_out = np.asarray(self.out_embed.weight.numpy(), np.float64)
+        return (w_in[ids] @ w_out.T).mean(axis=0)
+
     def _id(self, word) -> int:
         if isinstance(word, int | np.integer):
             if not 0 <= int(word) < self.vocab_size:
