@@ -127,3 +127,13 @@ def test_word2vec_recipe_tiny_run(tmp_path, capsys):
     assert len(capsys.readouterr().out.splitlines()) == 3
     assert cli.main(["evaluate", str(out)]) == 0
     assert json.loads(capsys.readouterr().out)["val/loss"] == pytest.approx(m["val/loss"])
+
+
+def test_embedding_recipes_refuse_resume_and_gpu(tmp_path, capsys):
+    for recipe in ("item2vec", "word2vec"):
+        out = tmp_path / recipe
+        assert cli.main(["train", recipe, "--out", str(out), "--resume"]) == 2
+        assert "--resume is not supported" in capsys.readouterr().err
+        assert cli.main(["train", recipe, "--out", str(out), "--device", "cuda"]) == 2
+        assert "CPU only" in capsys.readouterr().err
+        assert not out.exists()

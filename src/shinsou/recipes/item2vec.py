@@ -22,8 +22,16 @@ hidden (seeded) and every other item is ranked from the remaining ones; hit@10 a
 * co-occurrence: by the summed counts of training baskets holding the item and a remaining one.
 
 Default budget: 10 epochs, 32-dimensional vectors, K = 5, SGD lr 0.025 → 0.0000025, batch 256:
-about half a minute on one core. ``shinsou recommend RUN_DIR "whole milk" --top 5`` answers
-from the run (with ``--score`` of the run).
+5 s of training (about 65,000 items/s) on one busy core. The default run (seed 0, 1,508
+held-out queries) gave hit@10 / MRR: likelihood 0.4005 / 0.1918, cosine 0.0066 / 0.0128,
+popularity 0.3972 / 0.1812, co-occurrence 0.3959 / 0.1911: the model's own score edges out
+popularity (by 5 queries of 1,508, within noise) and ties co-occurrence on MRR. Cosine fails
+because all vectors share a common direction (mean pairwise cosine 0.55) from which the popular
+items, drawn most often as noise, are pushed away (their mean cosine to the others is
+0.35-0.42), while the hidden item is most often a popular one.
+
+``shinsou recommend RUN_DIR "whole milk" --top 5`` answers from the run (with ``--score`` of the
+run, or ``--score cosine``).
 """
 
 from __future__ import annotations
@@ -95,6 +103,16 @@ class Item2Vec(Recipe):
             raise ValueError(
                 f"item2vec: trains with word2vec's fused sparse SGD only; --optimizer "
                 f"{cfg.optimizer} is not supported"
+            )
+        if cfg.resume:
+            raise ValueError(
+                "item2vec: a run takes minutes and keeps no snapshots; --resume is not "
+                "supported (start a new run)"
+            )
+        if str(cfg.device) != "cpu":
+            raise ValueError(
+                "item2vec: the fused training step is NumPy code and runs on the CPU only, "
+                f"got --device {cfg.device}"
             )
         if not 0 < o.test_fraction < 1:
             raise ValueError(f"item2vec: --test-fraction must be in (0, 1), got {o.test_fraction}")
