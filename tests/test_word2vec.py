@@ -200,3 +200,17 @@ def test_most_similar_queries():
     assert m.most_similar(0, k=1, exclude=["b"])[0][0] == "c"
     with pytest.raises(KeyError, match="'z' is not in the vocabulary"):
         m.most_similar("z")
+
+
+def test_model_parameters_and_state_dict_round_trip(tmp_path):
+    m = ss.models.Word2Vec(6, 3, mode="cbow")
+    assert sum(p.numel() for p in m.parameters()) == 2 * 6 * 3
+    w = m.in_embed.weight.numpy()
+    assert np.abs(w).max() <= 0.5 / 3 and (m.out_embed.weight.numpy() == 0).all()
+    m.out_embed.weight.array[...] = 1.0
+    ss.save(m, tmp_path / "w2v.npz")
+    m2 = ss.models.Word2Vec(6, 3, mode="cbow")
+    m2.load_state_dict(ss.load(tmp_path / "w2v.npz"))
+    np.testing.assert_array_equal(m2.in_embed.weight.numpy(), w)
+    assert (m2.out_embed.weight.numpy() == 1).all()
+    assert m2.context_logits([0, 1]).shape == (6,)
