@@ -7,6 +7,7 @@ shinsou evaluate runs/mnist-mlp
 shinsou predict runs/mnist-mlp digit.png      (image classification)
 shinsou sample runs/toy-gan [-n 10]           (generation: prints points as JSON)
 shinsou sample runs/mnist-dcgan -n 100 --out samples.npy [--class K] [--seed S]
+shinsou recommend runs/item2vec "whole milk" [--top 5]   (embeddings: what goes with it)
 """
 
 from __future__ import annotations
@@ -54,7 +55,29 @@ def _parser() -> argparse.ArgumentParser:
     re_.add_argument(
         "--out", help="also draw the input and its reconstruction(s) in this PNG (never overwrites)"
     )
+    # issue 15, word2vec/item2vec
+    rc = sub.add_parser(
+        "recommend", help="the items (words) that go best with the given ones, from a run"
+    )
+    rc.add_argument("run_dir")
+    rc.add_argument("items", nargs="+", help="item names (several per argument: comma-separated)")
+    rc.add_argument("--top", type=int, default=5, help="how many (default 5)")
+    rc.add_argument("--score", choices=("likelihood", "cosine"), help="default: the run's")
     return ap
+
+
+def _recommend(args) -> int:
+    """``shinsou recommend RUN ITEM [ITEM ...] [--top N]``: one line per recommended item."""
+    from .tasks.embedding import parse_items
+
+    recipe = _recipe_of(args.run_dir)
+    recipe.task.check_command("recommend", recipe.name)
+    items = parse_items(args.items)
+    recs = recipe.recommend(args.run_dir, items, top=args.top, score=args.score)
+    print(f"with {', '.join(items)}:")
+    for rank, (item, score) in enumerate(recs, 1):
+        print(f"{rank:3d}. {item}  ({score:.3f})")
+    return 0
 
 
 def _recipe_of(run_dir):
@@ -186,6 +209,8 @@ def main(argv=None) -> int:
             return _sample(args)
         if args.command == "reconstruct":
             return _reconstruct(args)
+        if args.command == "recommend":
+            return _recommend(args)
     except (KeyError, ValueError, OSError, ImportError, RuntimeError) as e:
         msg = e.args[0] if isinstance(e, KeyError) and e.args else e
         print(f"shinsou {args.command}: error: {msg}", file=sys.stderr)

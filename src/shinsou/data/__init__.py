@@ -40,3 +40,16 @@ from .noise import RandomLines, corruption  # noqa: F401, E402
 
 # issue 13, pretrain recipe: class-balanced few-label subsets (also used by transfer)
 from .subset import labelled_subset  # noqa: F401, E402
+
+# issue 15, ptb-lm: the token <-> id map (shared with word2vec/item2vec)
+from .vocabulary import Vocabulary  # noqa: F401, E402
+from .bptt import BPTTIterator  # noqa: F401, E402
+
+# issue 15, word2vec: subsampling, the noise distribution, skip-gram pairs and CBOW windows
+from .word2vec import (  # noqa: F401, E402
+    NoiseDistribution,
+    cbow_examples,
+    skipgram_pairs,
+    subsample,
+    subsample_keep_prob,
+)

@@ -176,3 +176,6 @@ from .rnn import (  # noqa: F401,E402
 )
 
 _install()
+
+# word2vec block (issue 15): the negative-sampling loss
+from .loss_sampled import negative_sampling_loss  # noqa: F401,E402

@@ -39,3 +39,6 @@ from .gan import (  # noqa: F401, E402
     dcgan_init,
     gradient_penalty,
 )
+
+# issue 15: word2vec (skip-gram / CBOW with negative sampling), also item2vec's model
+from .word2vec import Word2Vec  # noqa: F401, E402

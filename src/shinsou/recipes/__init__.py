@@ -37,6 +37,9 @@ _MODULES = {
     "mnist-cgan": "gan_images",
     "mnist-wgan-gp": "gan_images",
     "fashion-dcgan": "gan_images",
+    # issue 15 (word embeddings): word2vec on PTB, item2vec on Groceries baskets
+    "word2vec": "word2vec",
+    "item2vec": "item2vec",
 }
 
 

@@ -21,3 +21,8 @@ __all__ = [
     "Translation",
     "AnomalyDetection",
 ]
+
+# issue 15: word2vec / item2vec (nearest neighbours, `shinsou recommend`, ranking evaluation)
+from .embedding import Embeddings  # noqa: E402
+
+__all__ += ["Embeddings"]

@@ -26,3 +26,6 @@ from .trigger import IntervalTrigger, get_trigger  # noqa: F401
 
 # issue 14: a generator's sample grids over training and its measured quality
 from .samples import GenerativeQuality, GeneratorSampler, SampleGrid  # noqa: F401,E402
+
+# issue 15: the word2vec / item2vec training loop (fused sparse SGD steps)
+from .word2vec import train_word2vec  # noqa: F401,E402

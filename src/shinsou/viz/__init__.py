@@ -23,3 +23,6 @@ from .animation import latent_interpolation, save_gif, save_interpolation  # noq
 
 # issue 13, pretrain recipe: weight rows as per-filter-scaled images
 from .image_grid import save_filter_grid  # noqa: F401,E402
+
+# issue 15, word2vec: words written on a 2-D map of their vectors
+from .embedding import plot_word_map  # noqa: F401,E402

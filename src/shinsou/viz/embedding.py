@@ -73,3 +73,43 @@ def plot_embedding_2d(
     fig.tight_layout()
     save(fig, path)
     return Path(path)
+
+
+def plot_word_map(points, words: Sequence[str], path, title: str | None = None) -> Path:
+    """Draw 2-D points with their words written beside them (a word2vec map).
+
+    Args:
+        points: (N, 2) coordinates (PCA or t-SNE of word vectors).
+        words: N labels.
+        path: the PNG to write.
+    Returns:
+        the path written.
+
+    >>> import tempfile, os
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     p = plot_word_map([[0, 0], [1, 1]], ["a", "b"], os.path.join(d, "m.png"))
+    ...     p.stat().st_size > 0
+    True
+    """
+    points = to_numpy(points)
+    if points.ndim != 2 or points.shape[1] != 2 or len(words) != points.shape[0]:
+        raise ValueError(
+            f"plot_word_map: expected (N, 2) points and N words, got {points.shape} and "
+            f"{len(words)} words"
+        )
+    plt = pyplot()
+    side = float(np.clip(np.sqrt(points.shape[0]) * 0.9, 6.0, 16.0))
+    fig, ax = plt.subplots(figsize=(side, side))
+    ax.scatter(points[:, 0], points[:, 1], s=6, color="tab:blue", alpha=0.5, lw=0)
+    for (x, y), w in zip(points, words, strict=True):
+        ax.annotate(str(w), (x, y), fontsize=7, alpha=0.85, xytext=(2, 2),
+                    textcoords="offset points")  # fmt: skip
+    ax.set_title(title or "word map")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    fig.tight_layout()
+    save(fig, path)
+    return Path(path)
+
+
+__all__ += ["plot_word_map"]  # issue 15, word2vec
