@@ -40,3 +40,6 @@ from .noise import RandomLines, corruption  # noqa: F401, E402
 
 # issue 13, pretrain recipe: class-balanced few-label subsets (also used by transfer)
 from .subset import labelled_subset  # noqa: F401, E402
+
+# issue 15, ptb-lm: the token <-> id map (shared with word2vec/item2vec)
+from .vocabulary import Vocabulary  # noqa: F401, E402
