@@ -43,3 +43,4 @@ from .subset import labelled_subset  # noqa: F401, E402
 
 # issue 15, ptb-lm: the token <-> id map (shared with word2vec/item2vec)
 from .vocabulary import Vocabulary  # noqa: F401, E402
+from .bptt import BPTTIterator  # noqa: F401, E402

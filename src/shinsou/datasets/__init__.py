@@ -40,3 +40,8 @@ __all__ = [
     # issue 13, pretrain recipe: MNIST as (N, 784) vectors in [0, 1]
     "load_mnist_vectors",
 ]
+
+# issue 15, ptb-lm: the Penn Treebank language-modelling corpus
+from .ptb import EOS, PTB_SPLITS, PTB_URLS, load_ptb, ptb_vocabulary  # noqa: E402
+
+__all__ += ["EOS", "PTB_SPLITS", "PTB_URLS", "load_ptb", "ptb_vocabulary"]
