@@ -39,3 +39,6 @@ from .gan import (  # noqa: F401, E402
     dcgan_init,
     gradient_penalty,
 )
+
+# issue 15: the recurrent language model of the ptb-lm recipe
+from .language_model import RNNLanguageModel, detach_state  # noqa: F401, E402

@@ -37,6 +37,8 @@ _MODULES = {
     "mnist-cgan": "gan_images",
     "mnist-wgan-gp": "gan_images",
     "fashion-dcgan": "gan_images",
+    # issue 15 (recurrent nets): language model and sequence classification
+    "ptb-lm": "ptb_lm",
 }
 
 

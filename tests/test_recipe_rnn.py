@@ -1,0 +1,114 @@
+"""The recurrent recipes on slices of real data: ptb-lm (a tiny LSTM on 2,000 PTB tokens:
+perplexity below the slice's unigram perplexity, the run folder, evaluate, `shinsou
+generate`, resume) and mnist-rnn."""
+
+import json
+
+import numpy as np
+import pytest
+
+from shinsou import cli, recipes
+from shinsou.recipes import ptb_lm
+from shinsou.tasks.language import evaluate_stream
+
+# a tiny model on the first 2,000 training tokens, read 6 times by 2 streams (600 steps of
+# 10 tokens, a few seconds): enough to learn more than word frequencies
+TINY_LM = [
+    "--train-limit", "2000", "--test-limit", "300", "--embed", "32", "--hidden", "32",
+    "--bptt", "10", "--batch-size", "2", "--epochs", "6", "--optimizer", "adam",
+    "--lr", "0.02", "--no-progress",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def lm_run(tmp_path_factory):
+    run = tmp_path_factory.mktemp("runs") / "ptb-lm"
+    assert cli.main(["train", "ptb-lm", "--out", str(run), *TINY_LM]) == 0
+    return run
+
+
+def test_presets_follow_the_paper():
+    r = recipes.get("ptb-lm")
+    small, medium = r.config(), r.config(size="medium")
+    assert (small.epochs, small.batch_size, small.lr, small.optimizer) == (13, 20, 1.0, "sgd")
+    assert (small.hidden, small.layers, small.bptt, small.dropout) == (200, 2, 20, 0.0)
+    assert (small.init_range, small.lr_decay, small.decay_after, small.clip) == (0.1, 0.5, 4, 5)
+    assert (medium.epochs, medium.hidden, medium.bptt, medium.dropout) == (39, 650, 35, 0.5)
+    assert medium.init_range == 0.05 and medium.lr_decay == pytest.approx(1 / 1.2)
+    assert r.config(size="medium", epochs=2).epochs == 2  # a given setting wins
+    decay = ptb_lm._decay(4, 0.5)  # lr factor of 0-based epoch e: 1 1 1 1 0.5 0.25 ...
+    assert [decay(e) for e in range(7)] == [1, 1, 1, 1, 0.5, 0.25, 0.125]
+    assert "ptb-lm" in recipes.by_task()["Language modelling"]
+
+
+def test_tiny_run_beats_the_unigram_model(lm_run):
+    r = recipes.get("ptb-lm")
+    cfg, model, vocab = r._restore(lm_run)
+    train = r._streams(cfg, vocab)["train"]
+    got = evaluate_stream(model, train, "train")["train/perplexity"]
+    ids = train.data[:, 1:].ravel()  # the predicted tokens
+    counts = np.bincount(ids, minlength=len(vocab))
+    unigram = float(np.exp(-np.mean(np.log(counts[ids] / counts.sum()))))
+    # the unigram model fitted to these very tokens is the best context-free model
+    assert got < 0.8 * unigram, (got, unigram)
+
+
+def test_run_folder_report_and_evaluate(lm_run, capsys):
+    for name in ("model.npz", "vocabulary.json", "log.jsonl", "learning_curves.png",
+                 "perplexity.png", "metrics.json", "report.md", "samples.txt"):  # fmt: skip
+        assert (lm_run / name).is_file(), name
+    m = json.loads((lm_run / "metrics.json").read_text())
+    assert m["paper_test_perplexity"] == 114.5 and m["train_seconds"] > 0
+    log = [json.loads(line) for line in (lm_run / "log.jsonl").read_text().splitlines()]
+    assert len(log) == 6 and all("val/perplexity" in e and "test/perplexity" in e for e in log)
+    report = (lm_run / "report.md").read_text()
+    assert "120.7 validation / 114.5 test" in report and "steps/s" in report
+    capsys.readouterr()
+    assert cli.main(["evaluate", str(lm_run)]) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert again["test/perplexity"] == pytest.approx(m["test/perplexity"], rel=1e-5)
+
+
+def test_generate_words_seed_and_prime(lm_run, capsys):
+    capsys.readouterr()
+    args = ["generate", str(lm_run), "--words", "30", "--seed", "3"]
+    assert cli.main(args) == 0
+    first = capsys.readouterr().out
+    assert cli.main(args) == 0
+    assert capsys.readouterr().out == first  # same seed, same text
+    assert len(first.split()) == 30 - first.count("\n") + 1  # <eos> printed as line breaks
+    out = recipes.get("ptb-lm").generate(lm_run, words=12, seed=3, prime="the company")
+    assert len(out["words"]) == 12 and out["text"].startswith("the company")
+    assert cli.main(["generate", str(lm_run), "--prime", "the zorglub", "--words", "5"]) == 0
+    assert "zorglub" in capsys.readouterr().err  # read as <unk>, with a note
+    other = recipes.get("ptb-lm").generate(lm_run, words=30, seed=4)["words"]
+    assert other != recipes.get("ptb-lm").generate(lm_run, words=30, seed=3)["words"]
+
+
+def test_generate_errors(lm_run, tmp_path, capsys):
+    capsys.readouterr()
+    assert cli.main(["generate", str(lm_run), "--temperature", "0"]) == 2
+    assert "temperature must be a positive number" in capsys.readouterr().err
+    assert cli.main(["generate", str(lm_run), "--words", "0"]) == 2
+    assert "--words must be at least 1" in capsys.readouterr().err
+    assert cli.main(["generate", str(tmp_path / "nowhere")]) == 2
+    assert cli.main(["sample", str(lm_run), "-n", "2"]) == 2
+    assert "shinsou generate" in capsys.readouterr().err
+
+
+def test_lm_updater_resets_and_detaches_state():
+    import shinsou as ss
+    from shinsou.models import RNNLanguageModel
+
+    ss.manual_seed(0)
+    model = RNNLanguageModel(20, 4, 5, num_layers=1, init_range=0.1)
+    up = ptb_lm.LMUpdater(model, ss.optim.SGD(model.parameters(), lr=0.1), clip=1.0)
+    x = ss.tensor(np.arange(12).reshape(2, 6) % 20)
+    obs = up.update((x, (x + 1) % 20))
+    h, c = up.state
+    assert h.shape == (1, 2, 5) and not h.requires_grad and h.grad_fn is None
+    assert obs["grad_norm"] > 0 and obs["train/perplexity"] == pytest.approx(
+        np.exp(obs["train/loss"]), rel=1e-6
+    )
+    up.reset_state()
+    assert up.state is None
