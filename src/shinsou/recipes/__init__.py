@@ -39,6 +39,7 @@ _MODULES = {
     "fashion-dcgan": "gan_images",
     # issue 15 (recurrent nets): language model and sequence classification
     "ptb-lm": "ptb_lm",
+    "mnist-rnn": "mnist_rnn",
 }
 
 
