@@ -96,6 +96,43 @@ def test_generate_errors(lm_run, tmp_path, capsys):
     assert "shinsou generate" in capsys.readouterr().err
 
 
+class _Stop(Exception):
+    """Stands for a crash in the middle of training."""
+
+
+def test_a_stopped_run_resumes_at_the_saved_window_from_a_zero_state(tmp_path, monkeypatch):
+    # 400 tokens in 2 streams of 200: 20 windows per epoch (the last of 9 steps); a snapshot
+    # every 5 steps
+    args = ["--train-limit", "400", "--test-limit", "100", "--embed", "8", "--hidden", "8",
+            "--bptt", "10", "--batch-size", "2", "--epochs", "2", "--snapshot-every", "5",
+            "--no-progress"]  # fmt: skip
+    run = tmp_path / "run"
+    update, seen = ptb_lm.LMUpdater.update, []
+
+    def recording(self, batch, trainer=None):
+        if trainer.epoch_iteration != 0:  # (at 0 the updater resets the state itself)
+            seen.append((trainer.epoch, trainer.epoch_iteration, self.state is None))
+        if len(seen) == 12 and not resumed:
+            raise _Stop
+        return update(self, batch, trainer)
+
+    resumed = False
+    monkeypatch.setattr(ptb_lm.LMUpdater, "update", recording)
+    with pytest.raises(_Stop):
+        cli.main(["train", "ptb-lm", "--out", str(run), *args])
+    assert not (run / "model.npz").exists()
+    # before the crash, every window after the first one of the epoch had a carried state
+    assert [s for s in seen if s[2]] == []
+    resumed, seen[:] = True, []
+    assert cli.main(["train", "ptb-lm", "--out", str(run), *args, "--resume"]) == 0
+    # the newest snapshot was after 10 windows: go on at window 10, from a zero state once
+    assert seen[0] == (0, 10, True) and not any(s[2] for s in seen[1:])
+    assert len([s for s in seen if s[0] == 0]) == 10  # windows 10..19 of the first epoch
+    log = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
+    assert [e["epoch"] for e in log] == [1, 2] and log[-1]["iteration"] == 2 * 20
+    assert (run / "model.npz").is_file()
+
+
 def test_lm_updater_resets_and_detaches_state():
     import shinsou as ss
     from shinsou.models import RNNLanguageModel
