@@ -76,7 +76,10 @@ def test_generate_words_seed_and_prime(lm_run, capsys):
     first = capsys.readouterr().out
     assert cli.main(args) == 0
     assert capsys.readouterr().out == first  # same seed, same text
-    assert len(first.split()) == 30 - first.count("\n") + 1  # <eos> printed as line breaks
+    words = recipes.get("ptb-lm").generate(lm_run, words=30, seed=3)["words"]
+    assert len(words) == 30
+    assert first.split() == [w for w in words if w != "<eos>"]  # <eos>: a line break
+    assert first.count("\n") == words.count("<eos>") + 1
     out = recipes.get("ptb-lm").generate(lm_run, words=12, seed=3, prime="the company")
     assert len(out["words"]) == 12 and out["text"].startswith("the company")
     assert cli.main(["generate", str(lm_run), "--prime", "the zorglub", "--words", "5"]) == 0

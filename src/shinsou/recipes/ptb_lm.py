@@ -31,10 +31,13 @@ evaluated with 1 stream of 1 step; with 20 streams each stream starts from a zer
 costs a little at 20 places out of 73,760 (82,430) tokens. ``shinsou evaluate RUN`` recomputes
 the test perplexity with the finished model.
 
-**Time** (measured on a slice, one CPU thread, OpenBLAS): about 9 steps/s for the small
-model, so an epoch of 2,323 windows takes ~4.5 min plus ~25 s for the two evaluations, and
-the 13 epochs ~1 h. The medium model does ~1 step/s (~25 min per epoch, ~16 h in all): a
-GPU (``--device cuda``) is the way to run it.
+**Time** (the small model measured on a 40,000-token slice, one thread, on a shared 2-core
+machine under load): 4.2 windows/s, evaluations included, so an epoch (2,323 windows + the
+validation and test passes) takes ~9 min and the 13 epochs ~2 h; an idle core is faster
+(``benchmarks/`` times one step at ~1.05× PyTorch's). The medium model has ~4× the work per
+token (650-wide layers: an estimate from the sizes, not measured) over 39 epochs, a day on
+one CPU core: run it on a GPU (``--device cuda``). ``metrics.json`` and the report give each
+run's measured time and steps/s.
 
 Files: ``model.npz`` (weights, metadata), ``vocabulary.json``, ``log.jsonl``,
 ``learning_curves.png``, ``perplexity.png``, ``metrics.json``, ``report.md``, ``samples.txt``
@@ -306,7 +309,7 @@ class PTBLanguageModel(Recipe):
         }
         atomic_write(run_dir / "metrics.json", json.dumps(metrics, indent=2))
         _plot_perplexity(log, run_dir / "perplexity.png", cfg.size)
-        sample = self._generate(model, vocab, 50, 0.8, cfg.seed, ["<eos>"])
+        sample = self._generate(model, vocab, 50, 0.8, cfg.seed, [])
         atomic_write(run_dir / "samples.txt", sample["text"] + "\n")
         numbers = [
             ("test perplexity (last epoch)", _fmt(metrics["test/perplexity"])),
@@ -409,10 +412,15 @@ class PTBLanguageModel(Recipe):
         prime = tokens or ["<eos>"]
         ids = sample_tokens(model, vocab.encode(prime), words, temperature, seed)
         drawn = vocab.decode(ids)
-        shown = [t for t in tokens] + drawn
-        text = " ".join(shown).replace(" <eos> ", "\n").replace("<eos> ", "\n")
-        text = text.replace(" <eos>", "\n").replace("<eos>", "\n")
-        return {"prime": tokens, "words": drawn, "text": text.strip("\n"), "unknown": unknown}
+        lines, line = [], []
+        for word in list(tokens) + drawn:  # the prime as given, then the drawn words
+            if word == "<eos>":
+                lines.append(" ".join(line))
+                line = []
+            else:
+                line.append(word)
+        text = "\n".join(lines + [" ".join(line)])
+        return {"prime": tokens, "words": drawn, "text": text, "unknown": unknown}
 
 
 def streams_tokens(windows) -> int:
