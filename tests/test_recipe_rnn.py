@@ -63,6 +63,11 @@ def test_run_folder_report_and_evaluate(lm_run, capsys):
     assert len(log) == 6 and all("val/perplexity" in e and "test/perplexity" in e for e in log)
     report = (lm_run / "report.md").read_text()
     assert "120.7 validation / 114.5 test" in report and "steps/s" in report
+    reproduce = report.split("Reproduce: `")[1].split("`")[0]
+    assert reproduce == (
+        "shinsou train ptb-lm --size small --epochs 6 --batch-size 2 --lr 0.02 --optimizer adam "
+        "--embed 32 --hidden 32 --bptt 10 --train-limit 2000 --test-limit 300 --seed 0"
+    )
     capsys.readouterr()
     assert cli.main(["evaluate", str(lm_run)]) == 0
     again = json.loads(capsys.readouterr().out)

@@ -13,9 +13,9 @@ tanh RNN the gradient shrinks by a roughly constant factor at every step back (t
 nothing; the LSTM's cell path (∂c_t/∂c_{t−1} = diag(f_t)) keeps far more, and a trained LSTM,
 whose forget gates learn to stay open, more still.
 
-Budget: the default 4 epochs of Adam (lr 2e-3, cosine to 0, batch 128) reach about 98.5 %
-test accuracy with the LSTM (measured on a 20,000-image slice: 97.8 % after 2 epochs);
-an epoch takes about 50 s on one CPU thread.
+Budget: the default 4 epochs of Adam (lr 2e-3, cosine to 0, batch 128) reach 98.46 % test
+accuracy with the LSTM (validation 96.96, 97.68, 98.40, 98.56 % after epochs 1-4; seed 0),
+in 168 s on one CPU thread of a shared machine (~42 s an epoch of 430 steps).
 """
 
 from __future__ import annotations

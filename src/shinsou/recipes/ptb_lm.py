@@ -346,7 +346,7 @@ class PTBLanguageModel(Recipe):
             "Evaluation runs like training (the same streams and window length, state carried "
             "across windows); the paper's evaluation reads one stream one step at a time.",
             f"A sample (temperature 0.8, `<eos>` as a line break):\n\n```\n{sample['text']}\n```",
-            f"Reproduce: `shinsou train {self.name} --size {cfg.size} --seed {cfg.seed}`. "
+            f"Reproduce: `shinsou train {self.name} {_settings_flags(cfg)}`. "
             f"Test again: `shinsou evaluate {run_dir}`. More text: `shinsou generate {run_dir} "
             '--words 50 --temperature 0.8 --prime "the company"`.',
             "Files: `metrics.json`, `log.jsonl` (one line per epoch), `model.npz`, "
@@ -421,6 +421,19 @@ class PTBLanguageModel(Recipe):
                 line.append(word)
         text = "\n".join(lines + [" ".join(line)])
         return {"prime": tokens, "words": drawn, "text": text, "unknown": unknown}
+
+
+def _settings_flags(cfg) -> str:
+    """The command-line flags that rebuild ``cfg`` (every setting that differs from its
+    size's preset, and the seed)."""
+    preset = dict(PRESETS[cfg.size], train_limit=None, test_limit=None)
+    flags = [f"--size {cfg.size}"]
+    for key, default in preset.items():
+        value = getattr(cfg, key)
+        if value != default:
+            flags.append(f"--{key.replace('_', '-')} {value:g}" if isinstance(value, float)
+                         else f"--{key.replace('_', '-')} {value}")  # fmt: skip
+    return " ".join(flags + [f"--seed {cfg.seed}"])
 
 
 def streams_tokens(windows) -> int:
