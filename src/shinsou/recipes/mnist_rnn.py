@@ -5,13 +5,14 @@ classified from the final state, trained with Adam; and the vanishing-gradient p
 It is an image-classification recipe (the same data split, standardisation, cosine schedule,
 report, ``evaluate`` and ``predict`` as mnist-mlp); the model is a ``SequenceClassifier``.
 
-**The vanishing gradient** (``gradient_through_time.png``): on one fixed batch of test digits,
-‖∂loss/∂h_t‖ for every step t, divided by its value at the last step, for an untrained tanh
-RNN, an untrained LSTM (both 128 units, default initialisation) and the trained model. In the
-tanh RNN the gradient shrinks by a roughly constant factor at every step back (the Jacobian
-∂h_t/∂h_{t−1} = diag(1 − h_t²) W_hh has norm below 1), so the first rows receive almost
-nothing; the LSTM's cell path (∂c_t/∂c_{t−1} = diag(f_t)) keeps far more, and a trained LSTM,
-whose forget gates learn to stay open, more still.
+**The vanishing gradient** (``gradient_through_time.png``): on one fixed batch of 256 test
+digits, ‖∂loss/∂h_t‖ for every step t, divided by its value at the last step, for an
+untrained tanh RNN, an untrained LSTM (both 128 units, default initialisation, seeded) and the
+trained model. In the tanh RNN the gradient shrinks by a roughly constant factor at every
+step back (the Jacobian ∂h_t/∂h_{t−1} = diag(1 − h_t²) W_hh has norm below 1): 7e-8 of it
+reaches the first row. The LSTM's cell path (∂c_t/∂c_{t−1} = diag(f_t)) shrinks more slowly
+(8e-7 untrained, forget gates near σ(0) = 1/2), and the trained LSTM, whose forget gates
+learned to stay open, passes 0.24 of it back to the first row (default run, seed 0).
 
 Budget: the default 4 epochs of Adam (lr 2e-3, cosine to 0, batch 128) reach 98.46 % test
 accuracy with the LSTM (validation 96.96, 97.68, 98.40, 98.56 % after epochs 1-4; seed 0),
