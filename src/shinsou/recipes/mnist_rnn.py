@@ -16,7 +16,8 @@ learned to stay open, passes 0.24 of it back to the first row (default run, seed
 
 Budget: the default 4 epochs of Adam (lr 2e-3, cosine to 0, batch 128) reach 98.46 % test
 accuracy with the LSTM (validation 96.96, 97.68, 98.40, 98.56 % after epochs 1-4; seed 0),
-in 168 s on one CPU thread of a shared machine (~42 s an epoch of 430 steps).
+in 168 s on one CPU thread of a shared machine (~42 s an epoch of 430 steps);
+``--bidirectional`` reaches 98.81 % in 175 s.
 """
 
 from __future__ import annotations
