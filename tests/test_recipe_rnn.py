@@ -223,3 +223,32 @@ def test_vanishing_gradient_lstm_keeps_more_than_tanh_rnn():
             kept[kind.__name__] = g[0] / g[-1]
         # ... but the LSTM keeps over 30 times more of it (about 200-3500× measured)
         assert kept["LSTMCell"] > 30 * kept["RNNCell"], kept
+
+
+def test_rnn_language_model_layer():
+    import shinsou as ss
+    from shinsou.models import RNNLanguageModel
+
+    ss.manual_seed(0)
+    lm = RNNLanguageModel(30, 6, 5, num_layers=2, dropout=0.5, init_range=0.1)
+    # embedding 30·6, two LSTM layers 4·5·(6+5+2) and 4·5·(5+5+2), decoder 5·30 + 30
+    assert lm.num_parameters() == 180 + 260 + 240 + 180
+    assert all(np.abs(p.numpy()).max() <= 0.1 for p in lm.parameters())
+    x = ss.tensor(np.arange(8).reshape(2, 4))
+    lm.eval()
+    a, (h, c) = lm(x)
+    b, _ = lm(x)
+    np.testing.assert_array_equal(a.numpy(), b.numpy())  # no dropout in eval mode
+    assert a.shape == (2, 4, 30) and h.shape == c.shape == (2, 2, 5)
+    # carrying the state over two halves gives the whole window's output
+    first, state = lm(x[:, :2])
+    second, _ = lm(x[:, 2:], state)
+    np.testing.assert_allclose(second.numpy(), a.numpy()[:, 2:], rtol=1e-5, atol=1e-6)
+    lm.train()
+    assert not np.array_equal(lm(x)[0].numpy(), a.numpy())  # dropout in training mode
+    other = RNNLanguageModel(30, 6, 5, num_layers=2)
+    other.load_state_dict(lm.state_dict())
+    other.eval()
+    np.testing.assert_array_equal(other(x)[0].numpy(), a.numpy())
+    with pytest.raises(ValueError, match=r"integer token ids \(B, T\)"):
+        lm(ss.randn(2, 4))
