@@ -63,6 +63,13 @@ def evaluate_stream(model, windows, prefix: str = "val") -> dict:
 
     Returns:
         ``{prefix + "/loss": float, prefix + "/perplexity": float}``.
+
+    >>> from shinsou.data import BPTTIterator
+    >>> from shinsou.models import RNNLanguageModel
+    >>> lm = RNNLanguageModel(7, 4, 4, num_layers=1)
+    >>> out = evaluate_stream(lm, BPTTIterator(np.arange(40) % 7, 2, 5), "test")
+    >>> sorted(out), round(out["test/perplexity"], 6) == round(math.exp(out["test/loss"]), 6)
+    (['test/loss', 'test/perplexity'], True)
     """
     from .. import functional as F
     from ..core.grad_mode import no_grad
@@ -102,6 +109,12 @@ def sample_tokens(model, prime_ids, n: int, temperature: float = 1.0, seed=None)
 
     Returns:
         the ``n`` drawn ids.
+
+    >>> from shinsou.models import RNNLanguageModel
+    >>> lm = RNNLanguageModel(7, 4, 4, num_layers=1)
+    >>> a = sample_tokens(lm, [1, 2], 5, temperature=0.8, seed=0)
+    >>> len(a), a == sample_tokens(lm, [1, 2], 5, temperature=0.8, seed=0)
+    (5, True)
     """
     from .. import tensor
     from ..core.grad_mode import no_grad
