@@ -8,6 +8,8 @@ shinsou predict runs/mnist-mlp digit.png      (image classification)
 shinsou sample runs/toy-gan [-n 10]           (generation: prints points as JSON)
 shinsou sample runs/mnist-dcgan -n 100 --out samples.npy [--class K] [--seed S]
 shinsou recommend runs/item2vec "whole milk" [--top 5]   (embeddings: what goes with it)
+shinsou generate runs/ptb-lm --words 50 --temperature 0.8 [--seed S] [--prime "the company"]
+shinsou reconstruct runs/mnist-autoencoder digit.png [--out pair.png]   (autoencoders)
 """
 
 from __future__ import annotations
@@ -63,6 +65,18 @@ def _parser() -> argparse.ArgumentParser:
     rc.add_argument("items", nargs="+", help="item names (several per argument: comma-separated)")
     rc.add_argument("--top", type=int, default=5, help="how many (default 5)")
     rc.add_argument("--score", choices=("likelihood", "cosine"), help="default: the run's")
+    # issue 15: text from a finished language-model run
+    ge = sub.add_parser("generate", help="sample text from a finished language-model run")
+    ge.add_argument("run_dir")
+    ge.add_argument("--words", type=int, default=50, help="tokens to draw (default 50)")
+    ge.add_argument(
+        "--temperature",
+        type=float,
+        default=0.8,
+        help="softmax temperature > 0: below 1 likelier words, above 1 more varied (default 0.8)",
+    )
+    ge.add_argument("--seed", type=int, help="seed of the draws (default: the run's)")
+    ge.add_argument("--prime", help='words read before sampling, e.g. "the company"')
     return ap
 
 
@@ -127,6 +141,11 @@ def _sample(args) -> int:
     if not run_dir.is_dir():
         raise FileNotFoundError(f"there is no run folder {run_dir}")
     recipe = _recipe_of(run_dir)
+    if "sample" not in recipe.task.commands and "generate" in recipe.task.commands:
+        raise ValueError(
+            f"{run_dir} is a run of {recipe.name} ({recipe.task.name}): it makes text with "
+            f"`shinsou generate {run_dir}`, not `shinsou sample`"
+        )
     if "sample" not in recipe.task.commands:
         raise ValueError(
             f"{run_dir} is a run of {recipe.name} ({recipe.task.name}), not a generative run: "
@@ -177,6 +196,29 @@ def _reconstruct(args) -> int:
     return 0
 
 
+def _generate(args) -> int:
+    """``shinsou generate RUN [--words N] [--temperature T] [--seed S] [--prime TEXT]``: the
+    text on stdout; prime words outside the vocabulary are named on stderr (they were read
+    as ``<unk>``)."""
+    from pathlib import Path
+
+    run_dir = Path(args.run_dir)
+    if not run_dir.is_dir():
+        raise FileNotFoundError(f"there is no run folder {run_dir}")
+    recipe = _recipe_of(run_dir)
+    recipe.task.check_command("generate", recipe.name)
+    out = recipe.generate(
+        run_dir, words=args.words, temperature=args.temperature, seed=args.seed, prime=args.prime
+    )
+    if out["unknown"]:
+        print(
+            f"note: not in the vocabulary, read as <unk>: {', '.join(out['unknown'])}",
+            file=sys.stderr,
+        )
+    print(out["text"])
+    return 0
+
+
 def main(argv=None) -> int:
     """Entry point of the ``shinsou`` command; returns the exit status."""
     from . import recipes
@@ -211,6 +253,8 @@ def main(argv=None) -> int:
             return _reconstruct(args)
         if args.command == "recommend":
             return _recommend(args)
+        if args.command == "generate":
+            return _generate(args)
     except (KeyError, ValueError, OSError, ImportError, RuntimeError) as e:
         msg = e.args[0] if isinstance(e, KeyError) and e.args else e
         print(f"shinsou {args.command}: error: {msg}", file=sys.stderr)

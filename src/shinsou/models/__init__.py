@@ -42,3 +42,7 @@ from .gan import (  # noqa: F401, E402
 
 # issue 15: word2vec (skip-gram / CBOW with negative sampling), also item2vec's model
 from .word2vec import Word2Vec  # noqa: F401, E402
+
+# issue 15: the recurrent language model of the ptb-lm recipe
+from .language_model import RNNLanguageModel, detach_state  # noqa: F401, E402
+from .sequence_classifier import SequenceClassifier  # noqa: F401, E402

@@ -40,6 +40,9 @@ _MODULES = {
     # issue 15 (word embeddings): word2vec on PTB, item2vec on Groceries baskets
     "word2vec": "word2vec",
     "item2vec": "item2vec",
+    # issue 15 (recurrent nets): language model and sequence classification
+    "ptb-lm": "ptb_lm",
+    "mnist-rnn": "mnist_rnn",
 }
 
 

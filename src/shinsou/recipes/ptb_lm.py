@@ -1,0 +1,474 @@
+"""ptb-lm: a word-level LSTM language model on the Penn Treebank, after Zaremba, Sutskever &
+Vinyals (2014), "Recurrent Neural Network Regularization" (arXiv:1409.2329).
+
+Two configurations (``--size``); every setting can still be changed on its own:
+
+=====================  =========================  ==========================
+setting                small (default)            medium
+=====================  =========================  ==========================
+model                  2 × 200 LSTM, embed 200    2 × 650 LSTM, embed 650
+window (``--bptt``)    20 steps                   35 steps
+batch                  20 streams                 20 streams
+dropout                none                       0.5 (non-recurrent links)
+init                   U(±0.1), every parameter   U(±0.05)
+SGD lr                 1, × 0.5 each epoch        1, × 1/1.2 each epoch
+                       after the 4th              after the 6th
+gradient clipping      global norm 5              global norm 5
+epochs                 13                         39
+paper's perplexity     120.7 val / 114.5 test     86.2 val / 82.7 test
+=====================  =========================  ==========================
+
+Training is truncated BPTT (``data.BPTTIterator``): the training text is cut into 20
+contiguous streams read 20 (35) steps at a time; the LSTM state at the end of a window is
+the start of the next one, detached so gradients go back at most one window. The state
+starts at zero at each epoch. **Resume**: a snapshot holds the weights, the optimizer, the
+schedule and the window reached, but not the LSTM state: a resumed run starts from a zero
+state at the saved window (one window's context lost; the perplexity does not notice).
+
+**Evaluation**: validation and test perplexity after every epoch, run like training (the
+same 20 streams and window length, state carried across windows, no dropout). Zaremba et al.
+evaluated with 1 stream of 1 step; with 20 streams each stream starts from a zero state, which
+costs a little at 20 places out of 73,760 (82,430) tokens. ``shinsou evaluate RUN`` recomputes
+the test perplexity with the finished model.
+
+**Time** (the small model measured on a 40,000-token slice, one thread, on a shared 2-core
+machine under load): 4.2 windows/s, evaluations included, so an epoch (2,323 windows + the
+validation and test passes) takes ~9 min and the 13 epochs ~2 h; an idle core is faster
+(``benchmarks/`` times one step at ~1.05× PyTorch's). The medium model has ~4× the work per
+token (650-wide layers: an estimate from the sizes, not measured) over 39 epochs, a day on
+one CPU core: run it on a GPU (``--device cuda``). ``metrics.json`` and the report give each
+run's measured time and steps/s.
+
+Files: ``model.npz`` (weights, metadata), ``vocabulary.json``, ``log.jsonl``,
+``learning_curves.png``, ``perplexity.png``, ``metrics.json``, ``report.md``, ``samples.txt``
+(a generated text), ``snapshots/``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..atomic import atomic_write
+from ..tasks.language import LanguageModelling, evaluate_stream, sample_tokens
+from ..training.extension import Extension
+from ..training.updater import Updater
+from .base import Recipe, option
+from .run import RunConfig, finished_model_path, load_config, start_run
+
+__all__ = ["RECIPE", "PTBLanguageModel", "LMUpdater", "PRESETS", "PAPER"]
+
+# The two configurations of Zaremba et al. 2014 (common settings and options by name).
+PRESETS = {
+    "small": dict(
+        epochs=13,
+        batch_size=20,
+        lr=1.0,
+        optimizer="sgd",
+        embed=200,
+        hidden=200,
+        layers=2,
+        bptt=20,
+        dropout=0.0,
+        init_range=0.1,
+        lr_decay=0.5,
+        decay_after=4,
+        clip=5.0,
+    ),
+    "medium": dict(
+        epochs=39,
+        batch_size=20,
+        lr=1.0,
+        optimizer="sgd",
+        embed=650,
+        hidden=650,
+        layers=2,
+        bptt=35,
+        dropout=0.5,
+        init_range=0.05,
+        lr_decay=1 / 1.2,
+        decay_after=6,
+        clip=5.0,
+    ),
+}
+# (validation, test) perplexity reported in the paper's Table 1
+PAPER = {"small": (120.7, 114.5), "medium": (86.2, 82.7)}
+
+
+@dataclass
+class LMOptions:
+    """The options of ptb-lm (defaults: the small configuration)."""
+
+    size: str = option("small", "Zaremba et al.'s configuration", choices=tuple(PRESETS))
+    embed: int = option(200, "word embedding size")
+    hidden: int = option(200, "LSTM hidden units per layer")
+    layers: int = option(2, "stacked LSTM layers")
+    bptt: int = option(20, "steps per truncated-BPTT window")
+    dropout: float = option(0.0, "dropout on the non-recurrent connections")
+    init_range: float = option(0.1, "every parameter drawn from U(-r, r)")
+    lr_decay: float = option(0.5, "lr factor per epoch once decay starts")
+    decay_after: int = option(4, "epochs at the full lr before the decay starts")
+    clip: float = option(5.0, "clip the gradients' global L2 norm to this (0: off)")
+
+
+def _decay(after: int, factor: float):
+    """lr multiplier of (0-based) epoch e: factor^max(e + 1 − after, 0)."""
+
+    def f(e: int) -> float:
+        return factor ** max(e + 1 - after, 0)
+
+    return f
+
+
+class LMUpdater(Updater):
+    """One truncated-BPTT step of a recurrent language model, keeping the state.
+
+    ``update((x, y))``: logits, state = model(x, state_prev); loss = mean cross-entropy of
+    logits (B·T, V) against y (B·T,); backward; clip the global gradient norm to ``clip``;
+    optimizer step; keep ``state`` detached for the next window. The state is reset to zero
+    at the start of every epoch (when the trainer's ``epoch_iteration`` is 0) and by
+    ``reset_state()`` (call it yourself in a hand-written loop at each epoch).
+
+    Reports ``train/loss`` (nats per token), ``train/perplexity`` (of this window),
+    ``grad_norm`` (before clipping) and ``lr``.
+
+    The state is not in snapshots (``state_dict``): after a resume the next window starts
+    from zero.
+    """
+
+    def __init__(self, model, optimizer, clip: float = 5.0, schedulers=None):
+        super().__init__(model, optimizer, schedulers)
+        self.clip = clip
+        self.state = None
+
+    def reset_state(self) -> None:
+        self.state = None
+
+    def update(self, batch, trainer=None) -> dict:
+        from .. import functional as F
+        from ..models import detach_state
+        from ..optim import clip_grad_norm_
+
+        if trainer is not None and trainer.epoch_iteration == 0:
+            self.state = None
+        x, y = batch
+        model, opt = self.model, self.optimizer
+        opt.zero_grad()
+        logits, state = model(x, self.state)
+        loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
+        loss.backward()
+        params = [p for group in opt.param_groups for p in group["params"]]
+        norm = clip_grad_norm_(params, self.clip) if self.clip else float("nan")
+        opt.step()
+        self.state = detach_state(state)
+        value = loss.item()
+        return {
+            "train/loss": value,
+            "train/perplexity": math.exp(min(value, 50.0)),
+            "grad_norm": norm,
+            "lr": opt.param_groups[0]["lr"],
+        }
+
+
+class StreamEvaluation(Extension):
+    """After each epoch: loss and perplexity of the trainer's model on each named stream
+    (``{"val": BPTTIterator, "test": ...}``), added to the observation before the log."""
+
+    priority = 300
+
+    def __init__(self, streams: dict, trigger=(1, "epoch")):
+        self.streams = streams
+        self.trigger = trigger
+
+    def __call__(self, trainer) -> None:
+        for prefix, windows in self.streams.items():
+            trainer.observation.update(evaluate_stream(trainer.model, windows, prefix))
+
+
+@dataclass
+class PTBLanguageModel(Recipe):
+    """The ptb-lm recipe (see the module's docstring)."""
+
+    name: str = "ptb-lm"
+    description: str = (
+        "Penn Treebank word language model: 2-layer LSTM, truncated BPTT, Zaremba et al. "
+        "2014 small or --size medium (paper's test perplexity 114.5 / 82.7)"
+    )
+
+    task = LanguageModelling()
+    Options = LMOptions
+
+    @property
+    def defaults(self) -> dict:
+        return dict(PRESETS["small"], size="small")
+
+    def config(self, **settings) -> RunConfig:
+        """The chosen ``size``'s preset, overridden by the settings given."""
+        size = settings.get("size") or "small"
+        if size not in PRESETS:
+            raise ValueError(f"ptb-lm: --size must be one of {', '.join(PRESETS)}, got {size!r}")
+        return super().config(**{**PRESETS[size], "size": size, **settings})
+
+    # --- data -----------------------------------------------------------------------
+    def _streams(self, cfg: RunConfig, vocab):
+        from ..data import BPTTIterator
+        from ..datasets import load_ptb
+
+        out = {}
+        for split, limit in (("train", cfg.train_limit), ("val", cfg.test_limit),
+                             ("test", cfg.test_limit)):  # fmt: skip
+            words = load_ptb("valid" if split == "val" else split, cfg.data_dir)
+            ids = np.asarray(vocab.encode(words[:limit] if limit else words), np.int64)
+            out[split] = BPTTIterator(ids, cfg.batch_size, cfg.bptt, device=cfg.device)
+        return out
+
+    def build_model(self, vocab_size: int, cfg):
+        from ..models import RNNLanguageModel
+
+        return RNNLanguageModel(
+            vocab_size,
+            cfg.embed,
+            cfg.hidden,
+            num_layers=cfg.layers,
+            dropout=cfg.dropout,
+            init_range=cfg.init_range,
+        )
+
+    # --- train ----------------------------------------------------------------------
+    def train(self, cfg: RunConfig, overrides: dict | None = None) -> dict:
+        """Train (or resume) a run; returns the final metrics."""
+        from .. import manual_seed, save
+        from ..datasets import ptb_vocabulary
+        from ..optim import LambdaLR
+        from ..training import LogReport, PlotCurves, ProgressBar, Snapshot, Trainer
+        from ..training.lr_schedule import LRSchedule
+        from .run import make_optimizer
+
+        cfg, run_dir = start_run(cfg, overrides or {})
+        manual_seed(cfg.seed)
+        vocab = ptb_vocabulary(cfg.data_dir)
+        vocab.save(run_dir / "vocabulary.json")
+        streams = self._streams(cfg, vocab)
+        model = self.build_model(len(vocab), cfg).to(cfg.device)
+        opt = make_optimizer(cfg.optimizer, model.parameters(), cfg.lr)
+        sched = LambdaLR(opt, _decay(cfg.decay_after, cfg.lr_decay))
+        updater = LMUpdater(model, opt, clip=cfg.clip, schedulers={"lr": sched})
+        trainer = Trainer(updater, streams["train"], stop=(cfg.epochs, "epoch"), out=run_dir)
+        trainer.extend(StreamEvaluation({"val": streams["val"], "test": streams["test"]}))
+        trainer.extend(LRSchedule(sched))
+        trainer.extend(LogReport())
+        trainer.extend(PlotCurves(title=f"{self.name} ({cfg.size}) on Penn Treebank"))
+        trainer.extend(Snapshot())
+        if cfg.snapshot_every:
+            trainer.extend(Snapshot(trigger=(cfg.snapshot_every, "iteration")), name="Snapshot2")
+        trainer.extend(ProgressBar(enabled=cfg.progress))
+        tr = streams["train"]
+        print(
+            f"{self.name}: {tr.tokens_per_epoch:,} training tokens in {cfg.batch_size} streams, "
+            f"vocabulary {len(vocab):,}, {model.num_parameters():,} parameters, {cfg.epochs} "
+            f"epochs of {len(tr)} windows of {cfg.bptt} steps -> {run_dir}",
+            file=sys.stderr,
+        )
+        trainer.run(resume=cfg.resume)
+        meta = {
+            "recipe": self.name,
+            "dataset": "ptb",
+            "vocab_size": len(vocab),
+            "size": cfg.size,
+        }
+        save(model, run_dir / "model.npz", metadata=meta)
+        return self._report(model, vocab, cfg, run_dir, trainer)
+
+    # --- test, pictures, report -----------------------------------------------------
+    def _report(self, model, vocab, cfg, run_dir: Path, trainer) -> dict:
+        from ..training.report import write_report
+
+        log = trainer.log
+        last = log[-1] if log else {}
+        paper_val, paper_test = PAPER[cfg.size]
+        metrics = {
+            "recipe": self.name,
+            "size": cfg.size,
+            "epochs": cfg.epochs,
+            "train_tokens": streams_tokens(trainer.train_loader),
+            "val/perplexity": last.get("val/perplexity"),
+            "test/perplexity": last.get("test/perplexity"),
+            "test/loss": last.get("test/loss"),
+            "best_val_perplexity": min(
+                (e["val/perplexity"] for e in log if "val/perplexity" in e), default=None
+            ),  # fmt: skip
+            "paper_val_perplexity": paper_val,
+            "paper_test_perplexity": paper_test,
+            "train_seconds": round(trainer.elapsed_time, 1),
+            "steps_per_second": round(trainer.iteration / max(trainer.elapsed_time, 1e-9), 2),
+        }
+        atomic_write(run_dir / "metrics.json", json.dumps(metrics, indent=2))
+        _plot_perplexity(log, run_dir / "perplexity.png", cfg.size)
+        sample = self._generate(model, vocab, 50, 0.8, cfg.seed, [])
+        atomic_write(run_dir / "samples.txt", sample["text"] + "\n")
+        numbers = [
+            ("test perplexity (last epoch)", _fmt(metrics["test/perplexity"])),
+            ("validation perplexity (last epoch)", _fmt(metrics["val/perplexity"])),
+            (
+                "paper (Zaremba et al. 2014, " + cfg.size + ")",
+                f"{paper_val} validation / {paper_test} test",
+            ),  # fmt: skip
+            (
+                "training",
+                f"{len(log)} epochs, {trainer.iteration} windows, {metrics['train_seconds']:.0f}"
+                f" s ({metrics['steps_per_second']} steps/s)",
+            ),
+            (
+                "settings",
+                f"{cfg.layers} × {cfg.hidden} LSTM, embed {cfg.embed}, bptt {cfg.bptt}, batch "
+                f"{cfg.batch_size}, dropout {cfg.dropout}, init U(±{cfg.init_range}), "
+                f"{cfg.optimizer} lr {cfg.lr} × {cfg.lr_decay:.4g} per epoch after epoch "
+                f"{cfg.decay_after}, clip {cfg.clip}, seed {cfg.seed}",
+            ),
+        ]
+        if cfg.train_limit or cfg.test_limit:
+            numbers.append(
+                ("data", f"first {cfg.train_limit or 'all'} training and {cfg.test_limit or 'all'}"
+                 " validation/test tokens (a reduced run: not comparable with the paper)")
+            )  # fmt: skip
+        per_epoch = " · ".join(
+            f"{e['epoch']}: {e['val/perplexity']:.1f} / {e['test/perplexity']:.1f}"
+            for e in log
+            if "val/perplexity" in e and "test/perplexity" in e
+        )
+        notes = [
+            f"Validation / test perplexity per epoch: {per_epoch or '—'}.",
+            "Evaluation runs like training (the same streams and window length, state carried "
+            "across windows); the paper's evaluation reads one stream one step at a time.",
+            f"A sample (temperature 0.8, `<eos>` as a line break):\n\n```\n{sample['text']}\n```",
+            f"Reproduce: `shinsou train {self.name} {_settings_flags(cfg)}`. "
+            f"Test again: `shinsou evaluate {run_dir}`. More text: `shinsou generate {run_dir} "
+            '--words 50 --temperature 0.8 --prime "the company"`.',
+            "Files: `metrics.json`, `log.jsonl` (one line per epoch), `model.npz`, "
+            "`vocabulary.json`, `samples.txt`, `snapshots/` (for --resume).",
+        ]
+        pictures = [("Learning curves", "learning_curves.png"), ("Perplexity", "perplexity.png")]
+        write_report(run_dir, f"{self.name} ({cfg.size}) on Penn Treebank", numbers, pictures,
+                     notes)  # fmt: skip
+        print(
+            f"{self.name}: validation perplexity {_fmt(metrics['val/perplexity'])}, test "
+            f"{_fmt(metrics['test/perplexity'])} (paper {paper_val} / {paper_test}) "
+            f"({run_dir}/report.md)",
+            file=sys.stderr,
+        )
+        return metrics
+
+    # --- later use of a finished run ------------------------------------------------
+    def _restore(self, run_dir):
+        from .. import load
+        from ..data import Vocabulary
+
+        run_dir = Path(run_dir)
+        cfg = load_config(run_dir)
+        path = finished_model_path(run_dir, self.name)
+        vocab = Vocabulary.load(run_dir / "vocabulary.json")
+        model = self.build_model(len(vocab), cfg)
+        model.load_state_dict(load(path))
+        model.eval()
+        return cfg, model.to(cfg.device), vocab
+
+    def evaluate(self, run_dir) -> dict:
+        """Test perplexity of a finished run's model, recomputed on the test tokens the run
+        used (all of them unless it was started with ``--test-limit``)."""
+        cfg, model, vocab = self._restore(run_dir)
+        return evaluate_stream(model, self._streams(cfg, vocab)["test"], "test")
+
+    def generate(
+        self,
+        run_dir,
+        words: int = 50,
+        temperature: float = 0.8,
+        seed: int | None = None,
+        prime: str | None = None,
+    ) -> dict:
+        """Sample ``words`` tokens from a finished run's model after reading ``prime`` (a
+        string of words; default: a sentence start, ``<eos>``).
+
+        Returns ``{"prime": [...], "words": [...] (the drawn tokens), "text": str (prime
+        and words, ``<eos>`` as a line break), "unknown": [prime words mapped to <unk>]}``.
+        """
+        if not temperature > 0 or not math.isfinite(temperature):
+            raise ValueError(f"--temperature must be a positive number, got {temperature}")
+        if words < 1:
+            raise ValueError(f"--words must be at least 1, got {words}")
+        cfg, model, vocab = self._restore(run_dir)
+        tokens = prime.lower().split() if prime else []
+        return self._generate(model, vocab, words, temperature,
+                              cfg.seed if seed is None else seed, tokens)  # fmt: skip
+
+    @staticmethod
+    def _generate(model, vocab, words, temperature, seed, tokens) -> dict:
+        unknown = [t for t in tokens if t not in vocab]
+        prime = tokens or ["<eos>"]
+        ids = sample_tokens(model, vocab.encode(prime), words, temperature, seed)
+        drawn = vocab.decode(ids)
+        lines, line = [], []
+        for word in list(tokens) + drawn:  # the prime as given, then the drawn words
+            if word == "<eos>":
+                lines.append(" ".join(line))
+                line = []
+            else:
+                line.append(word)
+        text = "\n".join(lines + [" ".join(line)])
+        return {"prime": tokens, "words": drawn, "text": text, "unknown": unknown}
+
+
+def _settings_flags(cfg) -> str:
+    """The command-line flags that rebuild ``cfg`` (every setting that differs from its
+    size's preset, and the seed)."""
+    preset = dict(PRESETS[cfg.size], train_limit=None, test_limit=None)
+    flags = [f"--size {cfg.size}"]
+    for key, default in preset.items():
+        value = getattr(cfg, key)
+        if value != default:
+            flags.append(f"--{key.replace('_', '-')} {value:g}" if isinstance(value, float)
+                         else f"--{key.replace('_', '-')} {value}")  # fmt: skip
+    return " ".join(flags + [f"--seed {cfg.seed}"])
+
+
+def streams_tokens(windows) -> int:
+    return int(getattr(windows, "tokens_per_epoch", 0))
+
+
+def _fmt(v) -> str:
+    return "—" if v is None else f"{v:.1f}"
+
+
+def _plot_perplexity(log, path, size: str) -> None:
+    """Validation and test perplexity per epoch (log scale), the paper's as dashed lines."""
+    from ..viz._mpl import pyplot, save
+
+    pts = [e for e in log if "val/perplexity" in e]
+    if not pts:
+        return
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(5.5, 3.8))
+    xs = [e["epoch"] for e in pts]
+    for key, label in (("train/perplexity", "train (mean over windows)"),
+                       ("val/perplexity", "validation"), ("test/perplexity", "test")):  # fmt: skip
+        ys = [e.get(key) for e in pts]
+        if all(isinstance(y, int | float) for y in ys):
+            ax.plot(xs, ys, marker="o", markersize=3, label=label)
+    for value, name, style in zip(PAPER[size], ("paper val", "paper test"), ("--", ":")):
+        ax.axhline(value, color="gray", linestyle=style, label=f"{name} {value}")
+    ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("perplexity")
+    ax.set_title(f"ptb-lm ({size})")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend()
+    fig.tight_layout()
+    save(fig, path)
+
+
+RECIPE = PTBLanguageModel()
