@@ -29,9 +29,18 @@ snapshots), ``results/{dataset}_class{k}.json`` (a finished class: ``--resume`` 
 reconstruction, difference map for normal and anomalous test images), ``metrics.json``,
 ``report.md``.
 
-Budget (defaults): per class 20 epochs of the autoencoder and 20 of Deep SVDD at batch 128,
-about 1.5 minutes per class on one core, so about 15 minutes per data set and 30 for both on 2
-cores (``--datasets mnist`` halves it; ``--classes 0,3`` picks classes).
+Budget (defaults): per class 20 epochs of the autoencoder and 20 of Deep SVDD at batch 128;
+on a quiet core a class takes about 70 s (2.2 s per autoencoder epoch, 1.1 s per Deep SVDD
+epoch), so about 12 minutes per data set (``--datasets mnist`` halves the default run;
+``--classes 0,3`` picks classes).
+
+Measured (the default run, seed 0, one thread on the 2-core machine shared with three other
+jobs: 56 minutes for both data sets). Mean AUROC over the ten classes: MNIST conv autoencoder
+0.925 (Ruff et al.'s DCAE 0.897), Deep SVDD 0.950 (paper 0.948); Fashion-MNIST conv
+autoencoder 0.881, Deep SVDD 0.926. Per MNIST class, autoencoder / Deep SVDD: 0 0.990 /
+0.987, 1 0.999 / 0.997, 2 0.871 / 0.919, 3 0.899 / 0.930, 4 0.915 / 0.941, 5 0.919 / 0.923,
+6 0.961 / 0.982, 7 0.959 / 0.946, 8 0.784 / 0.913, 9 0.951 / 0.961: the eights, whose strokes
+hold most other digits, are the hardest to call anomalous by reconstruction.
 """
 
 from __future__ import annotations
