@@ -74,8 +74,16 @@ class Sigmoid(Function):
         return y
 
     def backward(self, gy):
-        y = self.y
-        return gy * y * (1 - y)
+        xp, y = get_array_module(gy), self.y
+
+        def grad(o, g, yy):  # o = (1 − y)·y·g in place: no temporaries, two halves
+            xp.subtract(1, yy, out=o)
+            xp.multiply(o, yy, out=o)
+            xp.multiply(o, g, out=o)
+
+        dtype = xp.result_type(gy.dtype, y.dtype)
+        return parallel.elementwise(grad, xp.empty(np.broadcast_shapes(gy.shape, y.shape), dtype),
+                                    gy, y)  # fmt: skip
 
     def backward_graph(self, gy):
         y = sigmoid(self.inputs[0])
