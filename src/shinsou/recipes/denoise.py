@@ -15,9 +15,11 @@ Metric: the peak signal-to-noise ratio of an image x̂ against the clean x (pixe
 averaged over the test images, for the noisy input (``{noise}/psnr_noisy``) and for the
 restoration (``{noise}/psnr_restored``). A perfect pixel match is capped at 100 dB.
 
-Default budget: 3 epochs of Adam (lr 1e-3, batch 128) for four 784-256-784 autoencoders,
-about 5 minutes on 2 busy CPU cores (one epoch of 20,000 images already lifts the Gaussian
-PSNR from 9.4 to 14 dB); ``--epochs 10`` gives sharper restorations.
+Default budget: 3 epochs of Adam (lr 1e-3, batch 128) for four 784-256-784 autoencoders.
+Measured (the default run, seed 0, one thread on the busy 2-core machine: 66 s of training),
+PSNR noisy → restored over the 10,000 test images: Gaussian σ 0.5 9.4 → 18.0 dB, masking
+half the pixels 12.8 → 18.1 dB, salt-and-pepper 30 % 8.4 → 18.2 dB, three lines 14.4 →
+21.4 dB; ``--epochs 10`` gives sharper restorations.
 """
 
 from __future__ import annotations
