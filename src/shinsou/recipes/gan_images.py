@@ -46,33 +46,29 @@ is the fraction of class-K images classified as K, per class, with its mean
 ``quality/class_accuracy_mean``. ``bars`` says whether issue 14's bars are met (each class
 5-15 % and mean top-class probability ≥ 0.9; conditional: ≥ 95 % classified as asked).
 
-Budgets. Each default was set from the CPU time of a 20-step slice (``--train-limit``, one
-thread, ``SHINSOU_NUM_THREADS=1``, on the 2-core machine shared with other work, load
-average 4-7, so the numbers are rough) extrapolated to all 60,000 images:
+Budgets (a step is one D step and one G step on a batch of 64; an epoch is 937 steps;
+mnist-wgan-gp's epoch is 937 critic steps of 64 and 187 generator steps). The first per-step
+times measured here (0.6-0.9 s for the DCGAN) were inflated about eight-fold by OpenBLAS's
+second thread waiting on a busy machine, fixed since (``SHINSOU_NUM_THREADS=1`` now gives
+OpenBLAS one thread too, and LeakyReLU no longer uses ``np.where``): a DCGAN step at w = 32 now
+takes about 0.09 s of one core. Defaults: mnist-gan 8 epochs, mnist-dcgan, mnist-cgan and
+fashion-dcgan 10 epochs, mnist-wgan-gp 2 epochs.
 
-=================  ===================================  =============  ====================
-recipe             nets                                 CPU per step   default budget
-=================  ===================================  =============  ====================
-mnist-gan          MLP 100-256-512-784 / 784-512-256-1  0.13 s         8 epochs: ~16 min
-mnist-dcgan        DCGAN, w = 32                        0.6-0.9 s      2 epochs: ~20-28 min
-mnist-cgan         conditional DCGAN, w = 32            0.6-0.9 s      3 epochs: ~30-42 min
-mnist-wgan-gp      DCGAN G + layer-norm critic, w = 32  1.0 s/D step   2 epochs: ~30 min
-fashion-dcgan      DCGAN, w = 32                        0.6-0.9 s      2 epochs: ~20-28 min
-=================  ===================================  =============  ====================
+Measured (seed 0, one thread each, two runs side by side on the 2-core machine with two
+more jobs on it: about 30 minutes each; ~15 minutes estimated on a quiet core):
 
-(A step is one D step and one G step on a batch of 64; an epoch is 937 steps;
-mnist-wgan-gp's epoch is 937 critic steps of 64 and 187 generator steps.) ``mnist-dcgan``,
-the hands-on net, is a half-width DCGAN (w = 32 instead of the paper's 64, which measured
-2.5-3× the time per step). One full epoch of it (seed 0, one thread, load 4-6) took 1026 s
-and gave: classifier Fréchet distance 320 (real test images: 1.97), score 4.78 (real 9.63),
-mean top-class probability 0.770 (real 0.989), classes from 3.5 % to 22.7 %: digit-like
-strokes, but short of the issue's bars (each class 5-15 %, top-class probability ≥ 0.9). So
-its default is 2 epochs: ~23 min of one core here, which extrapolates to about 15 min with
-both cores of an idle 2-core machine (``SHINSOU_NUM_THREADS=2``; not measured). The
-conditional GAN gets a third epoch for its ≥ 95 % bar. These longer budgets were not run to
-the end here. Per-epoch measurement adds ~10 s for 2,000 images. The first run on a
-machine also trains the reference classifier (2 epochs on 60,000 images: 99.03 % test
-accuracy, ~11 min of one core; cached under ``$SHINSOU_CACHE``).
+* ``mnist-cgan`` (10 epochs, 1835 s): 99.74 % of the 10,000 balanced samples classified as
+  the class asked for (bar ≥ 95 %: met), Fréchet distance 16.2 (real test images 1.97), score
+  9.84 (real 9.63), mean top-class probability 0.996.
+* ``mnist-dcgan`` (10 epochs, 1782 s): Fréchet distance 134 (real 1.97), score 6.50, mean
+  top-class probability 0.867 (bar ≥ 0.9: not met), class shares 4.2 %-17.1 % (bar 5-15 %:
+  not met): digit-like but shaky strokes. The unconditional half-width net needs more (the
+  paper's width 64, or more epochs): not yet measured.
+
+The other recipes' budgets are extrapolated, not measured to the end. Per-epoch measurement
+adds ~10 s for 2,000 images. The first run on a machine also trains the reference
+classifier (2 epochs on 60,000 images: 99.03 % test accuracy; cached under
+``$SHINSOU_CACHE``).
 """
 
 from __future__ import annotations
