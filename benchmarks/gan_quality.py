@@ -12,7 +12,7 @@ What runs, in one process:
 * The nets, options and data are the ``mnist-dcgan`` recipe's (``shinsou.recipes``): DCGAN
   width 32, z of 100, Adam lr 2e-4 betas (0.5, 0.999), batch 64, the non-saturating loss,
   x = 2·pixel/255 − 1. shinsou builds its nets as the recipe does (``manual_seed(seed)``,
-  then ``_nets``); the PyTorch nets (``torch_dcgan``: plain ``Sequential``s with the same
+  then ``build_nets``); the PyTorch nets (``torch_dcgan``: plain ``Sequential``s with the same
   layers and parameter names) get a copy of those initial weights, so both start equal.
 * Both train on the same batches: one NumPy permutation per epoch (``epoch_batches``; the
   last partial batch is dropped, as the recipe drops it), and the same noise: z of the
@@ -97,7 +97,7 @@ import shinsou as ss  # noqa: E402
 import numpy as np  # noqa: E402
 
 from shinsou import recipes  # noqa: E402
-from shinsou.recipes.gan_images import _adam, _nets, check_options, measure  # noqa: E402
+from shinsou.recipes.gan_images import build_nets, check_options, make_adam, measure  # noqa: E402
 from shinsou.training import GANUpdater, GeneratorSampler  # noqa: E402
 
 
@@ -164,7 +164,7 @@ class ShinsouSide:
     def __init__(self, gen, dis, cfg, noise_seed):
         self.gen, self.dis = gen, dis
         self.updater = FedNoiseUpdater(
-            gen, dis, _adam(gen.parameters(), cfg), _adam(dis.parameters(), cfg),
+            gen, dis, make_adam(gen.parameters(), cfg), make_adam(dis.parameters(), cfg),
             cfg.noise_dim, loss=cfg.loss, label_smoothing=cfg.label_smoothing,
             noise=np.random.default_rng(noise_seed),
         )  # fmt: skip
@@ -284,7 +284,7 @@ def build_sides(cfg):
             "non-saturating loss, one D step, no gradient penalty)"
         )
     ss.manual_seed(cfg.seed)
-    gen, dis = _nets(cfg.options)
+    gen, dis = build_nets(cfg.options)
     tg, td = torch_dcgan(gen, dis)
     torch.manual_seed(cfg.seed)  # the step draws nothing from it: reproducible anyway
     noise_seed = [cfg.seed, 1]
@@ -380,8 +380,8 @@ def run_comparison(epochs: int = 10, train_limit=None, seed: int = 0, samples: i
     recipe = recipes.get(RECIPE)
     cfg = recipe.config(epochs=epochs, train_limit=train_limit, seed=seed, **overrides)
     check_options(cfg, RECIPE)
-    x, _ = recipe._data(cfg)  # (N, 1, 28, 28) in [-1, 1]
-    evaluator = recipe._evaluator(cfg)  # trained and cached on first use
+    x, _ = recipe.load_data(cfg)  # (N, 1, 28, 28) in [-1, 1]
+    evaluator = recipe.evaluator(cfg)  # trained and cached on first use
     sides = build_sides(cfg)
     steps = len(epoch_batches(len(x), cfg.batch_size, seed, 0))
     print(f"gan_quality: {RECIPE} in shinsou and PyTorch, {len(x)} images, {epochs} epoch(s) "

@@ -44,7 +44,7 @@ def _sides(gq, train_limit, width=8, noise_dim=16):
     recipe = recipes.get("mnist-dcgan")
     cfg = recipe.config(epochs=1, train_limit=train_limit, seed=0, width=width,
                         noise_dim=noise_dim)  # fmt: skip
-    x, _ = recipe._data(cfg)
+    x, _ = recipe.load_data(cfg)
     return cfg, x, gq.build_sides(cfg)
 
 

@@ -72,11 +72,11 @@ def test_the_five_recipes_and_their_defaults():
         c = cfg[n]
         assert (c.lr, c.beta1, c.batch_size, c.loss) == (2e-4, 0.5, 64, "non_saturating"), n
     # the nets each option set builds: a critic without batch norm under the penalty
-    gen, dis = gan_images._nets(w.options)
+    gen, dis = gan_images.build_nets(w.options)
     assert isinstance(dis, ss.models.WGANCritic) and isinstance(gen, ss.models.DCGANGenerator)
-    gen, dis = gan_images._nets(cfg["mnist-gan"].options)
+    gen, dis = gan_images.build_nets(cfg["mnist-gan"].options)
     assert isinstance(gen, ss.models.MLPGenerator) and isinstance(dis, ss.models.MLPDiscriminator)
-    gen, dis = gan_images._nets(cfg["mnist-cgan"].options)
+    gen, dis = gan_images.build_nets(cfg["mnist-cgan"].options)
     assert gen.num_classes == 10 and dis.num_classes == 10
 
 

@@ -40,8 +40,8 @@ from .activation import _sigmoid_array, relu, sigmoid, tanh
 from .arithmetic import linear
 from .shape import stack
 
-__all__ = ["recurrence", "recurrence_composite", "lstm_cell", "gru_cell", "rnn_tanh_cell",
-           "rnn_relu_cell"]  # fmt: skip
+__all__ = ["recurrence", "recurrence_composite", "recurrent_cell", "lstm_cell", "gru_cell",
+           "rnn_tanh_cell", "rnn_relu_cell"]  # fmt: skip
 
 MODES = {"lstm": 4, "gru": 3, "rnn_tanh": 1, "rnn_relu": 1}  # gates per mode
 
@@ -364,8 +364,10 @@ def recurrence(mode: str, xw, h0, c0, w_hh, b_hh=None, mask=None):
     return Recurrence(mode, b_hh is not None, mask)(*ins)
 
 
-def _cell(mode, x, h, c, w_ih, w_hh, b_ih, b_hh):
-    """One step of ``mode`` written with shinsou ops; x (N, H_in), h and c (N, H)."""
+def recurrent_cell(mode, x, h, c, w_ih, w_hh, b_ih, b_hh):
+    """One step of ``mode`` ("lstm", "gru", "rnn_tanh", "rnn_relu") written with shinsou ops;
+    x (N, H_in), h and c (N, H) (c only for the LSTM); ``w_ih`` None means x is already the
+    input projection x W_ihᵀ + b_ih. Returns (h', c') (c' None but for the LSTM)."""
     H = h.shape[-1]
     gi = linear(x, w_ih, b_ih) if w_ih is not None else x  # w_ih None: x is already xw_t
     gh = linear(h, w_hh, b_hh)
@@ -393,7 +395,7 @@ def recurrence_composite(mode: str, xw, h0, c0, w_hh, b_hh=None, mask=None):
     h, c = h0, c0
     ys = []
     for t in range(xw.shape[0]):
-        h_new, c_new = _cell(mode, xw[t], h, c, None, w_hh, None, b_hh)
+        h_new, c_new = recurrent_cell(mode, xw[t], h, c, None, w_hh, None, b_hh)
         if mask is None:
             h, c = h_new, c_new
             ys.append(h_new)
@@ -419,7 +421,7 @@ def lstm_cell(x, hx, cx, w_ih, w_hh, b_ih=None, b_hh=None):
     >>> float(c[0, 0])  # i = 0.5, g = tanh 0 = 0
     0.0
     """
-    return _cell("lstm", x, hx, cx, w_ih, w_hh, b_ih, b_hh)
+    return recurrent_cell("lstm", x, hx, cx, w_ih, w_hh, b_ih, b_hh)
 
 
 def gru_cell(x, hx, w_ih, w_hh, b_ih=None, b_hh=None) -> Tensor:
@@ -432,14 +434,14 @@ def gru_cell(x, hx, w_ih, w_hh, b_ih=None, b_hh=None) -> Tensor:
     >>> gru_cell(ss.ones(2, 3), ss.ones(2, 1), ss.zeros(3, 3), ss.zeros(3, 1)).tolist()
     [[0.5], [0.5]]
     """
-    return _cell("gru", x, hx, None, w_ih, w_hh, b_ih, b_hh)[0]
+    return recurrent_cell("gru", x, hx, None, w_ih, w_hh, b_ih, b_hh)[0]
 
 
 def rnn_tanh_cell(x, hx, w_ih, w_hh, b_ih=None, b_hh=None) -> Tensor:
     """One Elman step h' = tanh(x W_ihᵀ + b_ih + h W_hhᵀ + b_hh); x (N, H_in), hx (N, H)."""
-    return _cell("rnn_tanh", x, hx, None, w_ih, w_hh, b_ih, b_hh)[0]
+    return recurrent_cell("rnn_tanh", x, hx, None, w_ih, w_hh, b_ih, b_hh)[0]
 
 
 def rnn_relu_cell(x, hx, w_ih, w_hh, b_ih=None, b_hh=None) -> Tensor:
     """One Elman step h' = relu(x W_ihᵀ + b_ih + h W_hhᵀ + b_hh); x (N, H_in), hx (N, H)."""
-    return _cell("rnn_relu", x, hx, None, w_ih, w_hh, b_ih, b_hh)[0]
+    return recurrent_cell("rnn_relu", x, hx, None, w_ih, w_hh, b_ih, b_hh)[0]

@@ -35,7 +35,7 @@ from ..nn.embedding import Embedding
 from ..nn.layer_norm import LayerNorm
 from ..nn.linear import Flatten, Linear, Unflatten
 from ..nn.module import Module
-from ..nn.normalization import BatchNorm1d, BatchNorm2d, _BatchNorm
+from ..nn.normalization import BatchNorm1d, BatchNorm2d
 
 __all__ = [
     "MLPGenerator",
@@ -386,7 +386,7 @@ def dcgan_init(module: Module) -> Module:
         if isinstance(m, Conv2d | ConvTranspose2d | Linear):
             init.normal_(m.weight, 0.0, 0.02)
             with_bias.append(m)
-        elif isinstance(m, _BatchNorm) and m.weight is not None:
+        elif isinstance(m, BatchNorm1d | BatchNorm2d) and m.weight is not None:
             init.normal_(m.weight, 1.0, 0.02)
             with_bias.append(m)
     for m in with_bias:

@@ -25,7 +25,7 @@ import numpy as np
 from .. import functional as F
 from ..core.tensor import Tensor
 from ..creation import zeros
-from ..functional.rnn import MODES, _cell, recurrence
+from ..functional.rnn import MODES, recurrence, recurrent_cell
 from . import init
 from .linear import check_float_input
 from .module import Module
@@ -100,7 +100,7 @@ class _CellBase(Module):
         return h
 
     def _step(self, x, h, c=None):
-        return _cell(self.mode, x, h, c, self.weight_ih, self.weight_hh, self.bias_ih,
+        return recurrent_cell(self.mode, x, h, c, self.weight_ih, self.weight_hh, self.bias_ih,
                      self.bias_hh)  # fmt: skip
 
 

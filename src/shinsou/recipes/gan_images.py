@@ -88,7 +88,16 @@ from ..training.extension import Extension
 from .base import Recipe, option
 from .run import RunConfig, finished_model_path, load_config, start_run
 
-__all__ = ["GANImageRecipe", "GANImageOptions", "RECIPES", "plot_gan_curves"]
+__all__ = [
+    "GANImageRecipe",
+    "GANImageOptions",
+    "RECIPES",
+    "plot_gan_curves",
+    "build_nets",
+    "make_adam",
+    "measure",
+    "check_options",
+]
 
 MODELS = ("mlp", "dcgan")
 LOSSES = ("non_saturating", "minimax", "wasserstein")
@@ -168,7 +177,7 @@ def check_options(cfg: RunConfig, name: str) -> None:
             "critic step needs at least 2 images (batch norm)")  # fmt: skip
 
 
-def _nets(o, channels: int = 1, num_classes: int = 10):
+def build_nets(o, channels: int = 1, num_classes: int = 10):
     """The generator and discriminator (critic) of options ``o``."""
     from ..models import (
         DCGANDiscriminator, DCGANGenerator, MLPDiscriminator, MLPGenerator, WGANCritic,
@@ -186,7 +195,8 @@ def _nets(o, channels: int = 1, num_classes: int = 10):
     return gen, DCGANDiscriminator(channels, width=w, num_classes=k)
 
 
-def _adam(params, cfg):
+def make_adam(params, cfg):
+    """Adam with the run's lr and (β1, β2), for either net."""
     from .. import optim
 
     return optim.Adam(params, lr=cfg.lr, betas=(cfg.beta1, cfg.beta2))
@@ -342,7 +352,7 @@ class GANImageRecipe(Recipe):
     def _classes(self, cfg) -> int | None:
         return 10 if cfg.conditional else None
 
-    def _data(self, cfg):
+    def load_data(self, cfg):
         """Training images (N, 1, 28, 28) float32 in [-1, 1] and labels int64 (N,)."""
         from ..datasets import load_fashion_mnist, load_mnist
 
@@ -353,7 +363,7 @@ class GANImageRecipe(Recipe):
         x = (x.astype(np.float32) / 127.5 - 1.0)[:, None]
         return x, y.astype(np.int64)
 
-    def _evaluator(self, cfg, verbose: bool = True):
+    def evaluator(self, cfg, verbose: bool = True):
         """The cached reference classifier of the run's dataset (trained on first use)."""
         from ..metrics import reference_classifier
 
@@ -394,14 +404,15 @@ class GANImageRecipe(Recipe):
 
         check_options(cfg, self.name)  # bad options fail before the run folder exists
         cfg, run_dir = start_run(cfg, overrides or {})
-        x, y = self._data(cfg)
-        evaluator = self._evaluator(cfg)  # before seeding: its first training seeds too
+        x, y = self.load_data(cfg)
+        evaluator = self.evaluator(cfg)  # before seeding: its first training seeds too
         k = self._classes(cfg)
         manual_seed(cfg.seed)
-        gen, dis = _nets(cfg.options)
+        gen, dis = build_nets(cfg.options)
         gen, dis = gen.to(cfg.device), dis.to(cfg.device)
         updater = GANUpdater(
-            gen, dis, _adam(gen.parameters(), cfg), _adam(dis.parameters(), cfg), cfg.noise_dim,
+            gen, dis, make_adam(gen.parameters(), cfg), make_adam(dis.parameters(), cfg),
+            cfg.noise_dim,
             loss=cfg.loss, label_smoothing=cfg.label_smoothing, n_critic=cfg.n_critic,
             gradient_penalty=cfg.gp_weight, num_classes=k,
         )  # fmt: skip
@@ -538,7 +549,7 @@ class GANImageRecipe(Recipe):
 
         cfg = load_config(run_dir)
         path = finished_model_path(run_dir, self.name)
-        gen, _ = _nets(cfg.options)
+        gen, _ = build_nets(cfg.options)
         state = load(path)
         if not isinstance(state, dict) or "gen" not in state:
             raise ValueError(f"{path} does not hold a GAN's generator (expected 'gen')")
@@ -552,7 +563,7 @@ class GANImageRecipe(Recipe):
         n = cfg.final_samples
         labels = self._final_labels(cfg, n)
         images = self._draw(gen, cfg, n, labels, cfg.seed + 2)
-        return measure(self._evaluator(cfg), images, labels)
+        return measure(self.evaluator(cfg), images, labels)
 
     def sample(self, run_dir, n: int = 10, labels=None, seed: int | None = None) -> np.ndarray:
         """``n`` new images (n, 28, 28) float32 in [0, 1] from the run's generator, from
