@@ -263,11 +263,11 @@ class Anomaly(Recipe):
         _check(cfg.options)  # bad options fail before the run folder is made
         cfg, run_dir = start_run(cfg, overrides or {})
         datasets, classes, models_wanted = _check(cfg.options)
-        results = {}
+        results, tests = {}, {}
         start = time.perf_counter()
         for ds in datasets:
             x_train, y_train = _load(ds, "train", cfg.data_dir, cfg.train_limit)
-            x_test, y_test = _load(ds, "test", cfg.data_dir, cfg.test_limit)
+            x_test, y_test = tests[ds] = _load(ds, "test", cfg.data_dir, cfg.test_limit)
             data = (x_train, y_train, x_test, y_test)
             for k in classes:
                 done = run_dir / "results" / f"{_part_name(ds, k)}.json"
@@ -287,7 +287,7 @@ class Anomaly(Recipe):
             seconds=round(time.perf_counter() - start, 1),
         )
         atomic_write(run_dir / "metrics.json", json.dumps(metrics, indent=2))
-        pictures = self._pictures(run_dir, cfg, datasets, classes, models_wanted)
+        pictures = self._pictures(run_dir, cfg, tests, classes, models_wanted)
         self._report(run_dir, cfg, metrics, results, datasets, classes, models_wanted, pictures)
         means = ", ".join(
             f"{m} {ds} {metrics[f'{m}/{ds}/mean_auroc']:.3f}"
@@ -311,12 +311,13 @@ class Anomaly(Recipe):
         return out
 
     # --- pictures and report ------------------------------------------------------------
-    def _pictures(self, run_dir, cfg, datasets, classes, models_wanted) -> list:
+    def _pictures(self, run_dir, cfg, tests, classes, models_wanted) -> list:
+        """ROC curves and the hands-on picture; ``tests``: {dataset: (x_test, y_test)}."""
         from ..tasks.anomaly import read_scores
         from ..viz import plot_roc
 
         pics = []
-        for ds in datasets:
+        for ds, (x_test, y_test) in tests.items():
             for m in models_wanted:
                 curves = {}
                 for k in classes:
@@ -330,13 +331,13 @@ class Anomaly(Recipe):
                     print(f"anomaly: no ROC picture ({e})", file=sys.stderr)
             if "cae" in models_wanted:
                 name = f"handson_{ds}.png"
-                if self._handson(run_dir, cfg, ds, classes[0], run_dir / name):
+                if self._handson(run_dir, cfg, ds, classes[0], run_dir / name, x_test, y_test):
                     caption = (f"{ds}, class {classes[0]} normal: input / reconstruction / "
                                "difference, for normal and anomalous test images")  # fmt: skip
                     pics.append((caption, name))
         return pics
 
-    def _handson(self, run_dir, cfg, dataset: str, k: int, path) -> bool:
+    def _handson(self, run_dir, cfg, dataset: str, k: int, path, x_test, y_test) -> bool:
         """The lecture's picture: for 6 normal and 6 anomalous test images, the input, the
         autoencoder's reconstruction and the squared difference map, each titled with its
         score."""
@@ -347,7 +348,6 @@ class Anomaly(Recipe):
         except ImportError as e:
             print(f"anomaly: no hands-on picture ({e})", file=sys.stderr)
             return False
-        x_test, y_test = _load(dataset, "test", cfg.data_dir, cfg.test_limit)
         models = _load_models(cfg.options, run_dir / "models" / f"{_part_name(dataset, k)}.npz")
         cae = models["cae"]
         normal = np.flatnonzero(y_test == k)[:6]
