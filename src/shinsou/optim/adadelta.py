@@ -62,14 +62,7 @@ class Adadelta(Optimizer):
         for group in self.param_groups:
             tasks = []
             for p, g in self._grads(group):
-                state = self.state.get(p)
-                if state is None:
-                    xp = get_array_module(p.array)
-                    state = self.state[p] = {
-                        "step": 0,
-                        "square_avg": xp.zeros_like(p.array),
-                        "acc_delta": xp.zeros_like(p.array),
-                    }
+                state = self._param_state(p, "square_avg", "acc_delta")
                 state["step"] += 1
                 tasks.append((p.array, g, state["square_avg"], state["acc_delta"]))
 

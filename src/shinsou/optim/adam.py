@@ -74,14 +74,7 @@ class Adam(Optimizer):
             amsgrad = group["amsgrad"]
             tasks = []
             for p, g in self._grads(group, l2=not self.decoupled):
-                state = self.state.get(p)
-                if state is None:
-                    xp = get_array_module(p.array)
-                    state = self.state[p] = {
-                        "step": 0,
-                        "exp_avg": xp.zeros_like(p.array),
-                        "exp_avg_sq": xp.zeros_like(p.array),
-                    }
+                state = self._param_state(p, "exp_avg", "exp_avg_sq")
                 if amsgrad and "max_exp_avg_sq" not in state:
                     state["max_exp_avg_sq"] = get_array_module(p.array).zeros_like(p.array)
                 state["step"] += 1

@@ -60,14 +60,7 @@ class Adamax(Optimizer):
             lr, (b1, b2) = group["lr"], group["betas"]
             tasks = []
             for p, g in self._grads(group):
-                state = self.state.get(p)
-                if state is None:
-                    xp = get_array_module(p.array)
-                    state = self.state[p] = {
-                        "step": 0,
-                        "exp_avg": xp.zeros_like(p.array),
-                        "exp_inf": xp.zeros_like(p.array),
-                    }
+                state = self._param_state(p, "exp_avg", "exp_inf")
                 state["step"] += 1
                 clr = lr / (1 - b1 ** state["step"])
                 tasks.append((p.array, g, state["exp_avg"], state["exp_inf"], clr))

@@ -82,15 +82,7 @@ class NAdam(Optimizer):
             psi = group["momentum_decay"]
             tasks = []
             for p, g in self._grads(group, l2=not decoupled):
-                state = self.state.get(p)
-                if state is None:
-                    xp = get_array_module(p.array)
-                    state = self.state[p] = {
-                        "step": 0,
-                        "mu_product": 1.0,
-                        "exp_avg": xp.zeros_like(p.array),
-                        "exp_avg_sq": xp.zeros_like(p.array),
-                    }
+                state = self._param_state(p, "exp_avg", "exp_avg_sq", mu_product=1.0)
                 state["step"] += 1
                 t = state["step"]
                 mu = b1 * (1 - 0.5 * 0.96 ** (t * psi))

@@ -119,6 +119,17 @@ class Optimizer:
             if not v >= 0 or math.isinf(v):  # `not >=` also catches NaN
                 raise ValueError(f"{name}: {key} must be >= 0 and finite, got {v}")
 
+    def _param_state(self, p, *buffers: str, **scalars) -> dict:
+        """The state of parameter ``p``, made on its first step: ``{"step": 0, **scalars,
+        name: zeros like p for each name in buffers}``."""
+        state = self.state.get(p)
+        if state is None:
+            xp = get_array_module(p.array)
+            state = self.state[p] = {"step": 0, **scalars}
+            for name in buffers:
+                state[name] = xp.zeros_like(p.array)
+        return state
+
     @staticmethod
     def _grads(group: dict, l2: bool = True):
         """(parameter, gradient) for each parameter of ``group`` that has a gradient.

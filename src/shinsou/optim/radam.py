@@ -78,14 +78,7 @@ class RAdam(Optimizer):
             rho_inf = 2 / (1 - b2) - 1
             tasks = []
             for p, g in self._grads(group, l2=not decoupled):
-                state = self.state.get(p)
-                if state is None:
-                    xp = get_array_module(p.array)
-                    state = self.state[p] = {
-                        "step": 0,
-                        "exp_avg": xp.zeros_like(p.array),
-                        "exp_avg_sq": xp.zeros_like(p.array),
-                    }
+                state = self._param_state(p, "exp_avg", "exp_avg_sq")
                 state["step"] += 1
                 t = state["step"]
                 bc1, bc2 = 1 - b1**t, 1 - b2**t

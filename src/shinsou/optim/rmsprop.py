@@ -73,10 +73,7 @@ class RMSprop(Optimizer):
             mu, centered = group["momentum"], group["centered"]
             tasks = []
             for p, g in self._grads(group):
-                state = self.state.get(p)
-                if state is None:
-                    xp = get_array_module(p.array)
-                    state = self.state[p] = {"step": 0, "square_avg": xp.zeros_like(p.array)}
+                state = self._param_state(p, "square_avg")
                 # buffers are made when first needed (a group may switch them on later)
                 if centered and "grad_avg" not in state:
                     state["grad_avg"] = get_array_module(p.array).zeros_like(p.array)
