@@ -405,6 +405,16 @@ def test_clipping_skips_missing_grads():
     assert p.grad is None
 
 
+def test_clipping_where_pytorch_users_look_for_it():
+    # torch.nn.utils.clip_grad_norm_ is the spelling in PyTorch code: the same function here
+    assert ss.nn.utils.clip_grad_norm_ is ss.optim.clip_grad_norm_
+    assert ss.nn.utils.clip_grad_value_ is ss.optim.clip_grad_value_
+    p = ss.nn.Parameter(ss.zeros(2))
+    p.grad = ss.tensor([3.0, 4.0])
+    assert ss.nn.utils.clip_grad_norm_([p], 1.0) == pytest.approx(5.0)
+    np.testing.assert_allclose(p.grad.numpy(), [0.6, 0.8], rtol=1e-5)
+
+
 # ----------------------------------------------------------------------------- state_dict
 STATEFUL = [
     ("SGD", dict(lr=0.1, momentum=0.9)),

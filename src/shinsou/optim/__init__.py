@@ -24,7 +24,7 @@ Optimizers: ``SGD`` (momentum, Nesterov), ``Adagrad`` (alias ``AdaGrad``), ``RMS
 from . import lr_scheduler
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
-from .clip import clip_grad_norm_, clip_grad_value_
+from ..nn.utils.clip_grad import clip_grad_norm_, clip_grad_value_
 from .lr_scheduler import (
     CosineAnnealingLR,
     ExponentialLR,

@@ -10,8 +10,8 @@ import math
 
 import numpy as np
 
-from ..backend import get_array_module
-from ..core.tensor import Tensor
+from ...backend import get_array_module
+from ...core.tensor import Tensor
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_"]
 
