@@ -159,6 +159,27 @@ def test_lm_updater_resets_and_detaches_state():
     assert up.state is None
 
 
+def test_lm_updater_differentiates_the_window_sum_as_zaremba():
+    # Zaremba et al. differentiate the loss summed over the window's T steps (mean over the
+    # streams): the first SGD step equals lr·T on the per-token mean (PyTorch's example's lr 20)
+    import shinsou as ss
+    from shinsou.models import RNNLanguageModel
+
+    x = ss.tensor(np.arange(12).reshape(2, 6) % 20)
+    steps = {}
+    for sum_steps, lr in ((True, 0.1), (False, 0.6)):
+        ss.manual_seed(0)
+        model = RNNLanguageModel(20, 4, 5, num_layers=1, init_range=0.1)
+        before = [p.numpy().copy() for p in model.parameters()]
+        up = ptb_lm.LMUpdater(model, ss.optim.SGD(model.parameters(), lr=lr), clip=0,
+                              sum_steps=sum_steps)  # fmt: skip
+        up.update((x, (x + 1) % 20))
+        steps[sum_steps] = [p.numpy() - b for p, b in zip(model.parameters(), before)]
+    for a, b in zip(steps[True], steps[False]):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-7)
+    assert max(np.abs(a).max() for a in steps[True]) > 0
+
+
 # --- mnist-rnn ---------------------------------------------------------------------------
 
 TINY_RNN = ["--train-limit", "1500", "--test-limit", "300", "--epochs", "2", "--hidden", "32",

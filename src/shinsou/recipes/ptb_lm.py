@@ -128,22 +128,34 @@ def _decay(after: int, factor: float):
 class LMUpdater(Updater):
     """One truncated-BPTT step of a recurrent language model, keeping the state.
 
-    ``update((x, y))``: logits, state = model(x, state_prev); loss = mean cross-entropy of
-    logits (B·T, V) against y (B·T,); backward; clip the global gradient norm to ``clip``;
-    optimizer step; keep ``state`` detached for the next window. The state is reset to zero
-    at the start of every epoch (when the trainer's ``epoch_iteration`` is 0) and by
-    ``reset_state()`` (call it yourself in a hand-written loop at each epoch).
+    ``update((x, y))`` with x, y (B, T) (batch first): logits, state = model(x, state_prev);
+    ℓ = mean cross-entropy of logits (B·T, V) against y (B·T,), the loss per token; backward
+    of the loss Zaremba et al.'s code differentiates,
 
-    Reports ``train/loss`` (nats per token), ``train/perplexity`` (of this window),
-    ``grad_norm`` (before clipping) and ``lr``.
+        L = T · ℓ = Σ_t (1/B) Σ_b −log p(y_bt | x_b,≤t)
+
+    (summed over the window's steps, averaged over the streams; ``sum_steps=False``
+    differentiates ℓ itself, which is the same as an lr T times smaller); clip the global
+    gradient norm to ``clip``; optimizer step; keep ``state`` detached for the next window.
+    With lr 1 on L, their settings (lr 1, clipping 5) mean what they meant in the paper: the
+    same step as lr 20 on the per-token mean in PyTorch's word_language_model example.
+
+    The state is reset to zero at the start of every epoch (when the trainer's
+    ``epoch_iteration`` is 0) and by ``reset_state()`` (call it yourself in a hand-written
+    loop at each epoch).
+
+    Reports ``train/loss`` (ℓ, nats per token), ``train/perplexity`` (of this window),
+    ``grad_norm`` (of L's gradient, before clipping) and ``lr``.
 
     The state is not in snapshots (``state_dict``): after a resume the next window starts
     from zero.
     """
 
-    def __init__(self, model, optimizer, clip: float = 5.0, schedulers=None):
+    def __init__(self, model, optimizer, clip: float = 5.0, schedulers=None,
+                 sum_steps: bool = True):  # fmt: skip
         super().__init__(model, optimizer, schedulers)
         self.clip = clip
+        self.sum_steps = sum_steps
         self.state = None
 
     def reset_state(self) -> None:
@@ -161,7 +173,7 @@ class LMUpdater(Updater):
         opt.zero_grad()
         logits, state = model(x, self.state)
         loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
-        loss.backward()
+        (loss * y.shape[1] if self.sum_steps else loss).backward()
         params = [p for group in opt.param_groups for p in group["params"]]
         norm = clip_grad_norm_(params, self.clip) if self.clip else float("nan")
         opt.step()
