@@ -224,3 +224,50 @@ def test_hand_written_loop_and_errors(tmp_path):
         TensorBoard().log(0, {"x": 1.0})
     with pytest.raises(ValueError, match="step must be 'epoch' or 'iteration'"):
         TensorBoard(step="batch")
+
+
+def test_shinsou_train_tensorboard_logs_a_recipe_run(tmp_path):
+    from shinsou import cli
+
+    out = tmp_path / "run"
+    args = ["--epochs", "2", "--train-limit", "256", "--test-limit", "100", "--no-progress"]
+    assert cli.main(["train", "mnist-mlp", "--out", str(out), *args, "--tensorboard"]) == 0
+    acc = _accumulator(out / "tb")
+    log = [e for e in ss.training.read_log(out / "log.jsonl")]
+    for key in ("train/loss", "val/accuracy", "lr"):
+        got = [(s.step, s.value) for s in acc.Scalars(key)]
+        assert got == [(e["epoch"], pytest.approx(e[key], rel=1e-6)) for e in log], key
+    tags = acc.Tags()
+    assert any(t.startswith("weights/") for t in tags["histograms"])
+    assert any(t.startswith("grads/") for t in tags["histograms"])
+    # 784 inputs: the first layer's units as 28x28 pictures
+    filt = _png_array(acc.Images("filters/main")[-1].encoded_image_string)
+    assert filt.shape[0] % 29 == 28
+    curves = acc.Images("learning_curves")
+    assert [c.step for c in curves[:2]] == [1, 2]
+    assert curves[-1].encoded_image_string == (out / "learning_curves.png").read_bytes()
+    # drawn after training, logged by write_report with the report's text
+    cm = acc.Images("confusion_matrix")
+    assert len(cm) == 1 and cm[0].step == 2
+    assert cm[0].encoded_image_string == (out / "confusion_matrix.png").read_bytes()
+    report = acc.Tensors("report")
+    assert [r.step for r in report] == [2]
+    assert report[0].tensor_proto.string_val[0].decode() == (out / "report.md").read_text()
+    # a picture is logged again only when it changed (the recipe redraws the curves at the end)
+    pngs = [c.encoded_image_string for c in acc.Images("learning_curves")]
+    assert all(a != b for a, b in zip(pngs, pngs[1:]))
+
+
+def test_attach_tensorboard_follows_the_run_config(tmp_path):
+    from shinsou.recipes import get
+    from shinsou.recipes.run import attach_tensorboard
+
+    net = ss.nn.Linear(16, 2)
+    tr = Trainer(net, ss.optim.SGD(net.parameters(), lr=0.1), DataLoader(_problem(), 16))
+    cfg = get("mnist-mlp").config(epochs=1)
+    assert cfg.tensorboard is False
+    attach_tensorboard(tr, cfg)
+    with pytest.raises(KeyError):
+        tr.get_extension("TensorBoard")
+    attach_tensorboard(tr, get("mnist-mlp").config(tensorboard=True))
+    assert isinstance(tr.get_extension("TensorBoard"), TensorBoard)

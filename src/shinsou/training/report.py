@@ -27,7 +27,7 @@ def write_report(
         notes: extra paragraphs (how to reproduce, caveats).
 
     When ``run_dir/tb`` holds TensorBoard event files (the ``TensorBoard`` extension's
-    default folder), the page's text is added there as well (the Text tab).
+    default folder), the page's text and its pictures are added there as well.
 
     >>> import tempfile
     >>> p = write_report(tempfile.mkdtemp(), "demo", [("accuracy", "0.5")])
@@ -50,5 +50,6 @@ def write_report(
         # the run logs to TensorBoard (``shinsou train --tensorboard``): show the page there too
         from .tensorboard import log_report
 
-        log_report(tb, path)
+        shown = [run_dir / name for _, name in pictures if (run_dir / name).exists()]
+        log_report(tb, path, pictures=shown, root=run_dir)
     return path

@@ -57,16 +57,34 @@ def filter_grid(weight, columns: int = 8, pad: int = 1) -> np.ndarray | None:
     return grid
 
 
-def log_report(logdir, report, step: int | None = None, tag: str = "report") -> None:
+def log_report(logdir, report, step: int | None = None, tag: str = "report",
+               pictures=(), root=None) -> None:  # fmt: skip
     """Add the text of ``report`` (a ``report.md`` path) to the TensorBoard log in
     ``logdir`` (a new event file beside the others), at ``step`` (default: the largest step
-    already logged there), so the Text tab shows the run's final page."""
-    text = Path(report).read_text(encoding="utf-8")
+    already logged there), so the Text tab shows the run's final page; and each PNG of
+    ``pictures`` (paths; tagged by the path relative to ``root``, default the report's
+    folder, without ``.png``) unless the log already holds that very picture under its tag,
+    so the pictures drawn after training (confusion matrix, samples) are there too."""
+    report = Path(report)
+    root = Path(root) if root is not None else report.parent
+    text = report.read_text(encoding="utf-8")
+    events = read_events(logdir) if Path(logdir).is_dir() else []
     if step is None:
-        steps = [e["step"] for e in read_events(logdir)] if Path(logdir).is_dir() else []
-        step = max(steps, default=0)
+        step = max((e["step"] for e in events), default=0)
+    last_png = {}
+    for e in events:
+        last_png.update({t: img["png"] for t, img in e["images"].items()})
     with SummaryWriter(logdir) as w:
         w.add_text(tag, text, step)
+        for pic in pictures:
+            pic = Path(pic)
+            try:
+                name = pic.relative_to(root).with_suffix("").as_posix()
+            except ValueError:  # a picture outside the run folder
+                name = pic.stem
+            png = pic.read_bytes()
+            if pic.suffix.lower() == ".png" and last_png.get(name) != png:
+                w.add_png(name, png, step)
 
 
 class TensorBoard(Extension):
@@ -89,7 +107,8 @@ class TensorBoard(Extension):
       or (C, H, W) in [0, 1] (or uint8);
 
     and at the end, the text of ``report.md`` when the run folder has one then (recipes
-    write it after training: ``write_report`` adds it to ``RUN/tb`` itself).
+    write it after training: ``write_report`` adds it, and the pictures it links, to
+    ``RUN/tb`` itself; see ``log_report``).
 
     Args:
         logdir: the event files' folder; default ``<trainer.out>/tb``.
