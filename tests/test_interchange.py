@@ -1,7 +1,10 @@
 """Weights to and from PyTorch (torch.save files, read and written without torch) and
 safetensors, checked against real torch and the safetensors package."""
 
+import os
 import pickle
+import subprocess
+import sys
 import zipfile
 
 import numpy as np
@@ -256,3 +259,21 @@ def test_safetensors_errors(tmp_path):
         save_safetensors({"w": [1.0]}, tmp_path / "m.safetensors")
     with pytest.raises(TypeError, match="cannot store 'o' of dtype object"):
         save_safetensors({"o": np.array([None])}, tmp_path / "m.safetensors")
+
+
+def test_no_torch_needed(tmp_path):
+    """torch files are read and written in a Python where ``import torch`` fails."""
+    torch.save({"w": torch.arange(6.0).reshape(2, 3).t()}, tmp_path / "in.pt")
+    code = (
+        "import sys; sys.modules['torch'] = None\n"  # any import of torch now raises
+        "import shinsou as ss\n"
+        "w = ss.load_torch(sys.argv[1])['w']\n"
+        "ss.save_torch({'w2': w * 2}, sys.argv[2])\n"
+        "print(w.tolist())\n"
+    )
+    args = [sys.executable, "-c", code, str(tmp_path / "in.pt"), str(tmp_path / "out.pt")]
+    run = subprocess.run(args, capture_output=True, text=True, env=dict(os.environ), timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "[[0.0, 3.0], [1.0, 4.0], [2.0, 5.0]]"
+    back = torch.load(tmp_path / "out.pt", weights_only=True)["w2"]
+    assert back.tolist() == [[0.0, 6.0], [2.0, 8.0], [4.0, 10.0]]

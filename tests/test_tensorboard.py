@@ -271,3 +271,29 @@ def test_attach_tensorboard_follows_the_run_config(tmp_path):
         tr.get_extension("TensorBoard")
     attach_tensorboard(tr, get("mnist-mlp").config(tensorboard=True))
     assert isinstance(tr.get_extension("TensorBoard"), TensorBoard)
+
+
+def test_a_resumed_run_replaces_the_orphaned_records(tmp_path):
+    from shinsou.training import Snapshot, find_snapshots
+
+    def trainer():
+        ss.manual_seed(0)
+        net = ss.nn.Linear(16, 2)
+        opt = ss.optim.SGD(net.parameters(), lr=0.1)
+        loader = DataLoader(_problem(), batch_size=16, shuffle=True, seed=3)
+        tr = Trainer(net, opt, loader, stop=(3, "epoch"), out=tmp_path)
+        tr.extend(LogReport())
+        tr.extend(Snapshot())
+        tr.extend(TensorBoard(histograms=False, images=False))
+        return tr
+
+    first = trainer().run()
+    # a crash after epoch 3 was logged, before its snapshot was written
+    find_snapshots(tmp_path / "snapshots")[0].unlink()
+    # what was logged at epoch 3 is marked as stale, then the resumed run logs epoch 3 again
+    resumed = trainer().run(resume=True)
+    assert resumed.log[-1]["train/loss"] == pytest.approx(first.log[-1]["train/loss"])
+    acc = _accumulator(tmp_path / "tb")
+    got = [(s.step, s.value) for s in acc.Scalars("train/loss")]
+    assert got == [(e["epoch"], pytest.approx(e["train/loss"], rel=1e-6)) for e in resumed.log]
+    assert len(list((tmp_path / "tb").glob("events.out.tfevents.*"))) == 2

@@ -11,7 +11,8 @@ histogram (bucket limits and counts) or a string tensor (the text plugin). The m
 encoded here by hand with the field numbers of TensorBoard's ``event.proto``,
 ``summary.proto``, ``histogram.proto`` and ``tensor.proto``::
 
-    Event        wall_time=1 (double), step=2 (int64), file_version=3 (string), summary=5
+    Event        wall_time=1 (double), step=2 (int64), file_version=3 (string), summary=5,
+                 session_log=7 {status=1 (START = 1)}
     Summary      value=1 (repeated Value)
     Value        tag=1, simple_value=2 (float), image=4, histo=5, tensor=8, metadata=9
     Image        height=1, width=2, colorspace=3, encoded_image_string=4
@@ -274,6 +275,12 @@ class SummaryWriter:
     def add_image(self, tag: str, image, step: int = 0) -> None:
         """An image array: (H, W), (H, W, C) or (C, H, W); floats in [0, 1] or uint8."""
         self.add_png(tag, encode_png(to_uint8_image(image)), step)
+
+    def add_session_start(self, step: int) -> None:
+        """Mark a restart at ``step`` (``session_log { status: START }``): TensorBoard then
+        drops the events of earlier files with a step at or after it, the orphans of a run
+        that crashed after its last snapshot and was resumed from it."""
+        self._write(_event(int(step)) + _bytes(7, _int(1, 1)))
 
     def add_text(self, tag: str, text: str, step: int = 0) -> None:
         """Markdown text for TensorBoard's Text tab: a scalar string tensor tagged for the

@@ -106,7 +106,11 @@ class TensorBoard(Extension):
       ``arrays``, ``{tag: array or callable(trainer) -> array}``, an image (H, W), (H, W, C)
       or (C, H, W) in [0, 1] (or uint8);
 
-    and at the end, the text of ``report.md`` when the run folder has one then (recipes
+    A resumed run (``run(resume=True)``) goes on in a new event file that begins with a
+    restart mark, so TensorBoard drops the records of the steps after the snapshot that
+    the interrupted run had written.
+
+    And at the end, the text of ``report.md`` when the run folder has one then (recipes
     write it after training: ``write_report`` adds it, and the pictures it links, to
     ``RUN/tb`` itself; see ``log_report``).
 
@@ -154,6 +158,11 @@ class TensorBoard(Extension):
         if self.logdir is None:
             self.logdir = Path(trainer.out) / "tb"
         self._open()
+        if trainer.iteration > 0:
+            # resumed (or run again): what earlier files hold after this point was trained
+            # again from the snapshot, so TensorBoard is told to drop it
+            step = trainer.epoch if self.step == "epoch" else trainer.iteration
+            self.writer.add_session_start(step + 1)
 
     def __call__(self, trainer) -> None:
         step = trainer.epoch if self.step == "epoch" else trainer.iteration
