@@ -297,3 +297,19 @@ def test_a_resumed_run_replaces_the_orphaned_records(tmp_path):
     got = [(s.step, s.value) for s in acc.Scalars("train/loss")]
     assert got == [(e["epoch"], pytest.approx(e["train/loss"], rel=1e-6)) for e in resumed.log]
     assert len(list((tmp_path / "tb").glob("events.out.tfevents.*"))) == 2
+
+
+def test_gan_models_are_prefixed_and_the_generator_draws_no_filters(tmp_path):
+    gen = ss.nn.Sequential(ss.nn.Linear(16, 16))  # 16 noise inputs: a square, not a picture
+    dis = ss.nn.Sequential(ss.nn.Linear(16, 1))
+    tb = TensorBoard(logdir=tmp_path)
+    tb.log(1, {}, {"gen": gen, "dis": dis})
+    tb.close()
+    tags = _accumulator(tmp_path).Tags()
+    assert "weights/gen/0.weight" in tags["histograms"]
+    assert "weights/dis/0.weight" in tags["histograms"]
+    assert tags["images"] == ["filters/dis"]
+    tb = TensorBoard(logdir=tmp_path / "all", filters=True, histograms=False)
+    tb.log(1, {}, {"gen": gen, "dis": dis})
+    tb.close()
+    assert sorted(_accumulator(tmp_path / "all").Tags()["images"]) == ["filters/dis", "filters/gen"]

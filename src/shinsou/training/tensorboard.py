@@ -120,6 +120,9 @@ class TensorBoard(Extension):
         step: the x value of each record, ``"epoch"`` or ``"iteration"``; default the
             trigger's unit.
         histograms, images: write those (both on by default).
+        filters: which models' first-layer filters to draw (with ``images``): a list of
+            model names, True (all), False (none); default every model but ``"gen"``
+            (a GAN generator's first layer reads noise, not pictures).
         arrays: extra images, ``{tag: array or callable(trainer) -> array}``.
         bins: buckets per histogram.
 
@@ -139,8 +142,8 @@ class TensorBoard(Extension):
     priority = 50  # after the log (200), the curves (100) and sample grids (90)
 
     def __init__(self, logdir=None, trigger=(1, "epoch"), *, step: str | None = None,
-                 histograms: bool = True, images: bool = True, arrays: dict | None = None,
-                 bins: int = 30):  # fmt: skip
+                 histograms: bool = True, images: bool = True, filters=None,
+                 arrays: dict | None = None, bins: int = 30):  # fmt: skip
         self.trigger = trigger
         unit = get_trigger(trigger).unit
         step = step or unit
@@ -149,6 +152,7 @@ class TensorBoard(Extension):
         self.step = step
         self.logdir = Path(logdir) if logdir is not None else None
         self.histograms, self.images, self.bins = histograms, images, int(bins)
+        self.filters = filters
         self.arrays = dict(arrays or {})
         self.writer: SummaryWriter | None = None
         self._seen: dict[str, float] = {}  # PNG path -> mtime when it was logged
@@ -212,7 +216,7 @@ class TensorBoard(Extension):
                         self.writer.add_histogram(
                             f"grads/{prefix}{pname}", p.grad.numpy(), step, self.bins
                         )
-            if self.images:
+            if self.images and self._draws_filters(mname):
                 first = next((p for n, p in model.named_parameters() if n.endswith("weight")), None)
                 grid = filter_grid(first.numpy()) if first is not None else None
                 if grid is not None:
@@ -227,6 +231,13 @@ class TensorBoard(Extension):
             self.writer = None
 
     # --- helpers --------------------------------------------------------------------------
+    def _draws_filters(self, name: str) -> bool:
+        if self.filters is None:
+            return name != "gen"
+        if isinstance(self.filters, bool):
+            return self.filters
+        return name in self.filters
+
     def _open(self) -> None:
         if self.writer is None:
             if self.logdir is None:
