@@ -212,6 +212,7 @@ class SummaryWriter:
     """
 
     def __init__(self, logdir):
+        self._file = None  # (so that __del__ works even if the folder cannot be made)
         self.logdir = Path(logdir)
         self.logdir.mkdir(parents=True, exist_ok=True)
         base = f"events.out.tfevents.{int(time.time())}.{socket.gethostname()}"
