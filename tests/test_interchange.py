@@ -81,6 +81,15 @@ def test_shinsou_weights_load_into_torch(tmp_path):
     # the data records are 64-byte aligned, as torch writes them, so mmap loading works too
     mapped = torch.load(tmp_path / "cnn.pt", weights_only=True, mmap=True)
     assert torch.equal(mapped["5.weight"], state["5.weight"])
+    raw = (tmp_path / "cnn.pt").read_bytes()
+    with zipfile.ZipFile(tmp_path / "cnn.pt") as z:
+        for info in z.infolist():
+            at = info.header_offset
+            name_len, extra_len = (
+                int.from_bytes(raw[at + 26 : at + 28], "little"),
+                int.from_bytes(raw[at + 28 : at + 30], "little"),
+            )
+            assert (at + 30 + name_len + extra_len) % 64 == 0, info.filename
 
 
 def test_dtypes_strides_offsets_and_shared_storage(tmp_path):
