@@ -170,3 +170,7 @@ bool_ = _np.bool_
 
 # issue 13: evaluation metrics (ROC/DET/PR, PCA)
 from . import metrics  # noqa: F401,E402
+
+# issue 19: weights for and from PyTorch and safetensors, without importing torch
+from .serialization import load_safetensors, save_safetensors  # noqa: F401,E402
+from .interop import load_torch, save_torch  # noqa: F401,E402

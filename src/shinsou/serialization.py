@@ -35,7 +35,15 @@ from .atomic import atomic_open
 from .backend import to_device_array
 from .core.tensor import Tensor
 
-__all__ = ["CorruptFileError", "load", "read_metadata", "save"]
+__all__ = [
+    "CorruptFileError",
+    "load",
+    "read_metadata",
+    "save",
+    # issue 19: plain safetensors files, for other tools
+    "load_safetensors",
+    "save_safetensors",
+]
 
 FORMAT_VERSION = 2  # 2: the SHA-256 covers metadata and structure too
 _SUFFIXES = (".npz", ".safetensors")
@@ -48,6 +56,8 @@ _ST_DTYPES = {
     "U32": "<u4", "I64": "<i8", "U64": "<u8", "F16": "<f2", "F32": "<f4", "F64": "<f8",
 }  # fmt: skip
 _ST_NAMES = {np.dtype(v): k for k, v in _ST_DTYPES.items()}
+# read, not written: bfloat16 (the top half of a float32) is widened to float32 on reading
+_ST_WIDENED = {"BF16": "<u2"}
 
 
 class CorruptFileError(ValueError):
@@ -170,25 +180,32 @@ def _read_safetensors(f, size: int, with_data: bool):
     meta = header.pop("__metadata__", None) or {}
     entries, end = {}, 0
     for name, e in header.items():
-        if e["dtype"] not in _ST_DTYPES:
+        if e["dtype"] not in _ST_DTYPES and e["dtype"] not in _ST_WIDENED:
             raise CorruptFileError(f"unsupported or garbled dtype {e['dtype']!r} of '{name}'")
-        dtype, shape = np.dtype(_ST_DTYPES[e["dtype"]]), tuple(int(d) for d in e["shape"])
+        dtype = np.dtype(_ST_DTYPES.get(e["dtype"]) or _ST_WIDENED[e["dtype"]])
+        shape = tuple(int(d) for d in e["shape"])
         begin, stop = (int(x) for x in e["data_offsets"])
         if stop - begin != math.prod(shape) * dtype.itemsize or begin < 0:
             raise CorruptFileError(f"garbled header: '{name}' offsets do not fit its shape")
-        entries[name] = (dtype, shape, begin)
+        entries[name] = (dtype, shape, begin, e["dtype"] in _ST_WIDENED)
         end = max(end, stop)
     if 8 + n + end != size:
         what = "truncated" if 8 + n + end > size else "garbled"
         raise CorruptFileError(f"{what}: header says {end} bytes of data, file has {size - 8 - n}")
-    index = {k: {"shape": list(s), "dtype": str(d)} for k, (d, s, _) in entries.items()}
+    index = {
+        k: {"shape": list(s), "dtype": "bfloat16" if bf16 else str(d)}
+        for k, (d, s, _, bf16) in entries.items()
+    }
     if not with_data:
         return meta, index, None
     arrays = {}
-    for name, (dtype, shape, begin) in entries.items():
+    for name, (dtype, shape, begin, bf16) in entries.items():
         a = np.empty(shape, dtype)
         f.seek(8 + n + begin)
-        f.readinto(a.reshape(-1).view(np.uint8))
+        if f.readinto(a.reshape(-1).view(np.uint8)) != a.nbytes:
+            raise CorruptFileError(f"truncated: the data of '{name}' ends early")
+        if bf16:
+            a = (a.astype(np.uint32) << 16).view(np.float32)
         arrays[name] = a
     return meta, index, arrays
 
@@ -402,3 +419,82 @@ def read_metadata(path) -> dict:
     ({'w': {'shape': [2, 3], 'dtype': 'float32'}}, {'lr': 0.1}, 2)
     """
     return _read(path, with_data=False)[0]
+
+
+# ---------------------------------------------------------------- plain safetensors
+def save_safetensors(tensors, path, metadata: dict | None = None) -> None:
+    """Write a flat ``{name: array}`` as a plain safetensors file, the format of Hugging
+    Face's ``safetensors`` (``safetensors.numpy.load_file`` and ``safetensors.torch``
+    read it).
+
+    The format: an 8-byte little-endian header length ``n``, ``n`` bytes of JSON
+    ``{name: {"dtype": "F32", "shape": [...], "data_offsets": [begin, end]}, ...,
+    "__metadata__": {str: str}}`` (padded with spaces to a multiple of 8), then the arrays'
+    little-endian C-order bytes, one after the other. Written atomically.
+
+    Args:
+        tensors: a module (its ``state_dict()``) or a dict of Tensors / arrays (bool,
+            int8-64, uint8-64, float16/32/64).
+        metadata: optional string-to-string pairs stored in the header.
+
+    Unlike ``ss.save(obj, "x.safetensors")`` (any nested structure, with shinsou's
+    checksum), this writes only the arrays, under their own names, for other tools.
+
+    >>> import os, tempfile
+    >>> p = os.path.join(tempfile.mkdtemp(), "net.safetensors")
+    >>> save_safetensors(ss.nn.Linear(3, 2), p, metadata={"note": "demo"})
+    >>> {k: v.shape for k, v in load_safetensors(p).items()}
+    {'weight': (2, 3), 'bias': (2,)}
+    """
+    if callable(getattr(tensors, "state_dict", None)):
+        tensors = tensors.state_dict()
+    if not isinstance(tensors, dict):
+        raise TypeError(
+            f"save_safetensors: expected a module or a dict of arrays, got {type(tensors).__name__}"
+        )
+    meta = dict(metadata or {})
+    for k, v in meta.items():
+        if not (isinstance(k, str) and isinstance(v, str)):
+            raise TypeError(f"save_safetensors: metadata must map str to str, got {k!r}: {v!r}")
+    arrays = {}
+    for name, v in tensors.items():
+        if not isinstance(name, str) or name == "__metadata__":
+            raise ValueError(f"save_safetensors: {name!r} cannot be a tensor name")
+        if isinstance(v, Tensor):
+            v = v.numpy()
+        elif type(v).__module__.split(".")[0] == "cupy":
+            v = to_device_array(v, "cpu")
+        if not isinstance(v, np.ndarray | np.generic):
+            raise TypeError(f"save_safetensors: '{name}' is a {type(v).__name__}, not an array")
+        a = np.asarray(v)
+        arrays[name] = a.astype(a.dtype.newbyteorder("="), copy=False)
+    # largest items first: every entry then starts aligned to its item size
+    arrays = dict(sorted(arrays.items(), key=lambda kv: -kv[1].dtype.itemsize))
+    with atomic_open(Path(path), "wb") as f:
+        _write_safetensors(f, arrays, meta)
+
+
+def load_safetensors(path) -> dict:
+    """Read a safetensors file (any tool's, any suffix) as a flat ``{name: array}`` dict;
+    BF16 entries come back as float32. Its ``__metadata__`` is left out (see
+    ``read_metadata``). A truncated or garbled file raises ``CorruptFileError`` naming it.
+
+    >>> import os, tempfile
+    >>> p = os.path.join(tempfile.mkdtemp(), "a.safetensors")
+    >>> save_safetensors({"a": np.arange(3, dtype=np.int64)}, p)
+    >>> load_safetensors(p)
+    {'a': array([0, 1, 2])}
+    """
+    path = Path(path)
+    with open(path, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        try:
+            _, _, arrays = _read_safetensors(f, size, with_data=True)
+        except CorruptFileError as e:
+            raise CorruptFileError(f"{path}: {e}; the file cannot be used") from None
+        except (KeyError, TypeError, ValueError, AttributeError) as e:
+            raise CorruptFileError(
+                f"{path}: garbled header ({type(e).__name__}: {str(e)[:120]}); "
+                "the file cannot be used"
+            ) from e
+    return arrays

@@ -58,6 +58,7 @@ from ..atomic import atomic_write
 from ..tasks.anomaly import AnomalyDetection, auroc_of_scores, write_scores
 from .base import Recipe, option
 from .run import RunConfig, load_config, start_run
+from .run import attach_tensorboard  # issue 19
 
 __all__ = ["RECIPE", "AnomalyOptions"]
 
@@ -209,6 +210,7 @@ class Anomaly(Recipe):
         trainer.extend(LogReport())
         trainer.extend(Snapshot())
         trainer.extend(ProgressBar(enabled=cfg.progress))
+        attach_tensorboard(trainer, cfg)
         print(f"anomaly: {title}", file=sys.stderr)
         trainer.run(resume=(out / "snapshots").is_dir())
         return trainer

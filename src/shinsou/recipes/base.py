@@ -46,6 +46,12 @@ def common_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--test-limit", type=int, help="test on only N examples (quick runs)")
     ap.add_argument("--snapshot-every", type=int, help="also snapshot every N iterations")
     ap.add_argument("--no-progress", action="store_true", help="no progress bar")
+    ap.add_argument(
+        "--tensorboard",
+        action="store_true",
+        default=None,
+        help="also write TensorBoard logs to RUN/tb (view: tensorboard --logdir RUN/tb)",
+    )
 
 
 def _arg_type(tp):

@@ -23,6 +23,7 @@ from ..tasks.classification import predict_arrays as _predict_arrays
 from ..tasks.classification import prediction as _prediction
 from .base import Recipe, option
 from .run import RunConfig, finished_model_path, load_config, make_optimizer, start_run
+from .run import attach_tensorboard  # issue 19
 
 __all__ = ["ImageClassification", "ClassifierOptions"]
 
@@ -142,6 +143,7 @@ class ImageClassification(Recipe):
         if cfg.snapshot_every:
             trainer.extend(Snapshot(trigger=(cfg.snapshot_every, "iteration")), name="Snapshot2")
         trainer.extend(ProgressBar(enabled=cfg.progress))
+        attach_tensorboard(trainer, cfg)
         print(
             f"{self.name}: {len(d['train'][0])} training / {len(d['val'][0])} validation / "
             f"{len(d['test'][0])} test images of {d['dataset']}, {model.num_parameters():,} "

@@ -36,6 +36,7 @@ from ..training.updater import Updater
 from ..viz.image_grid import save_image_grid
 from .base import Recipe, option
 from .run import RunConfig, load_config, load_model, make_optimizer, start_run
+from .run import attach_tensorboard  # issue 19
 
 __all__ = ["RECIPE", "DenoiseOptions", "psnr", "DenoiseUpdater"]
 
@@ -198,6 +199,7 @@ class Denoise(Recipe):
         if cfg.snapshot_every:
             trainer.extend(Snapshot(trigger=(cfg.snapshot_every, "iteration")), name="Snapshot2")
         trainer.extend(ProgressBar(enabled=cfg.progress))
+        attach_tensorboard(trainer, cfg)
         print(
             f"{self.name}: {len(noises)} DAEs 784-{'-'.join(map(str, hidden))}-784 on {len(x)} "
             f"images, {cfg.epochs} epochs of {len(loader)} steps -> {run_dir}",

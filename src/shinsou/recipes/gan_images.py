@@ -87,6 +87,7 @@ from ..tasks.generation import GENERATION, check_labels
 from ..training.extension import Extension
 from .base import Recipe, option
 from .run import RunConfig, finished_model_path, load_config, start_run
+from .run import attach_tensorboard  # issue 19
 
 __all__ = [
     "GANImageRecipe",
@@ -435,6 +436,7 @@ class GANImageRecipe(Recipe):
         if cfg.snapshot_every:
             trainer.extend(Snapshot(trigger=(cfg.snapshot_every, "iteration")), name="Snapshot2")
         trainer.extend(ProgressBar(enabled=cfg.progress))
+        attach_tensorboard(trainer, cfg)
         print(
             f"{self.name}: {len(x)} {DATASETS[self.dataset]} images, {cfg.epochs} epoch(s) of "
             f"{len(loader)} steps (batch {cfg.batch_size}, {cfg.n_critic} D step(s) each) "

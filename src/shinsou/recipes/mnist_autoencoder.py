@@ -45,6 +45,7 @@ from ..datasets.mnist import load_mnist_vectors as _images
 from ..tasks.reconstruction import Reconstruction
 from .base import Recipe, option
 from .run import RunConfig, load_config, load_model, make_optimizer, start_run
+from .run import attach_tensorboard  # issue 19
 
 __all__ = ["RECIPE", "MnistAutoencoderOptions", "squared_error"]
 
@@ -262,6 +263,7 @@ class MnistAutoencoder(Recipe):
         if cfg.snapshot_every:
             trainer.extend(Snapshot(trigger=(cfg.snapshot_every, "iteration")), name="Snapshot2")
         trainer.extend(ProgressBar(enabled=cfg.progress))
+        attach_tensorboard(trainer, cfg)
         print(
             f"{self.name}: {len(x_train)} training images, code {cfg.code_dim}-D, "
             f"{cfg.epochs} epochs of {len(loader)} steps -> {run_dir}",

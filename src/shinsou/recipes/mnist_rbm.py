@@ -50,6 +50,7 @@ from ..training.updater import Updater
 from .base import Recipe, option
 from ..viz.image_grid import save_filter_grid, save_image_grid
 from .run import RunConfig, load_config, load_model, make_optimizer, start_run
+from .run import attach_tensorboard  # issue 19
 
 __all__ = ["RECIPE", "MnistRBMOptions", "RBMUpdater", "binarize", "pooled_log_z"]
 
@@ -250,6 +251,7 @@ class MnistRBM(Recipe):
         if cfg.snapshot_every:
             trainer.extend(Snapshot(trigger=(cfg.snapshot_every, "iteration")), name="Snapshot2")
         trainer.extend(ProgressBar(enabled=cfg.progress))
+        attach_tensorboard(trainer, cfg)
         method = f"{'PCD' if o.persistent else 'CD'}-{o.cd_k}"
         print(
             f"{self.name}: RBM 784-{o.hidden} by {method} on {len(train)} images, "

@@ -86,6 +86,7 @@ from ..atomic import atomic_write
 from ..tasks.classification import CLASSIFICATION
 from .base import Recipe, option
 from .run import RunConfig, finished_model_path, load_config, make_optimizer, start_run
+from .run import attach_tensorboard  # issue 19
 
 __all__ = ["RECIPE", "PretrainOptions", "PretrainRecipe", "parse_plan", "summarize"]
 
@@ -421,6 +422,7 @@ class PretrainRecipe(Recipe):
         # about ten log entries per part (an epoch of 100 images is a single step)
         trainer.extend(LogReport(trigger=(max(1, steps // 10), "iteration")))
         trainer.extend(ProgressBar(enabled=cfg.progress))
+        attach_tensorboard(trainer, cfg)
         what = "all labels" if lab == "all" else f"{lab} per class"
         print(f"{self.name}: seed {seed}: fine-tuning the {TITLES[init]} net on {len(idx)} "
               f"labelled images ({what}), {steps} steps", file=sys.stderr)  # fmt: skip

@@ -60,6 +60,7 @@ from ..training.extension import Extension
 from ..training.updater import Updater
 from .base import Recipe, option
 from .run import RunConfig, finished_model_path, load_config, start_run
+from .run import attach_tensorboard  # issue 19
 
 __all__ = ["RECIPE", "PTBLanguageModel", "LMUpdater", "PRESETS", "PAPER"]
 
@@ -279,6 +280,7 @@ class PTBLanguageModel(Recipe):
         if cfg.snapshot_every:
             trainer.extend(Snapshot(trigger=(cfg.snapshot_every, "iteration")), name="Snapshot2")
         trainer.extend(ProgressBar(enabled=cfg.progress))
+        attach_tensorboard(trainer, cfg)
         tr = streams["train"]
         print(
             f"{self.name}: {tr.tokens_per_epoch:,} training tokens in {cfg.batch_size} streams, "

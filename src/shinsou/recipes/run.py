@@ -18,6 +18,8 @@ __all__ = [
     "start_run",
     "make_optimizer",
     "OPTIMIZERS",
+    # issue 19: TensorBoard logs of any recipe's training
+    "attach_tensorboard",
 ]
 
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw")
@@ -31,7 +33,9 @@ class RunConfig:
 
     A recipe's option reads like a common one (``cfg.dropout`` is ``cfg.options.dropout``).
     ``train_limit`` / ``test_limit`` use only the first N examples (quick checks);
-    ``snapshot_every`` adds a snapshot every N iterations to the one per epoch. Build one
+    ``snapshot_every`` adds a snapshot every N iterations to the one per epoch;
+    ``tensorboard`` writes TensorBoard event files into ``RUN/tb`` (``attach_tensorboard``).
+    Build one
     with ``recipes.get(name).config(**settings)``, which puts each setting where it belongs.
     """
 
@@ -49,10 +53,11 @@ class RunConfig:
     test_limit: int | None = None
     snapshot_every: int = 0
     progress: bool = True
+    tensorboard: bool = False
     options: object = None
 
     # Options that may differ between a run and its resumption.
-    RESUMABLE_CHANGES = ("out", "resume", "progress", "device", "data_dir")
+    RESUMABLE_CHANGES = ("out", "resume", "progress", "device", "data_dir", "tensorboard")
 
     def __getattr__(self, name):
         # only reached when ``name`` is not a common field: look in the recipe's options
@@ -223,3 +228,15 @@ def make_optimizer(name: str, params, lr: float, weight_decay: float = 0.0):
     if name not in makers:
         raise ValueError(f"unknown optimizer {name!r}; choose one of {OPTIMIZERS}")
     return makers[name]()
+
+
+def attach_tensorboard(trainer, cfg: RunConfig) -> None:
+    """Extend ``trainer`` with a ``TensorBoard`` extension (event files in
+    ``<trainer.out>/tb``: the log's numbers, weight and gradient histograms, the run's
+    pictures, and ``report.md``'s text once ``write_report`` writes it) when
+    ``cfg.tensorboard`` (``shinsou train RECIPE --tensorboard``). Every recipe that trains
+    with a Trainer calls it after adding its own extensions."""
+    if getattr(cfg, "tensorboard", False):
+        from ..training import TensorBoard
+
+        trainer.extend(TensorBoard())

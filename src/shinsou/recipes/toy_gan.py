@@ -22,6 +22,7 @@ from ..data import DataLoader, TensorDataset
 from ..tasks.generation import GENERATION, draw_points, mode_metrics
 from .base import Recipe, option
 from .run import RunConfig, load_config, load_model, start_run
+from .run import attach_tensorboard  # issue 19
 
 __all__ = ["RECIPE", "ToyGANOptions"]
 
@@ -96,6 +97,7 @@ class ToyGAN(Recipe):
         if cfg.snapshot_every:
             trainer.extend(Snapshot(trigger=(cfg.snapshot_every, "iteration")), name="Snapshot2")
         trainer.extend(ProgressBar(enabled=cfg.progress))
+        attach_tensorboard(trainer, cfg)
         print(
             f"{self.name}: {len(x)} points on {cfg.modes} modes, {cfg.epochs} epochs of "
             f"{len(loader)} steps -> {run_dir}",

@@ -60,6 +60,7 @@ from ..optim.lr_scheduler import CosineAnnealingLR
 from ..tasks.classification import IMAGE_CLASSIFICATION
 from .base import Recipe, option
 from .run import RunConfig, load_config, make_optimizer, start_run
+from .run import attach_tensorboard  # issue 19
 
 __all__ = ["RECIPE", "TransferRecipe"]
 
@@ -208,6 +209,7 @@ class TransferRecipe(Recipe):
         trainer.extend(LogReport())
         trainer.extend(PlotCurves(title=title))
         trainer.extend(ProgressBar(enabled=cfg.progress))
+        attach_tensorboard(trainer, cfg)
         print(f"transfer: {title} ({m.num_parameters():,} trained parameters)", file=sys.stderr)
         trainer.run()
         return trainer.log

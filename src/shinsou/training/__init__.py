@@ -29,3 +29,7 @@ from .samples import GenerativeQuality, GeneratorSampler, SampleGrid  # noqa: F4
 
 # issue 15: the word2vec / item2vec training loop (fused sparse SGD steps)
 from .word2vec import train_word2vec  # noqa: F401,E402
+
+# issue 19: TensorBoard event files (written without TensorBoard)
+from .event_file import SummaryWriter, read_events  # noqa: F401,E402
+from .tensorboard import TensorBoard, log_report  # noqa: F401,E402

@@ -26,6 +26,9 @@ def write_report(
         pictures: (caption, file name relative to run_dir); only existing files are linked.
         notes: extra paragraphs (how to reproduce, caveats).
 
+    When ``run_dir/tb`` holds TensorBoard event files (the ``TensorBoard`` extension's
+    default folder), the page's text and its pictures are added there as well.
+
     >>> import tempfile
     >>> p = write_report(tempfile.mkdtemp(), "demo", [("accuracy", "0.5")])
     >>> print(p.read_text().splitlines()[4])
@@ -42,4 +45,11 @@ def write_report(
         lines += [note, ""]
     path = run_dir / filename
     atomic_write(path, "\n".join(lines))
+    tb = run_dir / "tb"
+    if tb.is_dir() and any(tb.glob("events.out.tfevents.*")):
+        # the run logs to TensorBoard (``shinsou train --tensorboard``): show the page there too
+        from .tensorboard import log_report
+
+        shown = [run_dir / name for _, name in pictures if (run_dir / name).exists()]
+        log_report(tb, path, pictures=shown, root=run_dir)
     return path
