@@ -195,10 +195,11 @@ function show(a) {
   const layer = document.getElementById("layer");
   layer.replaceChildren();
   if (!a.layer) {
-    document.getElementById("layer-title").textContent = "the first layer: nothing to show";
+    document.getElementById("layer-title").textContent = "The first layer: nothing to show";
     return;
   }
-  document.getElementById("layer-title").textContent = a.layer.title;
+  const title = a.layer.title;
+  document.getElementById("layer-title").textContent = title[0].toUpperCase() + title.slice(1);
   a.layer.images.forEach((rows, i) => {
     const fig = document.createElement("figure");
     const canvas = document.createElement("canvas");
