@@ -25,13 +25,19 @@ CHROMIUM = os.environ.get("SHINSOU_CHROMIUM") or shutil.which("chromium") or "/u
 
 
 def _train(name, out, **settings):
-    """A quick finished run of recipe ``name`` (without its pictures, which take longer than
-    the training and are not what is tested here)."""
+    """A quick finished run of recipe ``name`` in folder ``out`` (without its pictures, which
+    take longer than the training and are not what is tested here), offline as in the
+    ``offline`` fixture (a session fixture runs outside it)."""
     recipe = recipes.get(name)
     cfg = recipe.config(out=str(out), progress=False, **settings)
     with pytest.MonkeyPatch.context() as mp:
+        from shinsou.datasets import mnist as mnist_mod
         from shinsou.recipes import classify
 
+        nowhere = [(out.parent / "nowhere").as_uri() + "/"]
+        mp.setattr(mnist_mod, "MNIST_URLS", nowhere)
+        mp.setattr(mnist_mod, "FASHION_MNIST_URLS", nowhere)
+        mp.setenv("XDG_CACHE_HOME", str(out.parent / "xdg"))
         mp.setattr(classify, "_draw", lambda *a, **k: [])
         mp.setattr(classify, "_draw_inside", lambda *a, **k: [])
         metrics = recipe.train(cfg, overrides={})
