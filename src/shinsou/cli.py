@@ -10,6 +10,7 @@ shinsou sample runs/mnist-dcgan -n 100 --out samples.npy [--class K] [--seed S]
 shinsou recommend runs/item2vec "whole milk" [--top 5]   (embeddings: what goes with it)
 shinsou generate runs/ptb-lm --words 50 --temperature 0.8 [--seed S] [--prime "the company"]
 shinsou reconstruct runs/mnist-autoencoder digit.png [--out pair.png]   (autoencoders)
+shinsou serve runs/mnist-cnn [--port 8000] [--host 127.0.0.1]   (draw and watch the net)
 """
 
 from __future__ import annotations
@@ -77,6 +78,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     ge.add_argument("--seed", type=int, help="seed of the draws (default: the run's)")
     ge.add_argument("--prime", help='words read before sampling, e.g. "the company"')
+    # issue 19: a web page to draw on and watch an image classifier
+    se = sub.add_parser(
+        "serve", help="a local web page: draw a digit and watch a finished classifier run"
+    )
+    se.add_argument("run_dir")
+    se.add_argument("--port", type=int, default=8000, help="TCP port (default 8000; 0: any)")
+    se.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1: this machine only; 0.0.0.0 opens "
+        "the page to the network)",
+    )
     return ap
 
 
@@ -255,6 +268,11 @@ def main(argv=None) -> int:
             return _recommend(args)
         if args.command == "generate":
             return _generate(args)
+        if args.command == "serve":
+            from .apps.serve import serve
+
+            serve(args.run_dir, host=args.host, port=args.port)
+            return 0
     except (KeyError, ValueError, OSError, ImportError, RuntimeError) as e:
         msg = e.args[0] if isinstance(e, KeyError) and e.args else e
         print(f"shinsou {args.command}: error: {msg}", file=sys.stderr)

@@ -15,7 +15,7 @@ import numpy as np
 from ..atomic import atomic_write
 from ..data import Compose, DataLoader, Flatten, Scale01, Standardize, TensorDataset
 from ..optim.lr_scheduler import CosineAnnealingLR
-from ..tasks.classification import IMAGE_CLASSIFICATION
+from ..tasks.classification import IMAGE_CLASSIFICATION, ImageClassifier
 from ..tasks.classification import classification_metrics as _classification_metrics
 from ..tasks.classification import draw_classification as _draw
 from ..tasks.classification import draw_inside as _draw_inside
@@ -219,20 +219,29 @@ class ImageClassification(Recipe):
         logits, labels = _predict_arrays(model, self.prepare(xt, std), yt)
         return _classification_metrics(logits, labels, meta["classes"])
 
+    def classifier(self, run_dir) -> ImageClassifier:
+        """A finished run's net, ready for new pictures (``predict``, ``shinsou serve``)."""
+        _, model, meta = self._restore(run_dir)
+        shape = meta["input_shape"]
+        size = shape[-1] if not self.flatten else int(round(np.sqrt(shape[0])))
+        std = Standardize(meta["mean"], meta["std"])
+        return ImageClassifier(
+            model,
+            list(meta["classes"]),
+            lambda pictures: self.prepare(pictures, std),
+            size=size,
+            box=max(int(round(size * 20 / 28)), 1),
+            recipe=self.name,
+            dataset=meta["dataset"],
+        )
+
     def predict(self, run_dir, image_path) -> dict:
         """Classify one picture file, converted the way MNIST digits were made."""
-        from ..datasets import read_image, to_mnist
+        from ..datasets import read_image
 
-        cfg, model, meta = self._restore(run_dir)
-        size = (
-            meta["input_shape"][-1]
-            if not self.flatten
-            else int(round(np.sqrt(meta["input_shape"][0])))
-        )
-        img = to_mnist(read_image(image_path), size=size, box=max(int(round(size * 20 / 28)), 1))
-        std = Standardize(meta["mean"], meta["std"])
-        logits, _ = _predict_arrays(model, self.prepare(img[None], std), np.zeros(1, np.int64))
-        return _prediction(image_path, logits[0], meta["classes"])
+        clf = self.classifier(run_dir)
+        logits = clf.logits(clf.picture(read_image(image_path))[None])
+        return _prediction(image_path, logits[0], clf.classes)
 
 
 def _report(run_dir, name, dataset, m, pictures, cfg) -> None:

@@ -57,7 +57,7 @@ import numpy as np
 from ..atomic import atomic_write
 from ..data import DataLoader, Scale01, Standardize, TensorDataset, labelled_subset
 from ..optim.lr_scheduler import CosineAnnealingLR
-from ..tasks.classification import IMAGE_CLASSIFICATION
+from ..tasks.classification import IMAGE_CLASSIFICATION, ImageClassifier
 from .base import Recipe, option
 from .run import RunConfig, load_config, make_optimizer, start_run
 from .run import attach_tensorboard  # issue 19
@@ -421,16 +421,27 @@ class TransferRecipe(Recipe):
             out[f"{phase}/test_accuracy"] = float((logits.argmax(1) == labels).mean())
         return out
 
+    def classifier(self, run_dir) -> ImageClassifier:
+        """The fine-tuned net of a finished run, ready for new pictures (``predict``,
+        ``shinsou serve``)."""
+        net, meta, cfg = self._load_phase(run_dir, "finetuned")
+        std = Standardize(meta["mean"], meta["std"])
+        return ImageClassifier(
+            net,
+            list(meta["classes"]),
+            lambda pictures: self._prepare(pictures, std),
+            recipe=self.name,
+            dataset=f"MNIST digits {', '.join(meta['classes'])} (after {cfg.source})",
+        )
+
     def predict(self, run_dir, image_path) -> dict:
         """Classify a picture of a digit with the fine-tuned net."""
-        from ..datasets import read_image, to_mnist
-        from .classify import _predict_arrays, _prediction
+        from ..datasets import read_image
+        from .classify import _prediction
 
-        net, meta, _ = self._load_phase(run_dir, "finetuned")
-        img = to_mnist(read_image(image_path))
-        x = self._prepare(img[None], Standardize(meta["mean"], meta["std"]))
-        logits, _ = _predict_arrays(net, x, np.zeros(1, np.int64))
-        return _prediction(image_path, logits[0], meta["classes"])
+        clf = self.classifier(run_dir)
+        logits = clf.logits(clf.picture(read_image(image_path))[None])
+        return _prediction(image_path, logits[0], clf.classes)
 
 
 RECIPE = TransferRecipe()

@@ -5,6 +5,8 @@ CNN's filters, feature maps and saliency) and, for images, ``predict``."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -22,6 +24,7 @@ __all__ = [
     "draw_inside",
     "prediction",
     "predict_arrays",
+    "ImageClassifier",
 ]
 
 
@@ -50,6 +53,49 @@ class ImageClassification(Classification):
 
 CLASSIFICATION = Classification()
 IMAGE_CLASSIFICATION = ImageClassification()
+
+
+@dataclass
+class ImageClassifier:
+    """A finished image-classification run's net with what it needs to read a new picture:
+    what ``shinsou predict`` and ``shinsou serve`` use (a recipe's ``classifier(run_dir)``
+    makes one).
+
+    Args:
+        model: the trained net, in eval mode.
+        classes: the class names, index by index.
+        prepare: uint8 pictures (N, size, size) -> the net's float32 input ((N, 1, size,
+            size) for a CNN, (N, size·size) for an MLP), scaled and standardised as in
+            training.
+        size: the side of the square MNIST-style picture the net reads (28).
+        box: the side of the square the ink is fitted into (20 of 28, as in MNIST).
+        recipe, dataset: names, for people reading the answer.
+
+    >>> clf = ImageClassifier(ss.nn.Flatten(), ["a", "b", "c", "d"], lambda p: p / 255.0, 2)
+    >>> clf.logits(np.array([[[0, 255], [0, 0]]], np.uint8))
+    array([[0., 1., 0., 0.]])
+    """
+
+    model: object
+    classes: list
+    prepare: Callable[[np.ndarray], np.ndarray]
+    size: int = 28
+    box: int = 20
+    recipe: str = ""
+    dataset: str = ""
+
+    def picture(self, image: np.ndarray) -> np.ndarray:
+        """Any picture of one object ((H, W) gray, RGB or RGBA; dark or light background)
+        -> uint8 (size, size) white ink on black, made the way MNIST was
+        (``shinsou.datasets.to_mnist``)."""
+        from ..datasets import to_mnist
+
+        return to_mnist(image, size=self.size, box=self.box)
+
+    def logits(self, pictures: np.ndarray) -> np.ndarray:
+        """Class scores (N, classes) of uint8 pictures (N, size, size), without a graph."""
+        x = self.prepare(np.asarray(pictures))
+        return predict_arrays(self.model, x, np.zeros(len(x), np.int64))[0]
 
 
 def prediction(image_path, logits, classes) -> dict:
