@@ -170,3 +170,6 @@ bool_ = _np.bool_
 
 # issue 13: evaluation metrics (ROC/DET/PR, PCA)
 from . import metrics  # noqa: F401,E402
+
+# issue 19: ONNX export (needs the onnx package only when called)
+from . import onnx  # noqa: F401,E402
