@@ -300,3 +300,17 @@ def test_other_errors():
     # without a dynamic batch both are fine
     proto = ss.onnx.export(lambda x: x[0] * 2.0, _x(2, 3), dynamic_batch=False)
     assert _ops(proto) == ["Slice", "Squeeze", "Mul"]
+
+
+def test_embedding_and_the_lstm_language_model():
+    ss.manual_seed(0)
+    ids = np.array([[1, 2, 3, 4], [5, 6, 7, 0]], np.int64)
+    more = np.random.default_rng(1).integers(0, 20, (3, 4))
+    emb = nn.Embedding(20, 5)
+    assert _ops(_run_both(emb, ids, more)) == ["Gather"]
+    lm = ss.models.RNNLanguageModel(20, 5, 6, num_layers=2, dropout=0.3)
+    proto = _run_both(lm, ids, more)
+    assert _ops(proto).count("LSTM") == 2 and len(proto.graph.output) == 3
+    # ids computed inside the model would be a constant: refused with a dynamic batch
+    with pytest.raises(ss.onnx.OnnxExportError, match="ids are not one of the model's inputs"):
+        ss.onnx.export(lambda x: emb(x + 1), ids)

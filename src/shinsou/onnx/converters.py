@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..backend import to_device_array
 from ..functional import activation as A
 from ..functional import arithmetic as M
 from ..functional import conv as C
 from ..functional import elementwise as E
+from ..functional import indexing as I
 from ..functional import normalization as N
 from ..functional import pooling as P
 from ..functional import reduction as R
@@ -39,6 +41,11 @@ def converts(*op_classes):
         return fn
 
     return register
+
+
+def _host(a):
+    """A NumPy copy of an array an op kept (CuPy arrays come to the host)."""
+    return np.asarray(to_device_array(a, "cpu"))
 
 
 def _ins(ctx, node):
@@ -132,7 +139,7 @@ def clip(ctx, node):
 @converts(E.Where)
 def where(ctx, node):
     """where(cond, a, b) with a constant condition -> Where."""
-    cond = ctx.const(np.asarray(node.fn.cond, dtype=bool), "condition")
+    cond = ctx.const(_host(node.fn.cond).astype(bool), "condition")
     ctx.add("Where", [cond] + _ins(ctx, node), ctx.out(node))
 
 
@@ -239,7 +246,7 @@ def avg_pool2d(ctx, node):
     area = float(plan.kernel[0] * plan.kernel[1])
     div = fn.divisor
     if not isinstance(div, float):
-        div = np.asarray(div, dtype=np.float64)
+        div = _host(div).astype(np.float64)
     plain = isinstance(div, float) and div == area
     y = ctx.out(node) if plain else None
     y = ctx.add("AveragePool", _ins(ctx, node), y, count_include_pad=1, **attrs)
@@ -284,7 +291,7 @@ def batch_norm(ctx, node):
         ins.append(ctx.name(node.inputs[k]))
     else:
         ins.append(ctx.const(np.zeros(c, dtype), "bn_bias"))
-    mean, var = (np.asarray(s, dtype=dtype) for s in fn.fixed_stats)
+    mean, var = (_host(s).astype(dtype) for s in fn.fixed_stats)
     ins += [ctx.const(mean, "running_mean"), ctx.const(var, "running_var")]
     ctx.add("BatchNormalization", ins, [ctx.out(node)], epsilon=float(fn.eps))
     for i in range(1, len(node.outputs)):  # the batch statistics: not exported
@@ -453,6 +460,31 @@ def reduce_sum(ctx, node):
         elif not node.fn.keepdims:
             b -= sum(a < b for a in axes)
         ctx.set_batch_axis(node.outputs[0], b)
+
+
+@converts(I.EmbeddingLookup)
+def embedding(ctx, node):
+    """embedding(ids, W) = W[ids] -> Gather(W, ids, axis=0). shinsou keeps the ids as an array
+    beside the op, not as an input of the graph: when they are one of the model's inputs
+    (the same array) the Gather reads that input, else they are a constant."""
+    fn = node.fn
+    ids = None
+    for arr, name in ctx.input_arrays:
+        if fn.index is arr or (
+            getattr(fn.index, "base", None) is arr and fn.index.shape == arr.shape
+        ):
+            ids = name
+            break
+    if ids is None:
+        if ctx.dynamic_batch:
+            ctx.fail(
+                "its ids are not one of the model's inputs (computed from one?), so they "
+                "would be a constant; export with dynamic_batch=False to keep them so"
+            )
+        ids = ctx.const(_host(fn.index).astype(np.int64), "ids")
+    else:
+        ctx.set_batch_axis(node.outputs[0], ctx.input_batch_axis)
+    ctx.add("Gather", [ctx.name(node.inputs[0]), ids], ctx.out(node), axis=0)
 
 
 # ------------------------------------------------------------------------ recurrent layers

@@ -87,6 +87,8 @@ class ExportContext:
         self.used = set()
         self.current = None  # the node being converted (for errors and node names)
         self.counter = 0
+        self.input_arrays = []  # (array, ONNX name) of every graph input: index arrays
+        self.input_batch_axis = None
 
     # ---------------------------------------------------------------- names and constants
     def fresh(self, hint: str) -> str:
@@ -228,12 +230,14 @@ def export(
             f"onnx.export: opset_version must be 13 to {onnx.defs.onnx_opset_version()}, "
             f"got {opset_version}"
         )
+    params = list(model.parameters()) if hasattr(model, "parameters") else []
+    device = params[0].device if params else None  # the inputs go where the model is
     xs = []
     for x in _as_tuple(example_input):
         arr = x.numpy() if isinstance(x, Tensor) else np.asarray(x)
         if arr.dtype == np.float64 and not isinstance(x, Tensor | np.ndarray):
             arr = arr.astype(np.float32)
-        xs.append(Tensor(arr, requires_grad=arr.dtype.kind == "f"))
+        xs.append(Tensor(arr, requires_grad=arr.dtype.kind == "f", device=device))
     batch_axis = None
     if dynamic_batch is not False and dynamic_batch is not None:
         batch_axis = 0 if dynamic_batch is True else int(dynamic_batch)
@@ -274,6 +278,7 @@ def export(
         )
 
     ctx = ExportContext(onnx, opset_version, dynamic_batch, layers)
+    ctx.input_batch_axis = batch_axis
     input_values = {id(v): v for v in graph.leaves if v.kind == "input"}
     by_tensor = {id(v.tensor): v for v in input_values.values()}
     inputs_info = []
@@ -283,6 +288,7 @@ def export(
         if batch_axis is not None:
             dims[batch_axis] = "batch"
         inputs_info.append(_value_info(onnx, name, x.dtype, dims))
+        ctx.input_arrays.append((x.array, name))
         if v is not None:
             ctx.claim(v, name)
             ctx.set_batch_axis(v, batch_axis)
