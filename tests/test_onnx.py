@@ -314,3 +314,26 @@ def test_embedding_and_the_lstm_language_model():
     # ids computed inside the model would be a constant: refused with a dynamic batch
     with pytest.raises(ss.onnx.OnnxExportError, match="ids are not one of the model's inputs"):
         ss.onnx.export(lambda x: emb(x + 1), ids)
+
+
+def test_more_elementwise_and_shape_ops():
+    F = ss.functional
+
+    def net(x):
+        a = x.clamp(min=-0.5) + x.clamp(-1.0, 1.0) + F.maximum(x, x * 0.5) - F.minimum(x, 0.0)
+        b = F.where(ss.tensor(np.array([True, False, True, True, False])), x, -x)
+        c = (x.abs() + 1.0).sqrt().log() + F.cat([x[:, :2], x[:, 2:]], dim=1)
+        d = F.expand(x[:, :1], x.shape[0], 5) + F.broadcast_to(x.sum(0), (1, 5))
+        return (a * b - c / (d.abs() + 1.0)).permute(1, 0)
+
+    proto = ss.onnx.export(net, _x(2, 5))
+    ops = set(_ops(proto))
+    assert {"Clip", "Max", "Min", "Where", "Sqrt", "Log", "Abs", "Concat", "Expand"} <= ops
+    sess = ort.InferenceSession(proto.SerializeToString())
+    # another batch size; the batch is axis 1 of the output
+    x = _x(3, 5, seed=3)
+    with ss.no_grad():
+        want = net(ss.tensor(x)).numpy()
+    np.testing.assert_allclose(sess.run(None, {"input": x})[0], want, rtol=1e-5, atol=1e-5)
+    dims = proto.graph.output[0].type.tensor_type.shape.dim
+    assert [d.dim_param or d.dim_value for d in dims] == [5, "batch"]
