@@ -337,3 +337,23 @@ def test_more_elementwise_and_shape_ops():
     np.testing.assert_allclose(sess.run(None, {"input": x})[0], want, rtol=1e-5, atol=1e-5)
     dims = proto.graph.output[0].type.tensor_type.shape.dim
     assert [d.dim_param or d.dim_value for d in dims] == [5, "batch"]
+
+
+def test_an_output_given_twice_or_an_input_given_back():
+    lin = nn.Linear(3, 2)
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = lin
+
+        def forward(self, x):
+            y = self.lin(x)
+            return y, y, x
+
+    proto = _run_both(Net(), _x(2, 3), _x(4, 3, seed=1))
+    assert _ops(proto) == ["Gemm", "Identity", "Identity"]
+    assert [o.name for o in proto.graph.output] == ["output", "output_1", "output_2"]
+    bn = nn.BatchNorm1d(3, track_running_stats=False)
+    with pytest.raises(ss.onnx.OnnxExportError, match="BatchNorm in layer <model>"):
+        ss.onnx.export(bn, _x(2, 3))

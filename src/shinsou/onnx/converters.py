@@ -276,7 +276,10 @@ def batch_norm(ctx, node):
     var, epsilon); a missing γ or β is 1 or 0."""
     fn = node.fn
     if not fn.fixed:
-        ctx.fail("batch norm in training mode (batch statistics); call model.eval()")
+        ctx.fail(
+            "it normalises with the batch's statistics (track_running_stats=False, or "
+            "training mode); ONNX's BatchNormalization uses fixed running statistics"
+        )
     x = node.inputs[0]
     dtype = x.dtype
     c = x.shape[1]
