@@ -253,18 +253,19 @@ def export(
     if names_in is not None and len(names_in) != len(xs):
         raise ValueError(f"onnx.export: {len(xs)} inputs but {len(names_in)} input_names")
 
-    training = getattr(model, "training", None)
+    # each module's own mode, to restore exactly (a frozen BatchNorm may be in eval mode)
+    modes = [(m, m.training) for m in model.modules()] if hasattr(model, "modules") else []
     layers, handles = _layer_names(model)
     try:
-        if training is not None:
+        if modes:
             model.eval()
         with enable_grad():
             out = model(*xs)
     finally:
         for h in handles:
             h.remove()
-        if training:
-            model.train()
+        for m, mode in modes:
+            object.__setattr__(m, "training", mode)  # as Module.train does
     graph = trace(out, params=model if hasattr(model, "named_parameters") else None, inputs=xs)
     if names_in is None:
         names_in = ["input"] + [f"input_{i}" for i in range(1, len(xs))]
