@@ -137,3 +137,26 @@ def test_runs_that_cannot_be_exported(tmp_path, capsys, monkeypatch):
     err = capsys.readouterr().err
     assert "cannot export op CumSum in layer 1 (Odd)" in err
     assert not (run / "model.onnx").exists()
+
+
+def test_ptb_lm_run_ids_in_logits_and_state_out(tmp_path, capsys):
+    from shinsou.data import Vocabulary
+
+    recipe = recipes.get("ptb-lm")
+    settings = dict(out=str(tmp_path / "lm"), embed=6, hidden=5, layers=2, bptt=7)
+    cfg, run = start_run(recipe.config(**settings), {})
+    vocab = Vocabulary(["<unk>", "<eos>", "the", "cat", "sat"])
+    vocab.save(run / "vocabulary.json")
+    ss.manual_seed(0)
+    ss.save(recipe.build_model(len(vocab), cfg), run / "model.npz", metadata={"recipe": "ptb-lm"})
+    assert cli.main(["export", str(run)]) == 0
+    assert "onnxruntime gives shinsou's outputs" in capsys.readouterr().out
+    ids = np.array([[2, 3, 4, 1, 2, 3, 4]] * 3, np.int64)  # another batch size: 3
+    sess = ort.InferenceSession(str(run / "model.onnx"), providers=["CPUExecutionProvider"])
+    got = sess.run(None, {"input": ids})
+    model = recipe.export_models(run)[""][0]
+    with ss.no_grad():
+        logits, (h, c) = model(ss.tensor(ids))
+    for g, w in zip(got, (logits, h, c)):
+        np.testing.assert_allclose(g, w.numpy(), atol=1e-5)
+    assert got[0].shape == (3, 7, 5) and got[1].shape == (2, 3, 5)

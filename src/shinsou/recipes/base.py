@@ -149,6 +149,6 @@ class Recipe:
         that reads an input array keeps this default: an error."""
         raise ValueError(
             f"`shinsou export` does not cover {self.name} runs (task: "
-            f"{getattr(self.task, 'name', '?')}): only image classification, autoencoder and "
-            "denoising runs have a net from an input array to an output to export"
+            f"{getattr(self.task, 'name', '?')}): only image classification, autoencoder, "
+            "denoising and language-model runs have a net from an input array to export"
         )
