@@ -148,9 +148,8 @@ def where(ctx, node):
 def linear(ctx, node):
     """y = x Wᵀ + b: Gemm(x, W, b, transB=1) for x (N, in); for x (..., in) MatMul with Wᵀ
     (a Transpose of the initializer W) then Add b."""
-    x, w = node.inputs[0], node.inputs[1]
     ins = _ins(ctx, node)
-    if len(x.shape) == 2:
+    if len(node.inputs[0].shape) == 2:
         ctx.add("Gemm", ins, ctx.out(node), transB=1)
         return
     wt = ctx.add("Transpose", [ins[1]], perm=[1, 0])
@@ -159,7 +158,6 @@ def linear(ctx, node):
         return
     y = ctx.add("MatMul", [ins[0], wt])
     ctx.add("Add", [y, ins[2]], ctx.out(node))
-    del w
 
 
 def _conv_attrs(geo):
