@@ -11,6 +11,7 @@ shinsou recommend runs/item2vec "whole milk" [--top 5]   (embeddings: what goes 
 shinsou generate runs/ptb-lm --words 50 --temperature 0.8 [--seed S] [--prime "the company"]
 shinsou reconstruct runs/mnist-autoencoder digit.png [--out pair.png]   (autoencoders)
 shinsou serve runs/mnist-cnn [--port 8000] [--host 127.0.0.1]   (draw and watch the net)
+shinsou export runs/mnist-cnn --format onnx [--out model.onnx]   (the trained net as ONNX)
 """
 
 from __future__ import annotations
@@ -90,7 +91,100 @@ def _parser() -> argparse.ArgumentParser:
         help="address to listen on (default 127.0.0.1: this machine only; 0.0.0.0 opens "
         "the page to the network)",
     )
+    # issue 19: the trained net as an ONNX file
+    ex = sub.add_parser("export", help="write a finished run's trained net as an ONNX file")
+    ex.add_argument("run_dir")
+    ex.add_argument("--format", choices=("onnx",), default="onnx", help="file format (onnx)")
+    ex.add_argument(
+        "--out",
+        help="the file to write (default RUN_DIR/model.onnx, or model-NAME.onnx for each net "
+        "of a run with several); never overwrites",
+    )
+    ex.add_argument("--model", help="which net of a run with several (e.g. denoise: a noise)")
+    ex.add_argument("--opset", type=int, help="ONNX operator set (default: shinsou's, 17)")
     return ap
+
+
+def _export(args) -> int:
+    """``shinsou export RUN [--format onnx] [--out FILE] [--model NAME] [--opset N]``: every
+    check (the folder, the recipe, the net(s), the output files) and every conversion comes
+    before anything is written; files are created, never overwritten. Where onnxruntime is
+    installed the file is run on a random input and its largest difference from shinsou's
+    output is printed."""
+    from pathlib import Path
+
+    import numpy as np
+
+    from .onnx import DEFAULT_OPSET, export
+
+    run_dir = Path(args.run_dir)
+    if not run_dir.is_dir():
+        raise FileNotFoundError(f"there is no run folder {run_dir}")
+    recipe = _recipe_of(run_dir)
+    nets = recipe.export_models(run_dir)
+    if args.model is not None:
+        if args.model not in nets:
+            names = ", ".join(n for n in nets if n) or "one net, no names"
+            raise ValueError(f"{run_dir} has no net {args.model!r} (its nets: {names})")
+        nets = {args.model: nets[args.model]}
+    if args.out is not None and len(nets) > 1:
+        raise ValueError(
+            f"{run_dir} holds {len(nets)} nets ({', '.join(nets)}): give --model NAME with --out"
+        )
+    targets = {}
+    for name in nets:
+        if args.out is not None:
+            targets[name] = Path(args.out)
+        else:
+            targets[name] = run_dir / (f"model-{name}.onnx" if name else "model.onnx")
+    for path in targets.values():
+        if path.suffix.lower() != ".onnx":
+            raise ValueError(f"--out must name a .onnx file, got {path}")
+        if path.exists():
+            raise FileExistsError(f"{path} already exists (nothing was written)")
+    opset = DEFAULT_OPSET if args.opset is None else args.opset
+    protos = {}
+    for name, (model, x, meta) in nets.items():
+        protos[name] = export(model, x, None, opset_version=opset, metadata=meta)
+    for name, proto in protos.items():
+        with open(targets[name], "xb") as f:  # "x": fails rather than overwrite
+            f.write(proto.SerializeToString())
+        model, x, _ = nets[name]
+        if x.dtype.kind == "f":  # a random input; ids (integers) stay the example's
+            x = np.random.default_rng(0).random(x.shape).astype(x.dtype)
+        note = _onnxruntime_check(model, proto, x)
+        dims = [d.dim_param or d.dim_value for d in proto.graph.input[0].type.tensor_type.shape.dim]
+        print(
+            f"{name or recipe.name}: wrote {targets[name]} ({len(proto.graph.node)} ONNX nodes, "
+            f"opset {opset}, input {tuple(dims)}){note}"
+        )
+    return 0
+
+
+def _onnxruntime_check(model, proto, x) -> str:
+    """'; onnxruntime: max |difference| ...' against shinsou's output on ``x``, or a note
+    that onnxruntime is not installed."""
+    import numpy as np
+
+    from . import no_grad, tensor
+
+    try:
+        import onnxruntime
+    except ImportError:
+        return " (install onnxruntime to check it: pip install 'shinsou[onnx]')"
+    sess = onnxruntime.InferenceSession(
+        proto.SerializeToString(), providers=["CPUExecutionProvider"]
+    )
+    got = sess.run(None, {sess.get_inputs()[0].name: x})
+    model.eval()
+    with no_grad():
+        out = model(tensor(x))
+
+    def flat(o):
+        return [t for u in o for t in flat(u)] if isinstance(o, tuple | list) else [o]
+
+    diff = max(float(np.abs(g - w.numpy()).max()) for g, w in zip(got, flat(out)))
+    return f"; onnxruntime gives shinsou's outputs to max |difference| {diff:.1e}"
 
 
 def _recommend(args) -> int:
@@ -273,6 +367,8 @@ def main(argv=None) -> int:
 
             serve(args.run_dir, host=args.host, port=args.port)
             return 0
+        if args.command == "export":
+            return _export(args)
     except (KeyError, ValueError, OSError, ImportError, RuntimeError) as e:
         msg = e.args[0] if isinstance(e, KeyError) and e.args else e
         print(f"shinsou {args.command}: error: {msg}", file=sys.stderr)

@@ -145,3 +145,16 @@ class Recipe:
 
     def evaluate(self, run_dir) -> dict:  # pragma: no cover
         raise NotImplementedError
+
+    # issue 19: `shinsou export`
+    def export_models(self, run_dir) -> dict:
+        """A finished run's trained net(s) for ``shinsou export``: ``{name: (model,
+        example_input, metadata)}``, name ``""`` for a run with one net, ``example_input``
+        an array of the shape the net takes (batch first), ``metadata`` strings about its
+        input and output (stored in the exported file). A recipe whose runs hold no net
+        that reads an input array keeps this default: an error."""
+        raise ValueError(
+            f"`shinsou export` does not cover {self.name} runs (task: "
+            f"{getattr(self.task, 'name', '?')}): only image classification, autoencoder, "
+            "denoising and language-model runs have a net from an input array to export"
+        )

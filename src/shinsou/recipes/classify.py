@@ -243,6 +243,23 @@ class ImageClassification(Recipe):
         logits = clf.logits(clf.picture(read_image(image_path))[None])
         return _prediction(image_path, logits[0], clf.classes)
 
+    def export_models(self, run_dir) -> dict:
+        """The trained classifier for ``shinsou export``: input ``meta["input_shape"]``
+        (pixels scaled to [0, 1], then standardised with the training set's mean and std,
+        kept in the metadata), output the class scores (logits)."""
+        cfg, model, meta = self._restore(run_dir)
+        x = np.zeros((2, *meta["input_shape"]), np.float32)
+        info = {
+            "recipe": self.name,
+            "dataset": meta["dataset"],
+            "input": f"images {tuple(meta['input_shape'])}: pixels / 255, then (x - mean) / std",
+            "mean": repr(float(meta["mean"])),
+            "std": repr(float(meta["std"])),
+            "output": "class scores (logits); softmax gives the probabilities",
+            "classes": json.dumps(list(meta["classes"])),
+        }
+        return {"": (model, x, info)}
+
 
 def _report(run_dir, name, dataset, m, pictures, cfg) -> None:
     from ..training.report import write_report

@@ -259,6 +259,18 @@ class Denoise(Recipe):
         cfg = load_config(run_dir)
         return cfg, load_model(run_dir, _models(cfg.options), self.name)
 
+    def export_models(self, run_dir) -> dict:
+        """One trained denoising autoencoder per noise type, for ``shinsou export``:
+        (N, 784) noisy pixels in [0, 1] -> (N, 784) restored pixels."""
+        cfg, models = self._load(run_dir)
+        x = np.zeros((2, 784), np.float32)
+        return {
+            name: (dae, x, {"recipe": self.name, "noise": name,
+                            "input": "noisy MNIST images flattened to 784 pixels in [0, 1]",
+                            "output": "the restored 784 pixels"})
+            for name, dae in models.items()
+        }  # fmt: skip
+
     def evaluate(self, run_dir) -> dict:
         """PSNR of the noisy and restored test images per noise type (same corruption)."""
         cfg, models = self._load(run_dir)

@@ -328,6 +328,18 @@ class MnistAutoencoder(Recipe):
         cfg = load_config(run_dir)
         return cfg, load_model(run_dir, _net(cfg.code_dim), self.name)
 
+    def export_models(self, run_dir) -> dict:
+        """The trained autoencoder for ``shinsou export``: (N, 784) pixels in [0, 1] ->
+        (N, 784) reconstructions."""
+        cfg, net = self._load(run_dir)
+        info = {
+            "recipe": self.name,
+            "input": "MNIST images flattened to 784 pixels, scaled to [0, 1]",
+            "output": "the reconstructed 784 pixels in [0, 1]",
+            "code_dim": str(cfg.code_dim),
+        }
+        return {"": (net, np.zeros((2, 784), np.float32), info)}
+
     def evaluate(self, run_dir) -> dict:
         """The test squared error per image of the saved net and of PCA refitted on the same
         training images (the numbers of the run's ``metrics.json``)."""

@@ -391,6 +391,21 @@ class PTBLanguageModel(Recipe):
         model.eval()
         return cfg, model.to(cfg.device), vocab
 
+    def export_models(self, run_dir) -> dict:
+        """The trained language model for ``shinsou export``: token ids (N, bptt) -> next-word
+        logits (N, bptt, V) and the final state (h, c) (layers, N, H) each; the ids are the
+        run's ``vocabulary.json`` positions."""
+        import numpy as np
+
+        cfg, model, vocab = self._restore(run_dir)
+        info = {
+            "recipe": self.name,
+            "input": f"token ids (N, {cfg.bptt}) int64: positions in the run's vocabulary.json",
+            "output": "logits (N, T, V) of the next word, then the final state h and c",
+            "vocabulary_size": str(len(vocab)),
+        }
+        return {"": (model.to("cpu"), np.zeros((2, cfg.bptt), np.int64), info)}
+
     def evaluate(self, run_dir) -> dict:
         """Test perplexity of a finished run's model, recomputed on the test tokens the run
         used (all of them unless it was started with ``--test-limit``)."""

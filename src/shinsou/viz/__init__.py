@@ -26,3 +26,6 @@ from .image_grid import save_filter_grid  # noqa: F401,E402
 
 # issue 15, word2vec: words written on a 2-D map of their vectors
 from .embedding import plot_word_map  # noqa: F401,E402
+
+# issue 19: the computational graph as Graphviz DOT (and PNG/SVG through `dot`)
+from .graph import graph, save_graph  # noqa: F401,E402
