@@ -174,5 +174,6 @@ from . import metrics  # noqa: F401,E402
 # issue 19: weights for and from PyTorch and safetensors, without importing torch
 from .serialization import load_safetensors, save_safetensors  # noqa: F401,E402
 from .interop import load_torch, save_torch  # noqa: F401,E402
+
 # issue 19: ONNX export (needs the onnx package only when called)
 from . import onnx  # noqa: F401,E402
