@@ -500,3 +500,42 @@ def test_the_generator_step_leaves_the_discriminator_alone():
     for a, p in zip(weights, d.parameters()):
         np.testing.assert_array_equal(p.numpy(), a)
     assert g.weight.grad is not None and not np.array_equal(g.weight.numpy(), g_before)
+
+
+def test_ema_generator_averages_g_after_every_step_and_travels_in_snapshots():
+    """ema_decay=d keeps θ̄ ← d·θ̄ + (1 − d)·θ of G (weights and batch-norm statistics) after
+    each generator step, as a model of its own that state_dict carries."""
+    from shinsou.training import GANUpdater
+
+    x, _ = _mnist_slice(64)
+    ss.manual_seed(0)
+    gen, dis = DCGANGenerator(8, width=4), DCGANDiscriminator(width=4)
+
+    def updater(g, d, decay):
+        return GANUpdater(g, d, ss.optim.Adam(g.parameters(), lr=2e-3),
+                          ss.optim.Adam(d.parameters(), lr=2e-3), 8, ema_decay=decay)  # fmt: skip
+
+    up = updater(gen, dis, 0.5)
+    assert sorted(up.models) == ["dis", "gen", "gen_ema"] and sorted(up.optimizers) == [
+        "dis", "gen"]  # fmt: skip
+    expected = None
+    for i in range(3):
+        up.update((ss.tensor(x[16 * i : 16 * (i + 1)]),))
+        now = {k: np.array(v, dtype=np.float64) for k, v in gen.state_dict().items()}
+        expected = now if expected is None else {
+            k: (0.5 * expected[k] + 0.5 * now[k]) if np.issubdtype(now[k].dtype, np.floating)
+            and not k.endswith("num_batches_tracked") else now[k] for k in now}  # fmt: skip
+    ema = up.sampling_generator
+    assert ema is up.models["gen_ema"].module and ema is not gen
+    for k, v in ema.state_dict().items():
+        np.testing.assert_allclose(v, expected[k], rtol=1e-5, atol=1e-6, err_msg=k)
+    first = next(iter(gen.state_dict()))  # the first layer's weight
+    assert not np.allclose(ema.state_dict()[first], gen.state_dict()[first])
+    # a snapshot restores the average too
+    again = updater(DCGANGenerator(8, width=4), DCGANDiscriminator(width=4), 0.5)
+    again.load_state_dict(up.state_dict())
+    for k, v in ema.state_dict().items():
+        np.testing.assert_array_equal(again.sampling_generator.state_dict()[k], v)
+    # without ema_decay the generator itself draws the samples
+    plain = updater(DCGANGenerator(8, width=4), DCGANDiscriminator(width=4), None)
+    assert plain.sampling_generator is plain.models["gen"] and "gen_ema" not in plain.models

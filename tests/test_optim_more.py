@@ -474,3 +474,83 @@ def test_lr_schedule_extension_steps_warm_restarts_by_fractional_epochs(tmp_path
             expected.append(tsched.get_last_lr()[0])
     assert seen == pytest.approx(expected, rel=1e-12)
     assert len(set(np.round(seen, 9))) > 3  # annealed within epochs
+
+
+# ----------------------------------------------------------------------------- swa_utils
+def _bn_nets():
+    import torch
+
+    ss.manual_seed(0)
+    net = ss.nn.Sequential(ss.nn.Linear(3, 4), ss.nn.BatchNorm1d(4), ss.nn.Linear(4, 2))
+    tnet = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.BatchNorm1d(4),
+                               torch.nn.Linear(4, 2))  # fmt: skip
+    tnet.load_state_dict({k: torch.from_numpy(np.array(v))
+                          for k, v in net.state_dict().items()})  # fmt: skip
+    return net, tnet
+
+
+@pytest.mark.parametrize("kind", ["ema", "swa"])
+def test_averaged_model_matches_torch(kind):
+    import torch
+    from torch.optim import swa_utils as tswa
+
+    from shinsou.optim import swa_utils
+
+    net, tnet = _bn_nets()
+    if kind == "ema":
+        avg = swa_utils.AveragedModel(net, multi_avg_fn=swa_utils.get_ema_multi_avg_fn(0.9),
+                                      use_buffers=True)  # fmt: skip
+        tavg = tswa.AveragedModel(tnet, multi_avg_fn=tswa.get_ema_multi_avg_fn(0.9),
+                                  use_buffers=True)  # fmt: skip
+    else:
+        avg, tavg = swa_utils.AveragedModel(net), tswa.AveragedModel(tnet)
+    opt = ss.optim.SGD(net.parameters(), lr=0.1)
+    topt = torch.optim.SGD(tnet.parameters(), lr=0.1)
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        x = rng.standard_normal((8, 3)).astype(np.float32)
+        opt.zero_grad()
+        net(ss.tensor(x)).square().sum().backward()
+        opt.step()
+        topt.zero_grad()
+        tnet(torch.from_numpy(x)).square().sum().backward()
+        topt.step()
+        avg.update_parameters(net)
+        tavg.update_parameters(tnet)
+    ours, theirs = avg.state_dict(), tavg.state_dict()
+    assert sorted(ours) == sorted(theirs)
+    # an integer buffer is copied here; torch puts it through the float average and rounds
+    # (num_batches_tracked 1 after 5 steps), which counts nothing
+    assert int(ours["module.1.num_batches_tracked"]) == 5
+    for k in (k for k in ours if not k.endswith("num_batches_tracked")):
+        np.testing.assert_allclose(np.asarray(ours[k]), theirs[k].numpy(), rtol=1e-5, atol=1e-6,
+                                   err_msg=k)  # fmt: skip
+    # the averaged copy is separate: the net's weights moved on, the average lags behind
+    assert not np.allclose(avg.module[0].weight.numpy(), net[0].weight.numpy())
+    x = rng.standard_normal((4, 3)).astype(np.float32)
+    avg.eval(), tavg.eval()
+    with ss.no_grad():
+        y = avg(ss.tensor(x)).numpy()
+    np.testing.assert_allclose(y, tavg(torch.from_numpy(x)).detach().numpy(), rtol=1e-5,
+                               atol=1e-6)  # fmt: skip
+
+
+def test_averaged_model_survives_save_and_refuses_other_models(tmp_path):
+    from shinsou.optim import swa_utils
+
+    net, _ = _bn_nets()
+    avg = swa_utils.AveragedModel(net, multi_avg_fn=swa_utils.get_ema_multi_avg_fn(0.5))
+    avg.update_parameters(net)
+    with ss.no_grad():
+        net[0].weight.add_(1.0)
+    avg.update_parameters(net)
+    ss.save(avg, tmp_path / "avg.npz")
+    again = swa_utils.AveragedModel(_bn_nets()[0])
+    again.load_state_dict(ss.load(tmp_path / "avg.npz"))
+    assert int(again.n_averaged.item()) == 2
+    np.testing.assert_allclose(again.module[0].weight.numpy(), avg.module[0].weight.numpy())
+    assert all(not p.requires_grad for p in again.module.parameters())
+    with pytest.raises(ValueError, match="do not match the averaged copy"):
+        avg.update_parameters(ss.nn.Linear(3, 4))
+    with pytest.raises(ValueError, match="decay must be in"):
+        swa_utils.get_ema_multi_avg_fn(1.0)

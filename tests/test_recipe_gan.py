@@ -273,6 +273,7 @@ def test_a_stopped_run_resumes_to_the_weights_of_an_uninterrupted_one(cache, tmp
         ("fashion-dcgan", ["--beta2", "1.0"], "--beta1 and --beta2 must be in [0, 1)"),
         ("mnist-dcgan", ["--width", "0"], "--width must be a positive int"),
         ("mnist-dcgan", ["--log-every", "-1"], "--log-every must be an int >= 0"),
+        ("mnist-dcgan", ["--ema", "1.0"], "--ema must be in [0, 1)"),
     ],
 )
 def test_bad_options_fail_before_a_run_folder_exists(tmp_path, capsys, name, bad, message):
@@ -335,3 +336,24 @@ def test_measure_counts_classes_and_class_accuracy():
     assert m["bars"] == {"class_fractions_5_to_15_percent": False,
                          "top_prob_at_least_0.9": True,
                          "class_accuracy_at_least_95_percent": False}  # fmt: skip
+
+
+def test_ema_run_saves_the_average_and_samples_from_it(cache, tmp_path):
+    import shinsou as ss
+    from shinsou.recipes.gan_images import build_nets
+    from shinsou.recipes.run import load_config
+    from shinsou.training import GeneratorSampler
+
+    run = tmp_path / "ema"
+    assert cli.main(["train", "mnist-dcgan", "--out", str(run), *TINY, "--ema", "0.9"]) == 0
+    state = ss.load(run / "model.npz")
+    assert sorted(state) == ["dis", "gen", "gen_ema"]
+    first = next(iter(state["gen"]))
+    assert not np.allclose(state["gen"][first], state["gen_ema"][first])
+    cfg = load_config(run)
+    assert cfg.ema == 0.9 and "EMA of G's weights (decay 0.9)" in (run / "report.md").read_text()
+    gen, _ = build_nets(cfg.options)
+    gen.load_state_dict(state["gen_ema"])
+    ss.manual_seed(4)
+    expected = GeneratorSampler(gen, cfg.noise_dim).sample(12, None)
+    np.testing.assert_array_equal(recipes.get("mnist-dcgan").sample(run, 12, seed=4), expected)

@@ -21,7 +21,7 @@ Optimizers: ``SGD`` (momentum, Nesterov), ``Adagrad`` (alias ``AdaGrad``), ``RMS
 ``OneCycleLR``, ``ReduceLROnPlateau``. Clipping: ``clip_grad_norm_``, ``clip_grad_value_``.
 """
 
-from . import lr_scheduler
+from . import lr_scheduler, swa_utils
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
 from ..nn.utils.clip_grad import clip_grad_norm_, clip_grad_value_
@@ -56,6 +56,7 @@ from .lr_scheduler import (  # noqa: E402
 )
 
 __all__ = [
+    "swa_utils",
     "Optimizer",
     "SGD",
     "Adagrad",

@@ -122,6 +122,11 @@ class GANImageOptions:
     n_critic: int = option(1, "discriminator steps per generator step (each batch is split "
                            "into n_critic parts)")  # fmt: skip
     gp_weight: float = option(0.0, "λ of the WGAN-GP gradient penalty (0: none)")
+    ema: float = option(
+        0.0,
+        "decay d of an exponential moving average of G's weights, "
+        "θ̄ ← d·θ̄ + (1 − d)·θ per step, that draws the samples (0: none)",
+    )
     beta1: float = option(0.5, "Adam β1 of both nets")
     beta2: float = option(0.999, "Adam β2 of both nets")
     log_every: int = option(100, "log (and plot) the losses every N iterations, not only "
@@ -162,6 +167,8 @@ def check_options(cfg: RunConfig, name: str) -> None:
         bad(f"--log-every must be an int >= 0, got {cfg.log_every!r}")
     if not 0.0 <= cfg.label_smoothing < 1.0:
         bad(f"--label-smoothing must be in [0, 1), got {cfg.label_smoothing}")
+    if isinstance(cfg.ema, bool) or not 0.0 <= cfg.ema < 1.0:
+        bad(f"--ema must be in [0, 1) (0: no average), got {cfg.ema!r}")
     if not cfg.gp_weight >= 0:
         bad(f"--gp-weight must be >= 0, got {cfg.gp_weight}")
     if not (0.0 <= cfg.beta1 < 1.0 and 0.0 <= cfg.beta2 < 1.0):
@@ -415,22 +422,23 @@ class GANImageRecipe(Recipe):
             gen, dis, make_adam(gen.parameters(), cfg), make_adam(dis.parameters(), cfg),
             cfg.noise_dim,
             loss=cfg.loss, label_smoothing=cfg.label_smoothing, n_critic=cfg.n_critic,
-            gradient_penalty=cfg.gp_weight, num_classes=k,
+            gradient_penalty=cfg.gp_weight, num_classes=k, ema_decay=cfg.ema or None,
         )  # fmt: skip
+        sgen = updater.sampling_generator  # the EMA copy of G when --ema > 0
         data = TensorDataset(x, y) if k else TensorDataset(x)
         # drop a last partial batch: it could leave a batch-norm step a single image
         loader = DataLoader(data, cfg.batch_size, shuffle=True, seed=cfg.seed,
                             drop_last=len(x) >= cfg.batch_size, device=cfg.device)  # fmt: skip
-        sampler = self._sampler(gen, cfg)
+        sampler = self._sampler(sgen, cfg)
         trainer = Trainer(updater, loader, stop=(cfg.epochs, "epoch"), out=run_dir)
         trainer.extend(LogReport((cfg.log_every, "iteration") if cfg.log_every else (1, "epoch")))
         trainer.extend(GANCurves(title=f"{self.name}: {self.description}"))
         trainer.extend(SampleGrid(sampler.generate, cfg.noise_dim, GRID, num_classes=k,
-                                  per_class=10, models=[gen], seed=cfg.seed,
+                                  per_class=10, models=[sgen], seed=cfg.seed,
                                   device=cfg.device))  # fmt: skip
         if cfg.quality:
             trainer.extend(GenerativeQuality(sampler.sample, evaluator, cfg.quality_samples,
-                                             num_classes=k, models=[gen],
+                                             num_classes=k, models=[sgen],
                                              seed=cfg.seed + 1))  # fmt: skip
         trainer.extend(Snapshot())
         if cfg.snapshot_every:
@@ -446,12 +454,13 @@ class GANImageRecipe(Recipe):
         trainer.run(resume=cfg.resume)
         meta = {"recipe": self.name, "noise_dim": cfg.noise_dim, "model": cfg.model,
                 "conditional": cfg.conditional}  # fmt: skip
-        save({"gen": gen, "dis": dis}, run_dir / "model.npz", metadata=meta)
+        nets = {"gen": gen, "dis": dis, **({"gen_ema": sgen} if cfg.ema else {})}
+        save(nets, run_dir / "model.npz", metadata=meta)
 
         # the final numbers, from the images `shinsou sample` gives
         n = cfg.final_samples
         labels = self._final_labels(cfg, n)
-        images = self._draw(gen, cfg, n, labels, cfg.seed + 2)
+        images = self._draw(sgen, cfg, n, labels, cfg.seed + 2)
         numbers = measure(evaluator, images, labels)
         _save_interpolation(run_dir / "interpolation.png", sampler, cfg.noise_dim,
                             cfg.seed + 3, k)  # fmt: skip
@@ -521,7 +530,8 @@ class GANImageRecipe(Recipe):
              f"{cfg.width}, noise {cfg.noise_dim}, loss {cfg.loss}, label smoothing "
              f"{cfg.label_smoothing}, n_critic {cfg.n_critic}, λ {cfg.gp_weight}, Adam lr "
              f"{cfg.lr} betas ({cfg.beta1}, {cfg.beta2}), batch {cfg.batch_size}, seed "
-             f"{cfg.seed}"),
+             f"{cfg.seed}" + (f"; samples from the EMA of G's weights (decay {cfg.ema})"
+                              if cfg.ema else "")),
         ]  # fmt: skip
         grid = "one row per class, " if cfg.conditional else ""
         pictures = [
@@ -555,7 +565,7 @@ class GANImageRecipe(Recipe):
         state = load(path)
         if not isinstance(state, dict) or "gen" not in state:
             raise ValueError(f"{path} does not hold a GAN's generator (expected 'gen')")
-        gen.load_state_dict(state["gen"])
+        gen.load_state_dict(state["gen_ema"] if "gen_ema" in state else state["gen"])
         return cfg, gen.to(cfg.device)
 
     def evaluate(self, run_dir) -> dict:
