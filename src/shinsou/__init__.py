@@ -170,3 +170,6 @@ bool_ = _np.bool_
 
 # issue 13: evaluation metrics (ROC/DET/PR, PCA)
 from . import metrics  # noqa: F401,E402
+
+# issue 18: data-parallel training on MPI (mpi4py is imported only by distributed.init())
+from . import distributed  # noqa: F401,E402
