@@ -56,6 +56,12 @@ def _named(what: str, obj) -> dict:
     return {"main": obj}
 
 
+def _base_step(opt):
+    from ..optim.optimizer import Optimizer
+
+    return Optimizer.step
+
+
 class Updater:
     """Base class: named models, optimizers and schedulers, and one step of training.
 
@@ -76,6 +82,7 @@ class Updater:
         self.schedulers = _named("scheduler", schedulers)
         if not self.models:
             raise ValueError("Updater: needs at least one model")
+        self.comm = None  # set by distribute()
 
     @property
     def model(self):
@@ -130,6 +137,51 @@ class Updater:
             for k, obj in have.items():
                 obj.load_state_dict(state[kind][k])
         self.load_extra_state(state.get("extra") or {})
+
+    # --- data parallel (issue 18) ----------------------------------------------------
+    def distribute(self, comm=None, bucket_bytes: int | None = None) -> Updater:
+        """Train data-parallel over the ranks of an MPI job (``shinsou.distributed``): copy
+        rank 0's parameters and buffers of every model to all ranks now, and from now on
+        average every optimizer's gradients over the ranks at the start of its ``step`` —
+        after backward, before the update — so all ranks take the same step, the one a
+        single process takes on the whole (global) batch. In one process it does nothing.
+
+        Args:
+            comm: the communicator (default ``shinsou.distributed.get_communicator()``).
+            bucket_bytes: bytes per allreduce (default
+                ``shinsou.distributed.DEFAULT_BUCKET_BYTES``).
+
+        Returns:
+            self.
+
+        >>> net = ss.nn.Linear(2, 2)
+        >>> up = StandardUpdater(net, ss.optim.SGD(net.parameters(), lr=0.1)).distribute()
+        >>> up.comm.size
+        1
+        """
+        from .. import distributed as dist
+
+        comm = comm if comm is not None else dist.get_communicator()
+        bucket = dist.DEFAULT_BUCKET_BYTES if bucket_bytes is None else bucket_bytes
+        self.comm = comm
+        if comm.size == 1:
+            return self
+        for m in self.models.values():
+            dist.broadcast_parameters(m, comm=comm)
+        for name, opt in self.optimizers.items():
+            if type(opt).step is not _base_step(opt):
+                raise ValueError(
+                    f"Updater.distribute: optimizer {name!r} ({type(opt).__name__}) has a step "
+                    "of its own (several evaluations per step), which data-parallel training "
+                    "does not support"
+                )
+            params = [p for g in opt.param_groups for p in g["params"]]
+
+            def average(_opt, _args, _kwargs, params=params):
+                dist.allreduce_gradients(params, bucket_bytes=bucket, comm=comm)
+
+            opt.register_step_pre_hook(average)
+        return self
 
     def extra_state(self) -> dict:
         """Further state of a subclass (counters, running averages); JSON-able or arrays."""
