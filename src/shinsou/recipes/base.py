@@ -46,6 +46,13 @@ def common_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--test-limit", type=int, help="test on only N examples (quick runs)")
     ap.add_argument("--snapshot-every", type=int, help="also snapshot every N iterations")
     ap.add_argument("--no-progress", action="store_true", help="no progress bar")
+    # issue 18
+    ap.add_argument(
+        "--distributed",
+        action="store_true",
+        help="data-parallel over the ranks of an MPI job: mpiexec -n P shinsou train ... "
+        "(--batch-size is the global batch, split over the P ranks)",
+    )
 
 
 def _arg_type(tp):
@@ -78,6 +85,8 @@ class Recipe:
     task = None
     Options: type = NoOptions
     legacy_defaults: dict = {}
+    # issue 18: whether ``train`` runs data-parallel when ``cfg.distributed`` is set
+    supports_distributed: bool = False
 
     # --- options ------------------------------------------------------------------------
     def option_names(self) -> list[str]:

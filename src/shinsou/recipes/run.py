@@ -31,7 +31,9 @@ class RunConfig:
 
     A recipe's option reads like a common one (``cfg.dropout`` is ``cfg.options.dropout``).
     ``train_limit`` / ``test_limit`` use only the first N examples (quick checks);
-    ``snapshot_every`` adds a snapshot every N iterations to the one per epoch. Build one
+    ``snapshot_every`` adds a snapshot every N iterations to the one per epoch.
+    ``distributed`` trains data-parallel over the ranks of the MPI job the process runs in
+    (``batch_size`` stays the global batch: each of P ranks takes batch_size / P). Build one
     with ``recipes.get(name).config(**settings)``, which puts each setting where it belongs.
     """
 
@@ -49,10 +51,12 @@ class RunConfig:
     test_limit: int | None = None
     snapshot_every: int = 0
     progress: bool = True
+    # issue 18: data-parallel over the ranks of an MPI job (mpiexec -n P shinsou train ...)
+    distributed: bool = False
     options: object = None
 
     # Options that may differ between a run and its resumption.
-    RESUMABLE_CHANGES = ("out", "resume", "progress", "device", "data_dir")
+    RESUMABLE_CHANGES = ("out", "resume", "progress", "device", "data_dir", "distributed")
 
     def __getattr__(self, name):
         # only reached when ``name`` is not a common field: look in the recipe's options

@@ -173,7 +173,9 @@ def _over_ranks(sums: dict, weights: dict) -> tuple[dict, dict]:
         return sums, weights
     import numpy as np
 
-    keys = sorted(set().union(*comm.allgather_object(sorted(sums))))
+    keys: list = []  # rank 0's keys in their order, then any that only others observed
+    for names in comm.allgather_object(list(sums)):
+        keys += [k for k in names if k not in keys]
     vec = np.array([sums.get(k, 0.0) for k in keys] + [weights.get(k, 0.0) for k in keys])
     vec = comm.allreduce(vec, "sum")
     n = len(keys)
