@@ -248,6 +248,7 @@ class Communicator:
               flush=True)  # fmt: skip
         if self._mpi is None or self.size == 1:
             raise SystemExit(code)
+        time.sleep(1.0)  # let the launcher forward the message before Abort tears all down
         self._mpi.Abort(code)
 
     def _check_root(self, root) -> None:
