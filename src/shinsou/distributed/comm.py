@@ -60,6 +60,7 @@ __all__ = [
 ]
 
 _OPS = ("sum", "mean", "max", "min")
+_SPIN = 0.05  # seconds a collective is polled without pause before it starts to sleep
 
 
 def default_timeout() -> float:
@@ -160,11 +161,19 @@ class Communicator:
             if out is not array:
                 out[...] = array
             return out
+        mpi_op = {"sum": self.MPI.SUM, "mean": self.MPI.SUM, "max": self.MPI.MAX,
+                  "min": self.MPI.MIN}[op]  # fmt: skip
+        if type(out) is np.ndarray and out.flags.c_contiguous and type(array) is np.ndarray:
+            if out is not array:  # reduce in place in ``out``: no scratch array, no copy back
+                out[...] = array
+            request = self._mpi.Iallreduce(self.MPI.IN_PLACE, out, mpi_op)
+            self._wait(request, f"allreduce({op}) of {out.nbytes} B")
+            if op == "mean":
+                out /= self.size
+            return out
         host, device_array = _to_host(array)
         send = np.ascontiguousarray(host)
         recv = np.empty_like(send)
-        mpi_op = {"sum": self.MPI.SUM, "mean": self.MPI.SUM, "max": self.MPI.MAX,
-                  "min": self.MPI.MIN}[op]  # fmt: skip
         self._wait(self._mpi.Iallreduce(send, recv, mpi_op), f"allreduce({op}) of {send.nbytes} B")
         if op == "mean":
             recv /= self.size
@@ -265,13 +274,17 @@ class Communicator:
             self._monitor.entered(self._seq)
         start = time.monotonic()
         limit = self.timeout if self.is_main else self.timeout + 2.0
+        # Test() is what moves a nonblocking collective on (MPICH has no progress thread):
+        # poll without pause for the first SPIN seconds, as a blocking MPI call would, then
+        # back off to sleeps of up to 1 ms for a long wait (a rank writing a snapshot)
         pause = 0.0
         while not request.Test():
             waited = time.monotonic() - start
-            if waited > limit:
-                self._timed_out(what, waited)
-            time.sleep(pause)
-            pause = min(pause * 2 or 1e-5, 2e-3)  # quick answers stay quick; long waits idle
+            if waited > _SPIN:
+                if waited > limit:
+                    self._timed_out(what, waited)
+                time.sleep(pause)
+                pause = min(pause * 2 or 1e-5, 1e-3)
         self._where = f"computing after collective #{self._seq} ({what})"
         if self._monitor is not None:
             self._monitor.entered(self._seq, done=True)
