@@ -56,7 +56,7 @@ def _weights(net):
     return {k: np.array(v) for k, v in net.state_dict().items()}
 
 
-def _single(ss, make, x, t, batch, steps):
+def _single(ss, make, x, t, batch, steps, log=False):
     """One process, the whole global batch (the reference)."""
     from shinsou.data import DataLoader, TensorDataset
 
@@ -64,8 +64,10 @@ def _single(ss, make, x, t, batch, steps):
     opt = ss.optim.SGD(net.parameters(), lr=0.1, momentum=0.9)
     loader = DataLoader(TensorDataset(x, t), batch, shuffle=True, seed=5)
     trainer = ss.training.Trainer(net, opt, loader, stop=(steps, "iteration"), out=".")
+    if log:  # (rank 0 writes its file into the job's working folder)
+        trainer.extend(ss.training.LogReport(trigger=(5, "iteration"), filename="single.jsonl"))
     trainer.run()
-    return _weights(net)
+    return (_weights(net), trainer.log) if log else _weights(net)
 
 
 def _parallel(ss, make, x, t, batch, steps, out, sync=True, extensions=(), resume=False):
@@ -141,12 +143,32 @@ def train(out: Path) -> None:
         assert "log.jsonl" in written and "snapshots" in written, written
     else:
         assert written == [], written
+    # the log is the mean over every example of the global batches, as in one process
+    _, ref_log = _single(ss, _cnn, images, t, 16, 20, log=True)
+    for got, want in zip(tr_full.log, ref_log, strict=True):
+        assert abs(got["train/loss"] - want["train/loss"]) < 1e-5 * abs(want["train/loss"])
+        assert got["train/accuracy"] == want["train/accuracy"]
     resumed, tr = _parallel(ss, _cnn, images, t, 16, 20, mine, extensions=exts(), resume=True)
     assert tr.iteration == 20 and len(tr.log) == 4, (tr.iteration, tr.log)
     assert all(np.array_equal(resumed[k], full[k]) for k in full)
     assert [e["train/loss"] for e in tr.log] == [e["train/loss"] for e in tr_full.log]
     if r == 0:
         print("OK rank 0 alone writes; resumed run equals the uninterrupted one", flush=True)
+
+    # 4. evaluation over shards (unequal: 37 = 19 + 18) adds sums and counts over the ranks
+    from shinsou.data import DataLoader, TensorDataset
+    from shinsou.training import evaluate
+
+    net = _cnn(ss)
+    val = TensorDataset(images[:37], t[:37])
+    whole = evaluate(net, DataLoader(val, 8))
+    sampler = dist.DistributedSampler(val, shuffle=False, pad=False)
+    assert len(sampler) == (19 if r == 0 else 18)
+    sharded = evaluate(net, DataLoader(val, 8, sampler=sampler))
+    assert abs(sharded["val/loss"] - whole["val/loss"]) < 1e-6 * abs(whole["val/loss"])
+    assert sharded["val/accuracy"] == whole["val/accuracy"], (sharded, whole)
+    if r == 0:
+        print("OK evaluation over shards equals evaluation of the whole set", flush=True)
 
 
 def fail(mode: str) -> None:

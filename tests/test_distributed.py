@@ -225,6 +225,7 @@ def test_two_ranks_average_gradients_and_match_one_process(tmp_path):
     assert "OK mlp: 2 ranks match one process" in text
     assert "OK cnn: 2 ranks match one process" in text
     assert "OK rank 0 alone writes; resumed run equals the uninterrupted one" in text
+    assert "OK evaluation over shards equals evaluation of the whole set" in text
 
 
 @pytest.mark.parametrize(
@@ -292,3 +293,12 @@ def test_shinsou_train_distributed_writes_one_run_folder(tmp_path):
     out, _ = _job(bad, tmp_path, timeout=60)
     assert out.returncode != 0
     assert "batch size 99 is not divisible by the 2 ranks" in out.stdout + out.stderr
+
+
+def test_a_recipe_that_does_not_train_data_parallel_says_so(capsys):
+    from shinsou.cli import main
+
+    assert main(["train", "ptb-lm", "--distributed"]) == 2
+    err = capsys.readouterr().err
+    assert "recipe 'ptb-lm' does not train data-parallel (--distributed)" in err
+    assert "mnist-mlp" in err
