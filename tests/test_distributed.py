@@ -87,6 +87,33 @@ def test_threads_per_rank_share_the_cores():
     assert dist.threads_per_rank(4, cores=16) == 4
 
 
+def test_configure_threads_gives_each_local_rank_its_share(monkeypatch):
+    from shinsou.distributed import threads
+
+    calls = []
+    monkeypatch.setattr(threads.parallel, "cores", lambda: 4)
+    monkeypatch.setattr(threads.parallel, "set_enabled", lambda on: calls.append(("split", on)))
+    monkeypatch.setattr(threads.blas, "limit_threads", lambda n: calls.append(("blas", n)))
+    monkeypatch.delenv("SHINSOU_NUM_THREADS", raising=False)
+    assert threads.configure_threads(2) == 2
+    assert threads.configure_threads(4) == 1
+    assert calls == [("split", True), ("blas", 2), ("split", False), ("blas", 1)]
+    monkeypatch.setenv("SHINSOU_NUM_THREADS", "1")  # the user's setting wins
+    assert threads.configure_threads(4) is None
+    assert len(calls) == 4
+
+
+def test_updater_distribute_twice_keeps_one_hook():
+    net = ss.nn.Linear(2, 2)
+    opt = ss.optim.SGD(net.parameters(), lr=0.1)
+    up = ss.training.StandardUpdater(net, opt)
+    up.distribute(dist.Communicator())
+    up.distribute(dist.Communicator())
+    assert up._dp_hooks == []  # one process: no hook at all
+    with pytest.raises(TypeError, match="op='mean' needs a floating-point array"):
+        dist.Communicator().allreduce(np.array([1, 2]), "mean")
+
+
 def test_local_batch_size_splits_the_global_batch():
     assert dist.local_batch_size(128, size=4) == 32
     with pytest.raises(ValueError, match="not divisible by the 3 ranks"):

@@ -155,6 +155,10 @@ class Communicator:
         """
         if op not in _OPS:
             raise ValueError(f"Communicator.allreduce: op must be one of {_OPS}, got {op!r}")
+        if op == "mean" and array.dtype.kind not in "fc":
+            raise TypeError(
+                f"Communicator.allreduce: op='mean' needs a floating-point array, got {array.dtype}"
+            )
         if self.size == 1:
             if out is None:
                 return array.copy()

@@ -68,7 +68,7 @@ class LogReport(Extension):
     interval's, so the log is the one an uninterrupted run writes. After an error nothing
     partial is written: the steps since the last snapshot are trained again on resume.
 
-    In data-parallel training (``shinsou.distributed``) the sums and weights of all ranks
+    In data-parallel training (``Updater.distribute``) the sums and weights of all ranks
     are added before dividing, Σ_r Σ_i B_{r,i} v_{r,i} / Σ_r Σ_i B_{r,i}, so the entry is the
     mean over every example of the global batches (not a mean of the ranks' means); every
     rank keeps the same ``trainer.log``, and rank 0 writes the file.
@@ -125,7 +125,7 @@ class LogReport(Extension):
             entry["epoch_detail"] = round(float(detail), 6)
         entry["iteration"] = trainer.iteration
         entry["elapsed_time"] = round(trainer.elapsed_time, 3)
-        sums, weights = _over_ranks(self._sums, self._weights)
+        sums, weights = _over_ranks(trainer, self._sums, self._weights)
         entry.update({k: sums[k] / weights[k] for k in sums})
         return entry
 
@@ -163,13 +163,13 @@ def _writes() -> bool:
     return is_main_process()
 
 
-def _over_ranks(sums: dict, weights: dict) -> tuple[dict, dict]:
-    """The sums and weights added over the ranks of a data-parallel job (the union of their
-    keys: a key observed on some ranks only counts 0 elsewhere); unchanged in one process."""
-    from ..distributed import get_communicator
+def _over_ranks(trainer, sums: dict, weights: dict) -> tuple[dict, dict]:
+    """The sums and weights added over the ranks of a data-parallel trainer (the union of
+    their keys: a key observed on some ranks only counts 0 elsewhere); else unchanged."""
+    from .updater import _data_parallel
 
-    comm = get_communicator()
-    if comm.size == 1:
+    comm = _data_parallel(trainer)
+    if comm is None:
         return sums, weights
     import numpy as np
 

@@ -86,15 +86,18 @@ def resume_from_snapshots(trainer, out) -> Path | None:
     In data-parallel training rank 0 reads the snapshot (the one it wrote) and broadcasts
     it, so every rank resumes from the same state even when the ranks share no file system.
     """
-    from ..distributed import get_communicator
+    from .updater import _data_parallel
 
-    comm = get_communicator()
-    path, state = comm.run_on_main(_newest_intact, out)
+    comm = _data_parallel(trainer)
+    if comm is None:  # one process (or each rank its own run): read its own folder
+        path, state = _newest_intact(out)
+    else:
+        path, state = comm.run_on_main(_newest_intact, out)
     if state is None:
         return None
     load_updater_state(trainer.updater, state)
     trainer.load_state_dict(state["trainer"])
-    if comm.is_main:
+    if comm is None or comm.is_main:
         print(
             f"shinsou: resumed from {path} (epoch {trainer.epoch}, iteration {trainer.iteration})",
             file=sys.stderr,

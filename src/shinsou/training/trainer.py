@@ -11,7 +11,7 @@ from .. import functional as F
 from .. import random as _random
 from .extension import Extension
 from .trigger import IntervalTrigger, get_trigger
-from .updater import StandardUpdater, Updater, supervised_step
+from .updater import StandardUpdater, Updater, _data_parallel, supervised_step
 
 __all__ = ["Trainer", "supervised_step"]
 
@@ -248,7 +248,7 @@ class Trainer:
             "log": list(self.log),
             "loader": self.train_loader.state_dict(),
             "rng": _random.get_state(),
-            **_rng_of_ranks(),
+            **_rng_of_ranks(self),
             "extensions": {
                 name: ext.state_dict()
                 for name, (ext, _) in self._extensions.items()
@@ -264,9 +264,9 @@ class Trainer:
         self.stop_requested = bool(state["stop_requested"])
         self.log = [dict(e) for e in state["log"]]
         self.train_loader.load_state_dict(state["loader"])
-        ranks = state.get("rng_ranks")
-        if ranks is not None and len(ranks) == _dist_size():  # each rank its own stream
-            _random.set_state(ranks[_dist_rank()])
+        ranks, comm = state.get("rng_ranks"), _data_parallel(self)
+        if ranks is not None and comm is not None and len(ranks) == comm.size:
+            _random.set_state(ranks[comm.rank])  # each rank its own stream
         else:
             _random.set_state(state["rng"])
         for name, ext_state in state.get("extensions", {}).items():
@@ -274,28 +274,14 @@ class Trainer:
                 self._extensions[name][0].load_state_dict(ext_state)
 
 
-def _rng_of_ranks() -> dict:
+def _rng_of_ranks(trainer) -> dict:
     """In data-parallel training, the random state of every rank (``{"rng_ranks": [...]}``,
     gathered from all ranks: a collective), so that a resumed run draws each rank's dropout
-    masks as the uninterrupted run would; ``{}`` in one process."""
-    from ..distributed import get_communicator
-
-    comm = get_communicator()
-    if comm.size == 1:
+    masks as the uninterrupted run would; ``{}`` otherwise."""
+    comm = _data_parallel(trainer)
+    if comm is None:
         return {}
     return {"rng_ranks": comm.allgather_object(_random.get_state())}
-
-
-def _dist_size() -> int:
-    from ..distributed import size
-
-    return size()
-
-
-def _dist_rank() -> int:
-    from ..distributed import rank
-
-    return rank()
 
 
 def _batch_size(batch) -> int | None:

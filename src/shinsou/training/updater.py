@@ -56,6 +56,15 @@ def _named(what: str, obj) -> dict:
     return {"main": obj}
 
 
+def _data_parallel(trainer):
+    """The communicator of a data-parallel trainer (or updater): its updater's, set by
+    ``Updater.distribute`` in a job of more than one rank; None otherwise (then every
+    extension keeps its single-process meaning, even inside an MPI job)."""
+    updater = getattr(trainer, "updater", trainer)
+    comm = getattr(updater, "comm", None)
+    return comm if comm is not None and comm.size > 1 else None
+
+
 def _base_step(opt):
     from ..optim.optimizer import Optimizer
 
@@ -83,6 +92,7 @@ class Updater:
         if not self.models:
             raise ValueError("Updater: needs at least one model")
         self.comm = None  # set by distribute()
+        self._dp_hooks: list = []
 
     @property
     def model(self):
@@ -154,6 +164,10 @@ class Updater:
         Returns:
             self.
 
+        Once distributed, the trainer that drives this updater is data-parallel: its log
+        adds the ranks' sums, its snapshots hold every rank's random state, and a resume
+        reads rank 0's snapshot and broadcasts it.
+
         >>> net = ss.nn.Linear(2, 2)
         >>> up = StandardUpdater(net, ss.optim.SGD(net.parameters(), lr=0.1)).distribute()
         >>> up.comm.size
@@ -163,6 +177,9 @@ class Updater:
 
         comm = comm if comm is not None else dist.get_communicator()
         bucket = dist.DEFAULT_BUCKET_BYTES if bucket_bytes is None else bucket_bytes
+        for handle in self._dp_hooks:  # called again: replace, never average twice
+            handle.remove()
+        self._dp_hooks = []
         self.comm = comm
         if comm.size == 1:
             return self
@@ -180,7 +197,7 @@ class Updater:
             def average(_opt, _args, _kwargs, params=params):
                 dist.allreduce_gradients(params, bucket_bytes=bucket, comm=comm)
 
-            opt.register_step_pre_hook(average)
+            self._dp_hooks.append(opt.register_step_pre_hook(average))
         return self
 
     def extra_state(self) -> dict:
