@@ -19,7 +19,7 @@ which is why gradients travel in a few large buckets rather than one message per
 
 **Watchdog.** A rank that dies, stops or hangs must not leave the others waiting forever.
 Every collective here is nonblocking (``Iallreduce``, ``Ibcast``, ...) and is waited on by
-polling, for at most ``timeout`` seconds (``SHINSOU_DIST_TIMEOUT``, default 60); and a thread
+polling, for at most ``timeout`` seconds (``SHINSOU_DIST_TIMEOUT``, default 30); and a thread
 on each rank sends a heartbeat (the number of the collective it is in) to rank 0 every
 ``timeout / 10`` s (at most 1 s), while rank 0 sends its own to every rank. When a rank sends
 nothing for ``timeout`` s (it was killed or stopped), or a collective waits longer than
@@ -65,10 +65,10 @@ _SPIN = 0.05  # seconds a collective is polled without pause before it starts to
 
 def default_timeout() -> float:
     """Seconds a collective may wait, and a rank may stay silent, before the job is ended:
-    ``SHINSOU_DIST_TIMEOUT`` (default 60)."""
+    ``SHINSOU_DIST_TIMEOUT`` (default 30)."""
     env = os.environ.get("SHINSOU_DIST_TIMEOUT", "").strip()
     if not env:
-        return 60.0
+        return 30.0
     try:
         value = float(env)
     except ValueError:
@@ -439,7 +439,7 @@ def init(timeout: float | None = None, threads: bool = True, verbose: bool = Tru
     * prints (rank 0, with ``verbose``) which PID on which host each rank is.
 
     Args:
-        timeout: the watchdog's limit in seconds (default ``SHINSOU_DIST_TIMEOUT`` or 60).
+        timeout: the watchdog's limit in seconds (default ``SHINSOU_DIST_TIMEOUT`` or 30).
         threads: set the thread counts as above.
         verbose: print the table of ranks.
     """
