@@ -406,9 +406,7 @@ class _Heartbeat:
         for r in self.peers:
             if r not in self.gone:
                 self.hb.Send(bye, dest=r, tag=self.TAG)
-        for q in self._sends:
-            q.Cancel()
-        self._sends = []
+        self._sends = []  # eager heartbeats of 16 B: delivered or never to be
 
 
 # --- the process's communicator ----------------------------------------------------------
