@@ -65,7 +65,8 @@ def _data_parallel(trainer):
     return comm if comm is not None and comm.size > 1 else None
 
 
-def _base_step(opt):
+def _base_step():
+    """``Optimizer.step``: the step that calls the step pre-hooks (LBFGS has its own)."""
     from ..optim.optimizer import Optimizer
 
     return Optimizer.step
@@ -177,7 +178,7 @@ class Updater:
 
         comm = comm if comm is not None else dist.get_communicator()
         bucket = dist.DEFAULT_BUCKET_BYTES if bucket_bytes is None else bucket_bytes
-        for handle in self._dp_hooks:  # called again: replace, never average twice
+        for handle in getattr(self, "_dp_hooks", []):  # again: replace, never average twice
             handle.remove()
         self._dp_hooks = []
         self.comm = comm
@@ -186,7 +187,7 @@ class Updater:
         for m in self.models.values():
             dist.broadcast_parameters(m, comm=comm)
         for name, opt in self.optimizers.items():
-            if type(opt).step is not _base_step(opt):
+            if type(opt).step is not _base_step():
                 raise ValueError(
                     f"Updater.distribute: optimizer {name!r} ({type(opt).__name__}) has a step "
                     "of its own (several evaluations per step), which data-parallel training "
