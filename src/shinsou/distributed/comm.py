@@ -485,7 +485,11 @@ _SINGLE = Communicator(None, timeout=1.0)
 
 
 def rank() -> int:
-    """This process's rank (0 without MPI)."""
+    """This process's rank (0 without MPI).
+
+    >>> rank(), size(), is_main_process()      # a plain process: rank 0 of 1
+    (0, 1, True)
+    """
     return get_communicator().rank
 
 
