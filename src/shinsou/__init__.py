@@ -177,3 +177,6 @@ from .interop import load_torch, save_torch  # noqa: F401,E402
 
 # issue 19: ONNX export (needs the onnx package only when called)
 from . import onnx  # noqa: F401,E402
+
+# issue 18: data-parallel training on MPI (mpi4py is imported only by distributed.init())
+from . import distributed  # noqa: F401,E402

@@ -3,6 +3,7 @@
 shinsou recipes
 shinsou train RECIPE [--epochs N] [--lr LR] ... [the recipe's own options]
 shinsou train RECIPE --help           (the common options and exactly that recipe's own)
+mpiexec -n 2 shinsou train mnist-mlp --distributed   (data-parallel over 2 MPI ranks)
 shinsou evaluate runs/mnist-mlp
 shinsou predict runs/mnist-mlp digit.png      (image classification)
 shinsou sample runs/toy-gan [-n 10]           (generation: prints points as JSON)
@@ -226,9 +227,23 @@ def _train(recipe_name, rest) -> int:
     recipe = recipes.get(recipe_name)
     args = recipe.parser().parse_args(rest)
     given = {
-        k: v for k, v in vars(args).items() if k not in ("no_progress", "resume") and v is not None
+        k: v
+        for k, v in vars(args).items()
+        if k not in ("no_progress", "resume", "distributed") and v is not None
     }
-    cfg = recipe.config(**given, resume=args.resume, progress=not args.no_progress)
+    if args.distributed:
+        if not recipe.supports_distributed:
+            raise ValueError(
+                f"recipe {recipe.name!r} does not train data-parallel (--distributed); recipes "
+                "that do: "
+                + ", ".join(n for n in recipes.names() if recipes.get(n).supports_distributed)
+            )
+        from . import distributed
+
+        distributed.init()  # before any work: threads per rank, the watchdog
+    cfg = recipe.config(
+        **given, resume=args.resume, progress=not args.no_progress, distributed=args.distributed
+    )
     metrics = recipe.train(cfg, overrides=given)
     if "test/accuracy" in metrics:
         print(f"test accuracy: {metrics['test/accuracy']:.4f}")
@@ -371,6 +386,10 @@ def main(argv=None) -> int:
             return _export(args)
     except (KeyError, ValueError, OSError, ImportError, RuntimeError) as e:
         msg = e.args[0] if isinstance(e, KeyError) and e.args else e
+        from .distributed import get_communicator
+
+        if get_communicator().size > 1:  # the other ranks may wait for this one: end them all
+            get_communicator().abort(f"shinsou {args.command}: error: {msg}", code=2)
         print(f"shinsou {args.command}: error: {msg}", file=sys.stderr)
         return 2
     return 1  # pragma: no cover - argparse rejects other commands

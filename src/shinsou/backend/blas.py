@@ -35,7 +35,14 @@ import numpy as np
 
 from . import parallel
 
-__all__ = ["matmul", "split_products", "openblas_threads", "set_openblas_threads"]
+__all__ = [
+    "matmul",
+    "split_products",
+    "openblas_threads",
+    "set_openblas_threads",
+    # issue 18
+    "limit_threads",
+]
 
 # Below this many multiply-adds a product is not worth splitting over two threads.
 MIN_FLOPS = 1 << 21
@@ -168,3 +175,17 @@ def matmul(a, b, out=None):
 
         parallel.halves(part, n, parallel.MIN_BYTES)
     return out
+
+
+def limit_threads(n: int) -> None:
+    """Use at most ``n`` threads for matrix products (``shinsou.distributed`` gives each of
+    the ranks on a machine its share of the cores): OpenBLAS gets ``n`` threads unless the
+    user set its count (``OPENBLAS_NUM_THREADS``, ``OMP_NUM_THREADS``), and shinsou stops
+    splitting products over two threads when ``n < 2``."""
+    global _SPLIT
+    if n < 1:
+        raise ValueError(f"limit_threads: n must be at least 1, got {n}")
+    if n < 2:
+        _SPLIT = False
+    if not any(v in os.environ for v in _USER_BLAS_THREADS):
+        set_openblas_threads(1 if _SPLIT else n)

@@ -35,7 +35,17 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-__all__ = ["halves", "over_halves", "copyto", "elementwise", "enabled", "MIN_BYTES"]
+__all__ = [
+    "halves",
+    "over_halves",
+    "copyto",
+    "elementwise",
+    "enabled",
+    "MIN_BYTES",
+    # issue 18: threads from the ranks of an MPI job
+    "set_enabled",
+    "cores",
+]
 
 # Below this many bytes of work a thread hand-off (~20-50 µs) costs more than it saves.
 MIN_BYTES = 1 << 18
@@ -71,6 +81,18 @@ _ENABLED = _wanted()
 def enabled() -> bool:
     """Whether ``halves`` splits work at all in this process."""
     return _ENABLED
+
+
+def set_enabled(flag: bool) -> None:
+    """Turn the two-thread split on or off for this process (``shinsou.distributed`` turns it
+    off when several ranks share the machine's cores)."""
+    global _ENABLED
+    _ENABLED = bool(flag)
+
+
+def cores() -> int:
+    """The cores this process may run on."""
+    return _cores()
 
 
 def _get_pool() -> ThreadPoolExecutor:

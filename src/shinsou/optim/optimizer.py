@@ -176,10 +176,31 @@ class Optimizer:
         Returns:
             The closure's loss, or None.
         """
+        for hook in list(getattr(self, "_step_pre_hooks", {}).values()):
+            hook(self, (closure,) if closure is not None else (), {})
         loss = self._run_closure(closure)
         with no_grad():
             self._update()
         return loss
+
+    def register_step_pre_hook(self, hook):
+        """Call ``hook(optimizer, args, kwargs)`` at the start of every ``step`` (PyTorch's
+        hook; ``shinsou.distributed`` averages the gradients over the ranks there). Returns a
+        handle whose ``remove()`` unregisters it.
+
+        >>> p = ss.nn.Parameter(ss.ones(1))
+        >>> opt = ss.optim.SGD([p], lr=0.1)
+        >>> seen = []
+        >>> handle = opt.register_step_pre_hook(lambda o, args, kwargs: seen.append(o))
+        >>> opt.step(); handle.remove(); opt.step()
+        >>> len(seen)
+        1
+        """
+        if not callable(hook):
+            raise TypeError(f"register_step_pre_hook: hook must be callable, got {hook!r}")
+        if "_step_pre_hooks" not in self.__dict__:
+            self._step_pre_hooks = {}
+        return _StepHookHandle(self._step_pre_hooks, hook)
 
     def _update(self) -> None:  # pragma: no cover - abstract
         """The optimizer's update rule, applied to every group (subclasses define it)."""
@@ -285,3 +306,18 @@ class Optimizer:
                 if k != "params":
                     lines.append(f"    {k}: {g[k]}")
         return "\n".join(lines) + "\n)"
+
+
+class _StepHookHandle:
+    """The handle of an optimizer step hook: ``remove()`` unregisters it."""
+
+    _next = 0
+
+    def __init__(self, table: dict, hook):
+        _StepHookHandle._next += 1
+        self.id = _StepHookHandle._next
+        self._table = table
+        table[self.id] = hook
+
+    def remove(self) -> None:
+        self._table.pop(self.id, None)

@@ -52,6 +52,13 @@ def common_arguments(ap: argparse.ArgumentParser) -> None:
         default=None,
         help="also write TensorBoard logs to RUN/tb (view: tensorboard --logdir RUN/tb)",
     )
+    # issue 18
+    ap.add_argument(
+        "--distributed",
+        action="store_true",
+        help="data-parallel over the ranks of an MPI job: mpiexec -n P shinsou train ... "
+        "(--batch-size is the global batch, split over the P ranks)",
+    )
 
 
 def _arg_type(tp):
@@ -84,6 +91,8 @@ class Recipe:
     task = None
     Options: type = NoOptions
     legacy_defaults: dict = {}
+    # issue 18: whether ``train`` runs data-parallel when ``cfg.distributed`` is set
+    supports_distributed: bool = False
 
     # --- options ------------------------------------------------------------------------
     def option_names(self) -> list[str]:

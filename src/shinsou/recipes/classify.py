@@ -66,6 +66,7 @@ class ImageClassification(Recipe):
 
     task = IMAGE_CLASSIFICATION
     Options = ClassifierOptions
+    supports_distributed = True
 
     # --- data -----------------------------------------------------------------------
     def _data(self, cfg: RunConfig):
@@ -118,7 +119,11 @@ class ImageClassification(Recipe):
             Trainer,
         )
 
-        cfg, run_dir = start_run(cfg, overrides or {})
+        from .. import distributed as dist
+
+        comm = dist.init() if cfg.distributed else dist.get_communicator()
+        # rank 0 makes (or reopens) the one run folder; every rank gets its name and config
+        cfg, run_dir = comm.run_on_main(start_run, cfg, overrides or {})
         manual_seed(cfg.seed)
         d = self._data(cfg)
         std = d["standardize"]
@@ -128,13 +133,29 @@ class ImageClassification(Recipe):
         train_ds = self._dataset(*d["train"], std, augment)
         input_shape = self.prepare(d["train"][0][:1], std).shape[1:]
         model = self.build_model(input_shape, len(d["classes"]), cfg).to(cfg.device)
-        loader = DataLoader(
-            train_ds, cfg.batch_size, shuffle=True, seed=cfg.seed, device=cfg.device
-        )
-        val_loader = DataLoader(self._dataset(*d["val"], std), 1000, device=cfg.device)
+        val_ds = self._dataset(*d["val"], std)
+        if comm.size > 1:
+            # rank r takes its shard of each global batch (the order of one process), and
+            # draws its own dropout masks and distortions from now on
+            manual_seed(cfg.seed + 7919 * comm.rank)
+            loader = DataLoader(
+                train_ds,
+                dist.local_batch_size(cfg.batch_size, comm.size),
+                sampler=dist.DistributedSampler(train_ds, seed=cfg.seed),
+                seed=cfg.seed,
+                device=cfg.device,
+            )
+            val_sampler = dist.DistributedSampler(val_ds, shuffle=False, pad=False)
+            val_loader = DataLoader(val_ds, 1000, sampler=val_sampler, device=cfg.device)
+        else:
+            loader = DataLoader(
+                train_ds, cfg.batch_size, shuffle=True, seed=cfg.seed, device=cfg.device
+            )
+            val_loader = DataLoader(val_ds, 1000, device=cfg.device)
         opt = make_optimizer(cfg.optimizer, model.parameters(), cfg.lr, cfg.weight_decay)
         sched = CosineAnnealingLR(opt, T_max=cfg.epochs * len(loader))
         trainer = Trainer(model, opt, loader, stop=(cfg.epochs, "epoch"), out=run_dir)
+        trainer.updater.distribute(comm)  # one process: nothing; P ranks: rank 0's weights
         trainer.extend(Evaluate(val_loader))
         trainer.extend(LRSchedule(sched, trigger=(1, "iteration")))
         trainer.extend(LogReport())
@@ -144,13 +165,17 @@ class ImageClassification(Recipe):
             trainer.extend(Snapshot(trigger=(cfg.snapshot_every, "iteration")), name="Snapshot2")
         trainer.extend(ProgressBar(enabled=cfg.progress))
         attach_tensorboard(trainer, cfg)
-        print(
-            f"{self.name}: {len(d['train'][0])} training / {len(d['val'][0])} validation / "
-            f"{len(d['test'][0])} test images of {d['dataset']}, {model.num_parameters():,} "
-            f"parameters, {cfg.epochs} epochs of {len(loader)} steps -> {run_dir}",
-            file=sys.stderr,
-        )
+        ranks = f" on {comm.size} ranks" if comm.size > 1 else ""
+        if comm.is_main:
+            print(
+                f"{self.name}: {len(d['train'][0])} training / {len(d['val'][0])} validation / "
+                f"{len(d['test'][0])} test images of {d['dataset']}, {model.num_parameters():,} "
+                f"parameters, {cfg.epochs} epochs of {len(loader)} steps{ranks} -> {run_dir}",
+                file=sys.stderr,
+            )
         trainer.run(resume=cfg.resume)
+        if not comm.is_main:  # rank 0 alone saves, tests and draws the finished model
+            return {}
         meta = {
             "recipe": self.name,
             "dataset": d["dataset"],

@@ -34,8 +34,9 @@ class RunConfig:
     A recipe's option reads like a common one (``cfg.dropout`` is ``cfg.options.dropout``).
     ``train_limit`` / ``test_limit`` use only the first N examples (quick checks);
     ``snapshot_every`` adds a snapshot every N iterations to the one per epoch;
-    ``tensorboard`` writes TensorBoard event files into ``RUN/tb`` (``attach_tensorboard``).
-    Build one
+    ``tensorboard`` writes TensorBoard event files into ``RUN/tb`` (``attach_tensorboard``);
+    ``distributed`` trains data-parallel over the ranks of the MPI job the process runs in
+    (``batch_size`` stays the global batch: each of P ranks takes batch_size / P). Build one
     with ``recipes.get(name).config(**settings)``, which puts each setting where it belongs.
     """
 
@@ -54,10 +55,14 @@ class RunConfig:
     snapshot_every: int = 0
     progress: bool = True
     tensorboard: bool = False
+    # issue 18: data-parallel over the ranks of an MPI job (mpiexec -n P shinsou train ...)
+    distributed: bool = False
     options: object = None
 
     # Options that may differ between a run and its resumption.
-    RESUMABLE_CHANGES = ("out", "resume", "progress", "device", "data_dir", "tensorboard")
+    RESUMABLE_CHANGES = (
+        "out", "resume", "progress", "device", "data_dir", "tensorboard", "distributed",
+    )  # fmt: skip
 
     def __getattr__(self, name):
         # only reached when ``name`` is not a common field: look in the recipe's options

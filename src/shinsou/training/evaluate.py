@@ -53,6 +53,7 @@ def evaluate(
     loss_fn: Callable = F.cross_entropy,
     prefix: str = "val",
     metrics: dict[str, Callable] | None = None,
+    distributed: bool | None = None,
 ) -> dict:
     """The metrics of ``model`` (in eval mode, without gradients) on ``loader``, each the
     mean over examples (each batch weighted by its size B_b):
@@ -69,6 +70,10 @@ def evaluate(
             (``accuracy``, ``reconstruction_error``, ``perplexity``: a ``Metric`` whose
             ``finish`` maps the mean, exp for perplexity). Default: ``loss`` (``loss_fn``)
             and, for class scores (B, C) with integer labels (B,), ``accuracy``.
+        distributed: each rank of a data-parallel job evaluated its own shard: add the
+            sums and counts of all ranks before dividing, Σ_r Σ_b B_b·metric / Σ_r Σ_b B_b
+            (the mean over all examples, not a mean of the ranks' means). Default: when
+            ``loader.sampler`` is a ``DistributedSampler`` of more than one rank.
 
     >>> from shinsou.data import DataLoader, TensorDataset
     >>> net = ss.nn.Linear(2, 2)
@@ -85,7 +90,8 @@ def evaluate(
     chosen = dict(metrics) if metrics is not None else None
     was_training = model.training
     model.eval()
-    sums: dict[str, float] = {}
+    # every name from the start: the ranks of a data-parallel job add the same keys
+    sums: dict[str, float] = dict.fromkeys(chosen if chosen is not None else ["loss"], 0.0)
     n, correct, classify = 0, 0, chosen is None
     try:
         with no_grad():
@@ -105,6 +111,10 @@ def evaluate(
                         sums[name] = sums.get(name, 0.0) + _as_float(fn(y, t)) * b
     finally:
         model.train(was_training)
+    if distributed is None:
+        distributed = getattr(getattr(loader, "sampler", None), "num_replicas", 1) > 1
+    if distributed:  # each rank saw its shard: add sums and counts, then divide
+        sums, n, correct, classify = _over_ranks(sums, n, correct, classify)
     if n == 0:
         raise ValueError("evaluate: the loader yields no examples")
     if chosen is None:
@@ -119,12 +129,28 @@ def evaluate(
     return out
 
 
+def _over_ranks(sums: dict, n: int, correct: int, classify: bool):
+    """(sums, n, correct, classify) added over the ranks (classify: on every rank)."""
+    import numpy as np
+
+    from ..distributed import get_communicator
+
+    comm = get_communicator()
+    keys = sorted(sums)
+    vec = np.array([sums[k] for k in keys] + [n, correct, 1.0 if classify else 0.0])
+    vec = comm.allreduce(vec, "sum")
+    out = dict(zip(keys, vec[: len(keys)].tolist()))
+    return out, int(round(vec[-3])), int(round(vec[-2])), int(round(vec[-1])) == comm.size
+
+
 class Evaluate(Extension):
     """Evaluate on ``loader`` at each trigger (default every epoch) and add
     ``<prefix>/<metric>`` to the trainer's observation: by default ``loss`` and (for a
     classifier) ``accuracy``; ``metrics={name: fn(y, t)}`` chooses others (see
     ``evaluate``). The model is ``model`` or the trainer's (its updater's first). From a hand
-    loop, call ``evaluate(model, loader, metrics=...)`` instead."""
+    loop, call ``evaluate(model, loader, metrics=...)`` instead. In data-parallel training
+    give it a loader over ``DistributedSampler(val_set, shuffle=False, pad=False)``: each
+    rank evaluates its shard and the sums are added over the ranks."""
 
     priority = 300  # before the log reads the observation
 

@@ -14,11 +14,16 @@ class Extension:
     ``initialize(trainer)`` runs once before training (also after a resume), ``finalize``
     once after it, even on an error. Extensions with state implement ``state_dict`` and
     ``load_state_dict`` so snapshots carry it.
+
+    In data-parallel training (``shinsou.distributed``) every rank runs the extensions,
+    except those with ``rank_zero_only = True`` (the progress bar, pictures), which only
+    rank 0 runs; extensions that write files write them on rank 0 only.
     """
 
     trigger = (1, "epoch")
     priority = 100
     name: str | None = None
+    rank_zero_only = False
 
     def __call__(self, trainer) -> None:  # pragma: no cover - abstract
         raise NotImplementedError

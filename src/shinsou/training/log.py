@@ -67,6 +67,11 @@ class LogReport(Extension):
     training then goes on (``run`` again, or a resume), that entry is replaced by the whole
     interval's, so the log is the one an uninterrupted run writes. After an error nothing
     partial is written: the steps since the last snapshot are trained again on resume.
+
+    In data-parallel training (``Updater.distribute``) the sums and weights of all ranks
+    are added before dividing, Σ_r Σ_i B_{r,i} v_{r,i} / Σ_r Σ_i B_{r,i}, so the entry is the
+    mean over every example of the global batches (not a mean of the ranks' means); every
+    rank keeps the same ``trainer.log``, and rank 0 writes the file.
     """
 
     trigger = (1, "iteration")  # accumulates every step, reports at its own trigger
@@ -90,7 +95,8 @@ class LogReport(Extension):
                 log.pop()
             self._partial_at = None
         self._file = JSONLinesLog(trainer.out / self.filename)
-        self._file.rewrite(log)
+        if _writes():
+            self._file.rewrite(log)
 
     def __call__(self, trainer) -> None:
         w = getattr(trainer, "batch_size", None) if not self._per_step else None
@@ -107,7 +113,8 @@ class LogReport(Extension):
         if getattr(trainer, "completed", False) and self._sums and self._file is not None:
             entry = self._entry(trainer)
             trainer.log.append(entry)
-            self._file.append(entry)
+            if _writes():
+                self._file.append(entry)
             # the sums stay: if training goes on, the whole interval's entry replaces this one
             self._partial_at = trainer.iteration
 
@@ -118,14 +125,16 @@ class LogReport(Extension):
             entry["epoch_detail"] = round(float(detail), 6)
         entry["iteration"] = trainer.iteration
         entry["elapsed_time"] = round(trainer.elapsed_time, 3)
-        entry.update({k: self._sums[k] / self._weights[k] for k in self._sums})
+        sums, weights = _over_ranks(trainer, self._sums, self._weights)
+        entry.update({k: sums[k] / weights[k] for k in sums})
         return entry
 
     def _report(self, trainer) -> None:
         entry = self._entry(trainer)
         self._sums, self._weights, self._per_step = {}, {}, False
         trainer.log.append(entry)
-        self._file.append(entry)
+        if _writes():
+            self._file.append(entry)
 
     def state_dict(self) -> dict:
         return {
@@ -146,6 +155,31 @@ class LogReport(Extension):
             self._weights = {k: float(v) for k, v in state["counts"].items()}
             self._per_step = bool(self._sums)
             self._partial_at = None
+
+
+def _writes() -> bool:
+    from ..distributed import is_main_process
+
+    return is_main_process()
+
+
+def _over_ranks(trainer, sums: dict, weights: dict) -> tuple[dict, dict]:
+    """The sums and weights added over the ranks of a data-parallel trainer (the union of
+    their keys: a key observed on some ranks only counts 0 elsewhere); else unchanged."""
+    from .updater import _data_parallel
+
+    comm = _data_parallel(trainer)
+    if comm is None:
+        return sums, weights
+    import numpy as np
+
+    keys: list = []  # rank 0's keys in their order, then any that only others observed
+    for names in comm.allgather_object(list(sums)):
+        keys += [k for k in names if k not in keys]
+    vec = np.array([sums.get(k, 0.0) for k in keys] + [weights.get(k, 0.0) for k in keys])
+    vec = comm.allreduce(vec, "sum")
+    n = len(keys)
+    return dict(zip(keys, vec[:n].tolist())), dict(zip(keys, vec[n:].tolist()))
 
 
 def _plain(record: dict) -> dict:

@@ -13,6 +13,7 @@ class PlotCurves(Extension):
     ``shinsou.viz.plot_learning_curves(records, path)``."""
 
     priority = 100  # after LogReport has appended this epoch's entry
+    rank_zero_only = True  # pictures are written by rank 0 of a data-parallel job
 
     def __init__(self, filename: str = "learning_curves.png", trigger=(1, "epoch"), title=None):
         self.filename = filename

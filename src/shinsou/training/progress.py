@@ -37,6 +37,7 @@ class ProgressBar(Extension):
 
     trigger = (1, "iteration")
     priority = -200  # after the log entry of this step exists
+    rank_zero_only = True  # one bar for a data-parallel job
 
     def __init__(self, enabled: bool = True, stream=None):
         self.enabled = enabled

@@ -81,7 +81,33 @@ def resume_from_snapshots(trainer, out) -> Path | None:
     RNG, log, extensions) from the newest
     snapshot in ``out/snapshots`` that loads and passes its checksum. A damaged snapshot is
     reported on stderr, left on disk untouched, and the one before it is used. Returns the
-    snapshot used, or None (with a message) when there is none."""
+    snapshot used, or None (with a message) when there is none.
+
+    In data-parallel training rank 0 reads the snapshot (the one it wrote) and broadcasts
+    it, so every rank resumes from the same state even when the ranks share no file system.
+    """
+    from .updater import _data_parallel
+
+    comm = _data_parallel(trainer)
+    if comm is None:  # one process (or each rank its own run): read its own folder
+        path, state = _newest_intact(out)
+    else:
+        path, state = comm.run_on_main(_newest_intact, out)
+    if state is None:
+        return None
+    load_updater_state(trainer.updater, state)
+    trainer.load_state_dict(state["trainer"])
+    if comm is None or comm.is_main:
+        print(
+            f"shinsou: resumed from {path} (epoch {trainer.epoch}, iteration {trainer.iteration})",
+            file=sys.stderr,
+        )
+    return path
+
+
+def _newest_intact(out) -> tuple[Path | None, dict | None]:
+    """(path, loaded state) of the newest intact snapshot in ``out/snapshots``, or (None,
+    None) when there is none (see ``resume_from_snapshots``)."""
     from ..serialization import load
 
     snaps = find_snapshots(Path(out) / "snapshots")
@@ -99,25 +125,20 @@ def resume_from_snapshots(trainer, out) -> Path | None:
                 file=sys.stderr,
             )
             continue
-        load_updater_state(trainer.updater, state)
-        trainer.load_state_dict(state["trainer"])
-        print(
-            f"shinsou: resumed from {path} (epoch {trainer.epoch}, iteration {trainer.iteration})",
-            file=sys.stderr,
-        )
-        return path
+        return path, state
     where = Path(out) / "snapshots"
     if snaps:
         raise RuntimeError(f"no intact snapshot in {where}: every one is damaged (see above)")
     print(f"shinsou: no snapshot in {where}; starting from the beginning", file=sys.stderr)
-    return None
+    return None, None
 
 
 class Snapshot(Extension):
     """Save a snapshot to ``out/snapshots/snapshot_iter_<iteration>.npz`` at each trigger,
     keeping the newest ``n_retains`` (older ones are deleted only after the new one is
     safely on disk). ``Trainer.run(resume=True)`` continues from the newest intact one, and
-    ends with the same weights as an uninterrupted run.
+    ends with the same weights as an uninterrupted run. In data-parallel training every
+    rank runs it (it gathers each rank's random state) and rank 0 writes the file.
 
     Args:
         trigger: when to save, default every epoch; use ``(n, "iteration")`` to also save
@@ -135,8 +156,13 @@ class Snapshot(Extension):
         self.n_retains = n_retains
 
     def __call__(self, trainer) -> None:
+        from ..distributed import is_main_process
+
         directory = trainer.out / "snapshots"
         path = directory / f"snapshot_iter_{trainer.iteration:08d}.npz"
-        save_snapshot(path, updater=trainer.updater, trainer_state=trainer.state_dict())
+        state = trainer.state_dict()  # on every rank: it gathers each rank's random state
+        if not is_main_process():  # data parallel: the ranks hold the same weights; 0 writes
+            return
+        save_snapshot(path, updater=trainer.updater, trainer_state=state)
         for old in find_snapshots(directory)[self.n_retains :]:
             old.unlink(missing_ok=True)

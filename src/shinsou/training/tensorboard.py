@@ -140,6 +140,7 @@ class TensorBoard(Extension):
     """
 
     priority = 50  # after the log (200), the curves (100) and sample grids (90)
+    rank_zero_only = True  # one event file for a data-parallel job, written by rank 0
 
     def __init__(self, logdir=None, trigger=(1, "epoch"), *, step: str | None = None,
                  histograms: bool = True, images: bool = True, filters=None,

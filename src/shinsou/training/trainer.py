@@ -11,7 +11,7 @@ from .. import functional as F
 from .. import random as _random
 from .extension import Extension
 from .trigger import IntervalTrigger, get_trigger
-from .updater import StandardUpdater, Updater, supervised_step
+from .updater import StandardUpdater, Updater, _data_parallel, supervised_step
 
 __all__ = ["Trainer", "supervised_step"]
 
@@ -146,7 +146,15 @@ class Trainer:
             ) from None
 
     def _ordered(self):
-        return sorted(self._extensions.items(), key=lambda kv: -kv[1][0].priority)
+        """The extensions this rank runs, highest priority first (on ranks other than 0 of
+        a data-parallel job, those with ``rank_zero_only`` are left out)."""
+        from ..distributed import is_main_process
+
+        main = is_main_process()
+        return sorted(
+            ((n, e) for n, e in self._extensions.items() if main or not e[0].rank_zero_only),
+            key=lambda kv: -kv[1][0].priority,
+        )
 
     # --- time and progress ------------------------------------------------------------
     @property
@@ -240,6 +248,7 @@ class Trainer:
             "log": list(self.log),
             "loader": self.train_loader.state_dict(),
             "rng": _random.get_state(),
+            **_rng_of_ranks(self),
             "extensions": {
                 name: ext.state_dict()
                 for name, (ext, _) in self._extensions.items()
@@ -255,10 +264,24 @@ class Trainer:
         self.stop_requested = bool(state["stop_requested"])
         self.log = [dict(e) for e in state["log"]]
         self.train_loader.load_state_dict(state["loader"])
-        _random.set_state(state["rng"])
+        ranks, comm = state.get("rng_ranks"), _data_parallel(self)
+        if ranks is not None and comm is not None and len(ranks) == comm.size:
+            _random.set_state(ranks[comm.rank])  # each rank its own stream
+        else:
+            _random.set_state(state["rng"])
         for name, ext_state in state.get("extensions", {}).items():
             if name in self._extensions and hasattr(self._extensions[name][0], "load_state_dict"):
                 self._extensions[name][0].load_state_dict(ext_state)
+
+
+def _rng_of_ranks(trainer) -> dict:
+    """In data-parallel training, the random state of every rank (``{"rng_ranks": [...]}``,
+    gathered from all ranks: a collective), so that a resumed run draws each rank's dropout
+    masks as the uninterrupted run would; ``{}`` otherwise."""
+    comm = _data_parallel(trainer)
+    if comm is None:
+        return {}
+    return {"rng_ranks": comm.allgather_object(_random.get_state())}
 
 
 def _batch_size(batch) -> int | None:

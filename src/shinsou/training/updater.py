@@ -56,6 +56,22 @@ def _named(what: str, obj) -> dict:
     return {"main": obj}
 
 
+def _data_parallel(trainer):
+    """The communicator of a data-parallel trainer (or updater): its updater's, set by
+    ``Updater.distribute`` in a job of more than one rank; None otherwise (then every
+    extension keeps its single-process meaning, even inside an MPI job)."""
+    updater = getattr(trainer, "updater", trainer)
+    comm = getattr(updater, "comm", None)
+    return comm if comm is not None and comm.size > 1 else None
+
+
+def _base_step():
+    """``Optimizer.step``: the step that calls the step pre-hooks (LBFGS has its own)."""
+    from ..optim.optimizer import Optimizer
+
+    return Optimizer.step
+
+
 class Updater:
     """Base class: named models, optimizers and schedulers, and one step of training.
 
@@ -76,6 +92,8 @@ class Updater:
         self.schedulers = _named("scheduler", schedulers)
         if not self.models:
             raise ValueError("Updater: needs at least one model")
+        self.comm = None  # set by distribute()
+        self._dp_hooks: list = []
 
     @property
     def model(self):
@@ -130,6 +148,58 @@ class Updater:
             for k, obj in have.items():
                 obj.load_state_dict(state[kind][k])
         self.load_extra_state(state.get("extra") or {})
+
+    # --- data parallel (issue 18) ----------------------------------------------------
+    def distribute(self, comm=None, bucket_bytes: int | None = None) -> Updater:
+        """Train data-parallel over the ranks of an MPI job (``shinsou.distributed``): copy
+        rank 0's parameters and buffers of every model to all ranks now, and from now on
+        average every optimizer's gradients over the ranks at the start of its ``step`` —
+        after backward, before the update — so all ranks take the same step, the one a
+        single process takes on the whole (global) batch. In one process it does nothing.
+
+        Args:
+            comm: the communicator (default ``shinsou.distributed.get_communicator()``).
+            bucket_bytes: bytes per allreduce (default
+                ``shinsou.distributed.DEFAULT_BUCKET_BYTES``).
+
+        Returns:
+            self.
+
+        Once distributed, the trainer that drives this updater is data-parallel: its log
+        adds the ranks' sums, its snapshots hold every rank's random state, and a resume
+        reads rank 0's snapshot and broadcasts it.
+
+        >>> net = ss.nn.Linear(2, 2)
+        >>> up = StandardUpdater(net, ss.optim.SGD(net.parameters(), lr=0.1)).distribute()
+        >>> up.comm.size
+        1
+        """
+        from .. import distributed as dist
+
+        comm = comm if comm is not None else dist.get_communicator()
+        bucket = dist.DEFAULT_BUCKET_BYTES if bucket_bytes is None else bucket_bytes
+        for handle in getattr(self, "_dp_hooks", []):  # again: replace, never average twice
+            handle.remove()
+        self._dp_hooks = []
+        self.comm = comm
+        if comm.size == 1:
+            return self
+        for m in self.models.values():
+            dist.broadcast_parameters(m, comm=comm)
+        for name, opt in self.optimizers.items():
+            if type(opt).step is not _base_step():
+                raise ValueError(
+                    f"Updater.distribute: optimizer {name!r} ({type(opt).__name__}) has a step "
+                    "of its own (several evaluations per step), which data-parallel training "
+                    "does not support"
+                )
+            params = [p for g in opt.param_groups for p in g["params"]]
+
+            def average(_opt, _args, _kwargs, params=params):
+                dist.allreduce_gradients(params, bucket_bytes=bucket, comm=comm)
+
+            self._dp_hooks.append(opt.register_step_pre_hook(average))
+        return self
 
     def extra_state(self) -> dict:
         """Further state of a subclass (counters, running averages); JSON-able or arrays."""

@@ -1,0 +1,205 @@
+"""The programs that ``tests/test_distributed.py`` starts under ``mpiexec -n 2``.
+
+``python distributed_job.py MODE OUT`` runs one of:
+
+* ``train``: gradient averaging against the mean of every rank's gradients; then 20 steps of
+  an MLP and of a small CNN with batch norm on 2 ranks (Trainer, ``Updater.distribute``,
+  ``DistributedSampler``, ``SyncBatchNorm``) against one process with the same global batch,
+  which every rank also runs by itself; rank-0-only files, and a resume from rank 0's
+  snapshot (each rank gets its own ``out`` folder, so the ranks share no files).
+* ``stop`` / ``hang`` / ``raise`` / ``kill``: rank 1 stops (SIGSTOP), hangs outside any
+  collective, raises, or is killed (SIGKILL) after a few steps; the job must end.
+* ``loop``: steps until the test kills a rank from outside.
+
+Each check prints ``OK <what>`` on rank 0; an assertion error ends the job (excepthook).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+
+def _data(n=64, shape=(6,), classes=3, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, *shape)).astype(np.float32)
+    t = rng.integers(0, classes, n).astype(np.int64)
+    return x, t
+
+
+def _mlp(ss):
+    ss.manual_seed(1)
+    return ss.nn.Sequential(ss.nn.Linear(6, 16), ss.nn.Tanh(), ss.nn.Linear(16, 3))
+
+
+def _cnn(ss):
+    ss.manual_seed(2)
+    return ss.nn.Sequential(
+        ss.nn.Conv2d(1, 4, 3, padding=1),
+        ss.nn.BatchNorm2d(4),
+        ss.nn.ReLU(),
+        ss.nn.Flatten(),
+        ss.nn.Linear(4 * 5 * 5, 3),
+    )
+
+
+def _rel(a, b):
+    return float(np.abs(a - b).max() / max(np.abs(b).max(), 1e-12))
+
+
+def _weights(net):
+    return {k: np.array(v) for k, v in net.state_dict().items()}
+
+
+def _single(ss, make, x, t, batch, steps, log=False):
+    """One process, the whole global batch (the reference)."""
+    from shinsou.data import DataLoader, TensorDataset
+
+    net = make(ss)
+    opt = ss.optim.SGD(net.parameters(), lr=0.1, momentum=0.9)
+    loader = DataLoader(TensorDataset(x, t), batch, shuffle=True, seed=5)
+    trainer = ss.training.Trainer(net, opt, loader, stop=(steps, "iteration"), out=".")
+    if log:  # (rank 0 writes its file into the job's working folder)
+        trainer.extend(ss.training.LogReport(trigger=(5, "iteration"), filename="single.jsonl"))
+    trainer.run()
+    return (_weights(net), trainer.log) if log else _weights(net)
+
+
+def _parallel(ss, make, x, t, batch, steps, out, sync=True, extensions=(), resume=False):
+    """The same on every rank with its shard of each batch, gradients averaged."""
+    from shinsou import distributed as dist
+    from shinsou.data import DataLoader, TensorDataset
+
+    net = make(ss)
+    if sync:
+        net = dist.convert_sync_batchnorm(net)
+    opt = ss.optim.SGD(net.parameters(), lr=0.1, momentum=0.9)
+    ds = TensorDataset(x, t)
+    b = dist.local_batch_size(batch)
+    loader = DataLoader(ds, b, sampler=dist.DistributedSampler(ds, seed=5))
+    trainer = ss.training.Trainer(net, opt, loader, stop=(steps, "iteration"), out=out)
+    trainer.updater.distribute()
+    for ext in extensions:
+        trainer.extend(ext)
+    trainer.run(resume=resume)
+    return _weights(net), trainer
+
+
+def train(out: Path) -> None:
+    import shinsou as ss
+    from shinsou import distributed as dist
+    from shinsou.training import LogReport, PlotCurves, ProgressBar, Snapshot
+
+    comm = dist.init()
+    r, p = comm.rank, comm.size
+    assert p == 2, p
+
+    # 1. gradient averaging: each rank its own data; compare with the gathered gradients
+    net = _mlp(ss)
+    dist.broadcast_parameters(net)
+    x, t = _data(8, seed=10 + r)
+    ss.functional.cross_entropy(net(ss.tensor(x)), ss.tensor(t)).backward()
+    local = [q.grad.numpy().copy() for q in net.parameters()]
+    every = comm.allgather_object(local)
+    assert _rel(every[0][0], every[1][0]) > 1e-3  # the ranks' gradients really differ
+    n_buckets = dist.allreduce_gradients(net, bucket_bytes=200)  # several small buckets
+    assert n_buckets > 2, n_buckets
+    for i, q in enumerate(net.parameters()):
+        want = (every[0][i] + every[1][i]) / 2
+        assert np.allclose(q.grad.numpy(), want, rtol=1e-6, atol=1e-7), i
+    if r == 0:
+        print(f"OK gradients averaged in {n_buckets} buckets", flush=True)
+
+    # 2. 20 steps on 2 ranks == one process with the same global batch (MLP, CNN + BN)
+    x, t = _data(64)
+    images = _data(64, shape=(1, 5, 5))[0]
+    for name, make, xs in (("mlp", _mlp, x), ("cnn", _cnn, images)):
+        ref = _single(ss, make, xs, t, 16, 20)
+        got, _ = _parallel(ss, make, xs, t, 16, 20, out / f"none{r}")
+        worst = max(_rel(got[k], ref[k]) for k in ref if ref[k].dtype.kind == "f")
+        assert worst < 1e-5, (name, worst)
+        same = comm.allgather_object(got)
+        assert all(np.array_equal(same[0][k], same[1][k]) for k in got)  # ranks agree exactly
+        if name == "cnn":  # plain per-rank batch norm: each shard's own statistics differ
+            plain, _ = _parallel(ss, make, xs, t, 16, 20, out / f"plain{r}", sync=False)
+            off = max(_rel(plain[k], ref[k]) for k in ref if ref[k].dtype.kind == "f")
+            assert off > 1e-3, off
+        if r == 0:
+            print(f"OK {name}: 2 ranks match one process to {worst:.1e} relative", flush=True)
+
+    # 3. only rank 0 writes; resume from rank 0's snapshot (no shared files: each rank its out)
+    mine = out / f"rank{r}"
+    exts = lambda: [LogReport(trigger=(5, "iteration")), PlotCurves(trigger=(5, "iteration")),  # noqa: E731
+                    ProgressBar(enabled=False), Snapshot(trigger=(5, "iteration"))]  # fmt: skip
+    full, tr_full = _parallel(ss, _cnn, images, t, 16, 20, out / f"full{r}", extensions=exts())
+    _parallel(ss, _cnn, images, t, 16, 10, mine, extensions=exts())
+    written = sorted(f.name for f in mine.iterdir()) if mine.exists() else []
+    if r == 0:
+        assert "log.jsonl" in written and "snapshots" in written, written
+    else:
+        assert written == [], written
+    # the log is the mean over every example of the global batches, as in one process
+    _, ref_log = _single(ss, _cnn, images, t, 16, 20, log=True)
+    for got, want in zip(tr_full.log, ref_log, strict=True):
+        assert abs(got["train/loss"] - want["train/loss"]) < 1e-5 * abs(want["train/loss"])
+        assert got["train/accuracy"] == want["train/accuracy"]
+    resumed, tr = _parallel(ss, _cnn, images, t, 16, 20, mine, extensions=exts(), resume=True)
+    assert tr.iteration == 20 and len(tr.log) == 4, (tr.iteration, tr.log)
+    assert all(np.array_equal(resumed[k], full[k]) for k in full)
+    assert [e["train/loss"] for e in tr.log] == [e["train/loss"] for e in tr_full.log]
+    if r == 0:
+        print("OK rank 0 alone writes; resumed run equals the uninterrupted one", flush=True)
+
+    # 4. evaluation over shards (unequal: 37 = 19 + 18) adds sums and counts over the ranks
+    from shinsou.data import DataLoader, TensorDataset
+    from shinsou.training import evaluate
+
+    net = _cnn(ss)
+    val = TensorDataset(images[:37], t[:37])
+    whole = evaluate(net, DataLoader(val, 8))
+    sampler = dist.DistributedSampler(val, shuffle=False, pad=False)
+    assert len(sampler) == (19 if r == 0 else 18)
+    sharded = evaluate(net, DataLoader(val, 8, sampler=sampler))
+    assert abs(sharded["val/loss"] - whole["val/loss"]) < 1e-6 * abs(whole["val/loss"])
+    assert sharded["val/accuracy"] == whole["val/accuracy"], (sharded, whole)
+    if r == 0:
+        print("OK evaluation over shards equals evaluation of the whole set", flush=True)
+
+
+def fail(mode: str) -> None:
+    import shinsou as ss
+    from shinsou import distributed as dist
+
+    comm = dist.init()
+    net = _mlp(ss)
+    dist.broadcast_parameters(net)
+    x, t = _data(8, seed=comm.rank)
+    for step in range(10_000):
+        if comm.rank == 1 and step == 3:
+            if mode == "stop":
+                os.kill(os.getpid(), signal.SIGSTOP)
+            elif mode == "kill":
+                os.kill(os.getpid(), signal.SIGKILL)
+            elif mode == "raise":
+                raise RuntimeError("a failure on purpose")
+            elif mode == "hang":
+                time.sleep(3600)
+        if mode == "loop":  # until the test kills a rank
+            time.sleep(0.05)
+        net.zero_grad()
+        ss.functional.cross_entropy(net(ss.tensor(x)), ss.tensor(t)).backward()
+        dist.allreduce_gradients(net)
+        print(f"rank {comm.rank} step {step}", flush=True)
+
+
+if __name__ == "__main__":
+    mode, folder = sys.argv[1], Path(sys.argv[2])
+    if mode == "train":
+        train(folder)
+    else:
+        fail(mode)
