@@ -1,0 +1,220 @@
+"""Encoder–decoder models for translation (sequence to sequence).
+
+Every model here has
+
+* ``forward(src (N, S), src_lengths (N,) or None, tgt_in (N, T)) -> logits (N, T, V_tgt)``
+  for teacher forcing (``tgt_in`` starts with ``<bos>``; position t predicts token t + 1);
+* ``encode(src, src_lengths) -> memory`` and ``decode_step(tokens (N,), memory, state) ->
+  (logits (N, V), state)``, the incremental pieces that ``shinsou.decoding`` (greedy and
+  beam search) drives, one target position per call.
+
+Padding is id ``pad_index`` (0 by default); sources are masked by it, so a sentence's
+translation does not depend on what else is in its batch.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import functional as F
+from ..core.tensor import Tensor
+from ..creation import zeros
+from ..nn import LSTM, Dropout, Embedding, Linear, LSTMCell, Module, ModuleList
+
+__all__ = ["Seq2SeqLSTM"]
+
+_ATTENTIONS = ("bahdanau", "luong-general", "luong-dot")
+
+
+def _lengths_and_mask(src: Tensor, src_lengths, pad_index: int):
+    """(N,) int64 lengths (a NumPy array) and the (N, S) bool padding mask (True at pads)."""
+    S = src.shape[1]
+    if src_lengths is None:
+        lengths = (src.numpy() != pad_index).sum(axis=1).astype(np.int64)
+    else:
+        lengths = np.asarray(
+            src_lengths.numpy() if isinstance(src_lengths, Tensor) else src_lengths, np.int64
+        )
+    if lengths.shape != (src.shape[0],) or (lengths < 1).any() or (lengths > S).any():
+        raise ValueError(
+            f"expected src_lengths (N,) = ({src.shape[0]},) in [1, {S}], got "
+            f"{lengths.tolist() if lengths.size < 20 else lengths.shape}"
+        )
+    mask = np.arange(S)[None, :] >= lengths[:, None]
+    return lengths, Tensor(src.xp.asarray(mask))
+
+
+class Seq2SeqLSTM(Module):
+    """An LSTM encoder–decoder with attention (Bahdanau et al. 2015; Luong et al. 2015).
+
+    Encoder: embeddings, then an LSTM (``bidirectional``: both directions, concatenated)
+    over the source: m_s (N, S, D·H_enc). Decoder, at step t, with y_{t−1} the previous
+    token and h̃_{t−1} the previous attentional state (zeros at t = 1)::
+
+        h_t, c_t  = LSTM_layers([emb(y_{t−1}); h̃_{t−1}], (h_{t−1}, c_{t−1}))   (input feeding;
+                                                              without it: emb(y_{t−1}) alone)
+        e_ts      = score(h_t, m_s)      bahdanau:      vᵀ tanh(W_q h_t + W_k m_s)
+                                         luong-general: h_tᵀ W_a m_s
+                                         luong-dot:     h_tᵀ m_s   (needs D·H_enc = H)
+        a_t       = softmax_s(e_ts)      (padding positions get weight 0)
+        ctx_t     = Σ_s a_ts m_s
+        h̃_t       = tanh(W_c [ctx_t; h_t])
+        logits_t  = W_out dropout(h̃_t)
+
+    The attention is computed from the new top state h_t (Luong et al.'s placement) with
+    either score. The decoder's initial (h, c) of each layer is tanh(W_init [h_fwd; h_bwd])
+    of the encoder's final states of that layer (zeros with ``bridge=False``).
+
+    Args:
+        src_vocab, tgt_vocab: vocabulary sizes V_src, V_tgt.
+        embed: embedding size E; hidden: decoder hidden size H (the encoder's per direction
+            is H / 2 when ``bidirectional``, so m_s has H features either way).
+        num_layers: LSTM layers of the encoder and of the decoder.
+        attention: ``"bahdanau"``, ``"luong-general"`` or ``"luong-dot"``.
+        bidirectional: a bidirectional encoder.
+        input_feeding: feed h̃_{t−1} into the next decoder step (Luong et al.).
+        dropout: on embeddings, between layers and before the output layer.
+        pad_index: the padding id (its embedding row is zero and fixed).
+
+    Shapes:
+        ``forward(src (N, S), src_lengths (N,) | None, tgt_in (N, T)) -> (N, T, V_tgt)``;
+        with ``return_attention=True`` also the attention weights (N, T, S).
+
+    >>> m = Seq2SeqLSTM(10, 12, embed=8, hidden=8, num_layers=1)
+    >>> src, tgt_in = ss.tensor([[4, 5, 3], [6, 3, 0]]), ss.tensor([[2, 7], [2, 8]])
+    >>> m(src, None, tgt_in).shape
+    (2, 2, 12)
+    """
+
+    def __init__(
+        self,
+        src_vocab: int,
+        tgt_vocab: int,
+        embed: int = 256,
+        hidden: int = 256,
+        num_layers: int = 1,
+        attention: str = "luong-general",
+        bidirectional: bool = True,
+        input_feeding: bool = True,
+        dropout: float = 0.2,
+        bridge: bool = True,
+        pad_index: int = 0,
+    ):
+        super().__init__()
+        if attention not in _ATTENTIONS:
+            raise ValueError(
+                f"Seq2SeqLSTM: attention must be one of {', '.join(_ATTENTIONS)}, got {attention!r}"
+            )
+        if bidirectional and hidden % 2:
+            raise ValueError(
+                f"Seq2SeqLSTM: hidden must be even with a bidirectional encoder (H/2 per "
+                f"direction), got {hidden}"
+            )
+        D = 2 if bidirectional else 1
+        self.src_vocab, self.tgt_vocab, self.embed, self.hidden = (
+            src_vocab, tgt_vocab, embed, hidden)  # fmt: skip
+        self.num_layers, self.attention, self.bidirectional = num_layers, attention, bidirectional
+        self.input_feeding, self.pad_index, self.bridge = input_feeding, pad_index, bridge
+        self.src_embed = Embedding(src_vocab, embed, padding_idx=pad_index)
+        self.tgt_embed = Embedding(tgt_vocab, embed, padding_idx=pad_index)
+        self.encoder = LSTM(embed, hidden // D, num_layers, batch_first=True,
+                            dropout=dropout if num_layers > 1 else 0.0,
+                            bidirectional=bidirectional)  # fmt: skip
+        self.decoder = ModuleList(
+            LSTMCell((embed + (hidden if input_feeding else 0)) if k == 0 else hidden, hidden)
+            for k in range(num_layers)
+        )
+        if bridge:
+            self.init_h = Linear(hidden, hidden)
+            self.init_c = Linear(hidden, hidden)
+        if attention == "bahdanau":
+            self.attn_q = Linear(hidden, hidden, bias=False)
+            self.attn_k = Linear(hidden, hidden)
+            self.attn_v = Linear(hidden, 1, bias=False)
+        elif attention == "luong-general":
+            self.attn_k = Linear(hidden, hidden, bias=False)
+        self.combine = Linear(2 * hidden, hidden, bias=False)
+        self.drop = Dropout(dropout)
+        self.out = Linear(hidden, tgt_vocab)
+
+    def extra_repr(self) -> str:
+        return (
+            f"attention={self.attention!r}, bidirectional={self.bidirectional}, "
+            f"input_feeding={self.input_feeding}"
+        )
+
+    # --- encoder ------------------------------------------------------------------------
+    def encode(self, src: Tensor, src_lengths=None) -> dict:
+        """Read the sources: ``{"memory": (N, S, H), "keys": (N, S, H) (projected for the
+        score; the memory itself for luong-dot), "mask": (N, S) bool (True at padding),
+        "h0", "c0": (N, L, H) the decoder's initial state}``."""
+        lengths, mask = _lengths_and_mask(src, src_lengths, self.pad_index)
+        x = self.drop(self.src_embed(src))  # (N, S, E)
+        memory, (h_n, c_n) = self.encoder(x, lengths=lengths)  # (N, S, H), (D·L, N, H/D)
+        N, L, H = src.shape[0], self.num_layers, self.hidden
+        if self.bridge:
+            D = 2 if self.bidirectional else 1
+            # (D·L, N, H/D) -> (N, L, H): each layer's directions side by side
+            h = h_n.reshape(L, D, N, H // D).permute(2, 0, 1, 3).reshape(N, L, H)
+            c = c_n.reshape(L, D, N, H // D).permute(2, 0, 1, 3).reshape(N, L, H)
+            h0, c0 = F.tanh(self.init_h(h)), F.tanh(self.init_c(c))
+        else:
+            h0 = c0 = zeros(N, L, H, dtype=memory.dtype, device=memory.device)
+        if self.attention == "luong-dot":
+            keys = memory
+        else:
+            keys = self.attn_k(memory)
+        return {"memory": memory, "keys": keys, "mask": mask, "h0": h0, "c0": c0}
+
+    # --- decoder ------------------------------------------------------------------------
+    def _attend(self, h: Tensor, enc: dict):
+        """h (N, H) -> context (N, H), weights (N, S)."""
+        if self.attention == "bahdanau":
+            q = self.attn_q(h).unsqueeze(1)  # (N, 1, H)
+            e = self.attn_v(F.tanh(enc["keys"] + q)).squeeze(-1)  # (N, S)
+        else:
+            e = F.bmm(enc["keys"], h.unsqueeze(-1)).squeeze(-1)  # (N, S)
+        a = F.softmax(F.masked_fill(e, enc["mask"], float("-inf")), dim=-1)
+        ctx = F.bmm(a.unsqueeze(1), enc["memory"]).squeeze(1)  # (N, H)
+        return ctx, a
+
+    def decode_step(self, tokens: Tensor, enc: dict, state=None):
+        """One decoder step for all N rows: ``tokens`` (N,) the previous tokens ->
+        ``(logits (N, V_tgt), state)`` with ``state = {"h", "c": (N, L, H), "feed": (N, H),
+        "attention": (N, S)}`` (``None``: the first step)."""
+        if state is None:
+            N = tokens.shape[0]
+            h_all, c_all = enc["h0"], enc["c0"]
+            feed = zeros(N, self.hidden, dtype=enc["memory"].dtype, device=tokens.device)
+        else:
+            h_all, c_all, feed = state["h"], state["c"], state["feed"]
+        x = self.drop(self.tgt_embed(tokens))  # (N, E)
+        if self.input_feeding:
+            x = F.concat([x, feed], -1)
+        hs, cs = [], []
+        for k, cell in enumerate(self.decoder):
+            h, c = cell(x, (h_all[:, k], c_all[:, k]))
+            hs.append(h)
+            cs.append(c)
+            x = self.drop(h) if k < self.num_layers - 1 else h
+        ctx, a = self._attend(h, enc)
+        feed = F.tanh(self.combine(F.concat([ctx, h], -1)))  # h̃_t (N, H)
+        logits = self.out(self.drop(feed))
+        return logits, {"h": F.stack(hs, 1), "c": F.stack(cs, 1), "feed": feed, "attention": a}
+
+    def forward(self, src: Tensor, src_lengths, tgt_in: Tensor, return_attention: bool = False):
+        """Teacher forcing: logits (N, T, V_tgt) of every next target token given the true
+        prefix ``tgt_in`` (N, T); with ``return_attention``, also the weights (N, T, S)."""
+        if tgt_in.ndim != 2 or tgt_in.shape[0] != src.shape[0]:
+            raise ValueError(
+                f"{type(self).__name__}: expected tgt_in (N, T) with N = {src.shape[0]} "
+                f"(the sources' batch), got {tgt_in.shape}"
+            )
+        enc = self.encode(src, src_lengths)
+        state, outs, attn = None, [], []
+        for t in range(tgt_in.shape[1]):
+            logits, state = self.decode_step(tgt_in[:, t], enc, state)
+            outs.append(logits)
+            attn.append(state["attention"])
+        logits = F.stack(outs, 1)
+        return (logits, F.stack(attn, 1)) if return_attention else logits
