@@ -148,7 +148,7 @@ def test_seq2seq_lstm_gradients_reach_every_parameter_and_match_differences():
     for name, p in m.named_parameters():
         assert p.grad is not None, name
     # one weight of the attention, by central differences
-    w = m.attn_v.weight
+    w = m.attn.v.weight
     g = w.grad.numpy()[0, 1]
     eps = 1e-6
     vals = []

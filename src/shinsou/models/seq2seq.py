@@ -19,7 +19,17 @@ import numpy as np
 from .. import functional as F
 from ..core.tensor import Tensor
 from ..creation import zeros
-from ..nn import LSTM, Dropout, Embedding, Linear, LSTMCell, Module, ModuleList
+from ..nn import (
+    LSTM,
+    BahdanauAttention,
+    Dropout,
+    Embedding,
+    Linear,
+    LSTMCell,
+    LuongAttention,
+    Module,
+    ModuleList,
+)
 
 __all__ = ["Seq2SeqLSTM"]
 
@@ -27,7 +37,7 @@ _ATTENTIONS = ("bahdanau", "luong-general", "luong-dot")
 
 
 def _lengths_and_mask(src: Tensor, src_lengths, pad_index: int):
-    """(N,) int64 lengths (a NumPy array) and the (N, S) bool padding mask (True at pads)."""
+    """(N,) int64 lengths (a NumPy array) and the (N, S) bool mask, True at real tokens."""
     S = src.shape[1]
     if src_lengths is None:
         lengths = (src.numpy() != pad_index).sum(axis=1).astype(np.int64)
@@ -40,7 +50,7 @@ def _lengths_and_mask(src: Tensor, src_lengths, pad_index: int):
             f"expected src_lengths (N,) = ({src.shape[0]},) in [1, {S}], got "
             f"{lengths.tolist() if lengths.size < 20 else lengths.shape}"
         )
-    mask = np.arange(S)[None, :] >= lengths[:, None]
+    mask = np.arange(S)[None, :] < lengths[:, None]
     return lengths, Tensor(src.xp.asarray(mask))
 
 
@@ -128,11 +138,9 @@ class Seq2SeqLSTM(Module):
             self.init_h = Linear(hidden, hidden)
             self.init_c = Linear(hidden, hidden)
         if attention == "bahdanau":
-            self.attn_q = Linear(hidden, hidden, bias=False)
-            self.attn_k = Linear(hidden, hidden)
-            self.attn_v = Linear(hidden, 1, bias=False)
-        elif attention == "luong-general":
-            self.attn_k = Linear(hidden, hidden, bias=False)
+            self.attn = BahdanauAttention(hidden, hidden)
+        else:
+            self.attn = LuongAttention(hidden, hidden, mode=attention.split("-")[1])
         self.combine = Linear(2 * hidden, hidden, bias=False)
         self.drop = Dropout(dropout)
         self.out = Linear(hidden, tgt_vocab)
@@ -145,8 +153,8 @@ class Seq2SeqLSTM(Module):
 
     # --- encoder ------------------------------------------------------------------------
     def encode(self, src: Tensor, src_lengths=None) -> dict:
-        """Read the sources: ``{"memory": (N, S, H), "keys": (N, S, H) (projected for the
-        score; the memory itself for luong-dot), "mask": (N, S) bool (True at padding),
+        """Read the sources: ``{"memory": (N, S, H), "keys": (N, S, H) (Bahdanau: the
+        projected keys; Luong: the memory), "mask": (N, S) bool (True at real tokens),
         "h0", "c0": (N, L, H) the decoder's initial state}``."""
         lengths, mask = _lengths_and_mask(src, src_lengths, self.pad_index)
         x = self.drop(self.src_embed(src))  # (N, S, E)
@@ -160,23 +168,16 @@ class Seq2SeqLSTM(Module):
             h0, c0 = F.tanh(self.init_h(h)), F.tanh(self.init_c(c))
         else:
             h0 = c0 = zeros(N, L, H, dtype=memory.dtype, device=memory.device)
-        if self.attention == "luong-dot":
-            keys = memory
-        else:
-            keys = self.attn_k(memory)
+        # Bahdanau's key projection does not change from step to step: once per sentence
+        keys = self.attn.project_keys(memory) if self.attention == "bahdanau" else memory
         return {"memory": memory, "keys": keys, "mask": mask, "h0": h0, "c0": c0}
 
     # --- decoder ------------------------------------------------------------------------
     def _attend(self, h: Tensor, enc: dict):
-        """h (N, H) -> context (N, H), weights (N, S)."""
+        """h (N, H) -> context (N, H), weights (N, S) (padding positions weigh 0)."""
         if self.attention == "bahdanau":
-            q = self.attn_q(h).unsqueeze(1)  # (N, 1, H)
-            e = self.attn_v(F.tanh(enc["keys"] + q)).squeeze(-1)  # (N, S)
-        else:
-            e = F.bmm(enc["keys"], h.unsqueeze(-1)).squeeze(-1)  # (N, S)
-        a = F.softmax(F.masked_fill(e, enc["mask"], float("-inf")), dim=-1)
-        ctx = F.bmm(a.unsqueeze(1), enc["memory"]).squeeze(1)  # (N, H)
-        return ctx, a
+            return self.attn(h, enc["memory"], mask=enc["mask"], projected_keys=enc["keys"])
+        return self.attn(h, enc["memory"], mask=enc["mask"])
 
     def decode_step(self, tokens: Tensor, enc: dict, state=None):
         """One decoder step for all N rows: ``tokens`` (N,) the previous tokens ->
