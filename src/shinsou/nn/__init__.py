@@ -64,3 +64,11 @@ from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell  # noqa: F4
 
 # attention block (issue 16): attention and Transformer layers
 from .attention import BahdanauAttention, LuongAttention, MultiheadAttention  # noqa: F401,E402
+from .positional import LearnedPositionalEncoding, PositionalEncoding  # noqa: F401,E402
+from .transformer import (  # noqa: F401,E402
+    Transformer,
+    TransformerDecoder,
+    TransformerDecoderLayer,
+    TransformerEncoder,
+    TransformerEncoderLayer,
+)

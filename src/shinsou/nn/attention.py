@@ -146,9 +146,10 @@ class MultiheadAttention(Module):
         """The per-head q, k, v (N, h, ·, d_h) from batch-first inputs; ``key``/``value`` may
         be None (not computed). ``same``: "qkv" when query, key and value are one tensor,
         "kv" when key and value are one tensor (one fused projection each)."""
-        N, L, _ = query.shape
+        N = (query if query is not None else key).shape[0]
         h, d = self.num_heads, self.head_dim
         if same == "qkv" and self._qkv_same_embed_dim:
+            L = query.shape[1]
             qkv = F.linear(query, self.in_proj_weight, self.in_proj_bias)  # (N, L, 3E)
             qkv = qkv.reshape(N, L, 3, h, d).permute(2, 0, 3, 1, 4)  # (3, N, h, L, d)
             return qkv[0], qkv[1], qkv[2]
