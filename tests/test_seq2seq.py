@@ -15,7 +15,7 @@ from shinsou.data import (
 )
 from shinsou.datasets import enja_vocabularies, load_small_parallel_enja
 from shinsou.decoding import beam_search, greedy_decode, length_penalty, select_batch
-from shinsou.models import Seq2SeqLSTM
+from shinsou.models import Seq2SeqLSTM, TransformerTranslator
 
 PAD, UNK, BOS, EOS = 0, 1, 2, 3
 
@@ -326,5 +326,91 @@ def test_toy_reversal_lstm_attention_is_solved_exactly():
     loss = train_toy(model, digit_reversal(2000, seed=0), epochs=6)
     test = digit_reversal(100, seed=1)
     assert loss < 0.05
+    assert exact_match(model, test, beam=1) == 1.0
+    assert exact_match(model, test, beam=4) == 1.0
+
+
+def _small_transformer(seed=0, **kw):
+    ss.manual_seed(seed)
+    args = dict(d_model=8, nhead=2, num_encoder_layers=2, num_decoder_layers=2,
+                dim_feedforward=16, dropout=0.0)  # fmt: skip
+    return TransformerTranslator(14, 12, **{**args, **kw})
+
+
+@pytest.mark.parametrize("norm_first", [False, True])
+def test_transformer_translator_steps_padding_and_cross_attention(norm_first):
+    m = _small_transformer(norm_first=norm_first)
+    m.eval()
+    src = ss.tensor([[4, 5, 6, 3], [7, 3, 0, 0]])
+    tgt_in = ss.tensor([[2, 8, 9], [2, 10, 0]])
+    logits = m(src, None, tgt_in).numpy()
+    assert logits.shape == (2, 3, 12)
+    # the incremental decoder (cache of earlier keys/values) = the causal full pass
+    enc, state = m.encode(src, None), None
+    for t in range(3):
+        step, state = m.decode_step(tgt_in[:, t], enc, state)
+        assert np.allclose(step.numpy(), logits[:, t], atol=1e-5)
+    assert state["t"] == 3 and len(state["cache"]) == 2
+    alone = m(ss.tensor([[7, 3]]), None, ss.tensor([[2, 10, 0]])).numpy()
+    assert np.allclose(alone[0], logits[1], atol=1e-5)
+    w = m.cross_attention(src, tgt_in)  # (N, layers, heads, T, S)
+    assert w.shape == (2, 2, 2, 3, 4)
+    assert np.allclose(w.sum(-1), 1, atol=1e-5) and (w[1, ..., 2:] == 0).all()
+
+
+def test_transformer_translator_tied_embeddings_and_state_dict():
+    m = _small_transformer()
+    assert m.out.weight is m.tgt_embed.weight
+    assert not m.tgt_embed.weight.array[PAD].any()
+    untied = _small_transformer(tie_embeddings=False)
+    assert untied.num_parameters() == m.num_parameters() + 12 * 8
+    m2 = _small_transformer(seed=5)
+    m2.load_state_dict(m.state_dict())
+    m.eval(), m2.eval()
+    src, tgt_in = ss.tensor([[4, 5, 3]]), ss.tensor([[2, 7]])
+    assert np.array_equal(m2(src, None, tgt_in).numpy(), m(src, None, tgt_in).numpy())
+    # a gradient reaches the shared matrix from both uses
+    loss = m(src, None, tgt_in).sum()
+    loss.backward()
+    assert m.tgt_embed.weight.grad is not None and np.abs(m.src_embed.weight.grad.numpy()).sum() > 0
+
+
+def test_transformer_beam_one_is_greedy_and_batched_is_one_at_a_time():
+    m = _small_transformer(seed=3)
+    src = np.array([[4, 5, 6, 7, 3], [8, 3, 0, 0, 0], [9, 10, 11, 3, 0]])
+    lengths = [5, 2, 4]
+    g, gs = greedy_decode(m, ss.tensor(src), bos=BOS, eos=EOS, max_len=7)
+    b1, bs1 = beam_search(m, ss.tensor(src), bos=BOS, eos=EOS, beam_size=1, max_len=7)
+    assert g == b1 and np.allclose(gs, bs1)
+    b3, s3 = beam_search(m, ss.tensor(src), bos=BOS, eos=EOS, beam_size=3, max_len=7, alpha=1.0,
+                         penalty="length")  # fmt: skip
+    for n, L in enumerate(lengths):
+        one = ss.tensor(src[n : n + 1, :L])
+        t, s = beam_search(m, one, bos=BOS, eos=EOS, beam_size=3, max_len=7, alpha=1.0,
+                           penalty="length")  # fmt: skip
+        assert t[0] == b3[n] and s[0] == pytest.approx(s3[n], abs=1e-5)
+
+
+def test_toy_reversal_transformer_is_solved_exactly():
+    ss.manual_seed(0)
+    sizes = dict(d_model=64, nhead=2, num_encoder_layers=1, num_decoder_layers=1)
+    model = TransformerTranslator(14, 14, **sizes, dim_feedforward=128, dropout=0.0)
+    epochs, per_epoch = 16, 32
+    opt = ss.optim.Adam(model.parameters(), lr=2e-3)
+    total = epochs * per_epoch  # warm up for 50 steps, then decay linearly to 3 %
+    sched = ss.optim.LambdaLR(opt, lambda s: min(1.0, (s + 1) / 50) * max(0.03, 1 - s / total))
+    collate = TranslationCollate(PAD)
+    for epoch in range(epochs):
+        train = digit_reversal(64 * per_epoch, seed=100 + epoch)  # fresh strings each epoch
+        for s in range(0, len(train), 64):
+            b = collate(train[s : s + 64])
+            logits = model(ss.tensor(b["src"]), None, ss.tensor(b["tgt_in"]))
+            target = ss.tensor(b["tgt_out"]).reshape(-1)
+            loss = F.cross_entropy(logits.reshape(-1, 14), target, ignore_index=PAD)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+    test = digit_reversal(100, seed=1)
     assert exact_match(model, test, beam=1) == 1.0
     assert exact_match(model, test, beam=4) == 1.0

@@ -49,3 +49,4 @@ from .sequence_classifier import SequenceClassifier  # noqa: F401, E402
 
 # issue 16: encoder-decoder translation models
 from .seq2seq import Seq2SeqLSTM  # noqa: F401, E402
+from .seq2seq import TransformerTranslator  # noqa: F401, E402

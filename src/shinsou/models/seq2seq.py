@@ -14,6 +14,8 @@ translation does not depend on what else is in its batch.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .. import functional as F
@@ -29,9 +31,12 @@ from ..nn import (
     LuongAttention,
     Module,
     ModuleList,
+    PositionalEncoding,
+    Transformer,
 )
+from ..nn import init
 
-__all__ = ["Seq2SeqLSTM"]
+__all__ = ["Seq2SeqLSTM", "TransformerTranslator"]
 
 _ATTENTIONS = ("bahdanau", "luong-general", "luong-dot")
 
@@ -219,3 +224,149 @@ class Seq2SeqLSTM(Module):
             attn.append(state["attention"])
         logits = F.stack(outs, 1)
         return (logits, F.stack(attn, 1)) if return_attention else logits
+
+
+class TransformerTranslator(Module):
+    """The Transformer for translation (Vaswani et al. 2017): token embeddings scaled by
+    √d, plus sinusoidal positions, through ``nn.Transformer`` (post-norm by default), then
+    a linear layer to the target vocabulary::
+
+        memory   = Encoder(PE(√d · E_src[x]))                       (source padding masked)
+        h_t      = Decoder(PE(√d · E_tgt[y_<t]), memory)             (causal: sees y_≤t only)
+        logits_t = W_out h_t + b          (tied: W_out = E_tgt, the target embedding matrix)
+
+    Embeddings are drawn N(0, 1/d) (so √d · E has unit variance, as the tied output layer
+    wants); padding rows are zero.
+
+    Args:
+        src_vocab, tgt_vocab: vocabulary sizes.
+        d_model, nhead, num_encoder_layers, num_decoder_layers, dim_feedforward, dropout,
+            norm_first: as ``nn.Transformer``.
+        tie_embeddings: share the target embedding and the output projection's weight.
+        max_len: the longest sequence the position table covers.
+        pad_index: the padding id.
+
+    ``decode_step`` feeds one position at a time through ``TransformerDecoder.forward_step``
+    with the layers' cache of earlier keys and values (``state = {"cache", "t"}``), so a
+    step costs one position, not the prefix; ``reorder_state`` reorders that cache for beams.
+
+    >>> m = TransformerTranslator(10, 12, d_model=8, nhead=2, num_encoder_layers=1,
+    ...                           num_decoder_layers=1, dim_feedforward=16)
+    >>> m(ss.tensor([[4, 5, 3], [6, 3, 0]]), None, ss.tensor([[2, 7], [2, 8]])).shape
+    (2, 2, 12)
+    """
+
+    def __init__(
+        self,
+        src_vocab: int,
+        tgt_vocab: int,
+        d_model: int = 128,
+        nhead: int = 4,
+        num_encoder_layers: int = 2,
+        num_decoder_layers: int = 2,
+        dim_feedforward: int = 512,
+        dropout: float = 0.1,
+        tie_embeddings: bool = True,
+        norm_first: bool = False,
+        max_len: int = 256,
+        pad_index: int = 0,
+    ):
+        super().__init__()
+        self.src_vocab, self.tgt_vocab, self.d_model = src_vocab, tgt_vocab, d_model
+        self.tie_embeddings, self.pad_index = tie_embeddings, pad_index
+        self.src_embed = Embedding(src_vocab, d_model, padding_idx=pad_index)
+        self.tgt_embed = Embedding(tgt_vocab, d_model, padding_idx=pad_index)
+        self.pos = PositionalEncoding(d_model, dropout, max_len, batch_first=True)
+        self.transformer = Transformer(
+            d_model, nhead, num_encoder_layers, num_decoder_layers, dim_feedforward, dropout,
+            batch_first=True, norm_first=norm_first,
+        )  # fmt: skip
+        self.out = Linear(d_model, tgt_vocab)
+        for emb in (self.src_embed, self.tgt_embed):
+            init.normal_(emb.weight, 0.0, d_model**-0.5)
+            emb.weight.array[pad_index] = 0
+        if tie_embeddings:
+            self.out.weight = self.tgt_embed.weight
+        self.scale = math.sqrt(d_model)
+
+    def extra_repr(self) -> str:
+        return f"tie_embeddings={self.tie_embeddings}, pad_index={self.pad_index}"
+
+    def _embed_src(self, src):
+        return self.pos(self.src_embed(src) * self.scale)
+
+    def encode(self, src: Tensor, src_lengths=None) -> dict:
+        """``{"memory": (N, S, d), "pad": (N, S) bool, True at padding}``."""
+        _, valid = _lengths_and_mask(src, src_lengths, self.pad_index)
+        pad = F.logical_not(valid)
+        memory = self.transformer.encoder(self._embed_src(src), src_key_padding_mask=pad)
+        return {"memory": memory, "pad": pad}
+
+    def decode_step(self, tokens: Tensor, enc: dict, state=None):
+        """One decoder position for all N rows: ``tokens`` (N,) -> ``(logits (N, V_tgt),
+        {"cache": the layers' keys and values, "t": positions done})``."""
+        t = 0 if state is None else state["t"]
+        x = self.pos(self.tgt_embed(tokens.unsqueeze(1)) * self.scale, offset=t)  # (N, 1, d)
+        y, cache = self.transformer.decoder.forward_step(
+            x, enc["memory"], None if state is None else state["cache"],
+            memory_key_padding_mask=enc["pad"],
+        )  # fmt: skip
+        return self.out(y[:, 0]), {"cache": cache, "t": t + 1}
+
+    def reorder_state(self, state, index):
+        """The state of the rows ``index`` (beam search)."""
+        if state is None:
+            return None
+        idx = Tensor(np.asarray(index, np.int64))
+        return {"cache": self.transformer.decoder.reorder_cache(state["cache"], idx),
+                "t": state["t"]}  # fmt: skip
+
+    def forward(self, src: Tensor, src_lengths, tgt_in: Tensor):
+        """Teacher forcing: logits (N, T, V_tgt) for the prefixes ``tgt_in`` (N, T)."""
+        if tgt_in.ndim != 2 or tgt_in.shape[0] != src.shape[0]:
+            raise ValueError(
+                f"{type(self).__name__}: expected tgt_in (N, T) with N = {src.shape[0]} "
+                f"(the sources' batch), got {tgt_in.shape}"
+            )
+        enc = self.encode(src, src_lengths)
+        T = tgt_in.shape[1]
+        causal = Transformer.generate_square_subsequent_mask(T, device=src.device)
+        h = self.transformer.decoder(
+            self.pos(self.tgt_embed(tgt_in) * self.scale), enc["memory"], tgt_mask=causal,
+            memory_key_padding_mask=enc["pad"], tgt_is_causal=True,
+        )  # fmt: skip
+        return self.out(h)
+
+    def cross_attention(self, src: Tensor, tgt_in: Tensor) -> np.ndarray:
+        """The decoder's attention to the source, per layer and head, for teacher-forced
+        ``tgt_in``: an array (N, layers, heads, T, S) (eval mode, no graph)."""
+        from ..core.grad_mode import no_grad
+
+        enc_pad = {}
+        weights = []
+        inside = []
+
+        def hook(module, inputs, output):
+            # the layer asks for no weights: ask again, per head (not re-entering this hook)
+            if inside:
+                return
+            inside.append(True)
+            q, k, v = inputs[:3]
+            w = module(q, k, v, key_padding_mask=enc_pad["pad"], need_weights=True,
+                       average_attn_weights=False)[1]  # fmt: skip
+            inside.pop()
+            weights.append(w.numpy())
+
+        handles = [layer.multihead_attn.register_forward_hook(hook)
+                   for layer in self.transformer.decoder.layers]  # fmt: skip
+        was = self.training
+        self.eval()
+        try:
+            with no_grad():
+                enc_pad["pad"] = self.encode(src, None)["pad"]
+                self(src, None, tgt_in)
+        finally:
+            for h in handles:
+                h.remove()
+            self.train(was)
+        return np.stack(weights, axis=1)
