@@ -111,3 +111,24 @@ def test_tokenize_bleu_and_grid_helpers(tmp_path):
     assert (tmp_path / "g.png").stat().st_size > 0
     with pytest.raises(ValueError, match="expected weights"):
         plot_attention_grid(tmp_path / "h.png", np.ones((2, 3, 4)), list("abcd"), list("xyz"))
+
+
+def test_enja_transformer_run_with_per_head_attention_maps(tmp_path):
+    from PIL import Image
+
+    recipe = recipes.get("enja-transformer")
+    cfg = recipe.config(out=str(tmp_path / "t"), d_model=16, heads=2, feedforward=32,
+                        warmup=4, **{k: v for k, v in SMALL.items()
+                                     if k not in ("embed", "hidden")})  # fmt: skip
+    metrics = recipe.train(cfg)
+    out = tmp_path / "t"
+    assert np.isfinite(metrics["test/bleu_beam"]) and (out / "test.hyp.ja").is_file()
+    log = [json.loads(line) for line in (out / "log.jsonl").read_text().splitlines()]
+    assert 0 < log[-1]["lr"] <= 1e-3  # the warm-up schedule ran, one step per iteration
+    # one panel per (layer, head): 2 x 2 panels, wider than a single map
+    w, h = Image.open(out / "attention-1.png").size
+    assert w > 200 and h > 100
+    answer = recipe.translate(out, "i like apples .", beam=2)
+    assert answer["beam"] == 2 and isinstance(answer["translation"], str)
+    with pytest.raises(ValueError, match="must be adam or adamw"):
+        recipe.make_optimizer(None, recipe.config(optimizer="sgd"))

@@ -45,6 +45,7 @@ _MODULES = {
     "mnist-rnn": "mnist_rnn",
     # issue 16 (translation): English -> Japanese on small_parallel_enja
     "enja-seq2seq": "enja",
+    "enja-transformer": "enja",
 }
 
 
