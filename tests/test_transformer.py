@@ -316,3 +316,23 @@ def test_layer_errors_name_the_layer():
         m(ss.randn(4, 2, D), ss.randn(3, 3, D))
     with pytest.raises(ValueError, match=r"Transformer\(d_model=8\)"):
         m(ss.randn(4, 2, 6), ss.randn(3, 2, 6))
+
+
+def test_record_weights_keeps_per_head_maps():
+    ss.manual_seed(2)
+    m = ss.nn.Transformer(D, H, 1, 1, FF, batch_first=True).eval()
+    cross = m.decoder.layers[0].multihead_attn
+    cross.record_weights = True
+    src, tgt = ss.randn(2, 5, D), ss.randn(2, 3, D)
+    pad = ss.tensor(np.array([[False] * 3 + [True] * 2, [False] * 5]))
+    m(src, tgt, src_key_padding_mask=pad, memory_key_padding_mask=pad)
+    w = cross.last_attn_weights.numpy()
+    assert w.shape == (2, H, 3, 5) and not cross.last_attn_weights.requires_grad
+    np.testing.assert_allclose(w.sum(-1), 1.0, rtol=1e-5)
+    assert np.all(w[0, :, :, 3:] == 0)
+    # the same maps as asking the layer itself for unaveraged weights
+    x = m.decoder.layers[0].norm1(tgt + m.decoder.layers[0]._sa_block(tgt, None, None, False))
+    mem = m.encoder(src, src_key_padding_mask=pad)
+    _, w2 = cross(x, mem, mem, key_padding_mask=pad, average_attn_weights=False)
+    np.testing.assert_allclose(w, w2.numpy(), rtol=1e-5, atol=1e-6)
+    assert m.encoder.layers[0].self_attn.last_attn_weights is None  # off by default

@@ -51,6 +51,10 @@ class MultiheadAttention(Module):
         ``batch_first``; (L, E), (S, kdim), (S, vdim) unbatched) -> output like query, and
         the weights (N, L, S) averaged over the heads, or (N, h, L, S).
 
+    Set ``record_weights = True`` on a layer to keep each forward's per-head weights
+    (N, h, L, S) in ``last_attn_weights`` (detached), e.g. inside a Transformer, whose layers
+    ask for no weights.
+
     >>> mha = ss.nn.MultiheadAttention(8, 2, batch_first=True)
     >>> x = ss.randn(3, 5, 8)
     >>> out, w = mha(x, x, x)
@@ -126,6 +130,16 @@ class MultiheadAttention(Module):
         if self.batch_first:
             s += ", batch_first=True"
         return s
+
+    # When True, every forward keeps its per-head attention weights (N, h, L, S), detached,
+    # in ``last_attn_weights``, even when the caller asked for none (the Transformer layers
+    # do): attention maps per layer and head for pictures, without changing the forward.
+    record_weights = False
+    last_attn_weights = None
+
+    def _record(self, w: Tensor) -> None:
+        if self.record_weights:
+            object.__setattr__(self, "last_attn_weights", w.detach())
 
     # ------------------------------------------------------------------ projections and heads
     def _w_b(self, i: int):
@@ -285,6 +299,7 @@ class MultiheadAttention(Module):
         q, k, v = self.project(query, key, value, same)
         mask, mask_tensor = self.build_mask(N, L, S, key_padding_mask, attn_mask, is_causal, query)
         out, w = attend(q, k, v, mask, mask_tensor, self.dropout, self.training)
+        self._record(w)
         out = self.merge(out)  # (N, L, E)
         if need_weights and average_attn_weights:
             w = w.mean(1)

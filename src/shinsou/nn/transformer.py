@@ -252,7 +252,8 @@ class TransformerDecoderLayer(Module):
             k = F.concat([cache["k"], k], dim=2)
             v = F.concat([cache["v"], v], dim=2)
         new["k"], new["v"] = k, v
-        out, _ = attend(q, k, v, None, None, attn.dropout, attn.training)
+        out, w = attend(q, k, v, None, None, attn.dropout, attn.training)
+        attn._record(w)
         return self.dropout1(attn.merge(out))
 
     def _mha_step(self, x, memory, mask, cache: dict, new: dict):
@@ -263,7 +264,8 @@ class TransformerDecoderLayer(Module):
             _, k, v = attn.project(None, memory, memory, "kv")  # (N, h, S, d_h)
         new["mem_k"], new["mem_v"] = k, v
         q = attn.project(x, None, None)[0]
-        out, _ = attend(q, k, v, mask, None, attn.dropout, attn.training)
+        out, w = attend(q, k, v, mask, None, attn.dropout, attn.training)
+        attn._record(w)
         return self.dropout2(attn.merge(out))
 
     def forward_step(self, x, memory, cache: dict | None = None, memory_mask=None):
