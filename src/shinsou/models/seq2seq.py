@@ -317,7 +317,7 @@ class TransformerTranslator(Module):
         """The state of the rows ``index`` (beam search)."""
         if state is None:
             return None
-        idx = Tensor(np.asarray(index, np.int64))
+        idx = Tensor(np.asarray(index, np.int64), device=state["cache"][0]["k"].device)
         return {"cache": self.transformer.decoder.reorder_cache(state["cache"], idx),
                 "t": state["t"]}  # fmt: skip
 
@@ -342,31 +342,18 @@ class TransformerTranslator(Module):
         ``tgt_in``: an array (N, layers, heads, T, S) (eval mode, no graph)."""
         from ..core.grad_mode import no_grad
 
-        enc_pad = {}
-        weights = []
-        inside = []
-
-        def hook(module, inputs, output):
-            # the layer asks for no weights: ask again, per head (not re-entering this hook)
-            if inside:
-                return
-            inside.append(True)
-            q, k, v = inputs[:3]
-            w = module(q, k, v, key_padding_mask=enc_pad["pad"], need_weights=True,
-                       average_attn_weights=False)[1]  # fmt: skip
-            inside.pop()
-            weights.append(w.numpy())
-
-        handles = [layer.multihead_attn.register_forward_hook(hook)
-                   for layer in self.transformer.decoder.layers]  # fmt: skip
+        attns = [layer.multihead_attn for layer in self.transformer.decoder.layers]
         was = self.training
         self.eval()
         try:
+            for a in attns:  # keep each layer's per-head weights (N, h, T, S)
+                a.record_weights = True
             with no_grad():
-                enc_pad["pad"] = self.encode(src, None)["pad"]
                 self(src, None, tgt_in)
+            weights = [a.last_attn_weights.numpy() for a in attns]
         finally:
-            for h in handles:
-                h.remove()
+            for a in attns:
+                a.record_weights = False
+                a.last_attn_weights = None
             self.train(was)
         return np.stack(weights, axis=1)
