@@ -414,3 +414,28 @@ def test_toy_reversal_transformer_is_solved_exactly():
     test = digit_reversal(100, seed=1)
     assert exact_match(model, test, beam=1) == 1.0
     assert exact_match(model, test, beam=4) == 1.0
+
+
+def test_translate_ids_keeps_order_and_loss_counts_every_target_token():
+    from shinsou.tasks.translation import evaluate_translation_loss, translate_ids
+
+    m = _random_model("luong-dot", seed=4)
+    v, src, tgt = _pairs_vocab()
+    ds = ParallelDataset(src[:10], tgt[:10], v, v)
+    hyps, seconds = translate_ids(m, ds.src, bos=BOS, eos=EOS, beam_size=1, max_len=6,
+                                  batch_size=3)  # fmt: skip
+    assert seconds >= 0 and len(hyps) == 10
+    for i in (0, 7):
+        one, _ = greedy_decode(m, ss.tensor(ds.src[i][None]), bos=BOS, eos=EOS, max_len=6)
+        assert hyps[i] == one[0]
+    # the loss is the mean over all target tokens, whatever the batching
+    loader = DataLoader(ds, batch_size=4, collate_fn=TranslationCollate(PAD))
+    got = evaluate_translation_loss(m, loader, PAD, "dev")
+    m.eval()
+    total, count = 0.0, 0
+    for x, y in zip(ds.src, ds.tgt):
+        logits = m(ss.tensor(x[None]), None, ss.tensor(y[None, :-1]))
+        total += F.cross_entropy(logits[0], ss.tensor(y[1:]), reduction="sum").item()
+        count += len(y) - 1
+    assert got["dev/loss"] == pytest.approx(total / count, rel=1e-5)
+    assert got["dev/perplexity"] == pytest.approx(np.exp(total / count), rel=1e-5)
