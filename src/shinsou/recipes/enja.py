@@ -196,23 +196,26 @@ class EnjaRecipe(Recipe):
         raise NotImplementedError
 
     # --- data -----------------------------------------------------------------------
-    def _data(self, cfg, en_vocab, ja_vocab):
+    def _data(self, cfg, en_vocab, ja_vocab, train: bool = True):
+        """Datasets, references and loaders of the splits (``train=False``: dev and test
+        only, for ``evaluate``)."""
         from ..data import BucketBatchSampler, DataLoader, ParallelDataset, TranslationCollate
         from ..datasets import load_small_parallel_enja
 
         pad = ja_vocab.index("<pad>")
         out = {}
-        for split, limit in (("train", cfg.train_limit), ("dev", cfg.test_limit),
-                             ("test", cfg.test_limit)):  # fmt: skip
+        splits = (("train", cfg.train_limit),) if train else ()
+        for split, limit in splits + (("dev", cfg.test_limit), ("test", cfg.test_limit)):
             en, ja = load_small_parallel_enja(split, cfg.data_dir)
             if limit:
                 en, ja = en[:limit], ja[:limit]
             out[split] = ParallelDataset(en, ja, en_vocab, ja_vocab)
             out[split + "_ref"] = ja
         collate = TranslationCollate(pad)
-        sampler = BucketBatchSampler(out["train"].src_lengths, cfg.batch_size, seed=cfg.seed)
-        out["train_loader"] = DataLoader(out["train"], batch_sampler=sampler, collate_fn=collate,
-                                         device=cfg.device)  # fmt: skip
+        if train:
+            sampler = BucketBatchSampler(out["train"].src_lengths, cfg.batch_size, seed=cfg.seed)
+            out["train_loader"] = DataLoader(out["train"], batch_sampler=sampler,
+                                             collate_fn=collate, device=cfg.device)  # fmt: skip
         for split in ("dev", "test"):
             sampler = BucketBatchSampler(out[split].src_lengths, cfg.batch_size, shuffle=False)
             out[split + "_loader"] = DataLoader(out[split], batch_sampler=sampler,
@@ -406,7 +409,7 @@ class EnjaRecipe(Recipe):
         """Test loss, perplexity and BLEU (greedy and beam) of a finished run, recomputed on
         the test pairs the run used."""
         cfg, model, en_vocab, ja_vocab = self._restore(run_dir)
-        data = self._data(cfg, en_vocab, ja_vocab)
+        data = self._data(cfg, en_vocab, ja_vocab, train=False)
         metrics, _ = self._test(model, ja_vocab, data, cfg)
         return metrics
 
