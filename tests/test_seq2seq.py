@@ -294,8 +294,11 @@ def digit_reversal(n, seed, low=2, high=6):
 
 
 def train_toy(model, train, epochs, lr=1e-2, seed=0):
+    """Adam, the rate decaying linearly to 5 % over the run (the last steps settle)."""
     collate = TranslationCollate(PAD)
     opt = ss.optim.Adam(model.parameters(), lr=lr)
+    total = epochs * -(-len(train) // 64)
+    sched = ss.optim.LambdaLR(opt, lambda s: max(0.05, 1 - s / total))
     rng = np.random.default_rng(seed)
     for _ in range(epochs):
         perm = rng.permutation(len(train))
@@ -307,6 +310,7 @@ def train_toy(model, train, epochs, lr=1e-2, seed=0):
             opt.zero_grad()
             loss.backward()
             opt.step()
+            sched.step()
     return loss.item()
 
 
@@ -323,7 +327,8 @@ def exact_match(model, test, beam):
 def test_toy_reversal_lstm_attention_is_solved_exactly():
     ss.manual_seed(0)
     model = Seq2SeqLSTM(14, 14, embed=16, hidden=32, attention="luong-general", dropout=0.0)
-    loss = train_toy(model, digit_reversal(2000, seed=0), epochs=6)
+    # (100 % with greedy and beam search for each of the 5 seeds tried)
+    loss = train_toy(model, digit_reversal(4000, seed=0), epochs=4)
     test = digit_reversal(100, seed=1)
     assert loss < 0.05
     assert exact_match(model, test, beam=1) == 1.0
