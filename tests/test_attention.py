@@ -352,3 +352,19 @@ def test_rnn_attention_errors_and_repr():
         ss.nn.LuongAttention(4, 5, mode="dot")
     assert "mode='general'" in repr(ss.nn.LuongAttention(4))
     assert ss.nn.LuongAttention(4, 6, mode="general").num_parameters() == 24
+
+
+def test_mha_double_backward_float64():
+    ss.manual_seed(4)
+    m = ss.nn.MultiheadAttention(4, 2, batch_first=True).double()
+    rng = np.random.default_rng(6)
+    q = ss.tensor(rng.standard_normal((2, 3, 4)), requires_grad=True)
+    kv = ss.tensor(rng.standard_normal((2, 4, 4)), requires_grad=True)
+    pad = ss.tensor(np.array([[False, False, False, True], [False] * 4]))
+    causal = np.triu(np.ones((3, 4), bool), 1)
+
+    def f(a, b):
+        return m(a, b, b, key_padding_mask=pad, attn_mask=causal)[0]
+
+    ss.gradcheck(f, [q, kv])
+    ss.autograd.gradgradcheck(f, [q, kv])

@@ -336,3 +336,23 @@ def test_record_weights_keeps_per_head_maps():
     _, w2 = cross(x, mem, mem, key_padding_mask=pad, average_attn_weights=False)
     np.testing.assert_allclose(w, w2.numpy(), rtol=1e-5, atol=1e-6)
     assert m.encoder.layers[0].self_attn.last_attn_weights is None  # off by default
+
+
+@pytest.mark.parametrize("batch_first", [False, True])
+def test_layer_forward_step_equals_layer_forward(batch_first):
+    ss.manual_seed(3)
+    layer = ss.nn.TransformerDecoderLayer(D, H, FF, batch_first=batch_first).eval()
+    rng = np.random.default_rng(10)
+    N, S, T = 2, 4, 3
+    tgt = rng.standard_normal(_layout(batch_first, N, T)).astype(np.float32)
+    mem = ss.tensor(rng.standard_normal(_layout(batch_first, N, S)).astype(np.float32))
+    pad = ss.tensor(np.array([[False, False, True, True], [False] * 4]))
+    causal = ss.nn.Transformer.generate_square_subsequent_mask(T)
+    full = layer(ss.tensor(tgt), mem, tgt_mask=causal, memory_key_padding_mask=pad).numpy()
+    cache, outs = None, []
+    for t in range(T):
+        x = tgt[:, t : t + 1] if batch_first else tgt[t : t + 1]
+        y, cache = layer.forward_step(ss.tensor(x), mem, cache, pad)
+        outs.append(y.numpy())
+    np.testing.assert_allclose(np.concatenate(outs, 1 if batch_first else 0), full,
+                               rtol=1e-5, atol=1e-5)  # fmt: skip

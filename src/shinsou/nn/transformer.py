@@ -268,10 +268,40 @@ class TransformerDecoderLayer(Module):
         attn._record(w)
         return self.dropout2(attn.merge(out))
 
-    def forward_step(self, x, memory, cache: dict | None = None, memory_mask=None):
-        """One decoder position, batch first: x (N, 1, d), memory (N, S, d) -> (y (N, 1, d),
-        the new cache). ``memory_mask``: a constant additive array broadcastable to
-        (N, h, 1, S) or None (``TransformerDecoder.forward_step`` builds it)."""
+    def forward_step(self, tgt_last, memory, cache: dict | None = None,
+                     memory_key_padding_mask=None):  # fmt: skip
+        """One new target position through this layer, reusing the cache of the earlier ones.
+
+        Args:
+            tgt_last: (N, 1, d) ((1, N, d) unless batch_first), the new position's input.
+            memory: (N, S, d) ((S, N, d) unless batch_first).
+            cache: None at the first step, else the dict this method returned: "k", "v"
+                (N, nhead, t, d_h) of the earlier positions, "mem_k", "mem_v" of the memory.
+            memory_key_padding_mask: (N, S), True at padding.
+        Returns:
+            (output like tgt_last, the new cache dict).
+        """
+        _check_d(self, "tgt_last", tgt_last, self.d_model, self.batch_first)
+        _check_d(self, "memory", memory, self.d_model, self.batch_first)
+        if not self.batch_first:
+            tgt_last, memory = tgt_last.transpose(0, 1), memory.transpose(0, 1)
+        if tgt_last.ndim != 3 or tgt_last.shape[1] != 1:
+            raise ValueError(
+                f"{type(self).__name__}.forward_step expects one new position, got tgt_last "
+                f"{tuple(tgt_last.shape)} in batch-first order"
+            )
+        mask = None
+        if memory_key_padding_mask is not None:
+            mask, _ = self.multihead_attn.build_mask(
+                tgt_last.shape[0], 1, memory.shape[1], memory_key_padding_mask, None, False,
+                tgt_last,
+            )  # fmt: skip
+        y, new = self._step(tgt_last, memory, cache, mask)
+        return (y if self.batch_first else y.transpose(0, 1)), new
+
+    def _step(self, x, memory, cache: dict | None = None, memory_mask=None):
+        """``forward_step`` batch first: x (N, 1, d), memory (N, S, d), ``memory_mask`` a
+        constant additive array broadcastable to (N, h, 1, S) or None."""
         cache = cache or {}
         new: dict = {}
         if self.norm_first:
@@ -423,7 +453,7 @@ class TransformerDecoder(Module):
             )
         x, new = tgt_last, []
         for i, layer in enumerate(self.layers):
-            x, c = layer.forward_step(x, memory, None if cache is None else cache[i], mask)
+            x, c = layer._step(x, memory, None if cache is None else cache[i], mask)
             new.append(c)
         if self.norm is not None:
             x = self.norm(x)
