@@ -455,3 +455,94 @@ def lstm_lm_step():
         t_state[0] = (h.detach(), c.detach())
 
     return compare(ss_step, torch_step, number=5, rounds=5)
+
+
+class _SSTranslator(ss.nn.Module):
+    def __init__(self, vs, vt, d, heads, layers, ff):
+        super().__init__()
+        self.src_emb, self.tgt_emb = ss.nn.Embedding(vs, d), ss.nn.Embedding(vt, d)
+        self.pe = ss.nn.PositionalEncoding(d, dropout=0.1, batch_first=True)
+        self.transformer = ss.nn.Transformer(d, heads, layers, layers, ff, batch_first=True)
+        self.out = ss.nn.Linear(d, vt)
+        self.scale = d**0.5
+
+    def forward(self, src, tgt, tgt_mask, src_pad, tgt_pad):
+        s = self.pe(self.src_emb(src) * self.scale)
+        t = self.pe(self.tgt_emb(tgt) * self.scale)
+        h = self.transformer(
+            s, t, tgt_mask=tgt_mask, src_key_padding_mask=src_pad,
+            tgt_key_padding_mask=tgt_pad, memory_key_padding_mask=src_pad,
+        )  # fmt: skip
+        return self.out(h)
+
+
+class _TorchTranslator(torch.nn.Module):
+    def __init__(self, vs, vt, d, heads, layers, ff):
+        super().__init__()
+        self.src_emb, self.tgt_emb = torch.nn.Embedding(vs, d), torch.nn.Embedding(vt, d)
+        pe = ss.nn.positional.sinusoidal_table(512, d)
+        self.register_buffer("pe", torch.from_numpy(pe), persistent=False)
+        self.drop = torch.nn.Dropout(0.1)
+        self.transformer = torch.nn.Transformer(d, heads, layers, layers, ff, batch_first=True)
+        self.out = torch.nn.Linear(d, vt)
+        self.scale = d**0.5
+
+    def forward(self, src, tgt, tgt_mask, src_pad, tgt_pad):
+        s = self.drop(self.src_emb(src) * self.scale + self.pe[: src.shape[1]])
+        t = self.drop(self.tgt_emb(tgt) * self.scale + self.pe[: tgt.shape[1]])
+        h = self.transformer(
+            s, t, tgt_mask=tgt_mask, src_key_padding_mask=src_pad,
+            tgt_key_padding_mask=tgt_pad, memory_key_padding_mask=src_pad,
+        )  # fmt: skip
+        return self.out(h)
+
+
+def _translation_batch(rng, n, vocab, lo=8, hi=16):
+    """n padded sentences (id 0 = <pad>) of lengths in [lo, hi], mean ~12."""
+    lens = rng.integers(lo, hi + 1, n)
+    ids = rng.integers(4, vocab, (n, hi))
+    ids[np.arange(hi)[None, :] >= lens[:, None]] = 0
+    return ids[:, : lens.max()]
+
+
+@case
+def transformer_step():
+    """Transformer d_model 128, 2+2 layers, 4 heads, FF 512, vocab 4,100 per side, batch 64
+    pairs of ~12 tokens, causal + padding masks, dropout 0.1, label smoothing 0.1, Adam"""
+    V, d, heads, layers, ff, N = 4100, 128, 4, 2, 512, 64
+    rng = np.random.default_rng(0)
+    src, tgt = _translation_batch(rng, N, V), _translation_batch(rng, N, V)
+    tin, tout = tgt[:, :-1], tgt[:, 1:].reshape(-1)
+    T = tin.shape[1]
+    ss.manual_seed(0)
+    net, tnet = (
+        _SSTranslator(V, V, d, heads, layers, ff),
+        _TorchTranslator(V, V, d, heads, layers, ff),
+    )
+    tparams = dict(tnet.named_parameters())
+    with torch.no_grad():
+        for name, p in net.named_parameters():
+            tparams[name].copy_(torch.from_numpy(p.numpy()))
+    opt = ss.optim.Adam(net.parameters(), lr=1e-4, betas=(0.9, 0.98), eps=1e-9)
+    topt = torch.optim.Adam(tnet.parameters(), lr=1e-4, betas=(0.9, 0.98), eps=1e-9)
+    mask = ss.nn.Transformer.generate_square_subsequent_mask(T)
+    s_args = (ss.tensor(src), ss.tensor(tin), mask, ss.tensor(src == 0), ss.tensor(tin == 0))
+    t_args = (torch.from_numpy(src), torch.from_numpy(tin), torch.from_numpy(mask.numpy()),
+              torch.from_numpy(src == 0), torch.from_numpy(tin == 0))  # fmt: skip
+    sy, ty = ss.tensor(tout), torch.from_numpy(tout)
+
+    def ss_step():
+        opt.zero_grad()
+        logits = net(*s_args)
+        F.cross_entropy(logits.reshape(-1, V), sy, ignore_index=0, label_smoothing=0.1).backward()
+        opt.step()
+
+    def torch_step():
+        topt.zero_grad()
+        logits = tnet(*t_args)
+        torch.nn.functional.cross_entropy(
+            logits.reshape(-1, V), ty, ignore_index=0, label_smoothing=0.1
+        ).backward()
+        topt.step()
+
+    return compare(ss_step, torch_step, number=5, rounds=5)

@@ -35,3 +35,7 @@ def offline(tmp_path, monkeypatch):
     monkeypatch.setattr(mnist_mod, "MNIST_URLS", nowhere)
     monkeypatch.setattr(mnist_mod, "FASHION_MNIST_URLS", nowhere)
     monkeypatch.setattr(digits_mod, "_warned", False)
+    # issue 16: the English-Japanese corpus
+    from shinsou.datasets import enja as enja_mod
+
+    monkeypatch.setattr(enja_mod, "ENJA_URLS", nowhere)

@@ -13,6 +13,7 @@ shinsou generate runs/ptb-lm --words 50 --temperature 0.8 [--seed S] [--prime "t
 shinsou reconstruct runs/mnist-autoencoder digit.png [--out pair.png]   (autoencoders)
 shinsou serve runs/mnist-cnn [--port 8000] [--host 127.0.0.1]   (draw and watch the net)
 shinsou export runs/mnist-cnn --format onnx [--out model.onnx]   (the trained net as ONNX)
+shinsou translate runs/enja-seq2seq "i like apples ." [--beam 5]   (translation runs)
 """
 
 from __future__ import annotations
@@ -103,7 +104,36 @@ def _parser() -> argparse.ArgumentParser:
     )
     ex.add_argument("--model", help="which net of a run with several (e.g. denoise: a noise)")
     ex.add_argument("--opset", type=int, help="ONNX operator set (default: shinsou's, 17)")
+    # issue 16: translate a sentence with a finished translation run
+    tl = sub.add_parser("translate", help="translate a sentence with a finished translation run")
+    tl.add_argument("run_dir")
+    tl.add_argument("sentence", help='the source sentence, e.g. "i like apples ."')
+    tl.add_argument(
+        "--beam", type=int, help="beam size (1: greedy search; default: the run's --beam)"
+    )
     return ap
+
+
+def _translate(args) -> int:
+    """``shinsou translate RUN SENTENCE [--beam K]``: the translation (the corpus's tokens,
+    space-separated) on stdout; source words outside the vocabulary are named on stderr."""
+    from pathlib import Path
+
+    run_dir = Path(args.run_dir)
+    if not run_dir.is_dir():
+        raise FileNotFoundError(f"there is no run folder {run_dir}")
+    recipe = _recipe_of(run_dir)
+    recipe.task.check_command("translate", recipe.name)
+    if args.beam is not None and args.beam < 1:
+        raise ValueError(f"--beam must be at least 1, got {args.beam}")
+    out = recipe.translate(run_dir, args.sentence, beam=args.beam)
+    if out["unknown"]:
+        print(
+            f"note: not in the vocabulary, read as <unk>: {', '.join(out['unknown'])}",
+            file=sys.stderr,
+        )
+    print(out["translation"])
+    return 0
 
 
 def _export(args) -> int:
@@ -384,6 +414,8 @@ def main(argv=None) -> int:
             return 0
         if args.command == "export":
             return _export(args)
+        if args.command == "translate":
+            return _translate(args)
     except (KeyError, ValueError, OSError, ImportError, RuntimeError) as e:
         msg = e.args[0] if isinstance(e, KeyError) and e.args else e
         from .distributed import get_communicator

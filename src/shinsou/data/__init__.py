@@ -53,3 +53,6 @@ from .word2vec import (  # noqa: F401, E402
     subsample,
     subsample_keep_prob,
 )
+
+# issue 16, translation: sentence pairs as ids and their padding collate
+from .parallel import ParallelDataset, TranslationCollate  # noqa: F401, E402

@@ -136,6 +136,63 @@ class Vocabulary:
             itos = itos[:max_size]
         return cls(itos, counts, unk="<unk>" if "<unk>" in specials else None)
 
+    # issue 16: a corpus's own vocabulary file (small_parallel_enja's train.*.vocab.4k)
+    @classmethod
+    def from_file(
+        cls,
+        path: str | os.PathLike,
+        specials: Sequence[str] = ("<unk>",),
+        aliases: dict[str, str] | None = None,
+    ) -> Vocabulary:
+        """Read a vocabulary file of one token per line (the first whitespace-separated field
+        of each line, so ``token count`` lines work too), the corpus's own order kept.
+
+        Args:
+            path: the file (UTF-8).
+            specials: tokens put first, in this order; a special that the file also holds
+                (directly or through ``aliases``) is not repeated.
+            aliases: the file's names of specials, mapped to ours, e.g. ``{"<s>": "<bos>",
+                "</s>": "<eos>"}``.
+
+        Returns:
+            A Vocabulary: ``specials``, then the file's other tokens in file order. Unknown
+            tokens map to ``"<unk>"`` when it is among the specials (else it is closed).
+
+        >>> import tempfile, pathlib
+        >>> f = pathlib.Path(tempfile.mkdtemp()) / "vocab"
+        >>> _ = f.write_text("<unk>\\n<s>\\n</s>\\nthe\\ncat\\n", encoding="utf-8")
+        >>> v = Vocabulary.from_file(f, ("<pad>", "<unk>", "<bos>", "<eos>"),
+        ...                          {"<s>": "<bos>", "</s>": "<eos>"})
+        >>> v.itos
+        ['<pad>', '<unk>', '<bos>', '<eos>', 'the', 'cat']
+        """
+        aliases = dict(aliases or {})
+        specials = list(specials)
+        if len(set(specials)) != len(specials):
+            raise ValueError(f"Vocabulary.from_file: specials repeat a token: {specials}")
+        itos = list(specials)
+        seen = set(itos)
+        with open(path, encoding="utf-8") as f:
+            for n, line in enumerate(f, 1):
+                fields = line.split()
+                if not fields:
+                    continue
+                token = aliases.get(fields[0], fields[0])
+                if token in seen:
+                    if token in specials:
+                        continue
+                    raise ValueError(f"Vocabulary.from_file: {path}:{n} repeats token {token!r}")
+                seen.add(token)
+                itos.append(token)
+        return cls(itos, unk="<unk>" if "<unk>" in specials else None)
+
+    def index(self, token: str) -> int:
+        """The id of ``token``, which must be in the vocabulary (no ``<unk>`` fallback): for
+        special tokens such as ``"<pad>"``, ``"<bos>"``, ``"<eos>"``."""
+        if token not in self.stoi:
+            raise KeyError(f"Vocabulary: {token!r} is not in the vocabulary ({self!r})")
+        return self.stoi[token]
+
     def __len__(self) -> int:
         return len(self.itos)
 

@@ -50,3 +50,8 @@ __all__ += ["EOS", "PTB_SPLITS", "PTB_URLS", "load_ptb", "ptb_vocabulary"]
 from .groceries import GROCERIES_URLS, load_groceries  # noqa: E402
 
 __all__ += ["GROCERIES_URLS", "load_groceries"]
+
+# issue 16: the English-Japanese corpus small_parallel_enja
+from .enja import enja_vocabularies, load_small_parallel_enja  # noqa: E402
+
+__all__ += ["enja_vocabularies", "load_small_parallel_enja"]

@@ -179,3 +179,6 @@ _install()
 
 # word2vec block (issue 15): the negative-sampling loss
 from .loss_sampled import negative_sampling_loss  # noqa: F401,E402
+
+# attention block (issue 16): scaled dot-product attention
+from .attention import scaled_dot_product_attention  # noqa: F401,E402

@@ -46,3 +46,7 @@ from .word2vec import Word2Vec  # noqa: F401, E402
 # issue 15: the recurrent language model of the ptb-lm recipe
 from .language_model import RNNLanguageModel, detach_state  # noqa: F401, E402
 from .sequence_classifier import SequenceClassifier  # noqa: F401, E402
+
+# issue 16: encoder-decoder translation models
+from .seq2seq import Seq2SeqLSTM  # noqa: F401, E402
+from .seq2seq import TransformerTranslator  # noqa: F401, E402

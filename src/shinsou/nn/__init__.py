@@ -61,3 +61,14 @@ from .loss import (  # noqa: F401,E402
 # rnn-layers block: recurrent layers of issue 15
 from . import utils  # noqa: F401,E402
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell  # noqa: F401,E402
+
+# attention block (issue 16): attention and Transformer layers
+from .attention import BahdanauAttention, LuongAttention, MultiheadAttention  # noqa: F401,E402
+from .positional import LearnedPositionalEncoding, PositionalEncoding  # noqa: F401,E402
+from .transformer import (  # noqa: F401,E402
+    Transformer,
+    TransformerDecoder,
+    TransformerDecoderLayer,
+    TransformerEncoder,
+    TransformerEncoderLayer,
+)

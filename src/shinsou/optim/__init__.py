@@ -87,3 +87,8 @@ __all__ = [
     "OneCycleLR",
     "ReduceLROnPlateau",
 ]
+
+# issue 16: the Transformer's warm-up schedule
+from .lr_scheduler import InverseSqrtLR, NoamLR  # noqa: E402
+
+__all__ += ["NoamLR", "InverseSqrtLR"]

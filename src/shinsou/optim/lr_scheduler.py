@@ -45,6 +45,9 @@ __all__ = [
     "CosineAnnealingWarmRestarts",
     "OneCycleLR",
     "ReduceLROnPlateau",
+    # issue 16: the Transformer's warm-up
+    "NoamLR",
+    "InverseSqrtLR",
 ]
 
 
@@ -765,3 +768,52 @@ class ReduceLROnPlateau(LRScheduler):
         self.__dict__.update(copy.deepcopy(state))
         for g, lr in zip(self.optimizer.param_groups, self._last_lr):
             g["lr"] = lr
+
+
+class NoamLR(LRScheduler):
+    """Linear warm-up then inverse-square-root decay (Vaswani et al. 2017, the "Noam" rate):
+
+        η_e = factor · d_model^(−1/2) · min(s^(−1/2), s · warmup_steps^(−3/2)),   s = e + 1
+
+    rising linearly for ``warmup_steps`` steps to its peak factor / √(d_model · warmup_steps),
+    then falling as 1/√s. The rate does not depend on the optimizer's own lr (the group's
+    "lr" is overwritten; use ``factor`` to scale). Step it once per optimizer step (per
+    iteration); the count s starts at 1, so the first update already has a non-zero rate.
+
+    Args:
+        optimizer: the optimizer to schedule.
+        d_model: the model size.
+        warmup_steps: the number of warm-up steps (> 0).
+        factor: a constant multiplier.
+        last_epoch: the step to resume from (-1: start).
+
+    >>> opt = ss.optim.Adam([ss.nn.Parameter(ss.zeros(1))], lr=0.0)
+    >>> sched = ss.optim.NoamLR(opt, d_model=512, warmup_steps=4000)
+    >>> for _ in range(3999): sched.step()
+    >>> round(sched.get_last_lr()[0], 7)          # the peak, at s = 4000
+    0.0006988
+    """
+
+    def __init__(
+        self,
+        optimizer,
+        d_model: int,
+        warmup_steps: int = 4000,
+        factor: float = 1.0,
+        last_epoch: int = -1,
+    ):
+        name = type(self).__name__
+        if d_model <= 0:
+            raise ValueError(f"{name}: d_model must be positive, got {d_model}")
+        if warmup_steps <= 0:
+            raise ValueError(f"{name}: warmup_steps must be positive, got {warmup_steps}")
+        self.d_model, self.warmup_steps, self.factor = d_model, warmup_steps, factor
+        super().__init__(optimizer, last_epoch)
+
+    def lr_at(self, e):
+        s = e + 1
+        lr = self.factor * self.d_model**-0.5 * min(s**-0.5, s * self.warmup_steps**-1.5)
+        return [lr for _ in self.base_lrs]
+
+
+InverseSqrtLR = NoamLR  # the other common name (fairseq's inverse_sqrt)

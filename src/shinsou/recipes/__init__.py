@@ -43,6 +43,9 @@ _MODULES = {
     # issue 15 (recurrent nets): language model and sequence classification
     "ptb-lm": "ptb_lm",
     "mnist-rnn": "mnist_rnn",
+    # issue 16 (translation): English -> Japanese on small_parallel_enja
+    "enja-seq2seq": "enja",
+    "enja-transformer": "enja",
 }
 
 
