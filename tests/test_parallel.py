@@ -286,3 +286,83 @@ def test_split_products_equal_whole_ones(monkeypatch):
     conv(x).sum().backward()
     for a, b in zip(whole, [x.grad.numpy()] + [p.grad.numpy() for p in conv.parameters()]):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-4)
+
+
+# ------------------------------------------- work split by hand over the two threads (s5-speed)
+def test_blas_halves_runs_products_on_one_blas_thread_each(split_everything):
+    from shinsou.backend import blas
+
+    before = blas.openblas_threads()
+    seen = []
+
+    def fn(lo, hi):
+        seen.append((lo, hi, threading.get_ident(), blas.openblas_threads()))
+
+    blas.halves(fn, 6, 0)
+    assert sorted(s[:2] for s in seen) == [(0, 3), (3, 6)]
+    if before is None:
+        pytest.fail("this NumPy does not use OpenBLAS: the thread handling is untested")
+    assert len({s[2] for s in seen}) == 2
+    assert {s[3] for s in seen} == {1}  # each half's products on one OpenBLAS thread
+    assert blas.openblas_threads() == before  # and its threads given back
+
+
+def test_split_products_by_request(split_everything):
+    from shinsou.backend import blas
+
+    rng = np.random.default_rng(3)
+    for sa, sb in [((300, 200), (200, 100)), ((1, 900), (900, 700)), ((2, 70, 90), (90, 600))]:
+        a = rng.standard_normal(sa).astype(np.float32)
+        b = rng.standard_normal(sb).astype(np.float32)
+        np.testing.assert_allclose(blas.matmul(a, b, split=True), a @ b, rtol=1e-5, atol=1e-4)
+
+
+@pytest.mark.parametrize(
+    "x_shape, w_shape, kw",
+    [
+        ((5, 6, 9, 8), (4, 6, 3, 3), dict(padding=1)),
+        ((4, 6, 9, 9), (6, 3, 4, 4), dict(stride=2, padding=1, groups=2)),
+        ((3, 1, 8, 8), (5, 1, 3, 3), dict()),  # one input channel: nothing to share out
+    ],
+)
+@pytest.mark.parametrize("transpose", [False, True])
+def test_conv_kernels_share_channels_between_threads(
+    monkeypatch, split_everything, x_shape, w_shape, kw, transpose
+):
+    # the three kernels (forward, dL/dx, dL/dW) of conv2d and conv_transpose2d, each split over
+    # the two threads (the channels of dL/dx and dL/dW, the columns of the forward product),
+    # give the numbers of the unsplit kernels (up to rounding: OpenBLAS may sum a smaller
+    # product in another order)
+    import shinsou.functional.conv as conv
+
+    monkeypatch.setattr(conv, "_CHUNK_BYTES", 2048)  # several chunks per half
+    rng = np.random.default_rng(4)
+    groups = kw.get("groups", 1)
+    if transpose:  # (C_in, C_out/groups, ...) and an input of C_in channels
+        w_shape = (w_shape[1] * groups, w_shape[0] // groups) + w_shape[2:]
+        x_shape = (x_shape[0], w_shape[0]) + x_shape[2:]
+    x0 = rng.standard_normal(x_shape).astype(np.float32)
+    w0 = rng.standard_normal(w_shape).astype(np.float32)
+    op = F.conv_transpose2d if transpose else F.conv2d
+    threads = set()
+    col2im = conv.col2im
+
+    def spy(*a, **k):
+        threads.add(threading.get_ident())
+        return col2im(*a, **k)
+
+    monkeypatch.setattr(conv, "col2im", spy)
+
+    def run():
+        x = ss.tensor(x0, requires_grad=True)
+        w = ss.tensor(w0, requires_grad=True)
+        y = op(x, w, **kw)
+        (y * y).sum().backward()
+        return [y.numpy(), x.grad.numpy(), w.grad.numpy()]
+
+    split = run()
+    if (w_shape[1] * groups if transpose else x_shape[1]) > 1:
+        assert len(threads) == 2  # dL/dx's sums of each half of the channels on its thread
+    monkeypatch.setattr(parallel, "_ENABLED", False)
+    for a, b in zip(split, run()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6 * np.abs(b).max())

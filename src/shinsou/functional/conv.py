@@ -255,20 +255,35 @@ def _contiguous(a):
     return out
 
 
-def _im2col_chunks(xin, geo):
+def _channel_units(c, g):
+    """How the two threads share a convolution's C input channels: (units, channels per
+    unit). A range of units is a range of whole groups when there are several, else a range
+    of channels; either way a contiguous range of channels."""
+    return (g, c // g) if g > 1 else (c, 1)
+
+
+def _im2col_chunks(xin, geo, lo=0, hi=None):
     """Yield (r0, r1, cols) over chunks of output rows (of samples with ``batch_outer``):
     cols (G, C_g·KH·KW, (r1-r0)·M') are the windows of the padded input ``xin`` (an
     (N, C, Hp, Wp)-shaped view, see ``_padded_input``), M' being OW·N (OH·OW). One buffer is
-    reused from chunk to chunk: use cols before asking for the next one."""
+    reused from chunk to chunk: use cols before asking for the next one.
+
+    With ``lo``, ``hi``: only the channel units lo..hi (``_channel_units``): cols is then
+    (hi-lo, C_g·KH·KW, ...) for groups lo..hi, or (1, (hi-lo)·KH·KW, ...) for channels lo..hi
+    of a single group. The chunks' rows are those of the whole, whatever the range."""
     xp = get_array_module(xin)
     n, c = xin.shape[:2]
     kh, kw = geo.kernel
     oh, ow = geo.out_hw
     g = geo.groups
     k = c * kh * kw
+    units, per = _channel_units(c, g)
+    hi = units if hi is None else hi
+    c0, c1 = lo * per, hi * per
+    gp = hi - lo if g > 1 else 1  # groups in the range
     # (N, C, KH, KW, OH', OW') view; OH' may exceed OH for conv_transpose's adjoint with
     # output_padding >= stride, hence the crop
-    win = windows(xin, geo.kernel, geo.stride, geo.dilation)[..., :oh, :ow]
+    win = windows(xin, geo.kernel, geo.stride, geo.dilation)[:, c0:c1, :, :, :oh, :ow]
     if geo.batch_outer:
         win = win.transpose(1, 2, 3, 0, 4, 5)  # (C, KH, KW, N, OH, OW)
     else:
@@ -279,9 +294,18 @@ def _im2col_chunks(xin, geo):
     buf = None
     for r0, r1 in _row_chunks(rows, k * inner * xin.itemsize, xp):
         if buf is None or buf.shape[3] != r1 - r0:
-            buf = _empty_apart((c, kh, kw, r1 - r0) + rest, xin.dtype, base)
+            buf = _empty_apart((c1 - c0, kh, kw, r1 - r0) + rest, xin.dtype, base)
         parallel.copyto(buf, win[:, :, :, r0:r1])  # runs of OW·N (OW) contiguous numbers
-        yield r0, r1, buf.reshape(g, k // g, (r1 - r0) * inner)
+        yield r0, r1, buf.reshape(gp, (c1 - c0) * kh * kw // gp, (r1 - r0) * inner)
+
+
+def _two_threads(fn, n, size, xp):
+    """``fn(lo, hi)`` over range(n): for NumPy in two halves on two threads, each running
+    its products on one BLAS thread (``blas.halves``); on a GPU in one call."""
+    if xp is np:
+        blas.halves(fn, n, size)
+    else:  # pragma: no cover - GPU
+        fn(0, n)
 
 
 def _m_shape(n, geo):
@@ -310,9 +334,16 @@ def _conv_forward(xin, w, b, geo):
         row = m // m_shape[0]  # columns per chunked row (or sample)
         for r0, r1, cols in _im2col_chunks(xin, geo):
             part = y[:, :, r0 * row : r1 * row]
-            blas.matmul(w3, cols, out=part)
-            if b3 is not None:
-                part += b3  # while the chunk is still in cache
+
+            def gemm(lo, hi, cols=cols, part=part):  # columns lo..hi of the chunk
+                out = part[:, :, lo:hi]
+                xp.matmul(w3, cols[:, :, lo:hi], out=out)
+                if b3 is not None:
+                    out += b3  # while the columns are still in cache
+
+            # each thread one half of the columns, one BLAS thread each: cols is the large
+            # operand, so each packs only its half of it
+            _two_threads(gemm, cols.shape[2], cols.nbytes, xp)
     return y.reshape((co,) + m_shape)
 
 
@@ -341,18 +372,31 @@ def _conv_input_grad(gy, w, in_chw, geo):
     gpad = xp.zeros((c, h + pt + pb, wd + pl + pr, n), dtype=gy.dtype)
     sh, dh = geo.stride[0], geo.dilation[0]
     row = ow * n
-    dcols = None
-    for r0, r1 in _row_chunks(oh, 2 * c * kw * row * gy.itemsize, xp):
-        if dcols is None or dcols.shape[2] != (r1 - r0) * row:
-            dcols = _empty_apart((g, cg * kw, (r1 - r0) * row), gy.dtype, gpad)
-        gyc = gy3[:, :, r0 * row : r1 * row]
-        # (C, 1, KW, R, OW, N) -> the (N, C, 1, KW, R, OW) view col2im adds up
-        d6 = dcols.reshape(c, 1, kw, r1 - r0, ow, n).transpose(5, 0, 1, 2, 3, 4)
-        for i in range(kh):
-            blas.matmul(w_rows[i], gyc, out=dcols)
-            # output rows r0..r1 read padded rows (r0 + t)·sh + i·dh, t < r1 - r0
-            target = gpad[:, r0 * sh + i * dh :].transpose(3, 0, 1, 2)
-            col2im(d6, None, geo.stride, geo.dilation, out=target)
+    chunks = _row_chunks(oh, 2 * c * kw * row * gy.itemsize, xp)
+    units, per = _channel_units(c, g)
+
+    def channels(lo, hi):  # the product rows and the sums of channel units lo..hi
+        c0, c1 = lo * per, hi * per
+        if g > 1:
+            wr, gyu, gp = [wi[lo:hi] for wi in w_rows], gy3[lo:hi], hi - lo
+        else:
+            wr, gyu, gp = [wi[:, c0 * kw : c1 * kw] for wi in w_rows], gy3, 1
+        dcols = None
+        for r0, r1 in chunks:
+            if dcols is None or dcols.shape[2] != (r1 - r0) * row:
+                dcols = _empty_apart((gp, (c1 - c0) * kw // gp, (r1 - r0) * row), gy.dtype, gpad)
+            gyc = gyu[:, :, r0 * row : r1 * row]
+            # (C', 1, KW, R, OW, N) -> the (N, C', 1, KW, R, OW) view col2im adds up
+            d6 = dcols.reshape(c1 - c0, 1, kw, r1 - r0, ow, n).transpose(5, 0, 1, 2, 3, 4)
+            for i in range(kh):
+                xp.matmul(wr[i], gyc, out=dcols)
+                # output rows r0..r1 read padded rows (r0 + t)·sh + i·dh, t < r1 - r0
+                target = gpad[c0:c1, r0 * sh + i * dh :].transpose(3, 0, 1, 2)
+                col2im(d6, None, geo.stride, geo.dilation, out=target)
+
+    # each thread the products and sums of its half of the channels (they write disjoint
+    # parts of gpad), with no hand-off between them; col2im inside then runs whole
+    _two_threads(channels, units, gy.nbytes + gpad.nbytes, xp)
     return gpad[:, pt : pt + h, pl : pl + wd]
 
 
@@ -374,10 +418,21 @@ def _conv_weight_grad(xin, gy, w_shape, geo):
         x3 = xp.ascontiguousarray(x_cm).reshape(g, -1, m)
         gwt = blas.matmul(x3, gy3.transpose(0, 2, 1))
         return xp.ascontiguousarray(gwt.transpose(0, 2, 1)).reshape(w_shape)
-    gwt = xp.zeros((g, w_shape[1] * w_shape[2] * w_shape[3], co // g), dtype=xin.dtype)
+    kk = w_shape[2] * w_shape[3]
+    gwt = xp.zeros((g, w_shape[1] * kk, co // g), dtype=xin.dtype)
     row = m // m_shape[0]
-    for r0, r1, cols in _im2col_chunks(xin, geo):
-        gwt += blas.matmul(cols, gy3[:, :, r0 * row : r1 * row].transpose(0, 2, 1))
+    units, per = _channel_units(xin.shape[1], g)
+
+    def channels(lo, hi):  # the rows of dL/dWᵀ of channel units lo..hi, from their columns
+        if g > 1:
+            out, gyu = gwt[lo:hi], gy3[lo:hi]
+        else:
+            out, gyu = gwt[:, lo * kk : hi * kk], gy3
+        for r0, r1, cols in _im2col_chunks(xin, geo, lo, hi):
+            out += xp.matmul(cols, gyu[:, :, r0 * row : r1 * row].transpose(0, 2, 1))
+
+    # each thread its half of the channels: its own columns and its own rows of dL/dWᵀ
+    _two_threads(channels, units, xin.nbytes * kk + gy.nbytes, xp)
     return xp.ascontiguousarray(gwt.transpose(0, 2, 1)).reshape(w_shape)
 
 
