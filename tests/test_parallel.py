@@ -366,3 +366,32 @@ def test_conv_kernels_share_channels_between_threads(
     monkeypatch.setattr(parallel, "_ENABLED", False)
     for a, b in zip(split, run()):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6 * np.abs(b).max())
+
+
+@pytest.mark.parametrize("smoothing", [0.0, 0.1])
+def test_cross_entropy_rows_agree_split_and_whole(monkeypatch, split_everything, smoothing):
+    # the log-softmax and its gradient go by blocks of rows, the two halves on two threads:
+    # every row is computed as on the whole array, so the numbers are the same
+    import shinsou.functional.loss as loss
+
+    monkeypatch.setattr(loss, "_CE_BLOCK_BYTES", 3 * 17 * 4)  # blocks of 3 rows
+    rng = np.random.default_rng(5)
+    x0 = (rng.standard_normal((11, 17)) * 4).astype(np.float32)
+    t = ss.tensor(rng.integers(0, 17, 11))
+    t[4] = -100  # ignored
+
+    def run():
+        x = ss.tensor(x0, requires_grad=True)
+        y = F.cross_entropy(x, t, label_smoothing=smoothing)
+        y.backward()
+        return [y.numpy(), x.grad.numpy()]
+
+    split = run()
+    monkeypatch.setattr(parallel, "_ENABLED", False)
+    monkeypatch.setattr(loss, "_CE_BLOCK_BYTES", 1 << 30)  # one block: the whole array
+    whole = run()
+    for a, b in zip(split, whole):
+        np.testing.assert_array_equal(a, b)
+    lsm = x0 - x0.max(1, keepdims=True)
+    lsm -= np.log(np.exp(lsm).sum(1, keepdims=True))
+    np.testing.assert_array_equal(loss._log_softmax_rows(x0), lsm)
