@@ -395,3 +395,41 @@ def test_cross_entropy_rows_agree_split_and_whole(monkeypatch, split_everything,
     lsm = x0 - x0.max(1, keepdims=True)
     lsm -= np.log(np.exp(lsm).sum(1, keepdims=True))
     np.testing.assert_array_equal(loss._log_softmax_rows(x0), lsm)
+
+
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize("x_grad", [True, False])
+def test_large_linear_layer_agrees_split_and_whole(monkeypatch, split_everything, bias, x_grad):
+    # a layer of 64·50·700 multiply-adds goes as two halves of its output units, each with
+    # its part of the bias add, of dL/dW and of dL/db
+    from shinsou.backend import blas
+
+    rng = np.random.default_rng(6)
+    x0 = rng.standard_normal((4, 16, 50)).astype(np.float32)
+    w0 = rng.standard_normal((700, 50)).astype(np.float32)
+    b0 = rng.standard_normal(700).astype(np.float32)
+    g0 = rng.standard_normal((4, 16, 700)).astype(np.float32)
+    assert x0[..., 0].size * 50 * 700 >= blas.MIN_FLOPS
+    halves = []
+    monkeypatch.setattr(blas, "halves", lambda *a: halves.append(a[1]) or parallel.halves(*a))
+
+    def run():
+        x = ss.tensor(x0, requires_grad=x_grad)
+        w = ss.tensor(w0, requires_grad=True)
+        b = ss.tensor(b0, requires_grad=True) if bias else None
+        y = F.linear(x, w, b)
+        (y * ss.tensor(g0)).sum().backward()
+        return (
+            [y.numpy(), w.grad.numpy()]
+            + ([x.grad.numpy()] if x_grad else [])
+            + ([b.grad.numpy()] if bias else [])
+        )
+
+    split = run()
+    assert 700 in halves  # the output units were shared out
+    monkeypatch.setattr(parallel, "_ENABLED", False)
+    for a, b in zip(split, run()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5 * np.abs(b).max())
+    ref = x0 @ w0.T + (b0 if bias else 0)
+    np.testing.assert_allclose(split[0], ref, rtol=1e-5, atol=1e-4)
+    np.testing.assert_allclose(split[1], np.einsum("nto,nti->oi", g0, x0), rtol=1e-4, atol=1e-3)
