@@ -433,3 +433,16 @@ def test_large_linear_layer_agrees_split_and_whole(monkeypatch, split_everything
     ref = x0 @ w0.T + (b0 if bias else 0)
     np.testing.assert_allclose(split[0], ref, rtol=1e-5, atol=1e-4)
     np.testing.assert_allclose(split[1], np.einsum("nto,nti->oi", g0, x0), rtol=1e-4, atol=1e-3)
+
+
+def test_outer_products_equal_blas_ones():
+    from shinsou.backend import blas
+
+    rng = np.random.default_rng(7)
+    a = rng.standard_normal((64, 1)).astype(np.float32)
+    b = rng.standard_normal((1, 300)).astype(np.float32)
+    np.testing.assert_array_equal(blas.matmul(a, b), a @ b)
+    out = np.empty((64, 300), np.float32)
+    assert blas.matmul(a, b, out=out) is out
+    np.testing.assert_array_equal(out, a @ b)
+    assert blas.matmul(a, b.astype(np.float64)).dtype == np.float64
