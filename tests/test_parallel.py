@@ -446,3 +446,21 @@ def test_outer_products_equal_blas_ones():
     assert blas.matmul(a, b, out=out) is out
     np.testing.assert_array_equal(out, a @ b)
     assert blas.matmul(a, b.astype(np.float64)).dtype == np.float64
+
+
+def test_clip_grad_norm_of_large_gradients_by_blocks(monkeypatch, split_everything):
+    # Σ g² of a large gradient goes by float64 blocks on two threads: the norm of the whole
+    # in float64 up to rounding, and the clipped gradients follow it
+    import shinsou.optim.clip as clip
+
+    monkeypatch.setattr(clip, "_SQUARES_BLOCK", 100)
+    rng = np.random.default_rng(8)
+    grads = [rng.standard_normal(s).astype(np.float32) for s in [(37, 29), (1001,), (5,)]]
+    params = [ss.nn.Parameter(ss.zeros(*g.shape)) for g in grads]
+    for p, g in zip(params, grads):
+        p.grad = g.copy()
+    norm = ss.optim.clip_grad_norm_(params, 1.0)
+    want = np.sqrt(sum(float((g.astype(np.float64) ** 2).sum()) for g in grads))
+    assert norm == pytest.approx(want, rel=1e-12)
+    for p, g in zip(params, grads):
+        np.testing.assert_allclose(p.grad.numpy(), g / (want + 1e-6), rtol=1e-6)
