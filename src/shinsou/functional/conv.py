@@ -50,10 +50,16 @@ rebuilds the columns).
 
 Two threads: the im2col copies, the col2im adds and the NCHW <-> batch-innermost transposes
 split their channels in two halves run at once (``backend.parallel``), since NumPy's copies
-use one core while the GEMMs use all. With that (and pooling, ReLU and the optimizer split
-the same way), the whole LeNet step measured 1.33x PyTorch's time (median of 9 runs,
-1.05-1.47) and the VGG step with batch norm 1.61x (``benchmarks/RESULTS.md``); the figures
-below are from before.
+use one core while the GEMMs use all. The kernels themselves are split too, each half with
+its products on one BLAS thread (``blas.halves``): dL/dx and dL/dW by halves of the input
+channels (groups, when there are several), each thread with its own products and col2im sums
+or column matrices, no hand-off between them; the forward product by halves of each chunk's
+columns. (Before, each chunk and kernel row was one two-thread OpenBLAS call that waited for
+the second thread: the DCGAN step gained 1.52x from the second core where PyTorch's gained
+1.83x, and a loaded machine, with that thread often descheduled, made it 2.5x slower.)
+With the copies split (and pooling, ReLU and the optimizer split the same way), the whole
+LeNet step measured 1.33x PyTorch's time (median of 9 runs, 1.05-1.47) and the VGG step with
+batch norm 1.61x (``benchmarks/RESULTS.md``); the figures below are from before.
 
 Measured on a 2-core AMD EPYC VM (OpenBLAS, 2 threads; torch 2.13 CPU with
 ``torch.set_num_threads(2)`` in the same process; float32, batch 128; median over
