@@ -464,3 +464,35 @@ def test_clip_grad_norm_of_large_gradients_by_blocks(monkeypatch, split_everythi
     assert norm == pytest.approx(want, rel=1e-12)
     for p, g in zip(params, grads):
         np.testing.assert_allclose(p.grad.numpy(), g / (want + 1e-6), rtol=1e-6)
+
+
+@pytest.mark.parametrize("transpose", [False, True])
+def test_one_channel_kernels_split_their_products(monkeypatch, split_everything, transpose):
+    # one input channel (a first layer's dL/dx, a generator's last conv-transpose): all kernel
+    # rows in one product whose columns go on two threads; the numbers of PyTorch
+    import torch
+
+    import shinsou.functional.conv as conv
+
+    monkeypatch.setattr(conv, "_CHUNK_BYTES", 4096)  # several chunks of output rows
+    rng = np.random.default_rng(9)
+    x0 = rng.standard_normal((6, 3, 5, 6) if transpose else (6, 1, 11, 12)).astype(np.float32)
+    w0 = rng.standard_normal((3, 1, 4, 4)).astype(np.float32)
+    kw = dict(stride=2, padding=1)
+    split = []
+    matmul = conv.blas.matmul
+    monkeypatch.setattr(
+        conv.blas, "matmul", lambda *a, **k: split.append(k.get("split")) or matmul(*a, **k)
+    )
+    x, w = ss.tensor(x0, requires_grad=True), ss.tensor(w0, requires_grad=True)
+    tx, tw = torch.tensor(x0, requires_grad=True), torch.tensor(w0, requires_grad=True)
+    if transpose:
+        y, ty = F.conv_transpose2d(x, w, **kw), torch.nn.functional.conv_transpose2d(tx, tw, **kw)
+    else:
+        y, ty = F.conv2d(x, w, **kw), torch.nn.functional.conv2d(tx, tw, **kw)
+    (y * y).sum().backward()
+    (ty * ty).sum().backward()
+    assert True in split
+    np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), rtol=1e-5, atol=1e-4)
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-4, atol=1e-3)
+    np.testing.assert_allclose(w.grad.numpy(), tw.grad.numpy(), rtol=1e-4, atol=1e-3)

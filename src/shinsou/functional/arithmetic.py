@@ -268,13 +268,14 @@ class Linear(Function):
         self.saved = (x, w)
         self.has_bias = b is not None
         x2 = _as_matrix(x)
-        if b is not None and _split_linear(x, w):
+        if _split_linear(x, w):
             y = np.empty((x2.shape[0], w.shape[0]), np.result_type(x2.dtype, w.dtype))
 
             def units(lo, hi):  # output units lo..hi: half of W, the whole of x
                 out = y[:, lo:hi]
                 np.matmul(x2, w[lo:hi].T, out=out)
-                out += b[lo:hi]
+                if b is not None:
+                    out += b[lo:hi]
 
             blas.halves(units, w.shape[0], y.nbytes)
         else:

@@ -378,8 +378,10 @@ def _conv_input_grad(gy, w, in_chw, geo):
     gpad = xp.zeros((c, h + pt + pb, wd + pl + pr, n), dtype=gy.dtype)
     sh, dh = geo.stride[0], geo.dilation[0]
     row = ow * n
-    chunks = _row_chunks(oh, 2 * c * kw * row * gy.itemsize, xp)
     units, per = _channel_units(c, g)
+    if units < 2:  # one input channel: nothing to share out by channels
+        return _one_channel_input_grad(gy3, w, gpad, geo)[:, pt : pt + h, pl : pl + wd]
+    chunks = _row_chunks(oh, 2 * c * kw * row * gy.itemsize, xp)
 
     def channels(lo, hi):  # the product rows and the sums of channel units lo..hi
         c0, c1 = lo * per, hi * per
@@ -404,6 +406,31 @@ def _conv_input_grad(gy, w, in_chw, geo):
     # parts of gpad), with no hand-off between them; col2im inside then runs whole
     _two_threads(channels, units, gy.nbytes + gpad.nbytes, xp)
     return gpad[:, pt : pt + h, pl : pl + wd]
+
+
+def _one_channel_input_grad(gy3, w, gpad, geo):
+    """``_conv_input_grad`` for a single input channel (a first layer's dL/dx, an image
+    generator's last conv-transpose): all KH·KW kernel rows in one product (OpenBLAS ran the
+    (KW, C_out) @ (C_out, M) products of one kernel row at ~30 GFLOP/s, against ~85 for
+    larger ones), its columns on two threads, then col2im by samples. Adds into ``gpad``
+    (1, Hp, Wp, N) and returns it."""
+    xp = get_array_module(gy3)
+    co = gy3.shape[1]
+    kh, kw = geo.kernel
+    oh, ow = geo.out_hw
+    n = gpad.shape[3]
+    row = ow * n
+    w_all = w.reshape(1, co, kh * kw).transpose(0, 2, 1)  # (1, KH·KW, C_out)
+    dcols = None
+    for r0, r1 in _row_chunks(oh, 2 * kh * kw * row * gy3.itemsize, xp):
+        if dcols is None or dcols.shape[2] != (r1 - r0) * row:
+            dcols = _empty_apart((1, kh * kw, (r1 - r0) * row), gy3.dtype, gpad)
+        blas.matmul(w_all, gy3[:, :, r0 * row : r1 * row], out=dcols, split=xp is np)
+        # (1, KH, KW, R, OW, N) -> the (N, 1, KH, KW, R, OW) view col2im adds up
+        d6 = dcols.reshape(1, kh, kw, r1 - r0, ow, n).transpose(5, 0, 1, 2, 3, 4)
+        target = gpad[:, r0 * geo.stride[0] :].transpose(3, 0, 1, 2)
+        col2im(d6, None, geo.stride, geo.dilation, out=target)
+    return gpad
 
 
 def _conv_weight_grad(xin, gy, w_shape, geo):
@@ -434,8 +461,11 @@ def _conv_weight_grad(xin, gy, w_shape, geo):
             out, gyu = gwt[lo:hi], gy3[lo:hi]
         else:
             out, gyu = gwt[:, lo * kk : hi * kk], gy3
+        # one channel (units == 1, run whole): the product's C_out columns on two threads
+        split = units < 2 and xp is np
         for r0, r1, cols in _im2col_chunks(xin, geo, lo, hi):
-            out += xp.matmul(cols, gyu[:, :, r0 * row : r1 * row].transpose(0, 2, 1))
+            gyt = gyu[:, :, r0 * row : r1 * row].transpose(0, 2, 1)
+            out += blas.matmul(cols, gyt, split=split) if split else xp.matmul(cols, gyt)
 
     # each thread its half of the channels: its own columns and its own rows of dL/dWᵀ
     _two_threads(channels, units, xin.nbytes * kk + gy.nbytes, xp)
