@@ -160,19 +160,21 @@ def _tile_sizes(h, w, tile):
 def _copy_in_tiles(dst, src, tile, samples):
     """dst[...] = src for two (C, H, W, N)-shaped views, one of them batch-innermost and the
     other NCHW in memory: tiles of ``tile`` numbers per sample and ``samples`` samples, the
-    two halves of the channel tiles on two threads."""
+    two halves of the tiles on two threads."""
     c, h, w, n = dst.shape
     cb, rb = _tile_sizes(h, w, tile)
+    # (channel, row) tiles, in the order of memory: two halves of them, even when there is
+    # one channel (an image's: a first layer's input, a generator's output)
+    tiles = [(c0, r0) for c0 in range(0, c, cb) for r0 in range(0, h, rb)]
 
-    def part(lo, hi):  # channel tiles lo..hi
-        for c0 in range(lo * cb, min(c, hi * cb), cb):
-            for r0 in range(0, h, rb):
-                for n0 in range(0, n, samples):
-                    block = (slice(c0, c0 + cb), slice(r0, r0 + rb), slice(None))
-                    block += (slice(n0, n0 + samples),)
-                    dst[block] = src[block]
+    def part(lo, hi):  # tiles lo..hi
+        for c0, r0 in tiles[lo:hi]:
+            for n0 in range(0, n, samples):
+                block = (slice(c0, c0 + cb), slice(r0, r0 + rb), slice(None))
+                block += (slice(n0, n0 + samples),)
+                dst[block] = src[block]
 
-    parallel.halves(part, -(-c // cb), 2 * dst.nbytes)
+    parallel.halves(part, len(tiles), 2 * dst.nbytes)
 
 
 def _to_chwn(dst, a):
