@@ -496,3 +496,36 @@ def test_one_channel_kernels_split_their_products(monkeypatch, split_everything,
     np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), rtol=1e-5, atol=1e-4)
     np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-4, atol=1e-3)
     np.testing.assert_allclose(w.grad.numpy(), tw.grad.numpy(), rtol=1e-4, atol=1e-3)
+
+
+@pytest.mark.parametrize(
+    "op, x_shape, w_shape, kw",
+    [
+        ("conv2d", (3, 4, 7, 6), (5, 4, 4, 3), dict(padding="same")),  # uneven pads
+        ("conv2d", (3, 4, 9, 8), (6, 2, 3, 3), dict(stride=2, padding=(2, 1), groups=2)),
+        ("conv2d", (3, 1, 9, 8), (5, 1, 3, 3), dict(padding=1)),
+        ("conv_transpose2d", (3, 4, 5, 4), (4, 3, 4, 4), dict(stride=2, padding=1)),
+    ],
+)
+def test_conv_buffers_are_written_before_they_are_read(
+    monkeypatch, split_everything, op, x_shape, w_shape, kw
+):
+    # the padded input is zeroed only in its border and dL/dx's sums are zeroed by the thread
+    # that adds its channels: with every new NumPy buffer full of NaN, nothing NaN comes out
+    rng = np.random.default_rng(10)
+    x = ss.tensor(rng.standard_normal(x_shape).astype(np.float32), requires_grad=True)
+    w = ss.tensor(rng.standard_normal(w_shape).astype(np.float32), requires_grad=True)
+    empty = np.empty
+
+    def nan_empty(shape, dtype=float, *a, **k):
+        out = empty(shape, dtype, *a, **k)
+        if np.dtype(dtype).kind == "f":
+            out.fill(np.nan)
+        return out
+
+    monkeypatch.setattr(np, "empty", nan_empty)
+    y = getattr(F, op)(x, w, **kw)
+    (y * y).sum().backward()
+    monkeypatch.undo()
+    for a in (y.numpy(), x.grad.numpy(), w.grad.numpy()):
+        assert np.isfinite(a).all()

@@ -234,7 +234,12 @@ def _padded_input(x, geo):
     if not any(geo.pads):
         return _chwn(x).transpose(3, 0, 1, 2)
     n, c, h, w = x.shape
-    out = _empty_apart((c, h + pt + pb, w + pl + pr, n), x.dtype, x, zero=True)
+    out = _empty_apart((c, h + pt + pb, w + pl + pr, n), x.dtype, x)
+    # zeros only in the border (zeroing the whole buffer first was a serial pass over it)
+    out[:, :pt] = 0
+    out[:, pt + h :] = 0
+    out[:, pt : pt + h, :pl] = 0
+    out[:, pt : pt + h, pl + w :] = 0
     _to_chwn(out[:, pt : pt + h, pl : pl + w, :], x)  # the transpose happens in this copy
     return out.transpose(3, 0, 1, 2)
 
@@ -377,16 +382,20 @@ def _conv_input_grad(gy, w, in_chw, geo):
     # W[:, :, i, :]ᵀ per kernel row: (G, C_g·KW, C_out/G)
     w_rows = [w[:, :, i, :].reshape(g, co // g, cg * kw).transpose(0, 2, 1) for i in range(kh)]
     pt, pb, pl, pr = geo.pads
-    gpad = xp.zeros((c, h + pt + pb, wd + pl + pr, n), dtype=gy.dtype)
     sh, dh = geo.stride[0], geo.dilation[0]
     row = ow * n
     units, per = _channel_units(c, g)
+    padded = (c, h + pt + pb, wd + pl + pr, n)
     if units < 2:  # one input channel: nothing to share out by channels
+        gpad = xp.zeros(padded, dtype=gy.dtype)
         return _one_channel_input_grad(gy3, w, gpad, geo)[:, pt : pt + h, pl : pl + wd]
+    # each thread zeroes its own channels (np.zeros was a serial pass over the buffer)
+    gpad = xp.empty(padded, dtype=gy.dtype)
     chunks = _row_chunks(oh, 2 * c * kw * row * gy.itemsize, xp)
 
     def channels(lo, hi):  # the product rows and the sums of channel units lo..hi
         c0, c1 = lo * per, hi * per
+        gpad[c0:c1] = 0
         if g > 1:
             wr, gyu, gp = [wi[lo:hi] for wi in w_rows], gy3[lo:hi], hi - lo
         else:
