@@ -8,8 +8,15 @@ import time
 
 
 def pin_threads(n: int) -> None:
-    """Use ``n`` threads in NumPy's BLAS and in PyTorch. Call before importing numpy."""
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    """Use ``n`` threads in NumPy's BLAS, in shinsou's own work (``SHINSOU_NUM_THREADS``:
+    without it, ``--threads 1`` still ran shinsou's copies, sums and split products on two
+    threads) and in PyTorch. Call before importing numpy."""
+    for var in (
+        "OMP_NUM_THREADS",
+        "OPENBLAS_NUM_THREADS",
+        "MKL_NUM_THREADS",
+        "SHINSOU_NUM_THREADS",
+    ):
         os.environ[var] = str(n)
 
 

@@ -286,3 +286,246 @@ def test_split_products_equal_whole_ones(monkeypatch):
     conv(x).sum().backward()
     for a, b in zip(whole, [x.grad.numpy()] + [p.grad.numpy() for p in conv.parameters()]):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-4)
+
+
+# ------------------------------------------- work split by hand over the two threads (s5-speed)
+def test_blas_halves_runs_products_on_one_blas_thread_each(split_everything):
+    from shinsou.backend import blas
+
+    before = blas.openblas_threads()
+    seen = []
+
+    def fn(lo, hi):
+        seen.append((lo, hi, threading.get_ident(), blas.openblas_threads()))
+
+    blas.halves(fn, 6, 0)
+    assert sorted(s[:2] for s in seen) == [(0, 3), (3, 6)]
+    if before is None:
+        pytest.fail("this NumPy does not use OpenBLAS: the thread handling is untested")
+    assert len({s[2] for s in seen}) == 2
+    assert {s[3] for s in seen} == {1}  # each half's products on one OpenBLAS thread
+    assert blas.openblas_threads() == before  # and its threads given back
+
+
+def test_split_products_by_request(split_everything):
+    from shinsou.backend import blas
+
+    rng = np.random.default_rng(3)
+    for sa, sb in [((300, 200), (200, 100)), ((1, 900), (900, 700)), ((2, 70, 90), (90, 600))]:
+        a = rng.standard_normal(sa).astype(np.float32)
+        b = rng.standard_normal(sb).astype(np.float32)
+        np.testing.assert_allclose(blas.matmul(a, b, split=True), a @ b, rtol=1e-5, atol=1e-4)
+
+
+@pytest.mark.parametrize(
+    "x_shape, w_shape, kw",
+    [
+        ((5, 6, 9, 8), (4, 6, 3, 3), dict(padding=1)),
+        ((4, 6, 9, 9), (6, 3, 4, 4), dict(stride=2, padding=1, groups=2)),
+        ((3, 1, 8, 8), (5, 1, 3, 3), dict()),  # one input channel: nothing to share out
+    ],
+)
+@pytest.mark.parametrize("transpose", [False, True])
+def test_conv_kernels_share_channels_between_threads(
+    monkeypatch, split_everything, x_shape, w_shape, kw, transpose
+):
+    # the three kernels (forward, dL/dx, dL/dW) of conv2d and conv_transpose2d, each split over
+    # the two threads (the channels of dL/dx and dL/dW, the columns of the forward product),
+    # give the numbers of the unsplit kernels (up to rounding: OpenBLAS may sum a smaller
+    # product in another order)
+    import shinsou.functional.conv as conv
+
+    monkeypatch.setattr(conv, "_CHUNK_BYTES", 2048)  # several chunks per half
+    rng = np.random.default_rng(4)
+    groups = kw.get("groups", 1)
+    if transpose:  # (C_in, C_out/groups, ...) and an input of C_in channels
+        w_shape = (w_shape[1] * groups, w_shape[0] // groups) + w_shape[2:]
+        x_shape = (x_shape[0], w_shape[0]) + x_shape[2:]
+    x0 = rng.standard_normal(x_shape).astype(np.float32)
+    w0 = rng.standard_normal(w_shape).astype(np.float32)
+    op = F.conv_transpose2d if transpose else F.conv2d
+    threads = set()
+    col2im = conv.col2im
+
+    def spy(*a, **k):
+        threads.add(threading.get_ident())
+        return col2im(*a, **k)
+
+    monkeypatch.setattr(conv, "col2im", spy)
+
+    def run():
+        x = ss.tensor(x0, requires_grad=True)
+        w = ss.tensor(w0, requires_grad=True)
+        y = op(x, w, **kw)
+        (y * y).sum().backward()
+        return [y.numpy(), x.grad.numpy(), w.grad.numpy()]
+
+    split = run()
+    if (w_shape[1] * groups if transpose else x_shape[1]) > 1:
+        assert len(threads) == 2  # dL/dx's sums of each half of the channels on its thread
+    monkeypatch.setattr(parallel, "_ENABLED", False)
+    for a, b in zip(split, run()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6 * np.abs(b).max())
+
+
+@pytest.mark.parametrize("smoothing", [0.0, 0.1])
+def test_cross_entropy_rows_agree_split_and_whole(monkeypatch, split_everything, smoothing):
+    # the log-softmax and its gradient go by blocks of rows, the two halves on two threads:
+    # every row is computed as on the whole array, so the numbers are the same
+    import shinsou.functional.loss as loss
+
+    monkeypatch.setattr(loss, "_CE_BLOCK_BYTES", 3 * 17 * 4)  # blocks of 3 rows
+    rng = np.random.default_rng(5)
+    x0 = (rng.standard_normal((11, 17)) * 4).astype(np.float32)
+    t = ss.tensor(rng.integers(0, 17, 11))
+    t[4] = -100  # ignored
+
+    def run():
+        x = ss.tensor(x0, requires_grad=True)
+        y = F.cross_entropy(x, t, label_smoothing=smoothing)
+        y.backward()
+        return [y.numpy(), x.grad.numpy()]
+
+    split = run()
+    monkeypatch.setattr(parallel, "_ENABLED", False)
+    monkeypatch.setattr(loss, "_CE_BLOCK_BYTES", 1 << 30)  # one block: the whole array
+    whole = run()
+    for a, b in zip(split, whole):
+        np.testing.assert_array_equal(a, b)
+    lsm = x0 - x0.max(1, keepdims=True)
+    lsm -= np.log(np.exp(lsm).sum(1, keepdims=True))
+    np.testing.assert_array_equal(loss._log_softmax_rows(x0), lsm)
+
+
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize("x_grad", [True, False])
+def test_large_linear_layer_agrees_split_and_whole(monkeypatch, split_everything, bias, x_grad):
+    # a layer of 64·50·700 multiply-adds goes as two halves of its output units, each with
+    # its part of the bias add, of dL/dW and of dL/db
+    from shinsou.backend import blas
+
+    rng = np.random.default_rng(6)
+    x0 = rng.standard_normal((4, 16, 50)).astype(np.float32)
+    w0 = rng.standard_normal((700, 50)).astype(np.float32)
+    b0 = rng.standard_normal(700).astype(np.float32)
+    g0 = rng.standard_normal((4, 16, 700)).astype(np.float32)
+    assert x0[..., 0].size * 50 * 700 >= blas.MIN_FLOPS
+    halves = []
+    monkeypatch.setattr(blas, "halves", lambda *a: halves.append(a[1]) or parallel.halves(*a))
+
+    def run():
+        x = ss.tensor(x0, requires_grad=x_grad)
+        w = ss.tensor(w0, requires_grad=True)
+        b = ss.tensor(b0, requires_grad=True) if bias else None
+        y = F.linear(x, w, b)
+        (y * ss.tensor(g0)).sum().backward()
+        return (
+            [y.numpy(), w.grad.numpy()]
+            + ([x.grad.numpy()] if x_grad else [])
+            + ([b.grad.numpy()] if bias else [])
+        )
+
+    split = run()
+    assert 700 in halves  # the output units were shared out
+    monkeypatch.setattr(parallel, "_ENABLED", False)
+    for a, b in zip(split, run()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5 * np.abs(b).max())
+    ref = x0 @ w0.T + (b0 if bias else 0)
+    np.testing.assert_allclose(split[0], ref, rtol=1e-5, atol=1e-4)
+    np.testing.assert_allclose(split[1], np.einsum("nto,nti->oi", g0, x0), rtol=1e-4, atol=1e-3)
+
+
+def test_outer_products_equal_blas_ones():
+    from shinsou.backend import blas
+
+    rng = np.random.default_rng(7)
+    a = rng.standard_normal((64, 1)).astype(np.float32)
+    b = rng.standard_normal((1, 300)).astype(np.float32)
+    np.testing.assert_array_equal(blas.matmul(a, b), a @ b)
+    out = np.empty((64, 300), np.float32)
+    assert blas.matmul(a, b, out=out) is out
+    np.testing.assert_array_equal(out, a @ b)
+    assert blas.matmul(a, b.astype(np.float64)).dtype == np.float64
+
+
+def test_clip_grad_norm_of_large_gradients_by_blocks(monkeypatch, split_everything):
+    # Σ g² of a large gradient goes by float64 blocks on two threads: the norm of the whole
+    # in float64 up to rounding, and the clipped gradients follow it
+    import shinsou.optim.clip as clip
+
+    monkeypatch.setattr(clip, "_SQUARES_BLOCK", 100)
+    rng = np.random.default_rng(8)
+    grads = [rng.standard_normal(s).astype(np.float32) for s in [(37, 29), (1001,), (5,)]]
+    params = [ss.nn.Parameter(ss.zeros(*g.shape)) for g in grads]
+    for p, g in zip(params, grads):
+        p.grad = g.copy()
+    norm = ss.optim.clip_grad_norm_(params, 1.0)
+    want = np.sqrt(sum(float((g.astype(np.float64) ** 2).sum()) for g in grads))
+    assert norm == pytest.approx(want, rel=1e-12)
+    for p, g in zip(params, grads):
+        np.testing.assert_allclose(p.grad.numpy(), g / (want + 1e-6), rtol=1e-6)
+
+
+@pytest.mark.parametrize("transpose", [False, True])
+def test_one_channel_kernels_split_their_products(monkeypatch, split_everything, transpose):
+    # one input channel (a first layer's dL/dx, a generator's last conv-transpose): all kernel
+    # rows in one product whose columns go on two threads; the numbers of PyTorch
+    import torch
+
+    import shinsou.functional.conv as conv
+
+    monkeypatch.setattr(conv, "_CHUNK_BYTES", 4096)  # several chunks of output rows
+    rng = np.random.default_rng(9)
+    x0 = rng.standard_normal((6, 3, 5, 6) if transpose else (6, 1, 11, 12)).astype(np.float32)
+    w0 = rng.standard_normal((3, 1, 4, 4)).astype(np.float32)
+    kw = dict(stride=2, padding=1)
+    split = []
+    matmul = conv.blas.matmul
+    monkeypatch.setattr(
+        conv.blas, "matmul", lambda *a, **k: split.append(k.get("split")) or matmul(*a, **k)
+    )
+    x, w = ss.tensor(x0, requires_grad=True), ss.tensor(w0, requires_grad=True)
+    tx, tw = torch.tensor(x0, requires_grad=True), torch.tensor(w0, requires_grad=True)
+    if transpose:
+        y, ty = F.conv_transpose2d(x, w, **kw), torch.nn.functional.conv_transpose2d(tx, tw, **kw)
+    else:
+        y, ty = F.conv2d(x, w, **kw), torch.nn.functional.conv2d(tx, tw, **kw)
+    (y * y).sum().backward()
+    (ty * ty).sum().backward()
+    assert True in split
+    np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), rtol=1e-5, atol=1e-4)
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-4, atol=1e-3)
+    np.testing.assert_allclose(w.grad.numpy(), tw.grad.numpy(), rtol=1e-4, atol=1e-3)
+
+
+@pytest.mark.parametrize(
+    "op, x_shape, w_shape, kw",
+    [
+        ("conv2d", (3, 4, 7, 6), (5, 4, 4, 3), dict(padding="same")),  # uneven pads
+        ("conv2d", (3, 4, 9, 8), (6, 2, 3, 3), dict(stride=2, padding=(2, 1), groups=2)),
+        ("conv2d", (3, 1, 9, 8), (5, 1, 3, 3), dict(padding=1)),
+        ("conv_transpose2d", (3, 4, 5, 4), (4, 3, 4, 4), dict(stride=2, padding=1)),
+    ],
+)
+def test_conv_buffers_are_written_before_they_are_read(
+    monkeypatch, split_everything, op, x_shape, w_shape, kw
+):
+    # the padded input is zeroed only in its border and dL/dx's sums are zeroed by the thread
+    # that adds its channels: with every new NumPy buffer full of NaN, nothing NaN comes out
+    rng = np.random.default_rng(10)
+    x = ss.tensor(rng.standard_normal(x_shape).astype(np.float32), requires_grad=True)
+    w = ss.tensor(rng.standard_normal(w_shape).astype(np.float32), requires_grad=True)
+    empty = np.empty
+
+    def nan_empty(shape, dtype=float, *a, **k):
+        out = empty(shape, dtype, *a, **k)
+        if np.dtype(dtype).kind == "f":
+            out.fill(np.nan)
+        return out
+
+    monkeypatch.setattr(np, "empty", nan_empty)
+    y = getattr(F, op)(x, w, **kw)
+    (y * y).sum().backward()
+    monkeypatch.undo()
+    for a in (y.numpy(), x.grad.numpy(), w.grad.numpy()):
+        assert np.isfinite(a).all()

@@ -20,9 +20,19 @@ thread; to avoid that, import shinsou first or set ``OPENBLAS_THREAD_TIMEOUT`` y
 ``OPENBLAS_NUM_THREADS`` or ``OMP_NUM_THREADS`` says otherwise), as PyTorch's
 ``set_num_threads(1)`` does for its BLAS.
 
+Work split by hand (``halves``, ``matmul(..., split=True)``): some work is better cut in
+two halves that each run their own single-threaded products (and the copies and adds around
+them) than run one product at a time on OpenBLAS's two threads: a convolution's column
+matrices per channel half, the two gradients of a layer, products with a bias add or a
+softmax after them. ``halves`` runs such halves on shinsou's two threads with OpenBLAS set
+to one thread meanwhile (two products that each ask OpenBLAS for two threads would queue for
+its one pool), then gives OpenBLAS its threads back (~1 µs).
+
 >>> import numpy as np
 >>> a, b = np.ones((300, 200), np.float32), np.ones((200, 100), np.float32)
 >>> bool((matmul(a, b) == 200).all())
+True
+>>> bool((matmul(a, b, split=True) == 200).all())
 True
 """
 
@@ -37,6 +47,7 @@ from . import parallel
 
 __all__ = [
     "matmul",
+    "halves",
     "split_products",
     "openblas_threads",
     "set_openblas_threads",
@@ -146,34 +157,65 @@ def _module(a):
     return get_array_module(a)
 
 
-def matmul(a, b, out=None):
-    """``a @ b`` (NumPy's broadcasting rules, ``a`` at least 2-D); for large NumPy products
-    while ``split_products()``, the rows of the result in two halves on two threads."""
-    if not _SPLIT or type(a) is not np.ndarray or a.ndim < 2 or b.ndim < 2:
+def halves(fn, n: int, size: int) -> None:
+    """``parallel.halves(fn, n, size)`` for work whose halves call BLAS: while the two halves
+    run, OpenBLAS runs each product on one thread (see the module docstring). With a BLAS
+    whose threads shinsou cannot set, the work runs whole, ``fn(0, n)``, and the BLAS
+    threads each product itself. ``fn`` must write only what belongs to its range."""
+    if not parallel.splits(n, size):
+        fn(0, n)
+        return
+    threads = 1 if _SPLIT else openblas_threads()
+    if threads is None:
+        fn(0, n)
+        return
+    if threads > 1:
+        set_openblas_threads(1)
+    try:
+        parallel.halves(fn, n, size)
+    finally:
+        if threads > 1:
+            set_openblas_threads(threads)
+
+
+def matmul(a, b, out=None, split=None):
+    """``a @ b`` (NumPy's broadcasting rules, ``a`` at least 2-D). Large NumPy products are
+    cut in two halves (the rows of ``a`` or the columns of ``b``, whichever operand is
+    larger), each a single-threaded product on one of shinsou's two threads, when ``split``
+    is True, or when it is None (the default) and ``split_products()``."""
+    if split is None:
+        split = _SPLIT
+    if a.ndim == 2 and b.ndim == 2 and a.shape[1] == 1 and type(a) is np.ndarray:
+        # an outer product (k = 1, a layer with one output unit backwards): OpenBLAS ran
+        # (64, 1) @ (1, 6272) at ~2 GFLOP/s, 20x slower than this broadcast product, which
+        # gives the same numbers (each one product, no sum)
+        if b.shape[0] == 1 and type(b) is np.ndarray:
+            return np.multiply(a, b, out=out, dtype=np.result_type(a.dtype, b.dtype))
+    if not split or type(a) is not np.ndarray or a.ndim < 2 or b.ndim < 2:
         return a @ b if out is None else _module(a).matmul(a, b, out=out)
     m, k, n = a.shape[-2], a.shape[-1], b.shape[-1]
     batch = 1
     for s in np.broadcast_shapes(a.shape[:-2], b.shape[:-2]):
         batch *= s
-    if batch * m * k * n < MIN_FLOPS or m < 2:
+    if batch * m * k * n < MIN_FLOPS or (m < 2 and n < 2):
         return a @ b if out is None else np.matmul(a, b, out=out)
     if out is None:
         shape = np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + (m, n)
         out = np.empty(shape, dtype=np.result_type(a.dtype, b.dtype))
     # each half packs its part of the split operand and the whole of the other one: split
     # the larger operand (the rows of a, or the columns of b), so the copy is the smaller
-    if m * k >= k * n or n < 2:
+    if (m * k >= k * n and m >= 2) or n < 2:
 
         def part(lo, hi):
             np.matmul(a[..., lo:hi, :], b, out=out[..., lo:hi, :])
 
-        parallel.halves(part, m, parallel.MIN_BYTES)
+        halves(part, m, parallel.MIN_BYTES)
     else:
 
         def part(lo, hi):
             np.matmul(a, b[..., lo:hi], out=out[..., lo:hi])
 
-        parallel.halves(part, n, parallel.MIN_BYTES)
+        halves(part, n, parallel.MIN_BYTES)
     return out
 
 

@@ -41,6 +41,7 @@ __all__ = [
     "copyto",
     "elementwise",
     "enabled",
+    "splits",
     "MIN_BYTES",
     # issue 18: threads from the ranks of an MPI job
     "set_enabled",
@@ -116,12 +117,18 @@ def _run_marked(fn, lo, hi):
         _inside.active = False
 
 
+def splits(n: int, size: int = MIN_BYTES) -> bool:
+    """Whether ``halves(fn, n, size)`` called here and now would run two halves on two
+    threads (rather than ``fn(0, n)`` inline)."""
+    return _ENABLED and n >= 2 and size >= MIN_BYTES and not getattr(_inside, "active", False)
+
+
 def halves(fn, n: int, size: int = MIN_BYTES) -> None:
     """Run ``fn(lo, hi)`` over ``range(n)`` in two halves on two threads (see the module
     docstring); ``size`` is the number of bytes the whole call reads and writes, which
     decides whether splitting pays. Exceptions from either half are raised here, after both
     halves have finished."""
-    if not _ENABLED or n < 2 or size < MIN_BYTES or getattr(_inside, "active", False):
+    if not splits(n, size):
         fn(0, n)
         return
     m = n // 2

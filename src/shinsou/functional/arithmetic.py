@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from ..backend import blas, get_array_module
+from ..backend import blas, get_array_module, parallel
 from ..core.function import Function, unbroadcast
 from ..core.tensor import Tensor
 from ._convert import _float_if_needed, as_tensor, binary
@@ -237,11 +237,27 @@ def _as_matrix(a):
     return a.reshape(math.prod(a.shape[:-1]), a.shape[-1])
 
 
+def _split_linear(x, w) -> bool:
+    """Whether a layer's products are large enough to go as two halves on shinsou's two
+    threads (``blas.halves``): each half's product then has its bias add (forward) or its
+    part of dL/db (backward) done while its output is still in cache, instead of a
+    separate single-threaded pass over the whole (N, out) array after the product."""
+    rows = math.prod(x.shape[:-1])
+    return (
+        type(x) is np.ndarray
+        and parallel.enabled()
+        and rows * x.shape[-1] * w.shape[0] >= blas.MIN_FLOPS
+        and rows * w.shape[0] * x.itemsize >= parallel.MIN_BYTES
+    )
+
+
 class Linear(Function):
     """y = x W^T + b, x: (..., in), W: (out, in), b: (out,) -> y: (..., out).
 
     Fused (one GEMM plus an in-place bias add) because it is the hot path of every MLP;
-    the composite ``x @ W.T + b`` is its test reference.
+    the composite ``x @ W.T + b`` is its test reference. Large layers (a language model's
+    200 -> 10,000 output layer) run as two halves on two threads, each a single-threaded
+    product with its own part of the bias add or of dL/dW and dL/db (``_split_linear``).
     """
 
     def reads_inputs(self):  # dL/dx = g W reads W, dL/dW = gᵀ x reads x, dL/db reads neither
@@ -252,22 +268,51 @@ class Linear(Function):
         self.saved = (x, w)
         self.has_bias = b is not None
         x2 = _as_matrix(x)
-        y = blas.matmul(x2, w.T)
-        if b is not None:
-            y += b
+        if _split_linear(x, w):
+            y = np.empty((x2.shape[0], w.shape[0]), np.result_type(x2.dtype, w.dtype))
+
+            def units(lo, hi):  # output units lo..hi: half of W, the whole of x
+                out = y[:, lo:hi]
+                np.matmul(x2, w[lo:hi].T, out=out)
+                if b is not None:
+                    out += b[lo:hi]
+
+            blas.halves(units, w.shape[0], y.nbytes)
+        else:
+            y = blas.matmul(x2, w.T)
+            if b is not None:
+                y += b
         return y.reshape(x.shape[:-1] + (w.shape[0],)) if x.ndim != 2 else y
 
     def backward(self, gy):
         x, w = self.saved
         needs = self.needs
         g2 = _as_matrix(gy)
+        x2 = _as_matrix(x) if needs[1] else None
         gx = gw = gb = None
+        split = _split_linear(x, w)
         if needs[0]:
-            gx = blas.matmul(g2, w).reshape(x.shape)
-        if needs[1]:
-            gw = blas.matmul(g2.T, _as_matrix(x))
-        if self.has_bias and needs[2]:
-            gb = g2.sum(axis=0)
+            gx = blas.matmul(g2, w, split=split or None).reshape(x.shape)
+        want_b = self.has_bias and needs[2]
+        if split and (needs[1] or want_b):
+            if needs[1]:
+                gw = np.empty(w.shape, np.result_type(g2.dtype, x2.dtype))
+            if want_b:
+                gb = np.empty(w.shape[0], g2.dtype)
+
+            def units(lo, hi):  # rows lo..hi of dL/dW and dL/db: columns lo..hi of dL/dy
+                g = g2[:, lo:hi]
+                if gw is not None:
+                    np.matmul(g.T, x2, out=gw[lo:hi])
+                if gb is not None:
+                    np.sum(g, axis=0, out=gb[lo:hi])
+
+            blas.halves(units, w.shape[0], g2.nbytes)
+        else:
+            if needs[1]:
+                gw = blas.matmul(g2.T, x2)
+            if want_b:
+                gb = g2.sum(axis=0)
         return (gx, gw, gb) if self.has_bias else (gx, gw)
 
     def backward_graph(self, gy):

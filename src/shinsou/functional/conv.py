@@ -50,10 +50,16 @@ rebuilds the columns).
 
 Two threads: the im2col copies, the col2im adds and the NCHW <-> batch-innermost transposes
 split their channels in two halves run at once (``backend.parallel``), since NumPy's copies
-use one core while the GEMMs use all. With that (and pooling, ReLU and the optimizer split
-the same way), the whole LeNet step measured 1.33x PyTorch's time (median of 9 runs,
-1.05-1.47) and the VGG step with batch norm 1.61x (``benchmarks/RESULTS.md``); the figures
-below are from before.
+use one core while the GEMMs use all. The kernels themselves are split too, each half with
+its products on one BLAS thread (``blas.halves``): dL/dx and dL/dW by halves of the input
+channels (groups, when there are several), each thread with its own products and col2im sums
+or column matrices, no hand-off between them; the forward product by halves of each chunk's
+columns. (Before, each chunk and kernel row was one two-thread OpenBLAS call that waited for
+the second thread: the DCGAN step gained 1.52x from the second core where PyTorch's gained
+1.83x, and a loaded machine, with that thread often descheduled, made it 2.5x slower.)
+With the copies split (and pooling, ReLU and the optimizer split the same way), the whole
+LeNet step measured 1.33x PyTorch's time (median of 9 runs, 1.05-1.47) and the VGG step with
+batch norm 1.61x (``benchmarks/RESULTS.md``); the figures below are from before.
 
 Measured on a 2-core AMD EPYC VM (OpenBLAS, 2 threads; torch 2.13 CPU with
 ``torch.set_num_threads(2)`` in the same process; float32, batch 128; median over
@@ -154,19 +160,21 @@ def _tile_sizes(h, w, tile):
 def _copy_in_tiles(dst, src, tile, samples):
     """dst[...] = src for two (C, H, W, N)-shaped views, one of them batch-innermost and the
     other NCHW in memory: tiles of ``tile`` numbers per sample and ``samples`` samples, the
-    two halves of the channel tiles on two threads."""
+    two halves of the tiles on two threads."""
     c, h, w, n = dst.shape
     cb, rb = _tile_sizes(h, w, tile)
+    # (channel, row) tiles, in the order of memory: two halves of them, even when there is
+    # one channel (an image's: a first layer's input, a generator's output)
+    tiles = [(c0, r0) for c0 in range(0, c, cb) for r0 in range(0, h, rb)]
 
-    def part(lo, hi):  # channel tiles lo..hi
-        for c0 in range(lo * cb, min(c, hi * cb), cb):
-            for r0 in range(0, h, rb):
-                for n0 in range(0, n, samples):
-                    block = (slice(c0, c0 + cb), slice(r0, r0 + rb), slice(None))
-                    block += (slice(n0, n0 + samples),)
-                    dst[block] = src[block]
+    def part(lo, hi):  # tiles lo..hi
+        for c0, r0 in tiles[lo:hi]:
+            for n0 in range(0, n, samples):
+                block = (slice(c0, c0 + cb), slice(r0, r0 + rb), slice(None))
+                block += (slice(n0, n0 + samples),)
+                dst[block] = src[block]
 
-    parallel.halves(part, -(-c // cb), 2 * dst.nbytes)
+    parallel.halves(part, len(tiles), 2 * dst.nbytes)
 
 
 def _to_chwn(dst, a):
@@ -226,7 +234,12 @@ def _padded_input(x, geo):
     if not any(geo.pads):
         return _chwn(x).transpose(3, 0, 1, 2)
     n, c, h, w = x.shape
-    out = _empty_apart((c, h + pt + pb, w + pl + pr, n), x.dtype, x, zero=True)
+    out = _empty_apart((c, h + pt + pb, w + pl + pr, n), x.dtype, x)
+    # zeros only in the border (zeroing the whole buffer first was a serial pass over it)
+    out[:, :pt] = 0
+    out[:, pt + h :] = 0
+    out[:, pt : pt + h, :pl] = 0
+    out[:, pt : pt + h, pl + w :] = 0
     _to_chwn(out[:, pt : pt + h, pl : pl + w, :], x)  # the transpose happens in this copy
     return out.transpose(3, 0, 1, 2)
 
@@ -255,20 +268,35 @@ def _contiguous(a):
     return out
 
 
-def _im2col_chunks(xin, geo):
+def _channel_units(c, g):
+    """How the two threads share a convolution's C input channels: (units, channels per
+    unit). A range of units is a range of whole groups when there are several, else a range
+    of channels; either way a contiguous range of channels."""
+    return (g, c // g) if g > 1 else (c, 1)
+
+
+def _im2col_chunks(xin, geo, lo=0, hi=None):
     """Yield (r0, r1, cols) over chunks of output rows (of samples with ``batch_outer``):
     cols (G, C_g·KH·KW, (r1-r0)·M') are the windows of the padded input ``xin`` (an
     (N, C, Hp, Wp)-shaped view, see ``_padded_input``), M' being OW·N (OH·OW). One buffer is
-    reused from chunk to chunk: use cols before asking for the next one."""
+    reused from chunk to chunk: use cols before asking for the next one.
+
+    With ``lo``, ``hi``: only the channel units lo..hi (``_channel_units``): cols is then
+    (hi-lo, C_g·KH·KW, ...) for groups lo..hi, or (1, (hi-lo)·KH·KW, ...) for channels lo..hi
+    of a single group. The chunks' rows are those of the whole, whatever the range."""
     xp = get_array_module(xin)
     n, c = xin.shape[:2]
     kh, kw = geo.kernel
     oh, ow = geo.out_hw
     g = geo.groups
     k = c * kh * kw
+    units, per = _channel_units(c, g)
+    hi = units if hi is None else hi
+    c0, c1 = lo * per, hi * per
+    gp = hi - lo if g > 1 else 1  # groups in the range
     # (N, C, KH, KW, OH', OW') view; OH' may exceed OH for conv_transpose's adjoint with
     # output_padding >= stride, hence the crop
-    win = windows(xin, geo.kernel, geo.stride, geo.dilation)[..., :oh, :ow]
+    win = windows(xin, geo.kernel, geo.stride, geo.dilation)[:, c0:c1, :, :, :oh, :ow]
     if geo.batch_outer:
         win = win.transpose(1, 2, 3, 0, 4, 5)  # (C, KH, KW, N, OH, OW)
     else:
@@ -279,9 +307,18 @@ def _im2col_chunks(xin, geo):
     buf = None
     for r0, r1 in _row_chunks(rows, k * inner * xin.itemsize, xp):
         if buf is None or buf.shape[3] != r1 - r0:
-            buf = _empty_apart((c, kh, kw, r1 - r0) + rest, xin.dtype, base)
+            buf = _empty_apart((c1 - c0, kh, kw, r1 - r0) + rest, xin.dtype, base)
         parallel.copyto(buf, win[:, :, :, r0:r1])  # runs of OW·N (OW) contiguous numbers
-        yield r0, r1, buf.reshape(g, k // g, (r1 - r0) * inner)
+        yield r0, r1, buf.reshape(gp, (c1 - c0) * kh * kw // gp, (r1 - r0) * inner)
+
+
+def _two_threads(fn, n, size, xp):
+    """``fn(lo, hi)`` over range(n): for NumPy in two halves on two threads, each running
+    its products on one BLAS thread (``blas.halves``); on a GPU in one call."""
+    if xp is np:
+        blas.halves(fn, n, size)
+    else:  # pragma: no cover - GPU
+        fn(0, n)
 
 
 def _m_shape(n, geo):
@@ -310,9 +347,16 @@ def _conv_forward(xin, w, b, geo):
         row = m // m_shape[0]  # columns per chunked row (or sample)
         for r0, r1, cols in _im2col_chunks(xin, geo):
             part = y[:, :, r0 * row : r1 * row]
-            blas.matmul(w3, cols, out=part)
-            if b3 is not None:
-                part += b3  # while the chunk is still in cache
+
+            def gemm(lo, hi, cols=cols, part=part):  # columns lo..hi of the chunk
+                out = part[:, :, lo:hi]
+                xp.matmul(w3, cols[:, :, lo:hi], out=out)
+                if b3 is not None:
+                    out += b3  # while the columns are still in cache
+
+            # each thread one half of the columns, one BLAS thread each: cols is the large
+            # operand, so each packs only its half of it
+            _two_threads(gemm, cols.shape[2], cols.nbytes, xp)
     return y.reshape((co,) + m_shape)
 
 
@@ -338,22 +382,66 @@ def _conv_input_grad(gy, w, in_chw, geo):
     # W[:, :, i, :]ᵀ per kernel row: (G, C_g·KW, C_out/G)
     w_rows = [w[:, :, i, :].reshape(g, co // g, cg * kw).transpose(0, 2, 1) for i in range(kh)]
     pt, pb, pl, pr = geo.pads
-    gpad = xp.zeros((c, h + pt + pb, wd + pl + pr, n), dtype=gy.dtype)
     sh, dh = geo.stride[0], geo.dilation[0]
     row = ow * n
-    dcols = None
-    for r0, r1 in _row_chunks(oh, 2 * c * kw * row * gy.itemsize, xp):
-        if dcols is None or dcols.shape[2] != (r1 - r0) * row:
-            dcols = _empty_apart((g, cg * kw, (r1 - r0) * row), gy.dtype, gpad)
-        gyc = gy3[:, :, r0 * row : r1 * row]
-        # (C, 1, KW, R, OW, N) -> the (N, C, 1, KW, R, OW) view col2im adds up
-        d6 = dcols.reshape(c, 1, kw, r1 - r0, ow, n).transpose(5, 0, 1, 2, 3, 4)
-        for i in range(kh):
-            blas.matmul(w_rows[i], gyc, out=dcols)
-            # output rows r0..r1 read padded rows (r0 + t)·sh + i·dh, t < r1 - r0
-            target = gpad[:, r0 * sh + i * dh :].transpose(3, 0, 1, 2)
-            col2im(d6, None, geo.stride, geo.dilation, out=target)
+    units, per = _channel_units(c, g)
+    padded = (c, h + pt + pb, wd + pl + pr, n)
+    if units < 2:  # one input channel: nothing to share out by channels
+        gpad = xp.zeros(padded, dtype=gy.dtype)
+        return _one_channel_input_grad(gy3, w, gpad, geo)[:, pt : pt + h, pl : pl + wd]
+    # each thread zeroes its own channels (np.zeros was a serial pass over the buffer)
+    gpad = xp.empty(padded, dtype=gy.dtype)
+    chunks = _row_chunks(oh, 2 * c * kw * row * gy.itemsize, xp)
+
+    def channels(lo, hi):  # the product rows and the sums of channel units lo..hi
+        c0, c1 = lo * per, hi * per
+        gpad[c0:c1] = 0
+        if g > 1:
+            wr, gyu, gp = [wi[lo:hi] for wi in w_rows], gy3[lo:hi], hi - lo
+        else:
+            wr, gyu, gp = [wi[:, c0 * kw : c1 * kw] for wi in w_rows], gy3, 1
+        dcols = None
+        for r0, r1 in chunks:
+            if dcols is None or dcols.shape[2] != (r1 - r0) * row:
+                dcols = _empty_apart((gp, (c1 - c0) * kw // gp, (r1 - r0) * row), gy.dtype, gpad)
+            gyc = gyu[:, :, r0 * row : r1 * row]
+            # (C', 1, KW, R, OW, N) -> the (N, C', 1, KW, R, OW) view col2im adds up
+            d6 = dcols.reshape(c1 - c0, 1, kw, r1 - r0, ow, n).transpose(5, 0, 1, 2, 3, 4)
+            for i in range(kh):
+                xp.matmul(wr[i], gyc, out=dcols)
+                # output rows r0..r1 read padded rows (r0 + t)·sh + i·dh, t < r1 - r0
+                target = gpad[c0:c1, r0 * sh + i * dh :].transpose(3, 0, 1, 2)
+                col2im(d6, None, geo.stride, geo.dilation, out=target)
+
+    # each thread the products and sums of its half of the channels (they write disjoint
+    # parts of gpad), with no hand-off between them; col2im inside then runs whole
+    _two_threads(channels, units, gy.nbytes + gpad.nbytes, xp)
     return gpad[:, pt : pt + h, pl : pl + wd]
+
+
+def _one_channel_input_grad(gy3, w, gpad, geo):
+    """``_conv_input_grad`` for a single input channel (a first layer's dL/dx, an image
+    generator's last conv-transpose): all KH·KW kernel rows in one product (OpenBLAS ran the
+    (KW, C_out) @ (C_out, M) products of one kernel row at ~30 GFLOP/s, against ~85 for
+    larger ones), its columns on two threads, then col2im by samples. Adds into ``gpad``
+    (1, Hp, Wp, N) and returns it."""
+    xp = get_array_module(gy3)
+    co = gy3.shape[1]
+    kh, kw = geo.kernel
+    oh, ow = geo.out_hw
+    n = gpad.shape[3]
+    row = ow * n
+    w_all = w.reshape(1, co, kh * kw).transpose(0, 2, 1)  # (1, KH·KW, C_out)
+    dcols = None
+    for r0, r1 in _row_chunks(oh, 2 * kh * kw * row * gy3.itemsize, xp):
+        if dcols is None or dcols.shape[2] != (r1 - r0) * row:
+            dcols = _empty_apart((1, kh * kw, (r1 - r0) * row), gy3.dtype, gpad)
+        blas.matmul(w_all, gy3[:, :, r0 * row : r1 * row], out=dcols, split=xp is np)
+        # (1, KH, KW, R, OW, N) -> the (N, 1, KH, KW, R, OW) view col2im adds up
+        d6 = dcols.reshape(1, kh, kw, r1 - r0, ow, n).transpose(5, 0, 1, 2, 3, 4)
+        target = gpad[:, r0 * geo.stride[0] :].transpose(3, 0, 1, 2)
+        col2im(d6, None, geo.stride, geo.dilation, out=target)
+    return gpad
 
 
 def _conv_weight_grad(xin, gy, w_shape, geo):
@@ -374,10 +462,24 @@ def _conv_weight_grad(xin, gy, w_shape, geo):
         x3 = xp.ascontiguousarray(x_cm).reshape(g, -1, m)
         gwt = blas.matmul(x3, gy3.transpose(0, 2, 1))
         return xp.ascontiguousarray(gwt.transpose(0, 2, 1)).reshape(w_shape)
-    gwt = xp.zeros((g, w_shape[1] * w_shape[2] * w_shape[3], co // g), dtype=xin.dtype)
+    kk = w_shape[2] * w_shape[3]
+    gwt = xp.zeros((g, w_shape[1] * kk, co // g), dtype=xin.dtype)
     row = m // m_shape[0]
-    for r0, r1, cols in _im2col_chunks(xin, geo):
-        gwt += blas.matmul(cols, gy3[:, :, r0 * row : r1 * row].transpose(0, 2, 1))
+    units, per = _channel_units(xin.shape[1], g)
+
+    def channels(lo, hi):  # the rows of dL/dWᵀ of channel units lo..hi, from their columns
+        if g > 1:
+            out, gyu = gwt[lo:hi], gy3[lo:hi]
+        else:
+            out, gyu = gwt[:, lo * kk : hi * kk], gy3
+        # one channel (units == 1, run whole): the product's C_out columns on two threads
+        split = units < 2 and xp is np
+        for r0, r1, cols in _im2col_chunks(xin, geo, lo, hi):
+            gyt = gyu[:, :, r0 * row : r1 * row].transpose(0, 2, 1)
+            out += blas.matmul(cols, gyt, split=split) if split else xp.matmul(cols, gyt)
+
+    # each thread its half of the channels: its own columns and its own rows of dL/dWᵀ
+    _two_threads(channels, units, xin.nbytes * kk + gy.nbytes, xp)
     return xp.ascontiguousarray(gwt.transpose(0, 2, 1)).reshape(w_shape)
 
 
