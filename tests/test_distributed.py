@@ -271,9 +271,11 @@ def test_a_stopped_hung_or_failing_rank_ends_the_job_naming_it(tmp_path, mode, m
     assert seconds < 30, seconds  # the watchdog's 3 s, not the subprocess limit
 
 
-def test_killing_a_rank_ends_the_job_and_names_it(tmp_path):
-    """A rank killed from outside: the launcher ends the whole job at once and names the
-    dead PID, which the table that ``init`` printed maps to its rank."""
+@pytest.mark.parametrize("sig", ["SIGKILL", "SIGTERM"])
+def test_killing_a_rank_ends_the_job_and_names_it(tmp_path, sig):
+    """A rank killed from outside. SIGKILL: the launcher ends the whole job at once and names
+    the dead PID, which the table that ``init`` printed maps to its rank. SIGTERM (``kill
+    PID``): the rank's own handler ends the job with a message naming its rank."""
     cmd = [_mpiexec(), "-n", "2", sys.executable, str(JOB), "loop", str(tmp_path)]
     log = tmp_path / "job.log"
     with open(log, "w") as f:
@@ -287,7 +289,7 @@ def test_killing_a_rank_ends_the_job_and_names_it(tmp_path):
                 m = re.search(r"rank 0 = pid (\d+) on \S+, rank 1 = pid (\d+)", log.read_text())
                 pids = pids or (m and (int(m.group(1)), int(m.group(2))))
                 time.sleep(0.1)
-            os.kill(pids[1], signal.SIGKILL)
+            os.kill(pids[1], getattr(signal, sig))
             start = time.monotonic()
             rc = job.wait(timeout=60)
             took = time.monotonic() - start
@@ -297,6 +299,9 @@ def test_killing_a_rank_ends_the_job_and_names_it(tmp_path):
     text = log.read_text()
     assert rc != 0, text
     assert took < 10, took
+    if sig == "SIGTERM":
+        assert f"rank 1 of 2: pid {pids[1]} on" in text and "received SIGTERM" in text, text
+        return
     named = re.findall(r"PID (\d+)", text) + re.findall(r"rank 1 has sent no heartbeat", text)
     assert str(pids[1]) in named or "rank 1 has sent no heartbeat" in named, text
 

@@ -452,6 +452,7 @@ def init(timeout: float | None = None, threads: bool = True, verbose: bool = Tru
     _COMM = comm
     atexit.register(comm._shutdown)
     _install_excepthook(comm)
+    _install_signal_handlers(comm)
     if threads:
         from .threads import configure_threads
 
@@ -469,6 +470,24 @@ def _install_excepthook(comm: Communicator) -> None:
         comm.abort(f"uncaught {kind.__name__}: {value}; ending the job\n{text}")
 
     sys.excepthook = hook
+
+
+def _install_signal_handlers(comm: Communicator) -> None:
+    """A rank told to stop (``kill PID``: SIGTERM; SIGHUP when its terminal goes) ends the
+    whole job with a message naming it, instead of vanishing and leaving the launcher to
+    report a PID. (SIGKILL cannot be caught: then the launcher's message names the PID, and
+    the table ``init`` printed maps it to the rank.)"""
+    import signal
+
+    def handler(signum, frame):
+        name = signal.Signals(signum).name
+        comm.abort(f"pid {os.getpid()} on {socket.gethostname()} received {name}; ending the job")
+
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        try:
+            signal.signal(sig, handler)
+        except (ValueError, OSError):  # not the main thread, or not on this platform
+            pass
 
 
 def is_initialized() -> bool:
