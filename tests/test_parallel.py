@@ -451,7 +451,7 @@ def test_outer_products_equal_blas_ones():
 def test_clip_grad_norm_of_large_gradients_by_blocks(monkeypatch, split_everything):
     # Σ g² of a large gradient goes by float64 blocks on two threads: the norm of the whole
     # in float64 up to rounding, and the clipped gradients follow it
-    import shinsou.optim.clip as clip
+    import shinsou.nn.utils.clip_grad as clip
 
     monkeypatch.setattr(clip, "_SQUARES_BLOCK", 100)
     rng = np.random.default_rng(8)
