@@ -358,3 +358,39 @@ def test_an_output_given_twice_or_an_input_given_back():
     bn = nn.BatchNorm1d(3, track_running_stats=False)
     with pytest.raises(ss.onnx.OnnxExportError, match="BatchNorm in layer <model>"):
         ss.onnx.export(bn, _x(2, 3))
+
+
+@pytest.mark.parametrize("norm_first", [False, True])
+def test_transformer_encoder_any_batch(norm_first):
+    layer = ss.nn.TransformerEncoderLayer(16, 4, 32, dropout=0.1, batch_first=True,
+                                          norm_first=norm_first)  # fmt: skip
+    enc = ss.nn.TransformerEncoder(layer, 2)
+    proto = _run_both(enc, _x(2, 5, 16), _x(3, 5, 16, seed=1))
+    assert {"MatMul", "Softmax"} <= set(_ops(proto))
+
+
+class _CausalDecoder(ss.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.dec = ss.nn.TransformerDecoder(
+            ss.nn.TransformerDecoderLayer(16, 4, 32, dropout=0.0, batch_first=True), 2
+        )
+
+    def forward(self, tgt, memory):
+        mask = ss.nn.Transformer.generate_square_subsequent_mask(tgt.shape[1])
+        return self.dec(tgt, memory, tgt_mask=mask)
+
+
+def test_transformer_decoder_with_a_causal_mask_and_two_inputs():
+    m = _CausalDecoder().eval()
+    tgt, mem = _x(2, 5, 16), _x(2, 7, 16, seed=1)
+    proto = ss.onnx.export(m, (ss.tensor(tgt), ss.tensor(mem)))
+    onnx.checker.check_model(proto, full_check=True)
+    sess = ort.InferenceSession(proto.SerializeToString(), providers=["CPUExecutionProvider"])
+    names = [i.name for i in sess.get_inputs()]
+    for b in (2, 4):  # the batch is free; the target length is the example's (its mask)
+        tgt, mem = _x(b, 5, 16, seed=b), _x(b, 7, 16, seed=b + 1)
+        with ss.no_grad():
+            want = m(ss.tensor(tgt), ss.tensor(mem)).numpy()
+        got = sess.run(None, dict(zip(names, [tgt, mem])))[0]
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
