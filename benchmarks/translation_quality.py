@@ -3,6 +3,7 @@ beam 5), training time, time per step and decoding speed.
 
     python benchmarks/translation_quality.py [--epochs 20] [--train-limit N] [--test-limit N]
                                              [--seed 0] [--threads 1] [--out DIR]
+                                             [--torch-decoding cache|recompute]
                                              [--no-progress]
 
 Issue 16's bars: "Transformer training step (batch 64 sentence pairs) ≤ 1.3× PyTorch's time";
@@ -36,13 +37,15 @@ What runs, in one process:
 * Then both translate the test set twice, greedily and with beam 5 (GNMT length penalty
   α 0.6, at most 40 tokens), through the recipe's ``tasks.translation.translate_ids``
   (sources sorted by length, batches of 64) and ``shinsou.decoding``'s search loops, so the
-  search is the same code for both and only the network differs. shinsou's decoder caches
-  the keys and values of earlier positions (one position per step); PyTorch's
-  ``nn.TransformerDecoder`` has no such cache, so its step (``TorchDecoding.decode_step``,
-  torch ops under ``inference_mode``) **recomputes the whole prefix** each step, as a
-  PyTorch user of ``nn.Transformer`` would (the encoder runs once per batch, with PyTorch's
-  inference fast path). The decoding speed ratio thus compares two designs, not one
-  algorithm. BLEU: sacrebleu with ``tokenize="none"`` on the corpus's own tokens
+  search is the same code for both and only the network's step differs. shinsou's decoder
+  caches the keys and values of earlier positions (one position per step).
+  ``nn.TransformerDecoder`` has no such cache, so PyTorch's step (``TorchDecoding``, torch
+  ops under ``inference_mode``) is written out with the twin's layer weights and caches the
+  same way (``--torch-decoding cache``, the default: one algorithm on both sides), or
+  recomputes the whole prefix each step as a plain ``nn.Transformer`` user would
+  (``--torch-decoding recompute``). The encoder runs once per batch, PyTorch's with its
+  inference fast path. Both find the same translations from equal weights (tested). BLEU:
+  sacrebleu with ``tokenize="none"`` on the corpus's own tokens
   (``tasks.translation.corpus_bleu``).
 
 Output: a JSON (``translation_quality.json``) and a markdown table
@@ -59,12 +62,14 @@ Threads: ``--threads N`` pins BLAS/OpenMP to N threads before NumPy or torch is 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
 import platform
 import sys
 import time
+import warnings
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 if HERE not in sys.path:
@@ -88,6 +93,9 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", default=None, help="folder for the JSON, markdown and translations")
     ap.add_argument("--threads", type=int, default=1, help="threads of both (default 1)")
+    ap.add_argument("--torch-decoding", choices=("cache", "recompute"), default="cache",
+                    help="PyTorch's decoder step: cache earlier positions' keys and values "
+                         "(default, as shinsou) or recompute the prefix")  # fmt: skip
     ap.add_argument("--no-progress", dest="progress", action="store_false",
                     help="no step counter on a terminal (the per-epoch lines stay)")  # fmt: skip
     return ap
@@ -140,10 +148,12 @@ def _torch_translator_class():
             self.register_buffer("pe", torch.from_numpy(np.asarray(pe, np.float32)),
                                  persistent=False)  # fmt: skip
             self.drop = nn.Dropout(dropout)
-            self.transformer = nn.Transformer(
-                d_model, nhead, num_encoder_layers, num_decoder_layers, dim_feedforward,
-                dropout, batch_first=True, norm_first=norm_first,
-            )  # fmt: skip
+            with warnings.catch_warnings():  # pre-norm: "no nested tensor fast path"
+                warnings.filterwarnings("ignore", message="enable_nested_tensor is True")
+                self.transformer = nn.Transformer(
+                    d_model, nhead, num_encoder_layers, num_decoder_layers, dim_feedforward,
+                    dropout, batch_first=True, norm_first=norm_first,
+                )  # fmt: skip
             self.out = nn.Linear(d_model, tgt_vocab)
             if tie_embeddings:
                 self.out.weight = self.tgt_embed.weight
@@ -192,17 +202,54 @@ def torch_twin(model, cfg):
     return twin
 
 
+@contextlib.contextmanager
+def _quiet_fast_path():
+    """Silence PyTorch's warning that its encoder's inference fast path packs a padded batch
+    as a (prototype) nested tensor: expected here, and harmless."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*nested tensors is in prototype")
+        yield
+
+
+def _select(obj, idx):
+    """``obj`` with axis 0 of every torch tensor inside (dicts, lists, tuples) indexed by
+    the LongTensor ``idx``."""
+    if isinstance(obj, dict):
+        return {k: _select(v, idx) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return type(obj)(_select(v, idx) for v in obj)
+    if hasattr(obj, "index_select"):
+        return obj.index_select(0, idx)
+    return obj
+
+
 class TorchDecoding:
     """The twin as ``shinsou.decoding`` wants a model (``encode``, ``decode_step``,
     ``reorder_memory``, ``reorder_state``, ``training``/``eval``/``train``), in torch ops
-    under ``torch.inference_mode``. The state is the prefix itself (N, t) int64: each step
-    runs the decoder over the whole prefix with a causal mask and keeps the last position's
-    logits (no key/value cache: ``nn.TransformerDecoder`` has none)."""
+    under ``torch.inference_mode``, in one of two ways:
 
-    def __init__(self, net):
+    * ``"cache"`` (the default, like shinsou's decoder): the step feeds only the newest
+      position through the decoder layers, written out with the layers' own weights
+      (``nn.TransformerDecoderLayer`` has no incremental step): self-attention of the new
+      query over the cached keys and values of all earlier positions (plus its own), cross-
+      attention over the memory's keys and values (projected once per batch, at ``encode``),
+      the feed-forward block, the norms where the layer puts them (post- or pre-norm), then
+      the decoder's final norm. The state is ``{"t": positions done, "kv": [(K, V) per
+      layer]}``, K and V (N, heads, t, d/heads).
+    * ``"recompute"``: the state is the prefix (N, t) itself; each step runs
+      ``nn.TransformerDecoder`` over the whole prefix with a causal mask and keeps the last
+      position (what a plain ``nn.Transformer`` user would write; t positions per step).
+    """
+
+    MODES = ("cache", "recompute")
+
+    def __init__(self, net, mode: str = "cache"):
         import torch
 
-        self.torch, self.net = torch, net
+        if mode not in self.MODES:
+            raise ValueError(f"TorchDecoding: mode must be one of {self.MODES}, got {mode!r}")
+        self.torch, self.net, self.mode = torch, net, mode
+        self.F = torch.nn.functional
 
     @property
     def training(self) -> bool:
@@ -216,31 +263,95 @@ class TorchDecoding:
         self.net.train(mode)
         return self
 
-    def encode(self, src, src_lengths=None):
-        import warnings
+    # --- the attention blocks, one new position at a time -------------------------------
+    def _heads(self, x, h):
+        """(N, L, d) -> (N, h, L, d/h)."""
+        N, L, d = x.shape
+        return x.view(N, L, h, d // h).transpose(1, 2)
 
-        with self.torch.inference_mode(), warnings.catch_warnings():
-            # the encoder's inference fast path packs the padded batch as a nested tensor
-            warnings.filterwarnings("ignore", message=".*nested tensors.*prototype")
-            memory, pad = self.net.encode(self.torch.from_numpy(src.numpy()))
-        return {"memory": memory, "pad": pad}
+    def _self_attention(self, attn, x, kv):
+        """The new position x (N, 1, d) attends to the cached keys/values and itself."""
+        h = attn.num_heads
+        q, k, v = self.F.linear(x, attn.in_proj_weight, attn.in_proj_bias).chunk(3, dim=-1)
+        q, k, v = self._heads(q, h), self._heads(k, h), self._heads(v, h)
+        if kv is not None:
+            k, v = self.torch.cat([kv[0], k], dim=2), self.torch.cat([kv[1], v], dim=2)
+        y = self.F.scaled_dot_product_attention(q, k, v)  # (N, h, 1, d/h)
+        y = y.transpose(1, 2).reshape(x.shape)
+        return attn.out_proj(y), (k, v)
+
+    def _cross_attention(self, attn, x, kv, keep):
+        d = x.shape[-1]
+        q = self.F.linear(x, attn.in_proj_weight[:d], attn.in_proj_bias[:d])
+        y = self.F.scaled_dot_product_attention(self._heads(q, attn.num_heads), kv[0], kv[1],
+                                                attn_mask=keep)  # fmt: skip
+        return attn.out_proj(y.transpose(1, 2).reshape(x.shape))
+
+    def _feed_forward(self, layer, x):
+        return layer.linear2(layer.activation(layer.linear1(x)))
+
+    # --- the model interface ---------------------------------------------------------------
+    def encode(self, src, src_lengths=None):
+        torch = self.torch
+        with torch.inference_mode(), _quiet_fast_path():
+            memory, pad = self.net.encode(torch.from_numpy(src.numpy()))
+            enc = {"memory": memory, "pad": pad}
+            if self.mode == "cache":  # each layer's keys and values of the memory, once
+                d = memory.shape[-1]
+                cross = []
+                for layer in self.net.transformer.decoder.layers:
+                    a = layer.multihead_attn
+                    k, v = self.F.linear(memory, a.in_proj_weight[d:], a.in_proj_bias[d:]).chunk(
+                        2, dim=-1
+                    )
+                    cross.append((self._heads(k, a.num_heads), self._heads(v, a.num_heads)))
+                enc["cross"] = cross
+                enc["keep"] = ~pad[:, None, None, :]  # (N, 1, 1, S): True where attended
+        return enc
 
     def decode_step(self, tokens, enc, state=None):
         torch = self.torch
         with torch.inference_mode():
             tok = torch.from_numpy(tokens.numpy()).unsqueeze(1)
-            prefix = tok if state is None else torch.cat([state, tok], dim=1)
-            logits = self.net.decode(prefix, enc["memory"], enc["pad"])[:, -1]
-        return ss.tensor(logits.numpy()), prefix
+            if self.mode == "recompute":
+                prefix = tok if state is None else torch.cat([state, tok], dim=1)
+                logits = self.net.decode(prefix, enc["memory"], enc["pad"])[:, -1]
+                return ss.tensor(logits.numpy()), prefix
+            net, dec = self.net, self.net.transformer.decoder
+            t = 0 if state is None else state["t"]
+            x = net.tgt_embed(tok) * net.scale + net.pe[t : t + 1]  # (N, 1, d); eval: no dropout
+            kvs = []
+            for i, layer in enumerate(dec.layers):
+                kv = None if state is None else state["kv"][i]
+                cross, keep = enc["cross"][i], enc["keep"]
+                if layer.norm_first:
+                    y, kv = self._self_attention(layer.self_attn, layer.norm1(x), kv)
+                    x = x + y
+                    x = x + self._cross_attention(layer.multihead_attn, layer.norm2(x), cross,
+                                                  keep)  # fmt: skip
+                    x = x + self._feed_forward(layer, layer.norm3(x))
+                else:
+                    y, kv = self._self_attention(layer.self_attn, x, kv)
+                    x = layer.norm1(x + y)
+                    x = layer.norm2(x + self._cross_attention(layer.multihead_attn, x, cross,
+                                                              keep))  # fmt: skip
+                    x = layer.norm3(x + self._feed_forward(layer, x))
+                kvs.append(kv)
+            if dec.norm is not None:
+                x = dec.norm(x)
+            logits = net.out(x[:, 0])
+        return ss.tensor(logits.numpy()), {"t": t + 1, "kv": kvs}
 
     def reorder_memory(self, enc, index):
-        idx = self.torch.from_numpy(np.asarray(index, np.int64))
-        return {k: v.index_select(0, idx) for k, v in enc.items()}
+        return _select(enc, self.torch.from_numpy(np.asarray(index, np.int64)))
 
     def reorder_state(self, state, index):
         if state is None:
             return None
-        return state.index_select(0, self.torch.from_numpy(np.asarray(index, np.int64)))
+        idx = self.torch.from_numpy(np.asarray(index, np.int64))
+        if self.mode == "recompute":
+            return state.index_select(0, idx)
+        return {"t": state["t"], "kv": _select(state["kv"], idx)}
 
 
 # --- the two sides ---------------------------------------------------------------------------
@@ -291,12 +402,12 @@ class TorchSide:
 
     name = "pytorch"
 
-    def __init__(self, twin, cfg, pad: int):
+    def __init__(self, twin, cfg, pad: int, decoding: str = "cache"):
         import torch
 
         if cfg.optimizer not in ("adam", "adamw"):
             raise ValueError(f"translation_quality: --optimizer adam or adamw, got {cfg.optimizer}")
-        self.torch, self.model, self.pad = torch, twin, pad
+        self.torch, self.model, self.pad, self.decoding = torch, twin, pad, decoding
         self.smoothing, self.clip = cfg.label_smoothing, cfg.clip
         maker = torch.optim.Adam if cfg.optimizer == "adam" else torch.optim.AdamW
         self.optimizer = maker(twin.parameters(), lr=cfg.lr, betas=(0.9, 0.98), eps=1e-9)
@@ -332,7 +443,7 @@ class TorchSide:
         was = model.training
         model.eval()
         try:
-            with torch.no_grad():
+            with torch.no_grad(), _quiet_fast_path():
                 return model(torch.from_numpy(batch["src"]),
                              torch.from_numpy(batch["tgt_in"])).numpy()  # fmt: skip
         finally:
@@ -340,12 +451,13 @@ class TorchSide:
 
     @property
     def decoder(self):
-        return TorchDecoding(self.model)
+        return TorchDecoding(self.model, self.decoding)
 
 
-def build_sides(cfg, src_vocab: int, tgt_vocab: int, pad: int = 0):
+def build_sides(cfg, src_vocab: int, tgt_vocab: int, pad: int = 0, torch_decoding="cache"):
     """shinsou's model exactly as the recipe builds it (``manual_seed(cfg.seed)`` then
-    ``build_model``), PyTorch's twin with the same initial weights, and the two trainers."""
+    ``build_model``), PyTorch's twin with the same initial weights, and the two trainers
+    (PyTorch's decoding: ``TorchDecoding`` in mode ``torch_decoding``)."""
     import torch
 
     recipe = recipes.get(RECIPE)
@@ -353,7 +465,7 @@ def build_sides(cfg, src_vocab: int, tgt_vocab: int, pad: int = 0):
     model = recipe.build_model(src_vocab, tgt_vocab, cfg)
     twin = torch_twin(model, cfg)
     torch.manual_seed(cfg.seed)  # dropout's masks: reproducible, not equal to shinsou's
-    return ShinsouSide(recipe, model, cfg, pad), TorchSide(twin, cfg, pad)
+    return ShinsouSide(recipe, model, cfg, pad), TorchSide(twin, cfg, pad, torch_decoding)
 
 
 # --- data and training -----------------------------------------------------------------------
@@ -467,7 +579,7 @@ def _ratio(a, b):
 
 def run_comparison(epochs=None, train_limit=None, test_limit=None, seed: int = 0,
                    threads: int = 1, out=None, progress: bool = True, log=sys.stderr,
-                   **overrides) -> dict:  # fmt: skip
+                   torch_decoding: str = "cache", **overrides) -> dict:  # fmt: skip
     """Train ``enja-transformer`` in both frameworks, translate the test set with both, and
     compare (see the module doc).
 
@@ -488,7 +600,7 @@ def run_comparison(epochs=None, train_limit=None, test_limit=None, seed: int = 0
         raise ValueError("translation_quality: compares CPU runs only (device 'cpu')")
     en_vocab, ja_vocab, data = load(cfg)
     pad = ja_vocab.index("<pad>")
-    sides = build_sides(cfg, len(en_vocab), len(ja_vocab), pad)
+    sides = build_sides(cfg, len(en_vocab), len(ja_vocab), pad, torch_decoding)
     loader, train = data["train_loader"], data["train"]
     steps = len(loader)
     print(f"translation_quality: {RECIPE} in shinsou and PyTorch, {len(train)} training pairs, "
@@ -526,8 +638,7 @@ def run_comparison(epochs=None, train_limit=None, test_limit=None, seed: int = 0
             "seed": seed,
             "threads": threads,
             "parameters": sides[0].model.num_parameters(),
-            "pytorch_decoding": "recomputes the prefix each step (no key/value cache)",
-            "shinsou_decoding": "caches earlier positions' keys and values",
+            "pytorch_decoding": torch_decoding,
         },  # fmt: skip
         "machine": machine_info(threads),
     }
@@ -583,21 +694,24 @@ def markdown(r: dict) -> str:
     def f(v, fmt):
         return "—" if v is None else format(v, fmt)
 
+    def x(v):
+        return "—" if v is None else f"{v:.2f}x"
+
     s, t, st, ratio = r["shinsou"], r["pytorch"], r["settings"], r["ratios"]
     k = st["beam"]
     rows = [
         ("test BLEU, greedy", f(s["bleu_greedy"], ".2f"), f(t["bleu_greedy"], ".2f"),
-         f(ratio["bleu_greedy"], ".2f") + "x"),
+         x(ratio["bleu_greedy"])),
         (f"test BLEU, beam {k} (α {st['alpha']})", f(s["bleu_beam"], ".2f"),
-         f(t["bleu_beam"], ".2f"), f(ratio["bleu_beam"], ".2f") + "x"),
+         f(t["bleu_beam"], ".2f"), x(ratio["bleu_beam"])),
         ("training time", f"{s['train_seconds']:.1f} s", f"{t['train_seconds']:.1f} s",
-         f(ratio["train_time"], ".2f") + "x"),
+         x(ratio["train_time"])),
         (f"time per step (batch {st['batch_size']})", f"{s['seconds_per_step'] * 1e3:.1f} ms",
-         f"{t['seconds_per_step'] * 1e3:.1f} ms", f(ratio["step_time"], ".2f") + "x"),
+         f"{t['seconds_per_step'] * 1e3:.1f} ms", x(ratio["step_time"])),
         ("decoding, greedy (sentences/s)", f(s["sentences_per_second_greedy"], ".1f"),
-         f(t["sentences_per_second_greedy"], ".1f"), f(ratio["speed_greedy"], ".2f") + "x"),
+         f(t["sentences_per_second_greedy"], ".1f"), x(ratio["speed_greedy"])),
         (f"decoding, beam {k} (sentences/s)", f(s["sentences_per_second_beam"], ".1f"),
-         f(t["sentences_per_second_beam"], ".1f"), f(ratio["speed_beam"], ".2f") + "x"),
+         f(t["sentences_per_second_beam"], ".1f"), x(ratio["speed_beam"])),
         ("last epoch's training loss (smoothed)", f(s["final_epoch_loss"], ".3f"),
          f(t["final_epoch_loss"], ".3f"), ""),
     ]  # fmt: skip
@@ -605,6 +719,11 @@ def markdown(r: dict) -> str:
 
     def met(key):
         return "met" if bars[key] else "NOT met"
+
+    torch_note = {
+        "cache": "does too (the layers' weights, written out in torch ops).",
+        "recompute": "runs nn.TransformerDecoder over the whole prefix (no cache).",
+    }[st["pytorch_decoding"]]
 
     lines = [
         f"## {r['recipe']}: shinsou vs PyTorch, same model, initial weights, batches and schedule",
@@ -621,9 +740,9 @@ def markdown(r: dict) -> str:
         "|---|---|---|---|",
         *(f"| {' | '.join(row)} |" for row in rows),
         "",
-        f'BLEU: sacrebleu, tokenize="none" on the corpus\'s tokens. Decoding: shinsou caches '
-        f"the decoder's keys and values; PyTorch's nn.TransformerDecoder recomputes the prefix "
-        f"each step. Issue 16: BLEU within 1 point of PyTorch's (greedy "
+        f'BLEU: sacrebleu, tokenize="none" on the corpus\'s tokens. Decoding: the same search '
+        f"code (shinsou.decoding) for both; shinsou's decoder caches earlier positions' keys and "
+        f"values; PyTorch's step {torch_note} Issue 16: BLEU within 1 point of PyTorch's (greedy "
         f"{r['bleu_difference']['greedy']:+.2f}: {met('bleu_greedy_within_1_point')}; beam "
         f"{r['bleu_difference']['beam']:+.2f}: {met('bleu_beam_within_1_point')}); BLEU ≥ 27: "
         f"{met('bleu_at_least_27')}; step time ≤ 1.3x: {met('step_time_within_1.3x')}.",
@@ -646,7 +765,8 @@ def main(argv=None) -> dict:
         sys.exit("translation_quality: needs PyTorch (pip install -e .[bench])")
     progress = args.progress and sys.stderr.isatty()
     result = run_comparison(args.epochs, args.train_limit, args.test_limit, args.seed,
-                            args.threads, args.out, progress)  # fmt: skip
+                            args.threads, args.out, progress,
+                            torch_decoding=args.torch_decoding)  # fmt: skip
     print(markdown(result))
     if args.out:
         print(f"written: {os.path.join(args.out, 'translation_quality.json')}, "
