@@ -20,7 +20,8 @@ What runs, in one process:
   batches of 64 pairs bucketed by source length, 20 epochs. shinsou builds the model
   (``recipe.build_model`` after ``manual_seed(seed)``), its optimizer and schedule
   (``recipe.make_optimizer``: Adam + ``NoamLR``) and trains with the recipe's own
-  ``TranslationUpdater``. PyTorch's twin (``TorchTranslator``): ``torch.nn.Embedding`` × √d
+  ``TranslationUpdater`` (in a plain loop: no dev evaluation between epochs, only the test
+  set at the end). PyTorch's twin (``TorchTranslator``): ``torch.nn.Embedding`` × √d
   + the same sinusoidal table + ``torch.nn.Dropout``, ``torch.nn.Transformer`` (batch_first,
   the same sizes), ``torch.nn.Linear`` tied to the target embedding; its parameters are a
   copy of shinsou's initial ones (strictly: every name must match), so both start equal.
