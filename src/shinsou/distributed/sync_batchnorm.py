@@ -20,10 +20,8 @@ import numpy as np
 
 from ..core.function import Function
 from ..core.tensor import Tensor
-from ..creation import ones, zeros
 from ..nn.module import Module
-from ..nn.normalization import BatchNorm1d, BatchNorm2d
-from ..nn.parameter import Parameter
+from ..nn.normalization import BatchNorm1d, BatchNorm2d, NormBase
 from .comm import get_communicator
 
 __all__ = ["AllReduceSum", "all_reduce_sum", "SyncBatchNorm", "convert_sync_batchnorm"]
@@ -53,7 +51,7 @@ def all_reduce_sum(x: Tensor) -> Tensor:
     return AllReduceSum()(x)
 
 
-class SyncBatchNorm(Module):
+class SyncBatchNorm(NormBase):
     """Batch normalisation with statistics over every rank's batch (see the module doc).
 
     Same parameters (``weight`` γ, ``bias`` β), buffers (``running_mean``, ``running_var``
@@ -70,46 +68,6 @@ class SyncBatchNorm(Module):
     array([[-1., -1.],
            [ 1.,  1.]], dtype=float32)
     """
-
-    def __init__(
-        self,
-        num_features: int,
-        eps: float = 1e-5,
-        momentum: float | None = 0.1,
-        affine: bool = True,
-        track_running_stats: bool = True,
-        dtype=None,
-    ):
-        super().__init__()
-        if isinstance(num_features, bool) or not isinstance(num_features, int) or num_features < 1:
-            raise ValueError(
-                f"SyncBatchNorm: num_features must be a positive int, got {num_features!r}"
-            )
-        if momentum is not None and not 0.0 <= momentum <= 1.0:
-            raise ValueError(f"SyncBatchNorm: momentum must be in [0, 1] or None, got {momentum!r}")
-        if not eps > 0:
-            raise ValueError(f"SyncBatchNorm: eps must be positive, got {eps!r}")
-        self.num_features, self.eps, self.momentum = num_features, eps, momentum
-        self.affine, self.track_running_stats = affine, track_running_stats
-        if affine:
-            self.weight = Parameter(ones(num_features, dtype=dtype))
-            self.bias = Parameter(zeros(num_features, dtype=dtype))
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
-        if track_running_stats:
-            self.register_buffer("running_mean", zeros(num_features, dtype=dtype))
-            self.register_buffer("running_var", ones(num_features, dtype=dtype))
-            self.register_buffer("num_batches_tracked", Tensor(np.array(0, dtype=np.int64)))
-        else:
-            for buf in ("running_mean", "running_var", "num_batches_tracked"):
-                self.register_buffer(buf, None)
-
-    def extra_repr(self) -> str:
-        return (
-            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-            f"affine={self.affine}, track_running_stats={self.track_running_stats}"
-        )
 
     def forward(self, x):
         c = self.num_features

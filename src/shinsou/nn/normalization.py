@@ -79,6 +79,11 @@ class _NormBase(Module):
         )
 
 
+# Public name of the shared state, for batch norms built outside this module
+# (``distributed.SyncBatchNorm``): parameters, buffers, checks, resets and repr.
+NormBase = _NormBase
+
+
 class _BatchNorm(_NormBase):
     """Shared forward of ``BatchNorm1d``/``BatchNorm2d`` (PyTorch's ``_BatchNorm``); the
     parameters and running statistics are ``_NormBase``'s."""
