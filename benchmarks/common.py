@@ -58,3 +58,21 @@ def machine() -> str:
         f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"NumPy {numpy.__version__}, PyTorch {torch.__version__}"
     )
+
+
+def machine_info(threads: int) -> dict:
+    """The machine and library versions of a benchmark's JSON result."""
+    import numpy
+    import torch
+
+    import shinsou
+
+    return {
+        "description": machine(),
+        "cores": os.cpu_count(),
+        "threads": threads,
+        "python": platform.python_version(),
+        "numpy": numpy.__version__,
+        "torch": torch.__version__,
+        "shinsou": shinsou.__version__,
+    }

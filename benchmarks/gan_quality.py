@@ -51,7 +51,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import sys
 import time
 
@@ -59,7 +58,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 if HERE not in sys.path:
     sys.path.insert(0, HERE)
 
-from common import machine, pin_threads  # noqa: E402
+from common import machine_info, pin_threads  # noqa: E402
 
 RECIPE = "mnist-dcgan"
 SAMPLE_GRID = 64
@@ -81,15 +80,8 @@ def parser() -> argparse.ArgumentParser:
     return ap
 
 
-def _set_threads(n: int) -> None:
-    """BLAS and OpenMP read their thread counts once, when loaded: pin them (and shinsou's own
-    threading) before NumPy, shinsou or torch is imported."""
-    pin_threads(n)
-    os.environ["SHINSOU_NUM_THREADS"] = str(n)
-
-
-if __name__ == "__main__":
-    _set_threads(parser().parse_known_args()[0].threads)
+if __name__ == "__main__":  # thread counts are read once, when BLAS and OpenMP load
+    pin_threads(parser().parse_known_args()[0].threads)
 
 # shinsou before NumPy: it sets OpenBLAS's defaults when it is the first to load it
 import shinsou as ss  # noqa: E402
@@ -349,20 +341,6 @@ def sample_noise(n: int, noise_dim: int, seed: int) -> np.ndarray:
     ``seed`` (the recipe's final numbers use the run's seed + 2)."""
     ss.manual_seed(seed)
     return ss.randn(n, noise_dim).numpy()
-
-
-def machine_info(threads: int) -> dict:
-    import torch
-
-    return {
-        "description": machine(),
-        "cores": os.cpu_count(),
-        "threads": threads,
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-        "torch": torch.__version__,
-        "shinsou": ss.__version__,
-    }
 
 
 def run_comparison(epochs: int = 10, train_limit=None, seed: int = 0, samples: int = 10000,

@@ -67,7 +67,6 @@ import contextlib
 import json
 import math
 import os
-import platform
 import sys
 import time
 import warnings
@@ -76,7 +75,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 if HERE not in sys.path:
     sys.path.insert(0, HERE)
 
-from common import machine, pin_threads  # noqa: E402
+from common import machine_info, pin_threads  # noqa: E402
 
 RECIPE = "enja-transformer"
 
@@ -102,15 +101,8 @@ def parser() -> argparse.ArgumentParser:
     return ap
 
 
-def _set_threads(n: int) -> None:
-    """BLAS and OpenMP read their thread counts once, when loaded: pin them (and shinsou's own
-    threading) before NumPy, shinsou or torch is imported."""
-    pin_threads(n)
-    os.environ["SHINSOU_NUM_THREADS"] = str(n)
-
-
-if __name__ == "__main__":
-    _set_threads(parser().parse_known_args()[0].threads)
+if __name__ == "__main__":  # thread counts are read once, when BLAS and OpenMP load
+    pin_threads(parser().parse_known_args()[0].threads)
 
 # shinsou before NumPy: it sets OpenBLAS's defaults when it is the first to load it
 import shinsou as ss  # noqa: E402
@@ -558,20 +550,6 @@ def decode_both(sides, sources, references, ja_vocab, cfg, log=sys.stderr) -> tu
                   f"{len(words) / max(seconds, 1e-9):.1f} sentences/s", file=log,
                   flush=True)  # fmt: skip
     return numbers, outputs
-
-
-def machine_info(threads: int) -> dict:
-    import torch
-
-    return {
-        "description": machine(),
-        "cores": os.cpu_count(),
-        "threads": threads,
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-        "torch": torch.__version__,
-        "shinsou": ss.__version__,
-    }
 
 
 def _ratio(a, b):
