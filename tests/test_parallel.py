@@ -529,3 +529,45 @@ def test_conv_buffers_are_written_before_they_are_read(
     monkeypatch.undo()
     for a in (y.numpy(), x.grad.numpy(), w.grad.numpy()):
         assert np.isfinite(a).all()
+
+
+@pytest.mark.parametrize("mode", ["lstm", "gru", "rnn_tanh", "rnn_relu"])
+@pytest.mark.parametrize("masked", [False, True])
+def test_recurrence_batch_halves_agree_with_the_whole_batch(monkeypatch, split_everything, mode,
+                                                            masked):  # fmt: skip
+    # the sequences of a batch never meet: their loops over time run as two halves of the
+    # batch on two threads, forward and backward, and give the one-thread numbers
+    from shinsou.backend import blas
+    from shinsou.functional.rnn import MODES, recurrence, recurrence_composite
+
+    T, N, H = 5, 6, 4
+    G = MODES[mode]
+    rng = np.random.default_rng(7)
+    arrays = [
+        rng.standard_normal((T, N, G * H)),
+        rng.standard_normal((N, H)),
+        rng.standard_normal((N, H)),
+        rng.standard_normal((G * H, H)) * 0.5,
+        rng.standard_normal(G * H),
+    ]
+    gys = [rng.standard_normal((T, N, H)), rng.standard_normal((N, H)), rng.standard_normal((N, H))]
+    mask = (np.arange(T)[:, None] < np.array([5, 3, 5, 1, 4, 5])[None, :]) if masked else None
+    halves = []
+    monkeypatch.setattr(blas, "halves", lambda *a: halves.append(a[1]) or parallel.halves(*a))
+
+    def run(fn, dtype):
+        xw, h0, c0, w, b = (ss.tensor(a.astype(dtype), requires_grad=True) for a in arrays)
+        outs = fn(mode, xw, h0, c0 if mode == "lstm" else None, w, b, mask)
+        loss = sum((o * ss.tensor(g.astype(dtype))).sum() for o, g in zip(outs, gys))
+        loss.backward()
+        ins = (xw, h0, c0, w, b) if mode == "lstm" else (xw, h0, w, b)
+        return [o.numpy() for o in outs] + [t.grad.numpy() for t in ins]
+
+    split = run(recurrence, np.float32)
+    assert N in halves  # forward and backward shared the batch out
+    monkeypatch.setattr(parallel, "_ENABLED", False)
+    whole = run(recurrence, np.float32)
+    ref = run(recurrence_composite, np.float64)
+    for a, b, r in zip(split, whole, ref):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6)
+        np.testing.assert_allclose(a, r, rtol=1e-4, atol=1e-4)

@@ -72,6 +72,17 @@ class _OneBlasThread:
             blas.set_openblas_threads(self.restore)
 
 
+def _over_batch(fn, xp, n: int, nbytes: int) -> None:
+    """``fn(lo, hi)`` for the batch rows lo:hi of a loop over time: the sequences of a batch
+    never meet, so the two halves of the batch run their loops on shinsou's two threads
+    (each half its own per-step products on one BLAS thread), or the whole batch runs
+    inline (small work, one thread, CuPy). Each half writes only its own rows."""
+    if xp is np:
+        blas.halves(fn, n, nbytes)
+    else:
+        fn(0, n)
+
+
 class Recurrence(Function):
     """The whole-sequence recurrence of one layer and direction (module docstring).
 
@@ -112,33 +123,37 @@ class Recurrence(Function):
         hs = xp.empty((T + 1, N, H), dt)  # hs[t] is the state before step t (carried)
         hs[0] = h0
         y = xp.empty((T, N, H), dt)
-        wt = w.T
+        wt = xp.ascontiguousarray(w.T)  # (H, G·H); a transposed view is slower
         if mode == "gru":
             gates = xp.empty((T, N, 3 * H), dt)  # r, z, n
             ghn = xp.empty((T, N, H), dt)  # W_hn h + b_hn
-        for t in range(T):
-            h = hs[t]
-            a = h @ wt
-            if b is not None:
-                a += b
-            if mode == "gru":
-                gt = gates[t]
-                xt = xw[t]
-                gt[:, : 2 * H] = _sig(xt[:, : 2 * H] + a[:, : 2 * H])
-                ghn[t] = a[:, 2 * H :]
-                gt[:, 2 * H :] = xp.tanh(xt[:, 2 * H :] + gt[:, :H] * ghn[t])
-                z, n = gt[:, H : 2 * H], gt[:, 2 * H :]
-                h_new = n + z * (h - n)
-            else:
-                a += xw[t]
-                h_new = xp.tanh(a) if mode == "rnn_tanh" else xp.maximum(a, 0)
-            if mask is None:
-                hs[t + 1] = h_new
-                y[t] = h_new
-            else:
-                m = mask[t][:, None]
-                hs[t + 1] = xp.where(m, h_new, h)
-                y[t] = xp.where(m, h_new, 0)
+
+        def steps(lo, hi):  # the batch rows lo:hi, all steps (see _over_batch)
+            for t in range(T):
+                h = hs[t, lo:hi]
+                a = h @ wt
+                if b is not None:
+                    a += b
+                if mode == "gru":
+                    gt = gates[t, lo:hi]
+                    xt = xw[t, lo:hi]
+                    gt[:, : 2 * H] = _sig(xt[:, : 2 * H] + a[:, : 2 * H])
+                    ghn[t, lo:hi] = a[:, 2 * H :]
+                    gt[:, 2 * H :] = xp.tanh(xt[:, 2 * H :] + gt[:, :H] * ghn[t, lo:hi])
+                    z, n = gt[:, H : 2 * H], gt[:, 2 * H :]
+                    h_new = n + z * (h - n)
+                else:
+                    a += xw[t, lo:hi]
+                    h_new = xp.tanh(a) if mode == "rnn_tanh" else xp.maximum(a, 0)
+                if mask is None:
+                    hs[t + 1, lo:hi] = h_new
+                    y[t, lo:hi] = h_new
+                else:
+                    m = mask[t, lo:hi][:, None]
+                    hs[t + 1, lo:hi] = xp.where(m, h_new, h)
+                    y[t, lo:hi] = xp.where(m, h_new, 0)
+
+        _over_batch(steps, xp, N, 4 * xw.nbytes)
         self.hs = hs
         if mode == "gru":
             self.gates, self.ghn = gates, ghn
@@ -158,7 +173,7 @@ class Recurrence(Function):
         half[2 * H : 3 * H] = 1.0  # the pre-scale: a/2 for i, f, o; a for g
         shift = xp.full(GH, 0.5, dt)
         shift[2 * H : 3 * H] = 0.0  # after tanh: σ = 0.5 tanh + 0.5; g = tanh
-        wt = (w * half[:, None]).T  # (H, 4H)
+        wt = xp.ascontiguousarray((w * half[:, None]).T)  # (H, 4H); a transposed view is slower
         xb = xw + b if b is not None else xw.copy()
         xb *= half  # (T, N, 4H)
         hs = xp.empty((T + 1, N, H), dt)  # hs[t]: the state before step t (carried)
@@ -167,29 +182,36 @@ class Recurrence(Function):
         gates = xp.empty((T, N, GH), dt)  # i, f, g, o after their nonlinearities
         tc = xp.empty((T, N, H), dt)  # tanh(c')
         y = xp.empty((T, N, H), dt) if mask is not None else None
-        for t in range(T):
-            gt = gates[t]
-            xp.matmul(hs[t], wt, out=gt)
-            gt += xb[t]
-            xp.tanh(gt, out=gt)
-            gt *= half
-            gt += shift
-            i, f, g, o = gt[:, :H], gt[:, H : 2 * H], gt[:, 2 * H : 3 * H], gt[:, 3 * H :]
-            if mask is None:
-                c = cs[t + 1]
-                xp.multiply(f, cs[t], out=c)
-                c += i * g
-                xp.tanh(c, out=tc[t])
-                xp.multiply(o, tc[t], out=hs[t + 1])
-            else:
-                m = mask[t][:, None]
-                c = f * cs[t]
-                c += i * g
-                xp.tanh(c, out=tc[t])
-                h_new = o * tc[t]
-                cs[t + 1] = xp.where(m, c, cs[t])
-                hs[t + 1] = xp.where(m, h_new, hs[t])
-                y[t] = xp.where(m, h_new, 0)
+
+        def steps(lo, hi):  # the batch rows lo:hi, all steps (see _over_batch)
+            hs_, cs_, gates_, tc_ = hs[:, lo:hi], cs[:, lo:hi], gates[:, lo:hi], tc[:, lo:hi]
+            ig = xp.empty((hi - lo, H), dt)
+            for t in range(T):
+                gt = gates_[t]
+                xp.matmul(hs_[t], wt, out=gt)
+                gt += xb[t, lo:hi]
+                xp.tanh(gt, out=gt)
+                gt *= half
+                gt += shift
+                i, f, g, o = gt[:, :H], gt[:, H : 2 * H], gt[:, 2 * H : 3 * H], gt[:, 3 * H :]
+                xp.multiply(i, g, out=ig)
+                if mask is None:
+                    c = cs_[t + 1]
+                    xp.multiply(f, cs_[t], out=c)
+                    c += ig
+                    xp.tanh(c, out=tc_[t])
+                    xp.multiply(o, tc_[t], out=hs_[t + 1])
+                else:
+                    m = mask[t, lo:hi][:, None]
+                    c = f * cs_[t]
+                    c += ig
+                    xp.tanh(c, out=tc_[t])
+                    h_new = o * tc_[t]
+                    cs_[t + 1] = xp.where(m, c, cs_[t])
+                    hs_[t + 1] = xp.where(m, h_new, hs_[t])
+                    y[t, lo:hi] = xp.where(m, h_new, 0)
+
+        _over_batch(steps, xp, N, 4 * gates.nbytes)
         if mask is None:
             y = hs[1:].copy()
         self.hs, self.cs, self.gates, self.tc = hs, cs, gates, tc
@@ -218,25 +240,34 @@ class Recurrence(Function):
         K4 = K.reshape(T, N, 4, H)
         dA = xp.empty((T, N, GH), gy.dtype)
         dA4 = dA.reshape(T, N, 4, H)
-        for t in range(T - 1, -1, -1):
-            dnew = dh + gy[t]
-            if mask is not None:
-                m = mask[t][:, None]
-                keep_h, keep_c = xp.where(m, 0, dh), xp.where(m, 0, dc)
-                dnew = xp.where(m, dnew, 0)
-                dcn = dnew * OD[t]
-                dcn += xp.where(m, dc, 0)
-            else:
-                dcn = dnew * OD[t]
-                dcn += dc
-            xp.multiply(K4[t, :, :3], dcn[:, None, :], out=dA4[t, :, :3])
-            xp.multiply(K4[t, :, 3], dnew, out=dA4[t, :, 3])
-            dc = dcn * f[t]
-            dh = dA[t] @ w
-            if mask is not None:
-                dh += keep_h
-                dc += keep_c
-        return dA, dh, dc
+        dh_out = xp.empty((N, H), dh.dtype)
+        dc_out = xp.empty((N, H), dc.dtype)
+
+        def steps(lo, hi):  # the batch rows lo:hi, all steps (see _over_batch)
+            dh_, dc_ = dh[lo:hi], dc[lo:hi]
+            for t in range(T - 1, -1, -1):
+                dnew = dh_ + gy[t, lo:hi]
+                if mask is not None:
+                    m = mask[t, lo:hi][:, None]
+                    keep_h, keep_c = xp.where(m, 0, dh_), xp.where(m, 0, dc_)
+                    dnew = xp.where(m, dnew, 0)
+                    dcn = dnew * OD[t, lo:hi]
+                    dcn += xp.where(m, dc_, 0)
+                else:
+                    dcn = dnew * OD[t, lo:hi]
+                    dcn += dc_
+                xp.multiply(K4[t, lo:hi, :3], dcn[:, None, :], out=dA4[t, lo:hi, :3])
+                xp.multiply(K4[t, lo:hi, 3], dnew, out=dA4[t, lo:hi, 3])
+                dc_ = dcn * f[t, lo:hi]
+                dh_ = dA[t, lo:hi] @ w
+                if mask is not None:
+                    dh_ += keep_h
+                    dc_ += keep_c
+            dh_out[lo:hi] = dh_
+            dc_out[lo:hi] = dc_
+
+        _over_batch(steps, xp, N, 4 * dA.nbytes)
+        return dA, dh_out, dc_out
 
     def _backward_gru_rnn(self, gy, dh, w):
         """Backward through time of the GRU and the Elman RNN, step by step."""
@@ -247,36 +278,44 @@ class Recurrence(Function):
         hs = self.hs
         dA = xp.empty((T, N, GH), gy.dtype)  # d(pre-activations of the x part), per step
         dG = xp.empty((T, N, GH), gy.dtype) if mode == "gru" else dA  # d(h W_hhᵀ + b_hh)
-        for t in range(T - 1, -1, -1):
-            if mask is not None:
-                m = mask[t][:, None]
-                dnew = xp.where(m, dh + gy[t], 0)  # dL/dh' of this step's new state
-                keep = xp.where(m, 0, dh)  # a padded step passes dh straight through
-            else:
-                dnew = dh + gy[t]
-            da = dA[t]
-            if mode == "gru":
-                g3 = self.gates[t]
-                r, z, n = g3[:, :H], g3[:, H : 2 * H], g3[:, 2 * H :]
-                dan = dnew * (1 - z) * (1 - n * n)
-                da[:, 2 * H :] = dan
-                dr = dan * self.ghn[t]
-                da[:, :H] = dr * r * (1 - r)
-                da[:, H : 2 * H] = dnew * (hs[t] - n) * z * (1 - z)
-                dg = dG[t]
-                dg[:, : 2 * H] = da[:, : 2 * H]
-                dg[:, 2 * H :] = dan * r
-                dh = dg @ w + dnew * z
-            else:
-                hn = hs[t + 1]  # the new state (at a padded step dnew is 0 anyway)
-                if mode == "rnn_tanh":
-                    xp.multiply(dnew, 1 - hn * hn, out=da)
+        gates, ghn = (self.gates, self.ghn) if mode == "gru" else (None, None)
+        dh_out = xp.empty((N, H), dh.dtype)
+
+        def steps(lo, hi):  # the batch rows lo:hi, all steps (see _over_batch)
+            dh_ = dh[lo:hi]
+            for t in range(T - 1, -1, -1):
+                if mask is not None:
+                    m = mask[t, lo:hi][:, None]
+                    dnew = xp.where(m, dh_ + gy[t, lo:hi], 0)  # dL/dh' of this step's state
+                    keep = xp.where(m, 0, dh_)  # a padded step passes dh straight through
                 else:
-                    xp.multiply(dnew, hn > 0, out=da)
-                dh = da @ w
-            if mask is not None:
-                dh += keep
-        return dA, dG, dh
+                    dnew = dh_ + gy[t, lo:hi]
+                da = dA[t, lo:hi]
+                if mode == "gru":
+                    g3 = gates[t, lo:hi]
+                    r, z, n = g3[:, :H], g3[:, H : 2 * H], g3[:, 2 * H :]
+                    dan = dnew * (1 - z) * (1 - n * n)
+                    da[:, 2 * H :] = dan
+                    dr = dan * ghn[t, lo:hi]
+                    da[:, :H] = dr * r * (1 - r)
+                    da[:, H : 2 * H] = dnew * (hs[t, lo:hi] - n) * z * (1 - z)
+                    dg = dG[t, lo:hi]
+                    dg[:, : 2 * H] = da[:, : 2 * H]
+                    dg[:, 2 * H :] = dan * r
+                    dh_ = dg @ w + dnew * z
+                else:
+                    hn = hs[t + 1, lo:hi]  # the new state (at a padded step dnew is 0 anyway)
+                    if mode == "rnn_tanh":
+                        xp.multiply(dnew, 1 - hn * hn, out=da)
+                    else:
+                        xp.multiply(dnew, hn > 0, out=da)
+                    dh_ = da @ w
+                if mask is not None:
+                    dh_ += keep
+            dh_out[lo:hi] = dh_
+
+        _over_batch(steps, xp, N, 4 * dG.nbytes)
+        return dA, dG, dh_out
 
     def backward(self, *gys):
         lstm = self.mode == "lstm"
@@ -297,7 +336,10 @@ class Recurrence(Function):
             out.append(dc if needs[2] else None)
         k = len(out)
         # one GEMM for dW_hh from the stacked states h_0 .. h_{T-1}
-        out.append(dG.reshape(T * N, GH).T @ hs[:T].reshape(T * N, H) if needs[k] else None)
+        # (blas.matmul: on shinsou's two threads as halves when products are split)
+        out.append(
+            blas.matmul(dG.reshape(T * N, GH).T, hs[:T].reshape(T * N, H)) if needs[k] else None
+        )
         if self.has_bias:
             out.append(dG.sum(axis=(0, 1)) if needs[k + 1] else None)
         return tuple(out)
