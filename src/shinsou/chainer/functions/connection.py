@@ -13,7 +13,7 @@ def linear(x, W, b=None, n_batch_axes=1):
     """y = x Wᵀ + b, x flattened to (Π batch axes, in); W (out, in), b (out,)."""
     xt, wt = T(x), T(W)
     batch = xt.shape[:n_batch_axes]
-    if xt.ndim != n_batch_axes + 1:
+    if xt.ndim != 2:
         xt = xt.reshape(int(numpy.prod(batch)), -1)
     if xt.shape[1] != wt.shape[1]:
         raise ValueError(
