@@ -22,8 +22,8 @@ def dropout(x, ratio=0.5, **kwargs):
     if not config.train:
         return (V(t), None) if return_mask else V(t)
     if mask is None:
-        if ratio == 0:
-            return (V(t), None) if return_mask else V(t)
+        # drawn from the global generator as Chainer does (even for ratio 0), so a seeded
+        # script draws the same masks and later the same numbers as under Chainer
         xp = t.xp
         keep = xp.random.rand(*t.shape) >= ratio
         mask = keep.astype(t.dtype) * t.dtype.type(1.0 / (1.0 - ratio))
