@@ -98,6 +98,50 @@ def _misc(chainer):
     return Misc()
 
 
+def _nstep(chainer):
+    L, F = chainer.links, chainer.functions
+
+    class NStep(chainer.Chain):
+        def __init__(self):
+            super().__init__()
+            with self.init_scope():
+                self.lstm = L.NStepLSTM(2, 3, 4, 0.0)
+                self.bilstm = L.NStepBiLSTM(2, 3, 2, 0.0)
+                self.gru = L.NStepGRU(1, 3, 3, 0.0)
+                self.bigru = L.NStepBiGRU(2, 3, 2, 0.0)
+                self.rnn = L.NStepRNNTanh(1, 3, 2, 0.0)
+                self.birnn = L.NStepBiRNNReLU(1, 3, 2, 0.0)
+
+        def forward(self, x0, x1, x2, h0):
+            xs = [x0, x1, x2]  # not sorted by length: the links sort and unsort
+            outs = list(self.lstm(None, None, xs))
+            outs += list(self.bilstm(None, None, xs))
+            outs += list(self.gru(h0, xs))
+            outs += list(self.bigru(None, xs))
+            outs += list(self.rnn(None, xs))
+            outs += list(self.birnn(None, xs))
+            total = 0
+            for o in outs:
+                for v in o if isinstance(o, (list, tuple)) else [o]:
+                    total += F.sum(v * v) + F.sum(v)
+            return total
+
+    return NStep()
+
+
+def _sequences(rng):
+    return [
+        rng.standard_normal((2, 3)).astype(np.float32),
+        rng.standard_normal((4, 3)).astype(np.float32),
+        rng.standard_normal((3, 3)).astype(np.float32),
+        rng.standard_normal((1, 3, 3)).astype(np.float32),
+    ]
+
+
+def _nstep_run(chainer, model, ins):
+    return model(*ins)
+
+
 def _images(rng):
     return [rng.standard_normal((4, 2, 6, 6)).astype(np.float32), np.array([0, 2, 1, 2], np.int32)]
 
@@ -142,4 +186,5 @@ MODELS = [
     ("cnn", _cnn, _images, _classify_train, _classify_test),
     ("rnn", _rnn, _tokens, _rnn_run, _rnn_run),
     ("misc", _misc, _misc_in, _misc_train, _misc_test),
+    ("nstep", _nstep, _sequences, _nstep_run, _nstep_run),
 ]

@@ -149,6 +149,14 @@ from .normalization import (  # noqa: F401
     local_response_normalization,
     normalize,
 )
+from .rnn import (  # noqa: F401
+    n_step_bigru,
+    n_step_bilstm,
+    n_step_birnn,
+    n_step_gru,
+    n_step_lstm,
+    n_step_rnn,
+)
 from .pooling import (  # noqa: F401
     average_pooling_2d,
     global_average_pooling_2d,

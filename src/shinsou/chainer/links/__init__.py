@@ -20,7 +20,18 @@ from .connection import (  # noqa: F401
 )
 from .model import Classifier  # noqa: F401
 from .normalization import BatchNormalization, GroupNormalization, LayerNormalization  # noqa: F401
-from .rnn import LSTM, StatelessLSTM  # noqa: F401
+from .rnn import (  # noqa: F401
+    LSTM,
+    NStepBiGRU,
+    NStepBiLSTM,
+    NStepBiRNNReLU,
+    NStepBiRNNTanh,
+    NStepGRU,
+    NStepLSTM,
+    NStepRNNReLU,
+    NStepRNNTanh,
+    StatelessLSTM,
+)
 
 
 def __getattr__(name):
