@@ -11,7 +11,7 @@ of the inputs, so ``x_type.ndim == 2`` is simply True or False and ``expect(...)
 >>> try:
 ...     expect(types[0].ndim == 3)
 ... except InvalidType as e:
-...     print(str(e)[-28:])
+...     print(str(e)[-25:])
 (condition 1 of 1 failed)
 """
 
