@@ -129,6 +129,40 @@ def _nstep(chainer):
     return NStep()
 
 
+def _w2v(chainer):
+    L, F = chainer.links, chainer.functions
+
+    class Word2Vec(chainer.Chain):
+        def __init__(self):
+            super().__init__()
+            with self.init_scope():
+                self.embed = L.EmbedID(6, 3)
+                self.loss = L.NegativeSampling(3, [4, 1, 3, 2, 7, 2], 2)
+                self.gru = L.StatelessGRU(3, 2)
+                self.sgru = L.GRU(3, 2)
+
+        def forward(self, ctx, center):
+            e = self.embed(ctx)
+            loss = self.loss(F.mean(e, axis=1), center)
+            loss += F.sum(self.loss(e[:, 0], center, reduce="no"))
+            self.sgru.reset_state()
+            h = None
+            for step in range(e.shape[1]):
+                x = e[:, step]
+                h = self.gru(h if h is not None else x[:, :2] * 0, x)
+                loss += F.sum(self.sgru(x) * h)
+            return loss
+
+    return Word2Vec()
+
+
+def _context(rng):
+    return [
+        rng.integers(0, 6, (5, 3)).astype(np.int32),
+        np.array([1, 0, -1, 5, 2], np.int32),
+    ]
+
+
 def _sequences(rng):
     return [
         rng.standard_normal((2, 3)).astype(np.float32),
@@ -187,4 +221,5 @@ MODELS = [
     ("rnn", _rnn, _tokens, _rnn_run, _rnn_run),
     ("misc", _misc, _misc_in, _misc_train, _misc_test),
     ("nstep", _nstep, _sequences, _nstep_run, _nstep_run),
+    ("w2v", _w2v, _context, _nstep_run, _nstep_run),
 ]

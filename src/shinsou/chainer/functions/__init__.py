@@ -87,6 +87,7 @@ from .loss import (  # noqa: F401
     huber_loss,
     mean_absolute_error,
     mean_squared_error,
+    negative_sampling,
     sigmoid_cross_entropy,
     softmax_cross_entropy,
     squared_error,

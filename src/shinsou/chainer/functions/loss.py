@@ -28,6 +28,7 @@ __all__ = [
     "contrastive",
     "triplet",
     "huber_loss",
+    "negative_sampling",
 ]
 
 
@@ -218,3 +219,32 @@ def huber_loss(x, t, delta, reduce="sum_along_second_axis"):
     if reduce == "no":
         return V(loss)
     return V(sf.sum(loss, dim=1))
+
+
+def negative_sampling(x, t, W, sampler, sample_size, reduce="sum", **kwargs):
+    """Negative-sampling loss (word2vec): for each row i with label t_i (−1: ignored),
+
+        ℓ_i = log(1 + exp(−x_i·W[t_i])) + Σ_{k<sample_size} log(1 + exp(x_i·W[s_ik]))
+
+    with the negatives s = ``sampler((N, sample_size + 1))[:, 1:]`` (the first column is
+    replaced by t, as in Chainer). ``reduce='sum'`` sums over the rows, ``'no'`` keeps (N,).
+    ``return_samples=True`` also returns the (N, sample_size + 1) ids used."""
+    check_reduce("negative_sampling", reduce, ("sum", "no"))
+    return_samples = kwargs.pop("return_samples", False)
+    if kwargs:
+        raise TypeError(f"negative_sampling() got unexpected arguments {sorted(kwargs)}")
+    xt, wt = T(x), T(W)
+    xp = xt.xp
+    tl = _labels(t, xp)
+    valid = tl != -1
+    samples = xp.asarray(sampler((tl.shape[0], sample_size + 1)))
+    samples[:, 0] = tl
+    safe = xp.where(valid[:, None], samples, 0).astype(numpy.int64)
+    w = sf.embedding(T(safe), wt)  # (N, k+1, D)
+    wx = sf.sum(w * sf.unsqueeze(xt, 1), dim=2)  # (N, k+1)
+    sign = xp.ones(wx.shape[1], dtype=xt.dtype)
+    sign[0] = -1
+    per = sf.softplus(wx * const(sign, xt), beta=1.0, threshold=float("inf"))
+    loss = sf.sum(per, dim=1) * const(valid.astype(xt.dtype), xt)
+    out = V(loss if reduce == "no" else sf.sum(loss))
+    return (out, samples) if return_samples else out

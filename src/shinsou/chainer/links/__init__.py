@@ -20,8 +20,12 @@ from .connection import (  # noqa: F401
 )
 from .model import Classifier  # noqa: F401
 from .normalization import BatchNormalization, GroupNormalization, LayerNormalization  # noqa: F401
+from .loss import NegativeSampling  # noqa: F401
 from .rnn import (  # noqa: F401
+    GRU,
     LSTM,
+    StatefulGRU,
+    StatelessGRU,
     NStepBiGRU,
     NStepBiLSTM,
     NStepBiRNNReLU,

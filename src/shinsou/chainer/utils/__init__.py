@@ -13,10 +13,12 @@ import math
 import numpy
 
 from . import argument, type_check  # noqa: F401
+from .walker_alias import WalkerAlias  # noqa: F401
 
 __all__ = [
     "argument",
     "type_check",
+    "WalkerAlias",
     "force_array",
     "force_type",
     "size_of_shape",
