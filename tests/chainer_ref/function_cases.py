@@ -212,6 +212,18 @@ CASES = [
         inputs=[((1, 2, 3, 3), "f"), ((2, 2, 3, 3), "f")],
         kwargs=dict(stride=2, pad=1, outsize=(6, 6)),
     ),
+    dict(
+        name="depthwise_convolution_2d",
+        fn="depthwise_convolution_2d",
+        inputs=[((2, 3, 5, 5), "f"), ((2, 3, 3, 3), "f"), ((6,), "f")],
+        kwargs=dict(stride=2, pad=1),
+    ),
+    dict(
+        name="local_convolution_2d",
+        fn="local_convolution_2d",
+        inputs=[((2, 3, 5, 5), "f"), ((2, 2, 2, 3, 2, 2), "f"), ((2, 2, 2), "f")],
+        kwargs=dict(stride=2),
+    ),
     dict(name="embed_id", fn="embed_id", inputs=[((2, 3), "idx:5"), ((5, 4), "f")]),
     dict(
         name="embed_id_ignore",
@@ -256,6 +268,13 @@ CASES = [
         inputs=[((1, 1, 2, 3), "f")],
         args=[2],
         kwargs=dict(outsize=(4, 5)),
+    ),
+    dict(
+        name="spatial_pyramid_pooling_2d",
+        fn="spatial_pyramid_pooling_2d",
+        inputs=[((2, 2, 5, 7), "sep")],
+        args=[3],
+        kwargs=dict(pooling="max"),
     ),
     # normalization
     dict(

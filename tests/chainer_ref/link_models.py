@@ -89,11 +89,18 @@ def _misc(chainer):
                 self.seq = chainer.Sequential(
                     L.Linear(4, 3), F.tanh, L.Linear(3, 5), L.Linear(5, 2)
                 )
+                self.dil = L.DilatedConvolution2D(1, 2, 2, dilate=2)
+                self.dw = L.DepthwiseConvolution2D(2, 2, 2)
+                self.lconv = L.LocalConvolution2D(None, 2, ksize=2)
+                self.param = L.Parameter(np.arange(2, dtype=np.float32))
 
         def forward(self, x):
             h = self.highway(self.maxout(self.ln(x)))
             h = self.gn(self.scale(self.prelu(h)))
-            return self.seq(self.swish(h))
+            y = self.seq(self.swish(h))  # (5, 2)
+            img = F.reshape(F.tile(y, (1, 18)), (5, 1, 6, 6))
+            img = self.lconv(self.dw(self.dil(img)))
+            return y + F.sum(img, axis=(2, 3)) * self.param()
 
     return Misc()
 

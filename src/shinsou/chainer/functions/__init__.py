@@ -72,9 +72,11 @@ from .array import (  # noqa: F401
 from .connection import (  # noqa: F401
     convolution_2d,
     deconvolution_2d,
+    depthwise_convolution_2d,
     dilated_convolution_2d,
     embed_id,
     linear,
+    local_convolution_2d,
 )
 from .evaluation import accuracy, binary_accuracy  # noqa: F401
 from .loss import (  # noqa: F401
@@ -162,6 +164,7 @@ from .pooling import (  # noqa: F401
     average_pooling_2d,
     global_average_pooling_2d,
     max_pooling_2d,
+    spatial_pyramid_pooling_2d,
     unpooling_2d,
     upsampling_2d,
 )

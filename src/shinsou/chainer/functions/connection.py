@@ -6,7 +6,15 @@ import numpy
 
 from ._core import T, V, arr, const, pair, sf
 
-__all__ = ["linear", "convolution_2d", "deconvolution_2d", "embed_id", "dilated_convolution_2d"]
+__all__ = [
+    "linear",
+    "convolution_2d",
+    "deconvolution_2d",
+    "embed_id",
+    "dilated_convolution_2d",
+    "depthwise_convolution_2d",
+    "local_convolution_2d",
+]
 
 
 def linear(x, W, b=None, n_batch_axes=1):
@@ -102,3 +110,24 @@ def embed_id(x, W, ignore_label=None):
     safe = xp.where(mask, ids, 0).astype(numpy.int64)
     y = sf.embedding(T(safe), wt)
     return V(y * const(mask[..., None], wt))
+
+
+def depthwise_convolution_2d(x, W, b=None, stride=1, pad=0):
+    """Each input channel convolved with its own ``multiplier`` filters: W (multiplier, C,
+    kh, kw); output channel c·multiplier + m is channel c with filter m."""
+    wt = T(W)
+    m, c, kh, kw = wt.shape
+    w = wt.permute(1, 0, 2, 3).reshape(m * c, 1, kh, kw)
+    return V(
+        sf.conv2d(
+            T(x), w, None if b is None else T(b), stride=pair(stride), padding=pair(pad), groups=c
+        )
+    )
+
+
+def local_convolution_2d(x, W, b=None, stride=1):
+    """A convolution with unshared weights: W (out, oh, ow, in, kh, kw), b (out, oh, ow);
+    y[n, o, i, j] = Σ W[o, i, j] · x[n, :, i·s:i·s + kh, j·s:j·s + kw] + b[o, i, j]."""
+    wt = T(W)
+    w = wt.permute(1, 2, 0, 3, 4, 5)  # shinsou's layout (oh, ow, out, in, kh, kw)
+    return V(sf.locally_connected2d(T(x), w, None if b is None else T(b), stride=pair(stride)))

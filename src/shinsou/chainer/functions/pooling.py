@@ -104,3 +104,23 @@ def upsampling_2d(x, indexes, ksize, stride=None, pad=0, outsize=None, cover_all
 
     idx = arr(indexes)
     return V(sf.max_unpool2d(t, T(idx), k, s, p, output_size=tuple(outsize)))
+
+
+def spatial_pyramid_pooling_2d(x, pyramid_height, pooling=None):
+    """Max pooling into 1, 2×2, 4×4, ... bins (``pyramid_height`` levels), each level
+    flattened, all joined: (N, C, H, W) → (N, C·Σ 4^l, 1, 1). ``pooling`` must be 'max'."""
+    import math
+
+    if pooling != "max":
+        raise ValueError(f"spatial_pyramid_pooling_2d: unsupported pooling {pooling!r} (use 'max')")
+    t = T(x)
+    h, w = t.shape[2:]
+    ys = []
+    for level in range(pyramid_height):
+        bins = 2**level
+        kh, kw = math.ceil(h / bins), math.ceil(w / bins)
+        pad = ((kh * bins - h) // 2, (kw * bins - w) // 2)
+        y = max_pooling_2d(x, (kh, kw), stride=None, pad=pad, cover_all=True)
+        n, c, oh, ow = y.shape
+        ys.append(T(y).reshape(n, c * oh * ow, 1, 1))
+    return V(sf.concat(ys, dim=1))

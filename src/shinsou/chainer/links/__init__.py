@@ -13,9 +13,13 @@ from .connection import (  # noqa: F401
     Bias,
     Convolution2D,
     Deconvolution2D,
+    DepthwiseConvolution2D,
+    DilatedConvolution2D,
     EmbedID,
     Highway,
     Linear,
+    LocalConvolution2D,
+    Parameter,
     Scale,
 )
 from .model import Classifier  # noqa: F401
