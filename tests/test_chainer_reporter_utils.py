@@ -127,3 +127,38 @@ def test_double_backprop_through_chainer_functions(name, fn, shapes):
 
     assert ss.gradcheck(on_tensors, ts)
     assert ss.autograd.gradgradcheck(on_tensors, ts)
+
+
+@pytest.mark.parametrize(
+    "module, path",
+    [
+        ("shinsou.chainer.backends.cuda", "chainer.backends.cuda"),
+        ("shinsou.chainer.cuda", "chainer.cuda"),
+        ("shinsou.chainer.initializers", "chainer.initializers"),
+        ("shinsou.chainer.serializers", "chainer.serializers"),
+        ("shinsou.chainer.utils", "chainer.utils"),
+        ("shinsou.chainer.backend", "chainer.backend"),
+        ("shinsou.chainer.reporter", "chainer.reporter"),
+    ],
+)
+def test_every_module_names_what_it_lacks(module, path):
+    import importlib
+
+    mod = importlib.import_module(module)
+    with pytest.raises(AttributeError, match=f"does not provide {path}.no_such_name yet"):
+        mod.no_such_name  # noqa: B018
+    assert not hasattr(mod, "no_such_name")
+
+
+def test_fuse_and_forget():
+    from shinsou.chainer.backends import cuda
+
+    @cuda.fuse()
+    def twice(x):
+        return x * 2
+
+    assert twice(3) == 6
+    x = chainer.Variable(np.array([-1.0, 2.0], np.float32))
+    y = F.forget(lambda a: F.relu(a) * a, x)
+    F.sum(y).backward()
+    np.testing.assert_array_equal(x.grad, [0.0, 4.0])

@@ -15,13 +15,23 @@ from .backends.cuda import (  # noqa: F401
     copy,
     cudnn_enabled,
     cupy,
+    elementwise,
+    fuse,
     get_array_module,
     get_device,
     get_device_from_array,
     get_device_from_id,
     memoize,
     ndarray,
+    raw,
+    reduce,
     should_use_cudnn,
     to_cpu,
     to_gpu,
 )
+
+
+def __getattr__(name):
+    if name.startswith("__"):
+        raise AttributeError(name)
+    raise AttributeError(f"shinsou.chainer does not provide chainer.cuda.{name} yet")

@@ -236,3 +236,9 @@ class DictSummary:
                 return
             for i, name in enumerate(names):
                 self._summaries[name].serialize(serializer["_summaries"][str(i)])
+
+
+def __getattr__(name):
+    if name.startswith("__"):
+        raise AttributeError(name)
+    raise AttributeError(f"shinsou.chainer does not provide chainer.reporter.{name} yet")

@@ -64,3 +64,9 @@ def get_deconv_outsize(size, k, s, p, cover_all=False, d=1):
     if cover_all:
         return s * (size - 1) + dk - s + 1 - 2 * p
     return s * (size - 1) + dk - 2 * p
+
+
+def __getattr__(name):
+    if name.startswith("__"):
+        raise AttributeError(name)
+    raise AttributeError(f"shinsou.chainer does not provide chainer.utils.{name} yet")
