@@ -437,6 +437,17 @@ CASES = [
         args=[0.5],
         kwargs=dict(reduce="no"),
     ),
+    dict(
+        name="black_out",
+        fn="black_out",
+        inputs=[((3, 4), "f"), ((3,), "idx:5"), ((5, 4), "f"), ((3, 2), "idx:5")],
+    ),
+    dict(
+        name="black_out_no",
+        fn="black_out",
+        inputs=[((3, 4), "f"), ((3,), "idx:5"), ((5, 4), "f"), ((3, 2), "idx:5")],
+        kwargs=dict(reduce="no"),
+    ),
     # evaluation
     dict(name="accuracy", fn="accuracy", inputs=[((6, 3), "sep"), ((6,), "label:3")]),
     dict(

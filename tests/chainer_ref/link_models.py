@@ -147,11 +147,14 @@ def _w2v(chainer):
                 self.loss = L.NegativeSampling(3, [4, 1, 3, 2, 7, 2], 2)
                 self.gru = L.StatelessGRU(3, 2)
                 self.sgru = L.GRU(3, 2)
+                self.bo = L.BlackOut(3, [4, 1, 3, 2, 7, 2], 3)
+                self.bo.W.array[...] = np.linspace(-1, 1, 18, dtype=np.float32).reshape(6, 3)
 
         def forward(self, ctx, center):
             e = self.embed(ctx)
             loss = self.loss(F.mean(e, axis=1), center)
             loss += F.sum(self.loss(e[:, 0], center, reduce="no"))
+            loss += self.bo(e[:, 1], ctx[:, 2])
             self.sgru.reset_state()
             h = None
             for step in range(e.shape[1]):

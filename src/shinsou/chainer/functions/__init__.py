@@ -82,6 +82,7 @@ from .evaluation import accuracy, binary_accuracy  # noqa: F401
 from .loss import (  # noqa: F401
     absolute_error,
     bernoulli_nll,
+    black_out,
     contrastive,
     gaussian_kl_divergence,
     gaussian_nll,

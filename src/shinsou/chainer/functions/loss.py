@@ -29,6 +29,7 @@ __all__ = [
     "triplet",
     "huber_loss",
     "negative_sampling",
+    "black_out",
 ]
 
 
@@ -248,3 +249,28 @@ def negative_sampling(x, t, W, sampler, sample_size, reduce="sum", **kwargs):
     loss = sf.sum(per, dim=1) * const(valid.astype(xt.dtype), xt)
     out = V(loss if reduce == "no" else sf.sum(loss))
     return (out, samples) if return_samples else out
+
+
+def black_out(x, t, W, samples, reduce="mean"):
+    """BlackOut loss (Ji et al. 2016): with scores y_v = x·W[v] of the target t and of the
+    sampled negatives s (N, S), log Z = logsumexp over (y_t, y_s),
+
+        ℓ = −(y_t − log Z + Σ_s log(1 − exp(y_s − log Z)))
+
+    averaged over the batch (``reduce='mean'``) or per row (``'no'``)."""
+    check_reduce("black_out", reduce)
+    from .array import broadcast, concat, expand_dims, reshape
+    from .connection import embed_id
+    from .math import average, exp, log, logsumexp, matmul, sum as fsum
+
+    n = x.shape[0]
+    xcol = expand_dims(x, 2)  # (N, D, 1)
+    neg_y = matmul(embed_id(samples, W), xcol)
+    neg_y = reshape(neg_y, neg_y.shape[:-1])  # (N, S)
+    pos_y = matmul(expand_dims(embed_id(t, W), 1), xcol)
+    pos_y = reshape(pos_y, pos_y.shape[:-1])  # (N, 1)
+    logz = logsumexp(concat([pos_y, neg_y]), axis=1)
+    blogz, bneg_y = broadcast(reshape(logz, (n, 1)), neg_y)
+    ny = log(1 - exp(bneg_y - blogz))
+    loss = -(reshape(pos_y, (n,)) - logz + fsum(ny, axis=1))
+    return average(loss) if reduce == "mean" else loss

@@ -24,7 +24,7 @@ from .connection import (  # noqa: F401
 )
 from .model import Classifier  # noqa: F401
 from .normalization import BatchNormalization, GroupNormalization, LayerNormalization  # noqa: F401
-from .loss import NegativeSampling  # noqa: F401
+from .loss import BlackOut, NegativeSampling  # noqa: F401
 from .rnn import (  # noqa: F401
     GRU,
     LSTM,

@@ -1,4 +1,4 @@
-"""Loss links: ``NegativeSampling``."""
+"""Loss links: ``NegativeSampling``, ``BlackOut``."""
 
 from __future__ import annotations
 
@@ -38,6 +38,34 @@ class NegativeSampling(Link):
         return F.negative_sampling(
             x, t, self.W, self.sampler.sample, self.sample_size, reduce=reduce, **kwargs
         )
+
+    def _to(self, xp, device_id):
+        if xp is numpy:
+            self.sampler.to_cpu()
+        else:
+            self.sampler.to_gpu()
+        return super()._to(xp, device_id)
+
+
+class BlackOut(Link):
+    """BlackOut loss with an output table W (vocab, in_size) left NaN, as in Chainer (set it
+    before training); negatives drawn ∝ counts (``WalkerAlias``)."""
+
+    sample_data = None  # fixed samples (for tests), else drawn at each call
+
+    def __init__(self, in_size, counts, sample_size):
+        super().__init__()
+        self.sampler = WalkerAlias(numpy.array(counts, dtype=numpy.float32))
+        self.sample_size = sample_size
+        with self.init_scope():
+            self.W = Parameter(None, (len(counts), in_size))
+
+    def forward(self, x, t):
+        if self.sample_data is not None:
+            samples = self.sample_data
+        else:
+            samples = self.sampler.sample((x.shape[0], self.sample_size))
+        return F.black_out(x, t, self.W, samples)
 
     def _to(self, xp, device_id):
         if xp is numpy:
