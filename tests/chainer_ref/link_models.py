@@ -93,6 +93,9 @@ def _misc(chainer):
                 self.dw = L.DepthwiseConvolution2D(2, 2, 2)
                 self.lconv = L.LocalConvolution2D(None, 2, ksize=2)
                 self.param = L.Parameter(np.arange(2, dtype=np.float32))
+                self.c1d = L.Convolution1D(1, 2, 3, pad=1)
+                self.d1d = L.Deconvolution1D(2, 1, 2, stride=2)
+                self.cnd = L.ConvolutionND(2, None, 1, 1)
 
         def forward(self, x):
             h = self.highway(self.maxout(self.ln(x)))
@@ -100,7 +103,12 @@ def _misc(chainer):
             y = self.seq(self.swish(h))  # (5, 2)
             img = F.reshape(F.tile(y, (1, 18)), (5, 1, 6, 6))
             img = self.lconv(self.dw(self.dil(img)))
-            return y + F.sum(img, axis=(2, 3)) * self.param()
+            seq = self.d1d(F.relu(self.c1d(F.reshape(y, (5, 1, 2)))))  # (5, 1, 4)
+            return (
+                y
+                + F.sum(self.cnd(img), axis=(1, 2, 3))[:, None] * self.param()
+                + F.sum(seq, axis=2)
+            )
 
     return Misc()
 

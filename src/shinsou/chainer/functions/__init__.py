@@ -70,6 +70,10 @@ from .array import (  # noqa: F401
     where,
 )
 from .connection import (  # noqa: F401
+    convolution_1d,
+    convolution_nd,
+    deconvolution_1d,
+    deconvolution_nd,
     convolution_2d,
     deconvolution_2d,
     depthwise_convolution_2d,
@@ -162,6 +166,11 @@ from .rnn import (  # noqa: F401
     n_step_rnn,
 )
 from .pooling import (  # noqa: F401
+    average_pooling_1d,
+    average_pooling_nd,
+    im2col,
+    max_pooling_1d,
+    max_pooling_nd,
     average_pooling_2d,
     global_average_pooling_2d,
     max_pooling_2d,

@@ -11,8 +11,12 @@ values, so that weights saved by Chainer load here.
 from .activation import Maxout, PReLU, Swish  # noqa: F401
 from .connection import (  # noqa: F401
     Bias,
+    Convolution1D,
     Convolution2D,
+    ConvolutionND,
+    Deconvolution1D,
     Deconvolution2D,
+    DeconvolutionND,
     DepthwiseConvolution2D,
     DilatedConvolution2D,
     EmbedID,

@@ -6,7 +6,14 @@ from ... import functions as F
 from ... import initializers
 from ...link import Chain, Link
 from ...variable import Parameter as _VParameter
-from .convolution_2d import Convolution2D, Deconvolution2D  # noqa: F401
+from .convolution_2d import (  # noqa: F401
+    Convolution1D,
+    Convolution2D,
+    ConvolutionND,
+    Deconvolution1D,
+    Deconvolution2D,
+    DeconvolutionND,
+)
 from .embed_id import EmbedID  # noqa: F401
 from .linear import Linear  # noqa: F401
 
