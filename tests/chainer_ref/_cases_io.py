@@ -84,7 +84,7 @@ def call(F, Variable, case, ins, extra):
         kwargs["class_weight"] = np.asarray(kwargs["class_weight"], dtype=ins[0].dtype)
     kwargs.update(extra)
     kwargs.update(kw_in)
-    out = fn(*first, *case.get("args", []), *more, **kwargs)
+    out = fn(*case.get("first_args", []), *first, *case.get("args", []), *more, **kwargs)
     if not isinstance(out, (tuple, list)):
         out = (out,)
     return tuple(out), vars_

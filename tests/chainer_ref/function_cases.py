@@ -540,4 +540,48 @@ CASES = [
         args=[2],
         kwargs=dict(dilate=2),
     ),
+    # more math and array functions
+    dict(name="diagonal", fn="diagonal", inputs=[((3, 4), "f")], kwargs=dict(offset=1)),
+    dict(
+        name="diagonal_3d", fn="diagonal", inputs=[((2, 3, 3), "f")], kwargs=dict(axis1=1, axis2=2)
+    ),
+    dict(name="sum_to", fn="sum_to", inputs=[((2, 3, 4), "f")], args=[(3, 1)]),
+    dict(name="identity", fn="identity", inputs=[((2, 3), "f"), ((3,), "f")]),
+    dict(
+        name="einsum", fn="einsum", inputs=[((2, 3), "f"), ((3, 4), "f")], first_args=["ij,jk->ik"]
+    ),
+    dict(name="log2", fn="log2", inputs=[((3, 4), "pos")]),
+    dict(name="log10", fn="log10", inputs=[((3, 4), "pos")]),
+    dict(name="expm1", fn="expm1", inputs=[((3, 4), "f")]),
+    dict(name="erf", fn="erf", inputs=[((3, 4), "f")]),
+    dict(name="arccos", fn="arccos", inputs=[((3, 4), "unit")]),
+    dict(name="sinh", fn="sinh", inputs=[((3, 4), "f")]),
+    dict(name="cosh", fn="cosh", inputs=[((3, 4), "f")]),
+    dict(
+        name="dilated_convolution_2d",
+        fn="dilated_convolution_2d",
+        inputs=[((1, 2, 6, 6), "f"), ((3, 2, 2, 2), "f"), ((3,), "f")],
+        kwargs=dict(pad=1, dilate=2),
+    ),
+    dict(
+        name="max_pooling_2d_indices",
+        fn="max_pooling_2d",
+        inputs=[((1, 2, 5, 5), "sep")],
+        args=[3, 2, 1],
+        kwargs=dict(return_indices=True),
+    ),
+    dict(
+        name="upsampling_2d",
+        fn="upsampling_2d",
+        inputs=[((1, 2, 3, 3), "f"), ((1, 2, 3, 3), "idx:9")],
+        args=[3, 2, 1],
+    ),
+    dict(
+        name="upsampling_2d_nocover",
+        fn="upsampling_2d",
+        inputs=[((1, 1, 2, 3), "f"), ((1, 1, 2, 3), "idx:4")],
+        args=[2],
+        kwargs=dict(cover_all=False),
+    ),
+    dict(name="average", fn="average", inputs=[((3, 4), "f")], kwargs=dict(axis=0, keepdims=True)),
 ]

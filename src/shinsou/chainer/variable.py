@@ -32,7 +32,6 @@ import numpy
 from .. import functional as _sf
 from ..backend import get_array_module
 from ..core.function import run_backward
-from ..core.grad_mode import _GradMode
 from ..core.tensor import Tensor
 from . import _graph
 from ._graph import ARRAY_TYPES
@@ -704,6 +703,3 @@ def grad(
             if isinstance(v, Variable):
                 v.grad_var = r
     return out
-
-
-_GradMode  # noqa: B018 - imported for the configuration's use of the same switch

@@ -20,7 +20,6 @@ __all__ = [
     "swish",
     "hard_sigmoid",
     "prelu",
-    "relu6",
     "lstm",
 ]
 
@@ -33,11 +32,6 @@ def relu(x):
     array([0., 2.], dtype=float32)
     """
     return V(sf.relu(T(x)))
-
-
-def relu6(x):
-    """min(max(x, 0), 6)."""
-    return clipped_relu(x, 6.0)
 
 
 def leaky_relu(x, slope=0.2):

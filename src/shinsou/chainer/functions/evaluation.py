@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import numpy
-
 from ._core import T, V, arr
 
 __all__ = ["accuracy", "binary_accuracy"]
@@ -42,6 +40,3 @@ def binary_accuracy(y, t):
     if count == 0:
         return V(T(xp.asarray(0.0, dtype=yt.dtype)))
     return V(T(xp.asarray(((pred == ta) & mask).sum() / count, dtype=yt.dtype)))
-
-
-numpy  # noqa: B018

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import builtins
-
 import numpy
 
 from ._core import T, V, const, sf
@@ -337,6 +335,3 @@ def batch_l2_norm_squared(x):
 def sum_to(x, shape):
     """Sum x down to ``shape`` (the adjoint of broadcasting)."""
     return V(sf.sum_to(T(x), tuple(shape)))
-
-
-_builtin_max = builtins.max

@@ -218,6 +218,3 @@ class Scale(Chain):
         if hasattr(self, "bias"):
             y = self.bias(y)
         return y
-
-
-initializers  # noqa: B018
