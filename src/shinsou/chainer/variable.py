@@ -643,7 +643,8 @@ def grad(
 ):
     """Gradients of ``outputs`` with respect to ``inputs``, as a list of Variables.
 
-    Computes Σ_k gy_k · ∂y_k/∂x_i for each input x_i, plus ``grad_inputs[i]`` if given;
+    Computes Σ_k gy_k · ∂y_k/∂x_i for each input x_i (gy_k: ``grad_outputs[k]``, ones when
+    None, whatever y_k's shape), plus ``grad_inputs[i]`` if given;
     None for an input the outputs do not depend on. Nothing is written into ``.grad`` unless
     ``set_grad=True``. With ``enable_double_backprop=True`` the result has a graph and can be
     differentiated again.
@@ -669,11 +670,7 @@ def grad(
     gys = []
     for k, o in enumerate(outs):
         g = None if grad_outputs is None else grad_outputs[k]
-        if g is None:
-            if o.array.size != 1:
-                raise ValueError(
-                    f"chainer.grad: grad_outputs[{k}] is needed for an output of shape {o.shape}"
-                )
+        if g is None:  # Chainer: ones, whatever the output's shape
             g = o.xp.ones_like(o.array)
         ga = _tensor(g) if enable_double_backprop else Tensor._from_op(as_array(g), None)
         if loss_scale is not None:
