@@ -146,3 +146,26 @@ def test_load_into_a_lazy_link_initializes_it():
     dst = L.Linear(None, 3)
     chainer.serializers.load_npz(buf, dst)
     np.testing.assert_array_equal(dst.W.array, src.W.array)
+
+
+def test_load_a_sub_path_of_a_chainer_file():
+    # the Classifier file of real Chainer holds 'predictor/...': load only the predictor
+    _, build, _, _, _ = MODELS[0]
+    full = build(chainer)
+    chainer.serializers.load_npz(os.path.join(REF, "model_mlp.npz"), full)
+    part = build(chainer).predictor
+    chainer.serializers.load_npz(os.path.join(REF, "model_mlp.npz"), part, path="predictor/")
+    for (n1, p1), (n2, p2) in zip(full.predictor.namedparams(), part.namedparams()):
+        assert n1 == n2
+        if p1.array is not None:
+            np.testing.assert_array_equal(p1.array, p2.array)
+    np.testing.assert_array_equal(part.bn.avg_var, full.predictor.bn.avg_var)
+
+
+def test_config_dtype_sets_parameter_dtype():
+    with chainer.using_config("dtype", np.float64):
+        layer = L.Linear(3, 2)
+        bn = L.BatchNormalization(2)
+    assert layer.W.dtype == np.float64 and layer.b.dtype == np.float64
+    assert bn.gamma.dtype == np.float64 and bn.avg_mean.dtype == np.float64
+    assert L.Linear(3, 2).W.dtype == np.float32
