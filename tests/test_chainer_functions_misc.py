@@ -70,3 +70,26 @@ def test_arrays_in_variables_out_and_int_outputs():
     idx = F.argmax(x, axis=1)
     assert idx.dtype == np.int32 and idx.array.tolist() == [2, 2]
     assert float(F.accuracy(x, np.array([2, 0])).array) == 0.5
+
+
+def test_log_ndtr_against_math():
+    # Chainer's log_ndtr needs SciPy (absent beside the reference Chainer): compare with math
+    import math
+
+    x = np.array([-3.0, -0.5, 0.0, 1.2], np.float64)
+    want = [math.log(0.5 * math.erfc(-v / math.sqrt(2))) for v in x]
+    np.testing.assert_allclose(F.log_ndtr(x).array, want, rtol=1e-12)
+
+
+def test_rrelu_modes_and_gumbel_softmax():
+    x = -np.ones((100, 10), np.float32)
+    y, r = F.rrelu(x, return_r=True)
+    assert 1 / 8 <= r.min() and r.max() <= 1 / 3
+    np.testing.assert_allclose(y.array, -r)
+    with chainer.using_config("train", False):
+        np.testing.assert_allclose(F.rrelu(x).array, -(1 / 8 + 1 / 3) / 2, rtol=1e-6)
+    logits = np.log(np.array([[0.7, 0.2, 0.1]] * 2000, np.float32))
+    soft = F.gumbel_softmax(logits, tau=0.01).array
+    np.testing.assert_allclose(soft.sum(1), 1, rtol=1e-5)
+    freq = np.bincount(soft.argmax(1), minlength=3) / 2000
+    np.testing.assert_allclose(freq, [0.7, 0.2, 0.1], atol=0.05)

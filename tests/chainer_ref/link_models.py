@@ -96,6 +96,9 @@ def _misc(chainer):
                 self.c1d = L.Convolution1D(1, 2, 3, pad=1)
                 self.d1d = L.Deconvolution1D(2, 1, 2, stride=2)
                 self.cnd = L.ConvolutionND(2, None, 1, 1)
+                self.bil = L.Bilinear(2, 2, 3)
+                self.incep = L.Inception(1, 1, 1, 1, 1, 1, 1)
+                self.nin = L.MLPConvolution2D(4, (2, 1), 1)
 
         def forward(self, x):
             h = self.highway(self.maxout(self.ln(x)))
@@ -104,6 +107,9 @@ def _misc(chainer):
             img = F.reshape(F.tile(y, (1, 18)), (5, 1, 6, 6))
             img = self.lconv(self.dw(self.dil(img)))
             seq = self.d1d(F.relu(self.c1d(F.reshape(y, (5, 1, 2)))))  # (5, 1, 4)
+            y = y + F.sum(self.bil(y, y * y), axis=1, keepdims=True)
+            inc = self.nin(self.incep(F.reshape(y, (5, 1, 2, 1))))  # (5, 1, 2, 1)
+            y = y + F.reshape(inc, (5, 2))
             return (
                 y
                 + F.sum(self.cnd(img), axis=(1, 2, 3))[:, None] * self.param()

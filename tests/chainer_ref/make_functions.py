@@ -37,7 +37,8 @@ def main():
         name = case["name"]
         dtype = np.dtype(case.get("dtype", "float32"))
         specs = case["inputs"] + case.get("more_inputs", [])
-        ins = [make_input(rng, shape, kind, dtype) for shape, kind in specs]
+        scale = case.get("scale_input", 1.0)
+        ins = [make_input(rng, shape, kind, dtype, scale) for shape, kind in specs]
         arrays = {}
         extra = extra_kwargs(case, arrays, rng)
         outs, vars_ = call(F, chainer.Variable, case, ins, extra)

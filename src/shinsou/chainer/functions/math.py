@@ -53,6 +53,15 @@ __all__ = [
     "einsum",
     "batch_l2_norm_squared",
     "sum_to",
+    "add",
+    "arctan2",
+    "arctanh",
+    "cumprod",
+    "erfc",
+    "ndtr",
+    "log_ndtr",
+    "fix",
+    "tensordot",
 ]
 
 
@@ -335,3 +344,81 @@ def batch_l2_norm_squared(x):
 def sum_to(x, shape):
     """Sum x down to ``shape`` (the adjoint of broadcasting)."""
     return V(sf.sum_to(T(x), tuple(shape)))
+
+
+def add(*xs):
+    """x_1 + x_2 + … (elementwise, same shapes)."""
+    if not xs:
+        raise ValueError("add: at least one input is needed")
+    t = T(xs[0])
+    for x in xs[1:]:
+        t = t + T(x)
+    return V(t)
+
+
+def arctan2(x1, x2):
+    """atan2(x1, x2) elementwise."""
+    return V(sf.atan2(T(x1), T(x2)))
+
+
+def arctanh(x):
+    """artanh(x) = ½ log((1 + x)/(1 − x))."""
+    t = T(x)
+    return V((sf.log1p(t) - sf.log1p(-t)) * 0.5)
+
+
+def cumprod(x, axis=-1):
+    """Running product along ``axis`` (None: flattened)."""
+    t = T(x)
+    if axis is None:
+        t = t.reshape(-1)
+        axis = 0
+    return V(sf.cumprod(t, dim=axis))
+
+
+def erfc(x):
+    """1 − erf(x)."""
+    return V(1 - sf.erf(T(x)))
+
+
+def ndtr(x):
+    """The standard normal CDF Φ(x) = ½ erfc(−x/√2)."""
+    import math
+
+    return V((1 + sf.erf(T(x) * (1 / math.sqrt(2)))) * 0.5)
+
+
+def log_ndtr(x):
+    """log Φ(x)."""
+    return V(sf.log(T(ndtr(x))))
+
+
+def fix(x):
+    """Round toward zero (no gradient)."""
+    t = T(x)
+    return V(T(t.xp.fix(t.array)))
+
+
+def tensordot(a, b, axes=2):
+    """numpy.tensordot: sum over the last ``axes`` axes of a and the first of b (or the
+    given pair of axis lists)."""
+    at, bt = T(a), T(b)
+    if isinstance(axes, int):
+        ax_a = list(range(at.ndim - axes, at.ndim))
+        ax_b = list(range(axes))
+    else:
+        ax_a, ax_b = (
+            [axes[0]] if isinstance(axes[0], int) else list(axes[0]),
+            [axes[1]] if isinstance(axes[1], int) else list(axes[1]),
+        )
+    ax_a = [a_ % at.ndim for a_ in ax_a]
+    ax_b = [b_ % bt.ndim for b_ in ax_b]
+    free_a = [i for i in range(at.ndim) if i not in ax_a]
+    free_b = [i for i in range(bt.ndim) if i not in ax_b]
+    k = 1
+    for i in ax_a:
+        k *= at.shape[i]
+    am = sf.permute(at, tuple(free_a + ax_a)).reshape(-1, k)
+    bm = sf.permute(bt, tuple(ax_b + free_b)).reshape(k, -1)
+    shape = tuple(at.shape[i] for i in free_a) + tuple(bt.shape[i] for i in free_b)
+    return V(sf.matmul(am, bm).reshape(shape))

@@ -12,6 +12,8 @@ import numpy
 from ._core import T, V, arr, const, pair, sf
 
 __all__ = [
+    "unpooling_1d",
+    "unpooling_nd",
     "max_pooling_2d",
     "average_pooling_2d",
     "unpooling_2d",
@@ -204,3 +206,29 @@ def im2col(x, ksize, stride=1, pad=0, cover_all=False, dilate=1):
     ow = (w + 2 * p[1] - (k[1] - 1) * d[1] - 1) // s[1] + 1
     cols = sf.unfold(t, k, dilation=d, padding=p, stride=s)
     return V(cols.reshape(n, c * k[0] * k[1], oh, ow))
+
+
+def unpooling_nd(x, ksize, stride=None, pad=0, outsize=None, cover_all=True):
+    """``unpooling_2d`` for 1 or 2 spatial axes."""
+    t = T(x)
+    nd = t.ndim - 2
+    if nd == 2:
+        return unpooling_2d(x, ksize, stride, pad, outsize, cover_all)
+    if nd != 1:
+        raise ValueError(
+            f"unpooling_nd: shinsou.chainer supports 1 or 2 spatial dimensions, got {nd}"
+        )
+
+    def one(v):
+        return int(v[0] if isinstance(v, (tuple, list)) else v)
+
+    k = one(ksize)
+    s = k if stride is None else one(stride)
+    size = None if outsize is None else (1, one(outsize))
+    y = unpooling_2d(sf.unsqueeze(t, 2), (1, k), (1, s), (0, one(pad)), size, cover_all)
+    return V(T(y).squeeze(2))
+
+
+def unpooling_1d(x, ksize, stride=None, pad=0, outsize=None, cover_all=True):
+    """``unpooling_2d`` of (N, C, L)."""
+    return unpooling_nd(x, ksize, stride, pad, outsize, cover_all)
