@@ -58,14 +58,21 @@ def _rnn(chainer):
                 self.lstm = L.LSTM(4, 5)
                 self.cell = L.StatelessLSTM(5, 3)
                 self.out = L.Linear(3, 7)
+                self.mgu = L.StatelessMGU(3, 3)
+                self.smgu = L.StatefulMGU(3, 2)
+                self.peep = L.StatefulPeepholeLSTM(3, 3)
 
         def forward(self, xs):
             self.lstm.reset_state()
+            self.smgu.reset_state()
+            self.peep.reset_state()
             c = h = None
             loss = 0
             for x, t in zip(xs[:-1], xs[1:]):
                 y = self.lstm(self.embed(x))
                 c, h = self.cell(c, h, y)
+                h = self.mgu(h, h) + self.peep(h)
+                loss += F.sum(self.smgu(h))
                 loss += F.softmax_cross_entropy(self.out(h), t)
             return loss
 
