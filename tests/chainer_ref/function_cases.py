@@ -633,4 +633,14 @@ CASES = [
         inputs=[((5, 3), "f"), ((5, 3), "f")],
         kwargs=dict(multioutput="raw_values"),
     ),
+    dict(name="matmul_vec_mat", fn="matmul", inputs=[((3,), "f"), ((3, 4), "f")]),
+    dict(name="matmul_mat_vec", fn="matmul", inputs=[((3, 4), "f"), ((4,), "f")]),
+    dict(name="matmul_vec_vec", fn="matmul", inputs=[((3,), "f"), ((3,), "f")]),
+    dict(name="matmul_batch_vec", fn="matmul", inputs=[((2, 3, 4), "f"), ((4,), "f")]),
+    dict(
+        name="matmul_broadcast",
+        fn="matmul",
+        inputs=[((2, 3, 4), "f"), ((4, 2), "f")],
+        kwargs=dict(transb=False),
+    ),
 ]

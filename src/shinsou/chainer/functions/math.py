@@ -231,17 +231,16 @@ def identity(*inputs):
     return out[0] if len(out) == 1 else out
 
 
-def _mat(t, trans):
-    if t.ndim == 1:
-        t = t.reshape(1, -1)
-    return t.transpose(-1, -2) if trans else t
+def _trans(t, trans):
+    return t.transpose(-1, -2) if trans and t.ndim >= 2 else t
 
 
 def matmul(a, b, transa=False, transb=False):
-    """a @ b (batched over leading axes); 1-D operands are treated as row vectors, as in
-    Chainer; ``transa``/``transb`` transpose the last two axes first."""
+    """a @ b with NumPy's rules (batched over leading axes; a 1-D operand is a vector, so
+    two of them give their dot product); ``transa``/``transb`` transpose the last two axes
+    of a 2-D or higher operand first."""
     at, bt = T(a), T(b)
-    return V(sf.matmul(_mat(at, transa), _mat(bt, transb)))
+    return V(sf.matmul(_trans(at, transa), _trans(bt, transb)))
 
 
 def batch_matmul(a, b, transa=False, transb=False):
