@@ -187,6 +187,41 @@ def _w2v(chainer):
     return Word2Vec()
 
 
+def _sngan(chainer):
+    L, F = chainer.links, chainer.functions
+    SN = chainer.link_hooks.SpectralNormalization
+
+    class SNDis(chainer.Chain):
+        def __init__(self):
+            super().__init__()
+            with self.init_scope():
+                self.c0 = L.Convolution2D(1, 3, 3, 2, 1).add_hook(SN())
+                self.dc = L.Deconvolution2D(3, 2, 2, 2).add_hook(SN(n_power_iteration=2))
+                self.l1 = L.Linear(None, 4).add_hook(SN(use_gamma=True))
+                self.l2 = L.Linear(4, 1).add_hook(SN(factor=2.0))
+
+        def forward(self, x):
+            h = F.leaky_relu(self.c0(x))
+            h = F.leaky_relu(self.dc(h))
+            h = F.reshape(h, (h.shape[0], -1))  # SN inits a lazy Linear from shape[1]
+            return self.l2(F.relu(self.l1(h)))
+
+    return SNDis()
+
+
+def _sn_images(rng):
+    return [rng.standard_normal((3, 1, 6, 6)).astype(np.float32)]
+
+
+def _sn_train(chainer, model, ins):
+    y = model(ins[0])
+    return chainer.functions.sum(y * y)
+
+
+def _sn_test(chainer, model, ins):
+    return model(ins[0])
+
+
 def _context(rng):
     return [
         rng.integers(0, 6, (5, 3)).astype(np.int32),
@@ -253,4 +288,5 @@ MODELS = [
     ("misc", _misc, _misc_in, _misc_train, _misc_test),
     ("nstep", _nstep, _sequences, _nstep_run, _nstep_run),
     ("w2v", _w2v, _context, _nstep_run, _nstep_run),
+    ("sngan", _sngan, _sn_images, _sn_train, _sn_test),
 ]
