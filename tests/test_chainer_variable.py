@@ -292,3 +292,14 @@ def test_grad_with_default_ones_and_a_gradient_penalty():
     penalty = F.sum(g * g)  # Σ 4 w_j² x_nj²
     penalty.backward()
     np.testing.assert_allclose(w.grad, 8 * w.array * (x.array**2).sum(0), rtol=1e-6)
+
+
+def test_loss_scale_scales_gradients_and_is_remembered_by_the_leaves():
+    w = chainer.Parameter(np.array([1.0, 2.0], np.float32))
+    loss = F.sum(w * w)
+    loss.backward(loss_scale=8.0)
+    np.testing.assert_array_equal(w.grad, 8 * 2 * w.array)
+    assert w._loss_scale == 8.0
+    w.cleargrad()
+    F.sum(w * 3).backward()
+    assert w._loss_scale is None  # reset by a backward without loss_scale, as in Chainer

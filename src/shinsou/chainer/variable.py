@@ -26,6 +26,7 @@ array([2., 4., 6.], dtype=float32)
 from __future__ import annotations
 
 import copy as _copy
+import weakref
 
 import numpy
 
@@ -37,6 +38,8 @@ from . import _graph
 from ._graph import ARRAY_TYPES
 
 __all__ = ["Variable", "Parameter", "as_variable", "as_array", "grad"]
+
+_LOSS_SCALES = weakref.WeakKeyDictionary()  # leaf Tensor -> loss_scale of its last backward
 
 
 def _check_array(data, where):
@@ -309,6 +312,22 @@ class Variable:
         run_backward([t], [grad0], True, bool(enable_double_backprop), None, accumulate=True)
         if not retain_grad:
             t._grad = None
+        if loss_scale is not None or _LOSS_SCALES:
+            # as Chainer: every leaf reached remembers the scale of its gradient (the
+            # optimizer divides it out); a backward without loss_scale resets it to None
+            for fn in nodes:
+                for (parent, _), need, inp in zip(fn.edges, fn.needs, fn.inputs):
+                    if parent is None and need:
+                        if loss_scale is None:
+                            _LOSS_SCALES.pop(inp, None)
+                        else:
+                            _LOSS_SCALES[inp] = loss_scale
+
+    @property
+    def _loss_scale(self):
+        """The ``loss_scale`` of the last backward that reached this leaf (or None)."""
+        t = self._t
+        return None if t is None else _LOSS_SCALES.get(t)
 
     def unchain(self):
         """Cut this Variable from its creator: it becomes a leaf."""
