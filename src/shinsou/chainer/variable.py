@@ -39,7 +39,27 @@ from ._graph import ARRAY_TYPES
 
 __all__ = ["Variable", "Parameter", "as_variable", "as_array", "grad"]
 
-_LOSS_SCALES = weakref.WeakKeyDictionary()  # leaf Tensor -> loss_scale of its last backward
+# id(leaf Tensor) -> (weak reference, loss_scale of its last backward). Keyed by id: a
+# WeakKeyDictionary would compare Tensors with ==, which is elementwise.
+_LOSS_SCALES = {}
+
+
+def _set_loss_scale(t, scale):
+    key = id(t)
+    if scale is None:
+        _LOSS_SCALES.pop(key, None)
+        return
+    entry = _LOSS_SCALES.get(key)
+    if entry is not None and entry[0]() is t:
+        _LOSS_SCALES[key] = (entry[0], scale)
+        return
+    ref = weakref.ref(t, lambda _r, key=key: _LOSS_SCALES.pop(key, None))
+    _LOSS_SCALES[key] = (ref, scale)
+
+
+def _get_loss_scale(t):
+    entry = _LOSS_SCALES.get(id(t))
+    return entry[1] if entry is not None and entry[0]() is t else None
 
 
 def _check_array(data, where):
@@ -318,16 +338,13 @@ class Variable:
             for fn in nodes:
                 for (parent, _), need, inp in zip(fn.edges, fn.needs, fn.inputs):
                     if parent is None and need:
-                        if loss_scale is None:
-                            _LOSS_SCALES.pop(inp, None)
-                        else:
-                            _LOSS_SCALES[inp] = loss_scale
+                        _set_loss_scale(inp, loss_scale)
 
     @property
     def _loss_scale(self):
         """The ``loss_scale`` of the last backward that reached this leaf (or None)."""
         t = self._t
-        return None if t is None else _LOSS_SCALES.get(t)
+        return None if t is None else _get_loss_scale(t)
 
     def unchain(self):
         """Cut this Variable from its creator: it becomes a leaf."""
