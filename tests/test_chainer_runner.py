@@ -43,6 +43,8 @@ def test_hook_gives_shinsou_modules(hook):
     assert shinsou.chainer.datasets.__spec__.name == "shinsou.chainer.datasets"
     with pytest.raises(ModuleNotFoundError, match="does not provide chainer.no_such_module"):
         import chainer.no_such_module  # noqa: F401
+    with pytest.raises(ImportError, match="does not provide chainer.datasets.no_such_thing yet"):
+        from chainer.datasets import no_such_thing  # noqa: F401
 
 
 def test_hook_wins_over_another_chainer(hook, tmp_path):
@@ -120,6 +122,15 @@ def test_traceback_points_at_script(tmp_path):
     assert f'File "{script}", line 8, in <module>' in err
     assert f'File "{script}", line 5, in f' in err and "KeyError: 'lost'" in err
     assert "runpy" not in err and "_runner" not in err
+    # An import of a name that is not provided: the clear message, and still no runner frames.
+    script.write_text("from chainer.datasets import NoSuchThing\n")
+    res = run_module(str(script), cwd=tmp_path)
+    assert res.returncode == 1 and "_runner" not in res.stderr
+    assert f'File "{script}", line 1, in <module>' in res.stderr
+    assert res.stderr.rstrip().endswith(
+        "ModuleNotFoundError: shinsou.chainer does not provide chainer.datasets.NoSuchThing yet "
+        "(no module shinsou.chainer.datasets.NoSuchThing; see docs/chainer.md for what is covered)"
+    )
 
 
 def test_usage_and_bad_options(capsys):

@@ -86,22 +86,47 @@ class ChainerAliasFinder(importlib.abc.MetaPathFinder):
     def find_spec(self, fullname, path=None, target=None):
         target_name = _target_name(fullname)
         if target_name is None:
-            return None
+            return self._check_shinsou_submodule(fullname, path, target)
         try:
             found = importlib.util.find_spec(target_name)
         except ModuleNotFoundError:
             found = None
         if found is None:
+            # name= is the shinsou module, not ``fullname``: ``from chainer import training``
+            # then shows this message rather than "cannot import name 'training'" (the import
+            # system silences a ModuleNotFoundError only when its name is the one it tried).
             raise ModuleNotFoundError(
                 f"shinsou.chainer does not provide {fullname} yet "
                 f"(no module {target_name}; see docs/chainer.md for what is covered)",
-                name=fullname,
+                name=target_name,
             )
         return importlib.machinery.ModuleSpec(
             fullname,
             _AliasLoader(),
             loader_state=target_name,
             is_package=found.submodule_search_locations is not None,
+        )
+
+    def _check_shinsou_submodule(self, fullname, path, target):
+        """``from chainer import training`` looks for ``shinsou.chainer.training`` (the module's
+        real name) directly; when no other finder has it, say so clearly here, since the import
+        system would otherwise report only "cannot import name 'training'"."""
+        alias = next(
+            (a for a, t in ALIASES.items() if fullname.startswith(t + ".")),
+            None,
+        )
+        if alias is None:
+            return None
+        for finder in sys.meta_path:
+            if finder is self or not hasattr(finder, "find_spec"):
+                continue
+            if finder.find_spec(fullname, path, target) is not None:
+                return None  # it exists: the normal finders import it
+        chainer_name = alias + fullname[len(ALIASES[alias]) :]
+        raise ModuleNotFoundError(
+            f"shinsou.chainer does not provide {chainer_name} yet "
+            f"(no module {fullname}; see docs/chainer.md for what is covered)",
+            name=chainer_name,
         )
 
 
@@ -338,7 +363,19 @@ def _print_script_traceback(exc: BaseException, script: str) -> None:
         tb = tb.tb_next
     if tb is not None:
         exc = exc.with_traceback(tb)
-    traceback.print_exception(exc, file=sys.stderr)
+    report = traceback.TracebackException.from_exception(exc)
+    # The import hook's own frames (an import of a name that is not provided) say nothing
+    # about the script; the import system hides its frames the same way.
+    seen = set()
+    todo = [report]
+    while todo:
+        te = todo.pop()
+        if id(te) in seen:
+            continue
+        seen.add(id(te))
+        te.stack = traceback.StackSummary.from_list([f for f in te.stack if f.filename != __file__])
+        todo.extend(t for t in (te.__cause__, te.__context__) if t is not None)
+    print("".join(report.format()), end="", file=sys.stderr)
 
 
 def run_script(script: str, args: list[str]) -> int:
