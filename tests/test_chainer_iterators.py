@@ -160,6 +160,24 @@ def test_reset_and_properties():
     assert it.repeat and it.batch_size == 2
 
 
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_reset_copy_and_pickle_after_stop(kind):
+    # What Chainer's Evaluator does with a repeat=False iterator: run it out, reset, run again
+    # (or work on a copy); a copy or a pickled iterator continues from the same state.
+    import copy
+    import pickle
+
+    it = KINDS[kind](list(range(5)), 2, False, False, None)
+    assert list(it) == [[0, 1], [2, 3], [4]] and it.epoch == 1
+    it.reset()
+    assert next(it) == [0, 1]
+    twin = copy.copy(it)
+    thawed = pickle.loads(pickle.dumps(it))
+    assert list(twin) == list(thawed) == list(it) == [[2, 3], [4]]
+    for i in (it, twin, thawed):
+        i.finalize()
+
+
 def test_option_errors():
     with pytest.raises(ValueError, match="order_sampler"):
         iterators.SerialIterator(

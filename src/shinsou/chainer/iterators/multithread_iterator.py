@@ -61,6 +61,22 @@ class _PrefetchingIterator(_OrderedIterator):
 
     next = __next__
 
+    def __copy__(self):
+        # Chainer's Evaluator copies iterators that have no reset(); a copy continues from the
+        # same state with its own read-ahead and threads.
+        other = object.__new__(type(self))
+        other.__dict__.update(self.__dict__)
+        other._executor = None
+        other._state_changed()
+        return other
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state.pop("_executor", None)
+        state["_queue"] = []
+        state["_tail"] = state["_state"]
+        return state
+
     def finalize(self):
         """Stop the worker threads (the iterator can still be used: they restart on demand)."""
         executor, self._executor = self._executor, None
