@@ -122,6 +122,11 @@ def test_traceback_points_at_script(tmp_path):
     assert f'File "{script}", line 8, in <module>' in err
     assert f'File "{script}", line 5, in f' in err and "KeyError: 'lost'" in err
     assert "runpy" not in err and "_runner" not in err
+    # A syntax error is reported as Python does: where it is, no traceback of the runner.
+    script.write_text("import chainer\ndef (:\n")
+    res = run_module(str(script), cwd=tmp_path)
+    assert res.returncode == 1 and "_runner" not in res.stderr
+    assert f'File "{script}", line 2' in res.stderr and "SyntaxError" in res.stderr
     # An import of a name that is not provided: the clear message, and still no runner frames.
     script.write_text("from chainer.datasets import NoSuchThing\n")
     res = run_module(str(script), cwd=tmp_path)

@@ -398,14 +398,14 @@ def run_script(script: str, args: list[str]) -> int:
     else:
         sys.path.insert(0, folder)
     # As runpy.run_path, but sys.argv[0] stays as typed (run_path makes it absolute).
-    with io.open_code(path) as f:
-        code = compile(f.read(), path, "exec")
     module = types.ModuleType("__main__")
     module.__dict__.update(__file__=path, __cached__=None, __loader__=None, __package__=None)
     module.__spec__ = None
     saved_main = sys.modules.get("__main__")
     sys.modules["__main__"] = module  # so pickle finds the script's classes and functions
     try:
+        with io.open_code(path) as f:
+            code = compile(f.read(), path, "exec")
         exec(code, module.__dict__)
     except (SystemExit, KeyboardInterrupt):
         raise
