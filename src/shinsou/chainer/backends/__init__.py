@@ -1,0 +1,3 @@
+"""``chainer.backends``: ``cuda`` (CuPy when present) and ``cpu``."""
+
+from . import cpu, cuda  # noqa: F401

@@ -1,0 +1,29 @@
+"""``chainer.links`` (L): Chainer's layers on shinsou, with Chainer's parameter names
+(``W``, ``b``, ``gamma``, ``beta``, ``upward/W``, ``lateral/W``, ...), layouts and initial
+values, so that weights saved by Chainer load here.
+
+>>> import numpy as np
+>>> import shinsou.chainer.links as L
+>>> L.Linear(3, 2)(np.ones((1, 3), np.float32)).shape
+(1, 2)
+"""
+
+from .activation import Maxout, PReLU, Swish  # noqa: F401
+from .connection import (  # noqa: F401
+    Bias,
+    Convolution2D,
+    Deconvolution2D,
+    EmbedID,
+    Highway,
+    Linear,
+    Scale,
+)
+from .model import Classifier  # noqa: F401
+from .normalization import BatchNormalization, GroupNormalization, LayerNormalization  # noqa: F401
+from .rnn import LSTM, StatelessLSTM  # noqa: F401
+
+
+def __getattr__(name):
+    if name.startswith("__"):
+        raise AttributeError(name)
+    raise AttributeError(f"shinsou.chainer does not provide chainer.links.{name} yet")

@@ -1,0 +1,3 @@
+"""Model links: ``Classifier``."""
+
+from .classifier import Classifier  # noqa: F401

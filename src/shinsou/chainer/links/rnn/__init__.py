@@ -1,0 +1,3 @@
+"""Recurrent links."""
+
+from .lstm import LSTM, StatelessLSTM  # noqa: F401

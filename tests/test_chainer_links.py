@@ -1,0 +1,145 @@
+"""chainer.links and the NPZ serializers against real Chainer 7.8.1
+(``chainer_ref/make_links.py``):
+
+* initial parameters: with ``numpy.random.seed(0)`` the models of ``link_models.py`` get
+  exactly the weights Chainer gave them (the files ``model_<name>.npz`` it saved);
+* Chainer → shinsou: the files load with ``load_npz``, and the loaded models give Chainer's
+  training loss, parameter gradients, test-mode outputs and running statistics;
+* shinsou → Chainer: ``save_npz`` writes the same keys, dtypes, shapes and values as the
+  file Chainer wrote for the same model (uninitialized parameters as ``None`` arrays), so
+  Chainer's ``load_npz`` reads it the same way.
+"""
+
+import io
+import json
+import os
+import sys
+
+import numpy as np
+import pytest
+
+import shinsou.chainer as chainer
+import shinsou.chainer.links as L
+
+REF = os.path.join(os.path.dirname(os.path.abspath(__file__)), "chainer_ref")
+sys.path.insert(0, REF)
+
+from _cases_io import unpack_arrays  # noqa: E402
+from link_models import MODELS  # noqa: E402
+
+_NPZ = np.load(os.path.join(REF, "links.npz"))
+with open(os.path.join(REF, "links.json")) as _f:
+    _INDEX = json.load(_f)
+
+TOL = dict(rtol=1e-5, atol=1e-5)
+
+
+def _ref(name):
+    return unpack_arrays(_NPZ, _INDEX, name)
+
+
+def _inputs(ref):
+    return [ref[f"in{i}"] for i in range(sum(1 for k in ref if k.startswith("in")))]
+
+
+def _chainer_file(name):
+    return np.load(os.path.join(REF, f"model_{name}.npz"), allow_pickle=True)
+
+
+def _persistents(model):
+    out = {}
+    for path, link in model.namedlinks():
+        for p in sorted(link._persistent):
+            out[(path.rstrip("/") + "/" + p).lstrip("/")] = np.asarray(getattr(link, p))
+    return out
+
+
+@pytest.mark.parametrize("entry", MODELS, ids=[m[0] for m in MODELS])
+def test_seeded_initialization_matches_chainer(entry):
+    name, build, _, train, _ = entry
+    ref = _ref(name)
+    np.random.seed(0)
+    model = build(chainer)
+    train(chainer, model, _inputs(ref))  # the lazy parameters are made at the first call
+    saved = _chainer_file(name)
+    for path, p in model.namedparams():
+        key = path.lstrip("/")
+        if p.array is None:
+            assert saved[key].dtype == object and saved[key][()] is None
+            continue
+        np.testing.assert_array_equal(p.array, saved[key], err_msg=key)
+
+
+@pytest.mark.parametrize("entry", MODELS, ids=[m[0] for m in MODELS])
+def test_chainer_saved_model_loads_and_computes_the_same(entry):
+    name, build, _, train, test = entry
+    ref = _ref(name)
+    ins = _inputs(ref)
+    model = build(chainer)
+    chainer.serializers.load_npz(os.path.join(REF, f"model_{name}.npz"), model)
+    with chainer.using_config("train", False), chainer.no_backprop_mode():
+        y = test(chainer, model, ins)
+    np.testing.assert_allclose(y.array, ref["test"], **TOL)
+    loss = train(chainer, model, ins)
+    model.cleargrads()
+    loss.backward()
+    np.testing.assert_allclose(loss.array, ref["loss"], **TOL)
+    n = 0
+    for path, p in model.namedparams():
+        want = ref.get(f"grad:{path}")
+        if want is None:
+            assert p.grad is None, path
+            continue
+        n += 1
+        np.testing.assert_allclose(p.grad, want, err_msg=path, **TOL)
+    assert n == sum(1 for k in ref if k.startswith("grad:"))
+    for path, v in _persistents(model).items():
+        np.testing.assert_allclose(v, ref[f"after:{path}"], err_msg=path, **TOL)
+
+
+@pytest.mark.parametrize("entry", MODELS, ids=[m[0] for m in MODELS])
+def test_shinsou_saved_file_has_chainers_layout(entry):
+    name, build, _, _, _ = entry
+    model = build(chainer)
+    chainer.serializers.load_npz(os.path.join(REF, f"model_{name}.npz"), model)
+    buf = io.BytesIO()
+    chainer.serializers.save_npz(buf, model)
+    buf.seek(0)
+    mine = np.load(buf, allow_pickle=True)
+    theirs = _chainer_file(name)
+    assert sorted(mine.files) == sorted(theirs.files)
+    for k in theirs.files:
+        a, b = mine[k], theirs[k]
+        assert a.dtype == b.dtype and a.shape == b.shape, k
+        if b.dtype == object:
+            assert a[()] is None and b[()] is None
+        else:
+            np.testing.assert_array_equal(a, b, err_msg=k)
+
+
+def test_uncompressed_save_and_strict_and_ignore_names(tmp_path):
+    src = L.Linear(3, 2)
+    path = tmp_path / "m.npz"
+    chainer.serializers.save_npz(str(path), src, compression=False)
+    dst = L.Linear(3, 2)
+    chainer.serializers.load_npz(str(path), dst, ignore_names="b")
+    np.testing.assert_array_equal(dst.W.array, src.W.array)
+    assert not np.array_equal(dst.b.array, src.b.array + 1)  # b untouched (0 both)
+    chain = chainer.Chain()
+    with chain.init_scope():
+        chain.l = L.Linear(3, 2)
+        chain.extra = L.Linear(2, 2)
+    with pytest.raises(KeyError, match="is not in the file"):
+        chainer.serializers.load_npz(str(path), chain, path="")
+    chainer.serializers.load_npz(str(path), chain.l)
+    chainer.serializers.load_npz(str(path), chain, strict=False)
+
+
+def test_load_into_a_lazy_link_initializes_it():
+    src = L.Linear(4, 3)
+    buf = io.BytesIO()
+    chainer.serializers.save_npz(buf, src)
+    buf.seek(0)
+    dst = L.Linear(None, 3)
+    chainer.serializers.load_npz(buf, dst)
+    np.testing.assert_array_equal(dst.W.array, src.W.array)
