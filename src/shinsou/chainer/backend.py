@@ -147,6 +147,16 @@ class GpuDevice(Device):
         return f"<GpuDevice (cupy):{self.device_id}>"
 
 
+def _xp(gpu):
+    """``cupy`` for True, ``numpy`` for False (links keep a flag, not a module: picklable)."""
+    if not gpu:
+        return numpy
+    cp = _cupy()
+    if cp is None:
+        raise RuntimeError("shinsou.chainer: this object lives on a GPU, but CuPy is missing")
+    return cp
+
+
 def _send(array, xp, device_id=None):
     """``array`` on ``xp`` (numpy/cupy), on GPU ``device_id`` for CuPy (internal)."""
     if xp is numpy:

@@ -63,7 +63,7 @@ class Link:
         d["_persistent"] = set()
         d["_within_init_scope"] = False
         d["name"] = None
-        d["_device_xp"] = numpy
+        d["_gpu"] = False
         d["_device_id"] = None
         for name, value in params.items():
             shape, dtype = _shape_dtype(value)
@@ -98,8 +98,8 @@ class Link:
             value.name = name
             self._params.add(name)
             self._persistent.discard(name)
-            if value._t is None and self._device_xp is not numpy:
-                value._initial_xp = self._device_xp
+            if value._t is None and self._gpu:
+                value._initial_gpu = True
                 value._initial_device_id = self._device_id
         object.__setattr__(self, name, value)
 
@@ -265,13 +265,15 @@ class Link:
     @property
     def xp(self):
         """``numpy`` or ``cupy``: where this link's arrays live."""
-        return self._device_xp
+        from .backend import _xp
+
+        return _xp(self._gpu)
 
     @property
     def device(self):
         from .backend import CpuDevice, GpuDevice
 
-        return CpuDevice() if self._device_xp is numpy else GpuDevice(self._device_id or 0)
+        return CpuDevice() if not self._gpu else GpuDevice(self._device_id or 0)
 
     def to_cpu(self):
         """Move every parameter and persistent array to the CPU."""
@@ -305,7 +307,7 @@ class Link:
 
         for link in self.links():
             d = link.__dict__
-            d["_device_xp"] = xp
+            d["_gpu"] = xp is not numpy
             d["_device_id"] = device_id
             for name in link._params:
                 d[name]._move(xp, device_id)

@@ -550,12 +550,12 @@ class Parameter(Variable):
         elif numpy.isscalar(initializer):
             initializer = initializers.Constant(initializer)
         self.initializer = initializer
-        self._initial_xp = numpy
+        self._initial_gpu = False
         self._initial_device_id = None
         if shape is None:
             if isinstance(initializer, ARRAY_TYPES):
                 super().__init__(initializer, name=name)
-                self._initial_xp = get_array_module(initializer)
+                self._initial_gpu = get_array_module(initializer) is not numpy
             else:
                 super().__init__(None, name=name)
         else:
@@ -580,11 +580,19 @@ class Parameter(Variable):
 
         if isinstance(shape, int):
             shape = (shape,)
-        data = generate_array(self.initializer, tuple(shape), self._initial_xp)
+        from .backend import _xp
+
+        xp = _xp(self._initial_gpu)
+        init = self.initializer
+        if isinstance(init, ARRAY_TYPES):  # made from an array: re-initialize to its values
+            from .initializers import Constant
+
+            init = Constant(init)
+        data = generate_array(init, tuple(shape), xp)
         if self._initial_device_id is not None:
             from .backend import _send
 
-            data = _send(data, self._initial_xp, self._initial_device_id)
+            data = _send(data, xp, self._initial_device_id)
         self._t = self._make_tensor(data)
 
     def cleargrad(self):
@@ -596,7 +604,7 @@ class Parameter(Variable):
         super().zerograd()
 
     def _move(self, xp, device_id):
-        self._initial_xp = xp
+        self._initial_gpu = xp is not numpy
         self._initial_device_id = device_id
         super()._move(xp, device_id)
 
