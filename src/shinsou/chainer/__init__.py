@@ -115,3 +115,7 @@ def __getattr__(name):
 
 # chainer-data: datasets, iterators and the runner (python -m shinsou.chainer SCRIPT.py)
 from . import dataset, datasets, iterators  # noqa: E402, F401
+
+# chainer-train: optimizers, optimizer hooks, training, computational_graph
+from . import optimizer, optimizer_hooks, optimizers  # noqa: E402, F401
+from .optimizer import GradientMethod, Optimizer  # noqa: E402, F401
