@@ -1,0 +1,167 @@
+"""Training runs made the same way under real Chainer (make_training.py) and under
+shinsou.chainer (tests/test_chainer_training.py).
+
+``build(chainer, out, case)`` makes a Trainer on a small fixed 3-class problem: an MLP
+``L.Classifier`` with fixed initial weights, a shuffled SerialIterator (batch 7 over 30
+examples, so epochs end inside a batch), Adam, and the extensions Chainer's MNIST example
+uses (Evaluator, LogReport, PrintReport into a StringIO, snapshot every 2 epochs) plus
+observe_value of alpha, ExponentialShift of alpha each epoch, MicroAverage and a
+MaxValueTrigger-driven snapshot_object of the model. ``case='custom'`` uses a
+StandardUpdater subclass whose ``update_core`` does the step by hand, as Chainer's DCGAN
+example does.
+"""
+
+import io
+
+import numpy as np
+
+EPOCHS = 4
+
+
+def data(chainer):
+    rng = np.random.RandomState(5)
+    x = rng.normal(0, 1, (40, 4)).astype(np.float32)
+    w = rng.normal(0, 1, (4, 3))
+    t = (x @ w).argmax(1).astype(np.int32)
+    ds = chainer.datasets.TupleDataset(x, t)
+    return chainer.datasets.split_dataset(ds, 30)
+
+
+def weights():
+    rng = np.random.RandomState(9)
+    return {
+        "predictor/l1/W": rng.normal(0, 0.5, (8, 4)).astype(np.float32),
+        "predictor/l1/b": np.zeros(8, np.float32),
+        "predictor/l2/W": rng.normal(0, 0.5, (3, 8)).astype(np.float32),
+        "predictor/l2/b": np.zeros(3, np.float32),
+    }
+
+
+def make_model(chainer):
+    L = chainer.links
+    F = chainer.functions
+
+    class MLP(chainer.Chain):
+        def __init__(self):
+            super().__init__()
+            with self.init_scope():
+                self.l1 = L.Linear(4, 8)
+                self.l2 = L.Linear(8, 3)
+
+        def forward(self, x):
+            return self.l2(F.relu(self.l1(x)))
+
+    model = L.Classifier(MLP())
+    w = weights()
+    for path, p in model.namedparams():
+        p.array[...] = w[path.lstrip("/")]
+    return model
+
+
+def make_custom_updater_class(chainer):
+    F = chainer.functions
+
+    class CustomUpdater(chainer.training.updaters.StandardUpdater):
+        def update_core(self):
+            batch = self.get_iterator("main").next()
+            x, t = self.converter(batch, self.device)
+            opt = self.get_optimizer("main")
+            model = opt.target
+            y = model.predictor(x)
+            loss = F.softmax_cross_entropy(y, t) + 0.01 * F.sum(model.predictor.l1.W**2)
+            model.cleargrads()
+            loss.backward()
+            opt.update()
+            chainer.report({"loss": loss, "epoch_detail": self.epoch_detail}, model)
+
+    return CustomUpdater
+
+
+def build(chainer, out, case="standard"):
+    """A Trainer (not run) and the StringIO PrintReport writes into."""
+    training = chainer.training
+    extensions = training.extensions
+    train, test = data(chainer)
+    np.random.seed(0)
+    train_iter = chainer.iterators.SerialIterator(train, 7)
+    test_iter = chainer.iterators.SerialIterator(test, 4, repeat=False, shuffle=False)
+    model = make_model(chainer)
+    opt = chainer.optimizers.Adam(alpha=0.05).setup(model)
+    if case == "custom":
+        updater = make_custom_updater_class(chainer)(train_iter, opt)
+    else:
+        updater = training.updaters.StandardUpdater(train_iter, opt)
+    trainer = training.Trainer(updater, (EPOCHS, "epoch"), out=out)
+    trainer.extend(extensions.Evaluator(test_iter, model))
+    trainer.extend(extensions.ExponentialShift("alpha", 0.5), trigger=(1, "epoch"))
+    trainer.extend(
+        extensions.observe_value("alpha", lambda tr: tr.updater.get_optimizer("main").alpha)
+    )
+    trainer.extend(
+        extensions.snapshot_object(model, "best_model"),
+        trigger=training.triggers.MaxValueTrigger("validation/main/accuracy"),
+    )
+    # the trainer's snapshot after the MaxValueTrigger has seen this iteration (same
+    # priority: the order of extend decides), so the trigger's state in it is current
+    trainer.extend(extensions.snapshot(), trigger=(2, "epoch"))
+    trainer.extend(extensions.LogReport())
+    trainer.extend(extensions.LogReport(trigger=(3, "iteration"), filename="log_iter"))
+    buf = io.StringIO()
+    trainer.extend(
+        extensions.PrintReport(
+            [
+                "epoch",
+                "iteration",
+                "main/loss",
+                "validation/main/loss",
+                "main/accuracy",
+                "validation/main/accuracy",
+                "alpha",
+            ],
+            out=buf,
+        )
+    )
+    return trainer, buf
+
+
+def params(model):
+    return {path.lstrip("/"): np.array(p.array) for path, p in model.namedparams()}
+
+
+class _FakeUpdater:
+    def __init__(self, opt):
+        self._opt = opt
+
+    def get_optimizer(self, name):
+        return self._opt
+
+
+class _FakeTrainer:
+    def __init__(self, opt):
+        self.updater = _FakeUpdater(opt)
+
+
+SHIFTS = {
+    "exponential": lambda E: E.ExponentialShift("lr", 0.5, init=0.2, target=0.01),
+    "exponential_up": lambda E: E.ExponentialShift("lr", 2.0, target=1.0),
+    "linear": lambda E: E.LinearShift("lr", (0.1, 0.01), (2, 6)),
+    "step": lambda E: E.StepShift("lr", 0.5, 3, target=0.02),
+    "multistep": lambda E: E.MultistepShift("lr", 0.1, [2, 5, 7], 0.3),
+    "warmup": lambda E: E.WarmupShift("lr", 0.0, 4, 0.2),
+    "inverse": lambda E: E.InverseShift("lr", 0.5, 0.75, target=0.03),
+    "polynomial": lambda E: E.PolynomialShift("lr", 2.0, 12, target=0.005),
+}
+
+
+def run_shift(chainer, name, calls=10):
+    """The optimizer's lr after initialize and after each of ``calls`` calls."""
+    opt = chainer.optimizers.MomentumSGD(lr=0.1)
+    opt.setup(chainer.links.Linear(1, 1))
+    ext = SHIFTS[name](chainer.training.extensions)
+    trainer = _FakeTrainer(opt)
+    ext.initialize(trainer)
+    values = [opt.lr]
+    for _ in range(calls):
+        ext(trainer)
+        values.append(opt.lr)
+    return np.array(values, dtype=np.float64)
