@@ -1,7 +1,7 @@
 """chainer.links and the NPZ serializers against real Chainer 7.8.1
 (``chainer_ref/make_links.py``):
 
-* initial parameters: with ``numpy.random.seed(0)`` the models of ``link_models.py`` get
+* initial parameters: with the same ``numpy.random.seed`` calls the models of ``link_models.py`` get
   exactly the weights Chainer gave them (the files ``model_<name>.npz`` it saved);
 * Chainer → shinsou: the files load with ``load_npz``, and the loaded models give Chainer's
   training loss, parameter gradients, test-mode outputs and running statistics;
@@ -60,6 +60,7 @@ def test_seeded_initialization_matches_chainer(entry):
     ref = _ref(name)
     np.random.seed(0)
     model = build(chainer)
+    np.random.seed(1)
     train(chainer, model, _inputs(ref))  # the lazy parameters are made at the first call
     saved = _chainer_file(name)
     for path, p in model.namedparams():
@@ -77,9 +78,11 @@ def test_chainer_saved_model_loads_and_computes_the_same(entry):
     ins = _inputs(ref)
     model = build(chainer)
     chainer.serializers.load_npz(os.path.join(REF, f"model_{name}.npz"), model)
+    np.random.seed(2)
     with chainer.using_config("train", False), chainer.no_backprop_mode():
         y = test(chainer, model, ins)
     np.testing.assert_allclose(y.array, ref["test"], **TOL)
+    np.random.seed(1)
     loss = train(chainer, model, ins)
     model.cleargrads()
     loss.backward()

@@ -266,3 +266,17 @@ def test_as_variable_as_array():
     assert v.array is a and not v.requires_grad
     assert chainer.as_variable(v) is v
     assert chainer.as_array(v) is a and chainer.as_array(a) is a
+
+
+def test_array_constants_take_the_variables_dtype():
+    # under Chainer 7.8.1 every one of these is float32
+    v = _v(1.0, 2.0)
+    for y in (
+        v * np.array(2.0),
+        v / np.float64(2),
+        v + np.ones(2),
+        np.ones(2) + v,
+        v ** np.array(2.0),
+    ):
+        assert isinstance(y, chainer.Variable) and y.dtype == np.float32
+    np.testing.assert_array_equal((np.ones(2) - v).array, [0.0, -1.0])

@@ -212,6 +212,36 @@ CASES = [
         inputs=[((1, 2, 3, 3), "f"), ((2, 2, 3, 3), "f")],
         kwargs=dict(stride=2, pad=1, outsize=(6, 6)),
     ),
+    dict(
+        name="depthwise_convolution_2d",
+        fn="depthwise_convolution_2d",
+        inputs=[((2, 3, 5, 5), "f"), ((2, 3, 3, 3), "f"), ((6,), "f")],
+        kwargs=dict(stride=2, pad=1),
+    ),
+    dict(
+        name="local_convolution_2d",
+        fn="local_convolution_2d",
+        inputs=[((2, 3, 5, 5), "f"), ((2, 2, 2, 3, 2, 2), "f"), ((2, 2, 2), "f")],
+        kwargs=dict(stride=2),
+    ),
+    dict(
+        name="convolution_1d",
+        fn="convolution_1d",
+        inputs=[((2, 3, 7), "f"), ((4, 3, 3), "f"), ((4,), "f")],
+        kwargs=dict(stride=2, pad=1),
+    ),
+    dict(
+        name="convolution_nd_2d",
+        fn="convolution_nd",
+        inputs=[((1, 2, 5, 5), "f"), ((3, 2, 2, 2), "f")],
+        kwargs=dict(stride=2),
+    ),
+    dict(
+        name="deconvolution_1d",
+        fn="deconvolution_1d",
+        inputs=[((2, 3, 4), "f"), ((3, 2, 4), "f"), ((2,), "f")],
+        kwargs=dict(stride=2, pad=1),
+    ),
     dict(name="embed_id", fn="embed_id", inputs=[((2, 3), "idx:5"), ((5, 4), "f")]),
     dict(
         name="embed_id_ignore",
@@ -256,6 +286,13 @@ CASES = [
         inputs=[((1, 1, 2, 3), "f")],
         args=[2],
         kwargs=dict(outsize=(4, 5)),
+    ),
+    dict(
+        name="spatial_pyramid_pooling_2d",
+        fn="spatial_pyramid_pooling_2d",
+        inputs=[((2, 2, 5, 7), "sep")],
+        args=[3],
+        kwargs=dict(pooling="max"),
     ),
     # normalization
     dict(
@@ -418,6 +455,17 @@ CASES = [
         args=[0.5],
         kwargs=dict(reduce="no"),
     ),
+    dict(
+        name="black_out",
+        fn="black_out",
+        inputs=[((3, 4), "f"), ((3,), "idx:5"), ((5, 4), "f"), ((3, 2), "idx:5")],
+    ),
+    dict(
+        name="black_out_no",
+        fn="black_out",
+        inputs=[((3, 4), "f"), ((3,), "idx:5"), ((5, 4), "f"), ((3, 2), "idx:5")],
+        kwargs=dict(reduce="no"),
+    ),
     # evaluation
     dict(name="accuracy", fn="accuracy", inputs=[((6, 3), "sep"), ((6,), "label:3")]),
     dict(
@@ -462,5 +510,34 @@ CASES = [
         fn="local_response_normalization",
         inputs=[((1, 6, 2, 2), "f")],
         dtype="float64",
+    ),
+    # 1-D and N-D pooling, im2col
+    dict(name="max_pooling_1d", fn="max_pooling_1d", inputs=[((2, 2, 7), "sep")], args=[2]),
+    dict(
+        name="average_pooling_1d",
+        fn="average_pooling_1d",
+        inputs=[((2, 2, 7), "f")],
+        args=[3, 2, 1],
+    ),
+    dict(
+        name="average_pooling_nd_nopad",
+        fn="average_pooling_nd",
+        inputs=[((1, 2, 5, 5), "f")],
+        args=[3, 2, 1],
+        kwargs=dict(pad_value=None),
+    ),
+    dict(
+        name="im2col",
+        fn="im2col",
+        inputs=[((2, 2, 5, 4), "f")],
+        args=[3],
+        kwargs=dict(stride=2, pad=1),
+    ),
+    dict(
+        name="im2col_dilate",
+        fn="im2col",
+        inputs=[((1, 2, 5, 5), "f")],
+        args=[2],
+        kwargs=dict(dilate=2),
     ),
 ]

@@ -89,13 +89,109 @@ def _misc(chainer):
                 self.seq = chainer.Sequential(
                     L.Linear(4, 3), F.tanh, L.Linear(3, 5), L.Linear(5, 2)
                 )
+                self.dil = L.DilatedConvolution2D(1, 2, 2, dilate=2)
+                self.dw = L.DepthwiseConvolution2D(2, 2, 2)
+                self.lconv = L.LocalConvolution2D(None, 2, ksize=2)
+                self.param = L.Parameter(np.arange(2, dtype=np.float32))
+                self.c1d = L.Convolution1D(1, 2, 3, pad=1)
+                self.d1d = L.Deconvolution1D(2, 1, 2, stride=2)
+                self.cnd = L.ConvolutionND(2, None, 1, 1)
 
         def forward(self, x):
             h = self.highway(self.maxout(self.ln(x)))
             h = self.gn(self.scale(self.prelu(h)))
-            return self.seq(self.swish(h))
+            y = self.seq(self.swish(h))  # (5, 2)
+            img = F.reshape(F.tile(y, (1, 18)), (5, 1, 6, 6))
+            img = self.lconv(self.dw(self.dil(img)))
+            seq = self.d1d(F.relu(self.c1d(F.reshape(y, (5, 1, 2)))))  # (5, 1, 4)
+            return (
+                y
+                + F.sum(self.cnd(img), axis=(1, 2, 3))[:, None] * self.param()
+                + F.sum(seq, axis=2)
+            )
 
     return Misc()
+
+
+def _nstep(chainer):
+    L, F = chainer.links, chainer.functions
+
+    class NStep(chainer.Chain):
+        def __init__(self):
+            super().__init__()
+            with self.init_scope():
+                self.lstm = L.NStepLSTM(2, 3, 4, 0.0)
+                self.bilstm = L.NStepBiLSTM(2, 3, 2, 0.0)
+                self.gru = L.NStepGRU(1, 3, 3, 0.0)
+                self.bigru = L.NStepBiGRU(2, 3, 2, 0.0)
+                self.rnn = L.NStepRNNTanh(1, 3, 2, 0.0)
+                self.birnn = L.NStepBiRNNReLU(1, 3, 2, 0.0)
+
+        def forward(self, x0, x1, x2, h0):
+            xs = [x0, x1, x2]  # not sorted by length: the links sort and unsort
+            outs = list(self.lstm(None, None, xs))
+            outs += list(self.bilstm(None, None, xs))
+            outs += list(self.gru(h0, xs))
+            outs += list(self.bigru(None, xs))
+            outs += list(self.rnn(None, xs))
+            outs += list(self.birnn(None, xs))
+            total = 0
+            for o in outs:
+                for v in o if isinstance(o, (list, tuple)) else [o]:
+                    total += F.sum(v * v) + F.sum(v)
+            return total
+
+    return NStep()
+
+
+def _w2v(chainer):
+    L, F = chainer.links, chainer.functions
+
+    class Word2Vec(chainer.Chain):
+        def __init__(self):
+            super().__init__()
+            with self.init_scope():
+                self.embed = L.EmbedID(6, 3)
+                self.loss = L.NegativeSampling(3, [4, 1, 3, 2, 7, 2], 2)
+                self.gru = L.StatelessGRU(3, 2)
+                self.sgru = L.GRU(3, 2)
+                self.bo = L.BlackOut(3, [4, 1, 3, 2, 7, 2], 3)
+                self.bo.W.array[...] = np.linspace(-1, 1, 18, dtype=np.float32).reshape(6, 3)
+
+        def forward(self, ctx, center):
+            e = self.embed(ctx)
+            loss = self.loss(F.mean(e, axis=1), center)
+            loss += F.sum(self.loss(e[:, 0], center, reduce="no"))
+            loss += self.bo(e[:, 1], ctx[:, 2])
+            self.sgru.reset_state()
+            h = None
+            for step in range(e.shape[1]):
+                x = e[:, step]
+                h = self.gru(h if h is not None else x[:, :2] * 0, x)
+                loss += F.sum(self.sgru(x) * h)
+            return loss
+
+    return Word2Vec()
+
+
+def _context(rng):
+    return [
+        rng.integers(0, 6, (5, 3)).astype(np.int32),
+        np.array([1, 0, -1, 5, 2], np.int32),
+    ]
+
+
+def _sequences(rng):
+    return [
+        rng.standard_normal((2, 3)).astype(np.float32),
+        rng.standard_normal((4, 3)).astype(np.float32),
+        rng.standard_normal((3, 3)).astype(np.float32),
+        rng.standard_normal((1, 3, 3)).astype(np.float32),
+    ]
+
+
+def _nstep_run(chainer, model, ins):
+    return model(*ins)
 
 
 def _images(rng):
@@ -142,4 +238,6 @@ MODELS = [
     ("cnn", _cnn, _images, _classify_train, _classify_test),
     ("rnn", _rnn, _tokens, _rnn_run, _rnn_run),
     ("misc", _misc, _misc_in, _misc_train, _misc_test),
+    ("nstep", _nstep, _sequences, _nstep_run, _nstep_run),
+    ("w2v", _w2v, _context, _nstep_run, _nstep_run),
 ]

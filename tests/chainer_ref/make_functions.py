@@ -1,13 +1,15 @@
-"""Write functions.npz: outputs and gradients of chainer.functions under real Chainer 7.8.1.
+"""Write functions_0.npz and functions_1.npz: outputs and gradients of chainer.functions
+under real Chainer 7.8.1.
 
 Run once, with the Chainer environment (NumPy 1.26)::
 
     /work/chainer-env/bin/python tests/chainer_ref/make_functions.py
 
 For each case of ``function_cases.CASES`` it stores (packed per case by
-``_cases_io.pack_arrays``, with the index in ``functions.json``) the inputs (``<case>/in<i>``),
-the outputs (``<case>/out<k>``), a random upstream gradient per float output (``<case>/gy<k>``)
-and the gradient of Σ_k <gy_k, out_k> with respect to each float input (``<case>/gx<i>``).
+``_cases_io.pack_arrays``, with the index in ``functions.json``; the cases are split over
+the two files) the inputs (``<case>/in<i>``), the outputs (``<case>/out<k>``), a random
+upstream gradient per float output (``<case>/gy<k>``) and the gradient of
+Σ_k <gy_k, out_k> with respect to each float input (``<case>/gx<i>``).
 """
 
 import json
@@ -59,11 +61,14 @@ def main():
                 data[f"{name}/gx{i}"] = g.array
     here = os.path.dirname(os.path.abspath(__file__))
     flat, index = pack_arrays(data)
-    out = os.path.join(here, "functions.npz")
-    np.savez_compressed(out, **flat)
+    names = [c["name"] for c in CASES]
+    half = len(names) // 2  # two files, each well under 100 kB
+    for part, chunk in enumerate((names[:half], names[half:])):
+        out = os.path.join(here, f"functions_{part}.npz")
+        np.savez_compressed(out, **{n: flat[n] for n in chunk})
+        print(f"wrote {out}: {len(chunk)} cases, {os.path.getsize(out)} bytes")
     with open(os.path.join(here, "functions.json"), "w") as f:
         json.dump(index, f, separators=(",", ":"), sort_keys=True)
-    print(f"wrote {out}: {len(CASES)} cases, {os.path.getsize(out)} bytes")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 
     /work/chainer-env/bin/python tests/chainer_ref/make_links.py
 
-For each model of ``link_models.MODELS``, with ``numpy.random.seed(0)`` before building it:
+For each model of ``link_models.MODELS``, with ``numpy.random.seed(0)`` before building it,
+``seed(1)`` before each training-mode forward and ``seed(2)`` before the test-mode one:
 
 * ``model_<name>.npz`` — the model saved by Chainer's ``save_npz`` after one training-mode
   forward (lazy parameters initialized, BatchNormalization statistics updated once);
@@ -45,6 +46,7 @@ def main():
         ins = make_inputs(rng)
         np.random.seed(0)
         model = build(chainer)
+        np.random.seed(1)  # the training forward may draw (dropout, negative sampling)
         loss = train(chainer, model, ins)
         model.cleargrads()
         loss.backward()
@@ -55,8 +57,10 @@ def main():
             if p.grad is not None:
                 data[f"{name}/grad:{path}"] = p.grad
         chainer.serializers.save_npz(os.path.join(HERE, f"model_{name}.npz"), model)
+        np.random.seed(2)
         with chainer.using_config("train", False), chainer.no_backprop_mode():
             data[f"{name}/test"] = test(chainer, model, ins).array
+        np.random.seed(1)
         train(chainer, model, ins)
         for path, v in persistents(model).items():
             data[f"{name}/after:{path}"] = v

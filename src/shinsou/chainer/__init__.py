@@ -51,6 +51,8 @@ from .reporter import (  # noqa: F401
     report_scope,
 )
 from . import functions, links  # noqa: F401
+from . import utils  # noqa: F401
+from . import cuda  # noqa: F401  (chainer.cuda: the old name of backends.cuda)
 
 __version__ = "7.8.1"  # the Chainer API version this package follows
 
@@ -101,10 +103,10 @@ def print_runtime_info(out=None):
     import numpy
 
     out = sys.stdout if out is None else out
-    cuda = backends.cuda
+    cp = backends.cuda.cupy
     out.write(f"Platform: shinsou.chainer (Chainer API {__version__})\n")
     out.write(f"NumPy: {numpy.__version__}\n")
-    out.write(f"CuPy: {cuda.cupy.__version__ if cuda.cupy is not None else 'Not Available'}\n")
+    out.write(f"CuPy: {cp.__version__ if cp is not None else 'Not Available'}\n")
 
 
 def __getattr__(name):

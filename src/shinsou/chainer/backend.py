@@ -244,3 +244,9 @@ def is_arrays_compatible(arrays):
     if not arrays:
         return True
     return len({type(a) for a in arrays}) == 1
+
+
+def __getattr__(name):
+    if name.startswith("__"):
+        raise AttributeError(name)
+    raise AttributeError(f"shinsou.chainer does not provide chainer.backend.{name} yet")

@@ -170,3 +170,9 @@ def no_backprop_mode():
 def force_backprop_mode():
     """Record the graph inside the block, even within ``no_backprop_mode``."""
     return using_config("enable_backprop", True)
+
+
+def __getattr__(name):
+    if name.startswith("__"):
+        raise AttributeError(name)
+    raise AttributeError(f"shinsou.chainer does not provide chainer.configuration.{name} yet")

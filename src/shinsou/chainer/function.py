@@ -27,6 +27,7 @@ from ..backend import get_array_module
 from ..core.function import Function as _Primitive
 from ..core.tensor import Tensor
 from .configuration import force_backprop_mode, no_backprop_mode, using_config  # noqa: F401
+from .function_node import _no_check, _type_check
 from .variable import Variable, _tensor
 
 __all__ = ["Function", "no_backprop_mode", "force_backprop_mode"]
@@ -86,6 +87,7 @@ class Function:
 
     def __call__(self, *inputs):
         ts = tuple(_tensor(x) for x in inputs)
+        _type_check(self, ts)
         self.inputs = ts
         outs = _FunctionOp(self)(*ts)
         if not isinstance(outs, tuple):
@@ -123,8 +125,7 @@ class Function:
     def backward_gpu(self, inputs, grad_outputs):
         raise NotImplementedError(f"{type(self).__name__}.backward is not implemented")
 
-    def check_type_forward(self, in_types):
-        """Chainer's type checks; shinsou.chainer does not run them."""
+    check_type_forward = _no_check
 
     def retain_inputs(self, indexes):
         """Accepted for compatibility: inputs are always kept for backward here."""

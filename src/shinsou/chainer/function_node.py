@@ -108,6 +108,20 @@ class _NodeOp(_Primitive):
         return self._grads(gys, True)
 
 
+def _type_check(fn, tensors):
+    """Run ``fn.check_type_forward`` on the inputs' shapes and dtypes (config.type_check)."""
+    from .configuration import config
+
+    if config.type_check and type(fn).check_type_forward is not _no_check:
+        from .utils.type_check import TypeInfoTuple
+
+        fn.check_type_forward(TypeInfoTuple([t.array for t in tensors]))
+
+
+def _no_check(self, in_types):
+    """Chainer's type checks of the inputs (``chainer.utils.type_check``): override it."""
+
+
 class FunctionNode:
     """Base class of differentiable user functions (see the module docstring)."""
 
@@ -124,6 +138,7 @@ class FunctionNode:
     def apply(self, inputs):
         """Run the function on Variables or arrays; returns a tuple of Variables."""
         ts = tuple(_tensor(x) for x in inputs)
+        _type_check(self, ts)
         op = _NodeOp(self)
         self.inputs = ts
         outs = op(*ts)
@@ -152,8 +167,7 @@ class FunctionNode:
     def backward(self, target_input_indexes, grad_outputs):
         raise NotImplementedError(f"{type(self).__name__}.backward is not implemented")
 
-    def check_type_forward(self, in_types):
-        """Chainer's type checks; shinsou.chainer does not run them."""
+    check_type_forward = _no_check
 
     def retain_inputs(self, indexes):
         """Declare which inputs backward reads (``get_retained_inputs``)."""

@@ -145,13 +145,15 @@ class Summary:
 
     >>> s = Summary()
     >>> s.add(1.0); s.add(3.0)
-    >>> s.compute_mean()
+    >>> float(s.compute_mean())
     2.0
     """
 
     def __init__(self):
-        self._x = 0.0
-        self._x2 = 0.0
+        # float64 sums: Chainer's 0.0 + a float32 value gives float64 under NumPy 1.x's
+        # casting rules; NumPy 2 would keep float32, so the start value is made explicit
+        self._x = numpy.float64(0.0)
+        self._x2 = numpy.float64(0.0)
         self._n = 0
 
     def add(self, value, weight=1):
@@ -188,7 +190,7 @@ class DictSummary:
 
     >>> d = DictSummary()
     >>> d.add({"loss": 1.0}); d.add({"loss": 2.0, "acc": 0.5})
-    >>> sorted(d.compute_mean().items())
+    >>> sorted((k, float(v)) for k, v in d.compute_mean().items())
     [('acc', 0.5), ('loss', 1.5)]
     """
 
@@ -236,3 +238,9 @@ class DictSummary:
                 return
             for i, name in enumerate(names):
                 self._summaries[name].serialize(serializer["_summaries"][str(i)])
+
+
+def __getattr__(name):
+    if name.startswith("__"):
+        raise AttributeError(name)
+    raise AttributeError(f"shinsou.chainer does not provide chainer.reporter.{name} yet")

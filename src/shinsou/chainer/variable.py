@@ -500,11 +500,17 @@ def _tensor(x) -> Tensor:
 
 
 def _operand(x, like: Tensor):
-    """A scalar stays a Python scalar (shinsou keeps the Tensor's dtype); the rest Tensors."""
+    """The other operand of a Variable's arithmetic: a Python scalar stays one (shinsou keeps
+    the Tensor's dtype); an array constant is cast to the Variable's dtype, as Chainer does
+    (``v * numpy.array(2.0)`` stays float32); a Variable is used as it is."""
     if isinstance(x, (int, float)) and not isinstance(x, bool):
         return x
     if isinstance(x, numpy.generic) and x.ndim == 0:
         return x.item()
+    if isinstance(x, ARRAY_TYPES):
+        if like.dtype.kind == "f" and x.dtype != like.dtype:
+            x = x.astype(like.dtype)
+        return Tensor._from_op(x, None)
     return _tensor(x)
 
 

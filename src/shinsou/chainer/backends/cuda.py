@@ -139,7 +139,51 @@ def memoize(for_each_device=False):
 
 
 def should_use_cudnn(level, lowest_version=0):
+    """Whether cuDNN would be used (never: shinsou's ops run on CuPy without cuDNN calls)."""
     return False
+
+
+def _need_cupy(what):
+    if cupy is None:
+        raise RuntimeError(f"chainer.backends.cuda.{what} needs CuPy, which is not installed")
+
+
+def elementwise(in_params, out_params, operation, name, **kwargs):
+    """A CuPy ``ElementwiseKernel`` (GPU only)."""
+    _need_cupy("elementwise")
+    return cupy.ElementwiseKernel(in_params, out_params, operation, name, **kwargs)
+
+
+def reduce(in_params, out_params, map_expr, reduce_expr, post_map_expr, identity, name, **kwargs):
+    """A CuPy ``ReductionKernel`` (GPU only)."""
+    _need_cupy("reduce")
+    return cupy.ReductionKernel(
+        in_params, out_params, map_expr, reduce_expr, post_map_expr, identity, name, **kwargs
+    )
+
+
+def raw(code, name, *args, **kwargs):
+    """A CuPy ``RawKernel`` (GPU only)."""
+    _need_cupy("raw")
+    return cupy.RawKernel(code, name, *args, **kwargs)
+
+
+def fuse(*args, **kwargs):
+    """``cupy.fuse`` when CuPy is there (it also runs on NumPy arrays); else the function
+    itself. Usable as ``@fuse`` and ``@fuse()``."""
+
+    def wrap(f):
+        return cupy.fuse(**kwargs)(f) if cupy is not None else f
+
+    if len(args) == 1 and callable(args[0]) and not kwargs:
+        return wrap(args[0])
+    return wrap
+
+
+def __getattr__(name):
+    if name.startswith("__"):
+        raise AttributeError(name)
+    raise AttributeError(f"shinsou.chainer does not provide chainer.backends.cuda.{name} yet")
 
 
 __all__ = [
@@ -157,4 +201,8 @@ __all__ = [
     "to_gpu",
     "copy",
     "memoize",
+    "elementwise",
+    "reduce",
+    "raw",
+    "fuse",
 ]

@@ -70,16 +70,23 @@ from .array import (  # noqa: F401
     where,
 )
 from .connection import (  # noqa: F401
+    convolution_1d,
+    convolution_nd,
+    deconvolution_1d,
+    deconvolution_nd,
     convolution_2d,
     deconvolution_2d,
+    depthwise_convolution_2d,
     dilated_convolution_2d,
     embed_id,
     linear,
+    local_convolution_2d,
 )
 from .evaluation import accuracy, binary_accuracy  # noqa: F401
 from .loss import (  # noqa: F401
     absolute_error,
     bernoulli_nll,
+    black_out,
     contrastive,
     gaussian_kl_divergence,
     gaussian_nll,
@@ -87,6 +94,7 @@ from .loss import (  # noqa: F401
     huber_loss,
     mean_absolute_error,
     mean_squared_error,
+    negative_sampling,
     sigmoid_cross_entropy,
     softmax_cross_entropy,
     squared_error,
@@ -149,13 +157,33 @@ from .normalization import (  # noqa: F401
     local_response_normalization,
     normalize,
 )
+from .rnn import (  # noqa: F401
+    n_step_bigru,
+    n_step_bilstm,
+    n_step_birnn,
+    n_step_gru,
+    n_step_lstm,
+    n_step_rnn,
+)
 from .pooling import (  # noqa: F401
+    average_pooling_1d,
+    average_pooling_nd,
+    im2col,
+    max_pooling_1d,
+    max_pooling_nd,
     average_pooling_2d,
     global_average_pooling_2d,
     max_pooling_2d,
+    spatial_pyramid_pooling_2d,
     unpooling_2d,
     upsampling_2d,
 )
+
+
+def forget(func, *xs):
+    """``func(*xs)``: Chainer recomputes ``func`` in backward to save memory; here the
+    result and its gradients are the same, computed the ordinary way (no memory saving)."""
+    return func(*xs)
 
 
 def __getattr__(name):

@@ -6,7 +6,19 @@ import numpy
 
 from ._core import T, V, arr, const, pair, sf
 
-__all__ = ["linear", "convolution_2d", "deconvolution_2d", "embed_id", "dilated_convolution_2d"]
+__all__ = [
+    "linear",
+    "convolution_2d",
+    "deconvolution_2d",
+    "embed_id",
+    "dilated_convolution_2d",
+    "depthwise_convolution_2d",
+    "local_convolution_2d",
+    "convolution_1d",
+    "convolution_nd",
+    "deconvolution_1d",
+    "deconvolution_nd",
+]
 
 
 def linear(x, W, b=None, n_batch_axes=1):
@@ -102,3 +114,91 @@ def embed_id(x, W, ignore_label=None):
     safe = xp.where(mask, ids, 0).astype(numpy.int64)
     y = sf.embedding(T(safe), wt)
     return V(y * const(mask[..., None], wt))
+
+
+def depthwise_convolution_2d(x, W, b=None, stride=1, pad=0):
+    """Each input channel convolved with its own ``multiplier`` filters: W (multiplier, C,
+    kh, kw); output channel c·multiplier + m is channel c with filter m."""
+    wt = T(W)
+    m, c, kh, kw = wt.shape
+    w = wt.permute(1, 0, 2, 3).reshape(m * c, 1, kh, kw)
+    return V(
+        sf.conv2d(
+            T(x), w, None if b is None else T(b), stride=pair(stride), padding=pair(pad), groups=c
+        )
+    )
+
+
+def local_convolution_2d(x, W, b=None, stride=1):
+    """A convolution with unshared weights: W (out, oh, ow, in, kh, kw), b (out, oh, ow);
+    y[n, o, i, j] = Σ W[o, i, j] · x[n, :, i·s:i·s + kh, j·s:j·s + kw] + b[o, i, j]."""
+    wt = T(W)
+    w = wt.permute(1, 2, 0, 3, 4, 5)  # shinsou's layout (oh, ow, out, in, kh, kw)
+    return V(sf.locally_connected2d(T(x), w, None if b is None else T(b), stride=pair(stride)))
+
+
+def _as_2d(name, x, W, ndim):
+    """x (N, C, L) and W (out, in, k) as their 2-D versions with a unit height."""
+    if ndim == 2:
+        return T(x), T(W)
+    if ndim != 1:
+        raise ValueError(f"{name}: shinsou.chainer supports 1 or 2 spatial dimensions, got {ndim}")
+    xt, wt = T(x), T(W)
+    return sf.unsqueeze(xt, 2), sf.unsqueeze(wt, 2)
+
+
+def _pair1(v, ndim):
+    if ndim == 2:
+        return pair(v)
+    v = v[0] if isinstance(v, (tuple, list)) else v
+    return (1, int(v))
+
+
+def convolution_nd(x, W, b=None, stride=1, pad=0, cover_all=False, dilate=1, groups=1):
+    """N-dimensional convolution for N = 1 or 2: x (N, C, *spatial), W (out, C/groups, *k)."""
+    if cover_all:
+        raise ValueError("convolution_nd: cover_all=True is not supported by shinsou.chainer")
+    nd = T(x).ndim - 2
+    xt, wt = _as_2d("convolution_nd", x, W, nd)
+    pd = _pair1(pad, nd)
+    pd = (0, pd[1]) if nd == 1 else pd
+    y = sf.conv2d(
+        xt,
+        wt,
+        None if b is None else T(b),
+        stride=_pair1(stride, nd),
+        padding=pd,
+        dilation=_pair1(dilate, nd),
+        groups=groups,
+    )
+    return V(y.squeeze(2) if nd == 1 else y)
+
+
+def convolution_1d(x, W, b=None, stride=1, pad=0, cover_all=False, dilate=1, groups=1):
+    """1-D convolution: x (N, C, L), W (out, C/groups, k)."""
+    return convolution_nd(x, W, b, stride, pad, cover_all, dilate, groups)
+
+
+def deconvolution_nd(x, W, b=None, stride=1, pad=0, outsize=None, dilate=1, groups=1):
+    """N-dimensional transposed convolution for N = 1 or 2: W (C, out/groups, *k)."""
+    nd = T(x).ndim - 2
+    if nd == 2:
+        return deconvolution_2d(x, W, b, stride, pad, outsize, dilate, groups)
+    xt, wt = _as_2d("deconvolution_nd", x, W, nd)
+    p = _pair1(pad, nd)
+    y = deconvolution_2d(
+        xt,
+        wt,
+        b,
+        _pair1(stride, nd),
+        (0, p[1]),
+        None if outsize is None else (1, tuple(outsize)[0]),
+        _pair1(dilate, nd),
+        groups,
+    )
+    return V(T(y).squeeze(2))
+
+
+def deconvolution_1d(x, W, b=None, stride=1, pad=0, outsize=None, dilate=1, groups=1):
+    """1-D transposed convolution: x (N, C, L), W (C, out/groups, k)."""
+    return deconvolution_nd(x, W, b, stride, pad, outsize, dilate, groups)

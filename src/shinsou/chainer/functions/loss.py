@@ -28,6 +28,8 @@ __all__ = [
     "contrastive",
     "triplet",
     "huber_loss",
+    "negative_sampling",
+    "black_out",
 ]
 
 
@@ -218,3 +220,57 @@ def huber_loss(x, t, delta, reduce="sum_along_second_axis"):
     if reduce == "no":
         return V(loss)
     return V(sf.sum(loss, dim=1))
+
+
+def negative_sampling(x, t, W, sampler, sample_size, reduce="sum", **kwargs):
+    """Negative-sampling loss (word2vec): for each row i with label t_i (−1: ignored),
+
+        ℓ_i = log(1 + exp(−x_i·W[t_i])) + Σ_{k<sample_size} log(1 + exp(x_i·W[s_ik]))
+
+    with the negatives s = ``sampler((N, sample_size + 1))[:, 1:]`` (the first column is
+    replaced by t, as in Chainer). ``reduce='sum'`` sums over the rows, ``'no'`` keeps (N,).
+    ``return_samples=True`` also returns the (N, sample_size + 1) ids used."""
+    check_reduce("negative_sampling", reduce, ("sum", "no"))
+    return_samples = kwargs.pop("return_samples", False)
+    if kwargs:
+        raise TypeError(f"negative_sampling() got unexpected arguments {sorted(kwargs)}")
+    xt, wt = T(x), T(W)
+    xp = xt.xp
+    tl = _labels(t, xp)
+    valid = tl != -1
+    samples = xp.asarray(sampler((tl.shape[0], sample_size + 1)))
+    samples[:, 0] = tl
+    safe = xp.where(valid[:, None], samples, 0).astype(numpy.int64)
+    w = sf.embedding(T(safe), wt)  # (N, k+1, D)
+    wx = sf.sum(w * sf.unsqueeze(xt, 1), dim=2)  # (N, k+1)
+    sign = xp.ones(wx.shape[1], dtype=xt.dtype)
+    sign[0] = -1
+    per = sf.softplus(wx * const(sign, xt), beta=1.0, threshold=float("inf"))
+    loss = sf.sum(per, dim=1) * const(valid.astype(xt.dtype), xt)
+    out = V(loss if reduce == "no" else sf.sum(loss))
+    return (out, samples) if return_samples else out
+
+
+def black_out(x, t, W, samples, reduce="mean"):
+    """BlackOut loss (Ji et al. 2016): with scores y_v = x·W[v] of the target t and of the
+    sampled negatives s (N, S), log Z = logsumexp over (y_t, y_s),
+
+        ℓ = −(y_t − log Z + Σ_s log(1 − exp(y_s − log Z)))
+
+    averaged over the batch (``reduce='mean'``) or per row (``'no'``)."""
+    check_reduce("black_out", reduce)
+    from .array import broadcast, concat, expand_dims, reshape
+    from .connection import embed_id
+    from .math import average, exp, log, logsumexp, matmul, sum as fsum
+
+    n = x.shape[0]
+    xcol = expand_dims(x, 2)  # (N, D, 1)
+    neg_y = matmul(embed_id(samples, W), xcol)
+    neg_y = reshape(neg_y, neg_y.shape[:-1])  # (N, S)
+    pos_y = matmul(expand_dims(embed_id(t, W), 1), xcol)
+    pos_y = reshape(pos_y, pos_y.shape[:-1])  # (N, 1)
+    logz = logsumexp(concat([pos_y, neg_y]), axis=1)
+    blogz, bneg_y = broadcast(reshape(logz, (n, 1)), neg_y)
+    ny = log(1 - exp(bneg_y - blogz))
+    loss = -(reshape(pos_y, (n,)) - logz + fsum(ny, axis=1))
+    return average(loss) if reduce == "mean" else loss

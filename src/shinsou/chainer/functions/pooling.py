@@ -104,3 +104,87 @@ def upsampling_2d(x, indexes, ksize, stride=None, pad=0, outsize=None, cover_all
 
     idx = arr(indexes)
     return V(sf.max_unpool2d(t, T(idx), k, s, p, output_size=tuple(outsize)))
+
+
+def spatial_pyramid_pooling_2d(x, pyramid_height, pooling=None):
+    """Max pooling into 1, 2×2, 4×4, ... bins (``pyramid_height`` levels), each level
+    flattened, all joined: (N, C, H, W) → (N, C·Σ 4^l, 1, 1). ``pooling`` must be 'max'."""
+    import math
+
+    if pooling != "max":
+        raise ValueError(f"spatial_pyramid_pooling_2d: unsupported pooling {pooling!r} (use 'max')")
+    t = T(x)
+    h, w = t.shape[2:]
+    ys = []
+    for level in range(pyramid_height):
+        bins = 2**level
+        kh, kw = math.ceil(h / bins), math.ceil(w / bins)
+        pad = ((kh * bins - h) // 2, (kw * bins - w) // 2)
+        y = max_pooling_2d(x, (kh, kw), stride=None, pad=pad, cover_all=True)
+        n, c, oh, ow = y.shape
+        ys.append(T(y).reshape(n, c * oh * ow, 1, 1))
+    return V(sf.concat(ys, dim=1))
+
+
+def _nd_args(name, x, ksize, stride, pad):
+    t = T(x)
+    nd = t.ndim - 2
+    if nd not in (1, 2):
+        raise ValueError(f"{name}: shinsou.chainer supports 1 or 2 spatial dimensions, got {nd}")
+    if nd == 2:
+        return t, nd, ksize, stride, pad
+
+    def one(v):
+        return int(v[0] if isinstance(v, (tuple, list)) else v)
+
+    k = (1, one(ksize))
+    s = None if stride is None else (1, one(stride))
+    return sf.unsqueeze(t, 2), nd, k, s, (0, one(pad))
+
+
+def max_pooling_nd(x, ksize, stride=None, pad=0, cover_all=True, return_indices=False):
+    """Max pooling over 1 or 2 spatial axes (``cover_all`` as in ``max_pooling_2d``)."""
+    if return_indices:
+        raise ValueError("max_pooling_nd: return_indices is supported by max_pooling_2d only")
+    t, nd, k, s, p = _nd_args("max_pooling_nd", x, ksize, stride, pad)
+    if nd == 2:
+        return max_pooling_2d(t, k, s, p, cover_all)
+    if s is None:
+        s = k
+    return V(T(max_pooling_2d(t, k, s, p, cover_all)).squeeze(2))
+
+
+def max_pooling_1d(x, ksize, stride=None, pad=0, cover_all=True, return_indices=False):
+    """Max pooling of (N, C, L)."""
+    return max_pooling_nd(x, ksize, stride, pad, cover_all, return_indices)
+
+
+def average_pooling_nd(x, ksize, stride=None, pad=0, pad_value=0):
+    """Average pooling over 1 or 2 spatial axes, dividing by the window size (``pad_value``
+    0: padding counts as zeros; None: only the inside values are averaged)."""
+    t, nd, k, s, p = _nd_args("average_pooling_nd", x, ksize, stride, pad)
+    k = pair(k)
+    s = k if s is None else pair(s)
+    y = sf.avg_pool2d(t, k, s, pair(p), count_include_pad=pad_value is not None)
+    if pad_value not in (None, 0):
+        raise ValueError("average_pooling_nd: pad_value must be 0 or None")
+    return V(y.squeeze(2) if nd == 1 else y)
+
+
+def average_pooling_1d(x, ksize, stride=None, pad=0, pad_value=0):
+    """Average pooling of (N, C, L)."""
+    return average_pooling_nd(x, ksize, stride, pad, pad_value)
+
+
+def im2col(x, ksize, stride=1, pad=0, cover_all=False, dilate=1):
+    """The k_h×k_w patches of x (N, C, H, W) as channels: (N, C·k_h·k_w, out_h, out_w),
+    channel c·k_h·k_w + i·k_w + j holding x[c, y·s + i·d, x·s + j·d]."""
+    if cover_all:
+        raise ValueError("im2col: cover_all=True is not supported by shinsou.chainer")
+    t = T(x)
+    k, s, p, d = pair(ksize), pair(stride), pair(pad), pair(dilate)
+    n, c, h, w = t.shape
+    oh = (h + 2 * p[0] - (k[0] - 1) * d[0] - 1) // s[0] + 1
+    ow = (w + 2 * p[1] - (k[1] - 1) * d[1] - 1) // s[1] + 1
+    cols = sf.unfold(t, k, dilation=d, padding=p, stride=s)
+    return V(cols.reshape(n, c * k[0] * k[1], oh, ow))

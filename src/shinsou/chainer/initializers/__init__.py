@@ -103,3 +103,9 @@ def _get_initializer(initializer):
     if not callable(initializer):
         raise TypeError(f"invalid type of initializer: {type(initializer).__name__}")
     return initializer
+
+
+def __getattr__(name):
+    if name.startswith("__"):
+        raise AttributeError(name)
+    raise AttributeError(f"shinsou.chainer does not provide chainer.initializers.{name} yet")

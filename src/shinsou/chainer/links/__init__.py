@@ -11,16 +11,39 @@ values, so that weights saved by Chainer load here.
 from .activation import Maxout, PReLU, Swish  # noqa: F401
 from .connection import (  # noqa: F401
     Bias,
+    Convolution1D,
     Convolution2D,
+    ConvolutionND,
+    Deconvolution1D,
     Deconvolution2D,
+    DeconvolutionND,
+    DepthwiseConvolution2D,
+    DilatedConvolution2D,
     EmbedID,
     Highway,
     Linear,
+    LocalConvolution2D,
+    Parameter,
     Scale,
 )
 from .model import Classifier  # noqa: F401
 from .normalization import BatchNormalization, GroupNormalization, LayerNormalization  # noqa: F401
-from .rnn import LSTM, StatelessLSTM  # noqa: F401
+from .loss import BlackOut, NegativeSampling  # noqa: F401
+from .rnn import (  # noqa: F401
+    GRU,
+    LSTM,
+    StatefulGRU,
+    StatelessGRU,
+    NStepBiGRU,
+    NStepBiLSTM,
+    NStepBiRNNReLU,
+    NStepBiRNNTanh,
+    NStepGRU,
+    NStepLSTM,
+    NStepRNNReLU,
+    NStepRNNTanh,
+    StatelessLSTM,
+)
 
 
 def __getattr__(name):

@@ -5,10 +5,153 @@ from __future__ import annotations
 from ... import functions as F
 from ... import initializers
 from ...link import Chain, Link
-from ...variable import Parameter
-from .convolution_2d import Convolution2D, Deconvolution2D  # noqa: F401
+from ...variable import Parameter as _VParameter
+from .convolution_2d import (  # noqa: F401
+    Convolution1D,
+    Convolution2D,
+    ConvolutionND,
+    Deconvolution1D,
+    Deconvolution2D,
+    DeconvolutionND,
+)
 from .embed_id import EmbedID  # noqa: F401
 from .linear import Linear  # noqa: F401
+
+
+class DilatedConvolution2D(Convolution2D):
+    """``Convolution2D`` with dilation ``dilate`` (Chainer's argument order)."""
+
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        ksize=None,
+        stride=1,
+        pad=0,
+        dilate=1,
+        nobias=False,
+        initialW=None,
+        initial_bias=None,
+    ):
+        super().__init__(
+            in_channels,
+            out_channels,
+            ksize,
+            stride,
+            pad,
+            nobias,
+            initialW,
+            initial_bias,
+            dilate=dilate,
+        )
+
+
+class DepthwiseConvolution2D(Link):
+    """Depthwise convolution: W (channel_multiplier, in_channels, kh, kw), b (multiplier ·
+    in_channels,) = 0."""
+
+    def __init__(
+        self,
+        in_channels,
+        channel_multiplier,
+        ksize,
+        stride=1,
+        pad=0,
+        nobias=False,
+        initialW=None,
+        initial_bias=None,
+    ):
+        super().__init__()
+        from ...functions._core import pair
+
+        self.kh, self.kw = pair(ksize)
+        self.stride = pair(stride)
+        self.pad = pair(pad)
+        self.channel_multiplier = channel_multiplier
+        self.nobias = nobias
+        with self.init_scope():
+            self.W = _VParameter(initializers._get_initializer(initialW))
+            if nobias:
+                self.b = None
+            else:
+                self.b = _VParameter(
+                    initializers._get_initializer(0 if initial_bias is None else initial_bias)
+                )
+        if in_channels is not None:
+            self._initialize_params(in_channels)
+
+    def _initialize_params(self, in_channels):
+        self.W.initialize((self.channel_multiplier, in_channels, self.kh, self.kw))
+        if self.b is not None:
+            self.b.initialize(self.channel_multiplier * in_channels)
+
+    def forward(self, x):
+        if self.W.array is None:
+            self._initialize_params(x.shape[1])
+        return F.depthwise_convolution_2d(x, self.W, self.b, self.stride, self.pad)
+
+
+class LocalConvolution2D(Link):
+    """Convolution with unshared weights: W (out, oh, ow, in, kh, kw) ~ LeCunNormal (with
+    Chainer's fans of a 6-D shape), b (out, oh, ow) = 0; ``in_size`` (H, W) may come from
+    the first input."""
+
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        in_size=None,
+        ksize=None,
+        stride=1,
+        nobias=False,
+        initialW=None,
+        initial_bias=None,
+    ):
+        super().__init__()
+        from ...functions._core import pair
+
+        self.ksize = ksize
+        self.stride = pair(stride)
+        self.nobias = nobias
+        self.out_channels = out_channels
+        with self.init_scope():
+            self.W = _VParameter(initializers._get_initializer(initialW))
+            if nobias:
+                self.b = None
+            else:
+                self.b = _VParameter(
+                    initializers._get_initializer(0 if initial_bias is None else initial_bias)
+                )
+        if in_channels is not None and in_size is not None:
+            self._initialize_params(in_channels, pair(in_size))
+
+    def _initialize_params(self, in_channels, in_size):
+        from ...functions._core import pair
+
+        kh, kw = pair(self.ksize)
+        oh = (in_size[0] - kh) // self.stride[0] + 1
+        ow = (in_size[1] - kw) // self.stride[1] + 1
+        self.W.initialize((self.out_channels, oh, ow, in_channels, kh, kw))
+        if self.b is not None:
+            self.b.initialize((self.out_channels, oh, ow))
+
+    def forward(self, x):
+        if self.W.array is None:
+            self._initialize_params(x.shape[1], x.shape[2:])
+        return F.local_convolution_2d(x, self.W, self.b, self.stride)
+
+
+class Parameter(Link):
+    """A Link holding one parameter ``W`` (an array, or an initializer and a shape);
+    ``forward()`` returns it."""
+
+    def __init__(self, array):
+        super().__init__()
+        with self.init_scope():
+            self.W = _VParameter(array)
+
+    def forward(self, volatile="off"):
+        return self.W
 
 
 class Highway(Chain):
@@ -50,7 +193,7 @@ class Bias(Link):
         self.axis = axis
         if shape is not None:
             with self.init_scope():
-                self.b = Parameter(0, shape)
+                self.b = _VParameter(0, shape)
 
     def forward(self, *xs):
         b = xs[1] if len(xs) > 1 else self.b
@@ -65,7 +208,7 @@ class Scale(Chain):
         self.axis = axis
         with self.init_scope():
             if W_shape is not None:
-                self.W = Parameter(1, W_shape)
+                self.W = _VParameter(1, W_shape)
             if bias_term:
                 self.bias = Bias(axis, W_shape if W_shape is not None else bias_shape)
 
