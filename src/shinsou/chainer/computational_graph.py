@@ -8,8 +8,10 @@ input Tensors...) and ``.dump()`` writes Chainer's DOT text::
     <id> [label="Linear",shape="record",...];<id> -> <id>;...}
 
 Variable nodes are labelled ``(shape), dtype`` (``name: `` first for the named output
-Variables), function nodes by their op's name (shinsou's op names, e.g. ``Linear``,
-``Tanh``, not Chainer's ``LinearFunction``); edges go input → function → output.
+Variables; the names of input Variables and Parameters are not known to the graph, which
+holds their Tensors, so they are not shown), function nodes by their op's name (shinsou's
+op names, e.g. ``Linear``, ``Tanh``, not Chainer's ``LinearFunction``); edges go input →
+function → output.
 
 >>> import numpy as np
 >>> import shinsou.chainer as chainer
@@ -201,6 +203,8 @@ def build_computational_graph(
     def var_node(t, name=None):
         n = var_nodes.get(id(t))
         if n is None:
+            if name is None:  # a name kept on the Tensor itself, if any
+                name = getattr(t, "name", None)
             n = var_nodes[id(t)] = _VarNode(t, name)
             nodes.append(n)
         elif name is not None and n.name is None:
