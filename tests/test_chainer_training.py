@@ -389,3 +389,18 @@ def test_missing_names_say_so():
         _ = extensions.ParameterStatistics
     with pytest.raises(AttributeError, match="does not provide chainer.training.updaters.Para"):
         _ = training.updaters.ParallelUpdater
+
+
+def test_thread_writer_snapshot(tmp_path):
+    trainer, model = _tiny_trainer(tmp_path, stop=(2, "iteration"))
+    writer = extensions.snapshot_writers.ThreadWriter()
+    trainer.extend(
+        extensions.snapshot(filename="s_{.updater.iteration}", writer=writer),
+        trigger=(1, "iteration"),
+    )
+    trainer.run()  # finalize waits for the last write
+    assert sorted(os.listdir(trainer.out)) == ["s_1", "s_2"]
+    with np.load(os.path.join(trainer.out, "s_2")) as f:
+        assert int(f["updater/iteration"]) == 2
+    with pytest.raises(TypeError, match="cannot be specified together"):
+        extensions.snapshot(savefun=serializers.save_npz, writer=writer)

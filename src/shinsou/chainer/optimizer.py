@@ -223,12 +223,23 @@ class UpdateRule:
         if self._state is None:
             self._state = {}
             self.init_state(param)
+        # the state follows the parameter to its device (loaded from a file: NumPy arrays;
+        # after link.to_gpu()/to_cpu(): the other device)
+        from ._graph import ARRAY_TYPES
         from .backend import _send
 
         xp = param.xp
-        for k, v in self._state.items():
-            if isinstance(v, numpy.ndarray) and xp is not numpy:
-                self._state[k] = _send(v, xp)
+        if xp is numpy:
+            for k, v in self._state.items():
+                if isinstance(v, ARRAY_TYPES) and not isinstance(v, numpy.ndarray):
+                    self._state[k] = _send(v, numpy)
+        else:
+            dev = param.array.device.id
+            for k, v in self._state.items():
+                if isinstance(v, ARRAY_TYPES) and (
+                    isinstance(v, numpy.ndarray) or v.device.id != dev
+                ):
+                    self._state[k] = _send(v, xp, dev)
 
     def serialize(self, serializer):
         """``t`` and each state array, under the parameter's path."""

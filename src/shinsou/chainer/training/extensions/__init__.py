@@ -3,10 +3,11 @@
 Evaluator, LogReport, PrintReport, ProgressBar, PlotReport, snapshot, snapshot_object,
 ExponentialShift, LinearShift, StepShift, MultistepShift, WarmupShift, InverseShift,
 PolynomialShift, observe_value, observe_lr, FailOnNonNumber, MicroAverage, dump_graph
-(DumpGraph). ParameterStatistics, VariableStatisticsPlot and unchain_variables are not
-provided.
+(DumpGraph), snapshot_writers (SimpleWriter, ThreadWriter). ParameterStatistics,
+VariableStatisticsPlot and unchain_variables are not provided.
 """
 
+from . import snapshot_writers  # noqa: F401
 from ._snapshot import snapshot, snapshot_object  # noqa: F401
 from .computational_graph import DumpGraph  # noqa: F401
 from .computational_graph import DumpGraph as dump_graph  # noqa: F401

@@ -19,8 +19,9 @@ def _find_snapshot_files(fmt, path):
     return sorted((os.stat(os.path.join(path, f)).st_mtime, f) for f in found)
 
 
-class SimpleWriter:
-    """Writes the serialized target with ``savefun(path, target)`` (atomic)."""
+class Writer:
+    """Base of snapshot writers: ``save(filename, outdir, target)`` writes the file with
+    ``savefun`` through a temporary file and then runs the clean-up hooks (``n_retains``)."""
 
     def __init__(self, savefun=npz.save_npz, **kwds):
         self._savefun = savefun
@@ -28,6 +29,9 @@ class SimpleWriter:
         self._post_save_hooks = []
 
     def __call__(self, filename, outdir, target):
+        raise NotImplementedError
+
+    def save(self, filename, outdir, target):
         write_atomic(
             os.path.join(outdir, filename),
             lambda f: self._savefun(f, target, **self._kwds),
@@ -41,6 +45,13 @@ class SimpleWriter:
 
     def finalize(self):
         pass
+
+
+class SimpleWriter(Writer):
+    """Writes the serialized target with ``savefun(path, target)`` at once."""
+
+    def __call__(self, filename, outdir, target):
+        self.save(filename, outdir, target)
 
 
 class _Snapshot(extension.Extension):
