@@ -404,3 +404,67 @@ def test_thread_writer_snapshot(tmp_path):
         assert int(f["updater/iteration"]) == 2
     with pytest.raises(TypeError, match="cannot be specified together"):
         extensions.snapshot(savefun=serializers.save_npz, writer=writer)
+
+
+def test_gan_style_updater_with_two_optimizers(tmp_path):
+    # the shape of Chainer's DCGAN example: models passed through kwargs, a dict of
+    # optimizers, update_core calling optimizer.update(lossfun, *args) for each
+    F = chainer.functions
+    L = chainer.links
+
+    class GANUpdater(training.updaters.StandardUpdater):
+        def __init__(self, *args, **kwargs):
+            self.gen, self.dis = kwargs.pop("models")
+            super().__init__(*args, **kwargs)
+
+        def loss_dis(self, dis, y_fake, y_real):
+            loss = F.sum(F.softplus(-y_real)) / len(y_real) + F.sum(F.softplus(y_fake)) / len(
+                y_fake
+            )
+            chainer.report({"loss": loss}, dis)
+            return loss
+
+        def loss_gen(self, gen, y_fake):
+            loss = F.sum(F.softplus(-y_fake)) / len(y_fake)
+            chainer.report({"loss": loss}, gen)
+            return loss
+
+        def update_core(self):
+            gen_opt = self.get_optimizer("gen")
+            dis_opt = self.get_optimizer("dis")
+            batch = self.get_iterator("main").next()
+            x_real = self.converter(batch, self.device)
+            y_real = self.dis(x_real)
+            z = self.gen.xp.asarray(np.random.uniform(-1, 1, (len(batch), 2)), np.float32)
+            x_fake = self.gen(z)
+            y_fake = self.dis(x_fake)
+            dis_opt.update(self.loss_dis, self.dis, y_fake, y_real)
+            gen_opt.update(self.loss_gen, self.gen, y_fake)
+
+    np.random.seed(0)
+    gen, dis = L.Linear(2, 3), L.Linear(3, 1)
+    opts = {}
+    for name, m in (("gen", gen), ("dis", dis)):
+        opts[name] = chainer.optimizers.Adam(alpha=0.01, beta1=0.5).setup(m)
+        opts[name].add_hook(chainer.optimizer_hooks.WeightDecay(1e-4))
+    data = np.random.normal(0, 1, (12, 3)).astype(np.float32)
+    it = chainer.iterators.SerialIterator(data, 4)
+    upd = GANUpdater(models=(gen, dis), iterator=it, optimizer=opts, device="@numpy")
+    trainer = training.Trainer(upd, (3, "epoch"), out=str(tmp_path / "gan"))
+    seen = []
+
+    @training.make_extension()
+    def spy(tr):
+        seen.append(sorted(tr.observation))
+
+    trainer.extend(spy)
+    trainer.extend(extensions.snapshot_object(gen, "gen_iter_{.updater.iteration}.npz"))
+    trainer.run()
+    assert seen[0] == ["dis/loss", "gen/loss"]
+    assert opts["gen"].t == opts["dis"].t == 9
+    assert opts["gen"].epoch == 0  # only StandardUpdater.update_core calls new_epoch (Chainer)
+    assert sorted(os.listdir(trainer.out)) == [
+        "gen_iter_3.npz",
+        "gen_iter_6.npz",
+        "gen_iter_9.npz",
+    ]
