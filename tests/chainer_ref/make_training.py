@@ -10,6 +10,12 @@ it (``numpy.random.seed(123)`` before ``run``): ``<case>/resumed_log`` and
 ``<case>/resumed_param/<path>``; ``<case>/best_model/<key>`` (snapshot_object's file).
 ``shift/<name>``: the lr that each schedule of ``training_cases.SHIFTS`` sets at
 ``initialize`` and after each of 10 calls.
+
+The other way round: ``shinsou_snapshot_<case>.npz`` is the epoch-2 snapshot that
+shinsou.chainer wrote for the same run (``tests/test_chainer_training.py`` checks that
+shinsou still writes the same file); real Chainer loads it here and runs to the end
+(``numpy.random.seed(123)``): ``<case>/from_shinsou_print`` and
+``<case>/from_shinsou_param/<path>``.
 """
 
 import json
@@ -63,8 +69,17 @@ def main():
         out[f"{case}/resumed_print"] = np.array(buf2.getvalue())
         for k, v in C.params(trainer2.updater.get_optimizer("main").target).items():
             out[f"{case}/resumed_param/{k}"] = v
+        d3 = tempfile.mkdtemp()
+        trainer3, buf3 = C.build(chainer, d3, case)
+        chainer.serializers.load_npz(os.path.join(HERE, f"shinsou_snapshot_{case}.npz"), trainer3)
+        np.random.seed(123)
+        trainer3.run()
+        out[f"{case}/from_shinsou_print"] = np.array(buf3.getvalue())
+        for k, v in C.params(trainer3.updater.get_optimizer("main").target).items():
+            out[f"{case}/from_shinsou_param/{k}"] = v
         shutil.rmtree(d)
         shutil.rmtree(d2)
+        shutil.rmtree(d3)
     for name in C.SHIFTS:
         out[f"shift/{name}"] = C.run_shift(chainer, name)
     np.savez_compressed(os.path.join(HERE, "training.npz"), **out)
