@@ -301,7 +301,7 @@ def test_reporter_observers_and_optimizer_epochs(tmp_path):
     assert trainer.updater.get_optimizer("main").t == 4
 
 
-def test_evaluator_runs_in_test_mode_without_backprop(tmp_path):
+def test_evaluator_runs_in_test_mode_without_backprop(tmp_path, capsys):
     x = np.ones((5, 2), np.float32)
     ds = chainer.datasets.TupleDataset(x, np.zeros(5, np.int32))
     seen = []
@@ -319,6 +319,11 @@ def test_evaluator_runs_in_test_mode_without_backprop(tmp_path):
     assert r1 == r2 == {"main/loss": pytest.approx(5 / 3), "main/n": 1.0}
     with pytest.warns(UserWarning, match="repeat"):
         extensions.Evaluator(chainer.iterators.SerialIterator(ds, 2), Probe())
+    capsys.readouterr()
+    extensions.Evaluator(it, Probe(), progress_bar=True)()
+    bar = capsys.readouterr().out
+    assert "validation [" + "#" * 20 + "." * 30 + "] 40.00%\n         2 / 5 iterations" in bar
+    assert "validation [" + "#" * 50 + "] 100.00%" in bar
     ev2 = extensions.Evaluator(it, Probe(), eval_func=lambda x, t: chainer.report({"z": 1.0}))
     ev2.name = "val"
     rep = chainer.Reporter()
