@@ -183,3 +183,43 @@ def test_new_epoch_and_missing_names():
         _ = optimizers.MSVAG
     with pytest.warns(DeprecationWarning, match="optimizer_hooks.WeightDecay"):
         chainer.optimizer.WeightDecay(0.1)
+
+
+def test_user_defined_rule_and_method():
+    # a Chainer-style custom optimizer: GradientMethod + UpdateRule with init_state and
+    # update_core_cpu; sign SGD: θ ← θ − lr·sign(g), counting steps in its state
+    class SignRule(chainer.UpdateRule):
+        def init_state(self, param):
+            self.state["n"] = np.zeros((), np.int64)
+
+        def update_core_cpu(self, param):
+            param.array[...] -= self.hyperparam.lr * np.sign(param.grad)
+            self.state["n"] += 1
+
+    class SignSGD(chainer.GradientMethod):
+        lr = chainer.optimizer.HyperparameterProxy("lr")
+
+        def __init__(self, lr=0.1):
+            super().__init__()
+            self.hyperparam.lr = lr
+
+        def create_update_rule(self):
+            return SignRule(self.hyperparam)
+
+    link = chainer.links.Linear(2, 1, initialW=np.zeros((1, 2), np.float32))
+    opt = SignSGD(lr=0.5).setup(link)
+    x = np.array([[1.0, -2.0]], np.float32)
+    opt.update(lambda: chainer.functions.sum(link(x)))
+    np.testing.assert_array_equal(link.W.array, [[-0.5, 0.5]])
+    assert int(link.W.update_rule.state["n"]) == 1
+    opt.lr = 0.25
+    opt.update(lambda: chainer.functions.sum(link(x)))
+    np.testing.assert_array_equal(link.W.array, [[-0.75, 0.75]])
+    snap = serializers.serialize(opt)
+    assert int(snap["W/n"]) == 2 and int(snap["W/t"]) == 2 and int(snap["t"]) == 2
+
+    class Bare(chainer.UpdateRule):
+        pass
+
+    with pytest.raises(NotImplementedError, match="Bare does not define update_core_cpu"):
+        Bare().update(link.W)

@@ -120,5 +120,5 @@ from . import dataset, datasets, iterators  # noqa: E402, F401
 
 # chainer-train: optimizers, optimizer hooks, training, computational_graph
 from . import optimizer, optimizer_hooks, optimizers  # noqa: E402, F401
-from .optimizer import GradientMethod, Optimizer  # noqa: E402, F401
+from .optimizer import GradientMethod, Optimizer, UpdateRule  # noqa: E402, F401
 from . import computational_graph, training  # noqa: E402, F401
