@@ -75,10 +75,8 @@ class PlotReport(extension.Extension):
     def __call__(self, trainer):
         if not _available:
             return
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        # a Figure of its own, not pyplot: no backend is chosen or changed, no window opens
+        from matplotlib.figure import Figure
 
         keys = self._y_keys
         observation = trainer.observation
@@ -91,7 +89,7 @@ class PlotReport(extension.Extension):
             for k in keys:
                 if k in stats:
                     self._data[k].append((x, stats[k]))
-            f = plt.figure()
+            f = Figure()
             a = f.add_subplot(111)
             a.set_xlabel(self._x_key)
             if self._grid:
@@ -110,7 +108,6 @@ class PlotReport(extension.Extension):
                     bbox_extra_artists=(leg,),
                     bbox_inches="tight",
                 )
-            plt.close(f)
             self._init_summary()
 
     def serialize(self, serializer):
