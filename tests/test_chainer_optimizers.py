@@ -223,3 +223,23 @@ def test_user_defined_rule_and_method():
 
     with pytest.raises(NotImplementedError, match="Bare does not define update_core_cpu"):
         Bare().update(link.W)
+
+
+def test_loss_scale_is_divided_out_and_seen_by_weight_decay():
+    # with loss scale s the backward gradient is s·g; WeightDecay adds s·rate·θ before the
+    # rule divides by s: the step equals the unscaled one, g + rate·θ (W = [[0.45, -0.55]]
+    # under real Chainer 7.8.1 in both cases)
+    def run(scale):
+        link = chainer.links.Linear(2, 1, initialW=np.ones((1, 2), np.float32), nobias=True)
+        opt = optimizers.SGD(lr=0.5).setup(link)
+        if scale is not None:
+            opt.set_loss_scale(scale)
+        opt.add_hook(optimizer_hooks.WeightDecay(0.1))
+        x = np.array([[1.0, 3.0]], np.float32)
+        opt.update(lambda: chainer.functions.sum(link(x)))
+        return link.W.array
+
+    np.testing.assert_allclose(run(None), [[1 - 0.5 * 1.1, 1 - 0.5 * 3.1]], rtol=1e-6)
+    np.testing.assert_allclose(run(128.0), run(None), rtol=1e-6)
+    with pytest.raises(ValueError, match="positive"):
+        optimizers.SGD().set_loss_scale(0)

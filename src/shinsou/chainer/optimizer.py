@@ -414,13 +414,15 @@ class GradientMethod(Optimizer):
             loss.backward(loss_scale=self._loss_scale)
             del loss
         self.reallocate_cleared_grads()
+        if self._loss_scale is not None:
+            # the gradients are still scaled: hooks (WeightDecay) and rules read the scale
+            for param in self.target.params():
+                param._loss_scale = self._loss_scale
         self.call_hooks("pre")
         self.t += 1
         for param in self.target.params():
             rule = param.update_rule
             if rule is not None:
-                if self._loss_scale is not None:
-                    param._loss_scale = self._loss_scale
                 rule.update(param)
         self.reallocate_cleared_grads()
         self.call_hooks("post")
