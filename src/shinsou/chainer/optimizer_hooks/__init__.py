@@ -3,6 +3,16 @@ update, added by ``optimizer.add_hook(hook)`` or ``param.update_rule.add_hook(ho
 
 A hook with ``call_for_each_param = True`` is called as ``hook(rule, param)`` for each
 parameter, the others as ``hook(optimizer)``; ``timing`` ('pre' or 'post') says when.
+
+>>> import numpy as np
+>>> import shinsou.chainer as chainer
+>>> link = chainer.links.Linear(1, 1, initialW=np.full((1, 1), 2.0, np.float32), nobias=True)
+>>> opt = chainer.optimizers.SGD(lr=0.5).setup(link)
+>>> opt.add_hook(chainer.optimizer_hooks.WeightDecay(0.25))   # g ← g + 0.25·θ
+>>> link.W.grad = np.zeros((1, 1), np.float32)
+>>> opt.update()                                              # θ ← 2 − 0.5·(0 + 0.5)
+>>> link.W.array
+array([[1.75]], dtype=float32)
 """
 
 from .gradient_clipping import GradientClipping  # noqa: F401
