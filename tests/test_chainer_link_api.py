@@ -213,3 +213,58 @@ def test_classifier_reports_loss_and_accuracy():
     assert set(obs) == {"main/loss"} and model.accuracy is None
     keyed = L.Classifier(L.Linear(3, 2), label_key="t")
     assert keyed(np.ones((1, 3), np.float32), t=np.array([1], np.int32)).shape == ()
+
+
+def test_link_hooks_local_and_global():
+    calls = []
+
+    class Recorder(chainer.LinkHook):
+        name = "Recorder"
+
+        def added(self, link):
+            calls.append(("added", link))
+
+        def forward_preprocess(self, args):
+            calls.append(("pre", args.link, args.forward_name, args.args[0].shape))
+
+        def forward_postprocess(self, args):
+            calls.append(("post", args.out.shape))
+
+        def deleted(self, link):
+            calls.append(("deleted", link))
+
+    layer = L.Linear(3, 2)
+    assert layer.add_hook(Recorder()) is layer
+    layer(np.ones((4, 3), np.float32))
+    assert calls == [("added", layer), ("pre", layer, "forward", (4, 3)), ("post", (4, 2))]
+    with pytest.raises(KeyError, match="already exists"):
+        layer.add_hook(Recorder())
+    layer.delete_hook("Recorder")
+    assert calls[-1] == ("deleted", layer) and not layer.local_link_hooks
+    calls.clear()
+    other = L.Linear(2, 2)
+    with Recorder():
+        other(np.ones((1, 2), np.float32))
+    other(np.ones((1, 2), np.float32))  # no hook outside the block
+    assert [c[0] for c in calls] == ["added", "pre", "post", "deleted"]
+    with pytest.raises(TypeError, match="must be a LinkHook"):
+        layer.add_hook(object())
+
+
+def test_spectral_normalization_bounds_the_norm():
+    from shinsou.chainer.link_hooks import SpectralNormalization
+
+    np.random.seed(0)
+    layer = L.Linear(6, 5).add_hook(SpectralNormalization(n_power_iteration=20))
+    layer.W.array *= 10
+    x = np.random.randn(8, 6).astype(np.float32)
+    y = layer(x)
+    w_sn = (y.array - layer.b.array).T @ np.linalg.pinv(x.T)
+    assert abs(np.linalg.norm(w_sn, 2) - 1) < 1e-3  # the weight used has spectral norm 1
+    assert isinstance(layer.W, chainer.Parameter)  # the Parameter is back after forward
+    u = layer.W_u.copy()
+    with chainer.using_config("train", False):
+        layer(x)
+    np.testing.assert_array_equal(layer.W_u, u)  # u is not updated in test mode
+    F.sum(layer(x)).backward()
+    assert layer.W.grad.shape == (5, 6)

@@ -280,3 +280,26 @@ def test_array_constants_take_the_variables_dtype():
     ):
         assert isinstance(y, chainer.Variable) and y.dtype == np.float32
     np.testing.assert_array_equal((np.ones(2) - v).array, [0.0, -1.0])
+
+
+def test_grad_with_default_ones_and_a_gradient_penalty():
+    # WGAN-GP as Chainer code writes it: grad of a (N, 1) output with default ones
+    w = _v(0.5, -1.0)
+    x = chainer.Variable(np.array([[1.0, 2.0], [3.0, 1.0]], np.float32))
+    y = F.matmul(x * x, F.reshape(w, (2, 1)))  # y_n = Σ_j w_j x_nj²
+    (g,) = chainer.grad([y], [x], enable_double_backprop=True)
+    np.testing.assert_allclose(g.array, 2 * x.array * w.array)
+    penalty = F.sum(g * g)  # Σ 4 w_j² x_nj²
+    penalty.backward()
+    np.testing.assert_allclose(w.grad, 8 * w.array * (x.array**2).sum(0), rtol=1e-6)
+
+
+def test_loss_scale_scales_gradients_and_is_remembered_by_the_leaves():
+    w = chainer.Parameter(np.array([1.0, 2.0], np.float32))
+    loss = F.sum(w * w)
+    loss.backward(loss_scale=8.0)
+    np.testing.assert_array_equal(w.grad, 8 * 2 * w.array)
+    assert w._loss_scale == 8.0
+    w.cleargrad()
+    F.sum(w * 3).backward()
+    assert w._loss_scale is None  # reset by a backward without loss_scale, as in Chainer

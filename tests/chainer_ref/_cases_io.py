@@ -3,15 +3,24 @@ the tests; works with real Chainer and with shinsou.chainer)."""
 
 import numpy as np
 
-NO_GRAD = {"accuracy", "binary_accuracy", "argmax", "argmin"}
+NO_GRAD = {
+    "accuracy",
+    "binary_accuracy",
+    "argmax",
+    "argmin",
+    "classification_summary",
+    "f1_score",
+    "r2_score",
+    "fix",
+}
 
 
-def make_input(rng, shape, kind, dtype):
+def make_input(rng, shape, kind, dtype, scale=1.0):
     if kind == "f":
         return rng.standard_normal(shape).astype(dtype)
     if kind == "sep":  # distinct values, well apart: no ties in max/argmax/pooling
         n = int(np.prod(shape))
-        vals = (rng.permutation(n) - n / 2) * 0.1 + rng.uniform(-0.02, 0.02, n)
+        vals = ((rng.permutation(n) - n / 2) * 0.1 + rng.uniform(-0.02, 0.02, n)) * scale
         return vals.reshape(shape).astype(dtype)
     if kind == "pos":
         return rng.uniform(0.5, 2.0, shape).astype(dtype)
@@ -50,6 +59,10 @@ def extra_kwargs(case, arrays, rng=None):
             keep = rng.uniform(size=shape) >= ratio
             arrays["mask"] = (keep / (1 - ratio)).astype(dtype)
         out[case["mask_kw"]] = arrays["mask"]
+    if "r_kw" in case:
+        if rng is not None:
+            arrays["r"] = rng.uniform(0.1, 0.3, case["inputs"][0][0]).astype(dtype)
+        out[case["r_kw"]] = arrays["r"]
     if "eps_kw" in case:
         if rng is not None:
             arrays["eps"] = rng.standard_normal(case["inputs"][1][0]).astype(dtype)
@@ -84,7 +97,7 @@ def call(F, Variable, case, ins, extra):
         kwargs["class_weight"] = np.asarray(kwargs["class_weight"], dtype=ins[0].dtype)
     kwargs.update(extra)
     kwargs.update(kw_in)
-    out = fn(*first, *case.get("args", []), *more, **kwargs)
+    out = fn(*case.get("first_args", []), *first, *case.get("args", []), *more, **kwargs)
     if not isinstance(out, (tuple, list)):
         out = (out,)
     return tuple(out), vars_

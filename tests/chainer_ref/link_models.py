@@ -58,14 +58,21 @@ def _rnn(chainer):
                 self.lstm = L.LSTM(4, 5)
                 self.cell = L.StatelessLSTM(5, 3)
                 self.out = L.Linear(3, 7)
+                self.mgu = L.StatelessMGU(3, 3)
+                self.smgu = L.StatefulMGU(3, 2)
+                self.peep = L.StatefulPeepholeLSTM(3, 3)
 
         def forward(self, xs):
             self.lstm.reset_state()
+            self.smgu.reset_state()
+            self.peep.reset_state()
             c = h = None
             loss = 0
             for x, t in zip(xs[:-1], xs[1:]):
                 y = self.lstm(self.embed(x))
                 c, h = self.cell(c, h, y)
+                h = self.mgu(h, h) + self.peep(h)
+                loss += F.sum(self.smgu(h))
                 loss += F.softmax_cross_entropy(self.out(h), t)
             return loss
 
@@ -96,6 +103,9 @@ def _misc(chainer):
                 self.c1d = L.Convolution1D(1, 2, 3, pad=1)
                 self.d1d = L.Deconvolution1D(2, 1, 2, stride=2)
                 self.cnd = L.ConvolutionND(2, None, 1, 1)
+                self.bil = L.Bilinear(2, 2, 3)
+                self.incep = L.Inception(1, 1, 1, 1, 1, 1, 1)
+                self.nin = L.MLPConvolution2D(4, (2, 1), 1)
 
         def forward(self, x):
             h = self.highway(self.maxout(self.ln(x)))
@@ -104,6 +114,9 @@ def _misc(chainer):
             img = F.reshape(F.tile(y, (1, 18)), (5, 1, 6, 6))
             img = self.lconv(self.dw(self.dil(img)))
             seq = self.d1d(F.relu(self.c1d(F.reshape(y, (5, 1, 2)))))  # (5, 1, 4)
+            y = y + F.sum(self.bil(y, y * y), axis=1, keepdims=True)
+            inc = self.nin(self.incep(F.reshape(y, (5, 1, 2, 1))))  # (5, 1, 2, 1)
+            y = y + F.reshape(inc, (5, 2))
             return (
                 y
                 + F.sum(self.cnd(img), axis=(1, 2, 3))[:, None] * self.param()
@@ -174,6 +187,41 @@ def _w2v(chainer):
     return Word2Vec()
 
 
+def _sngan(chainer):
+    L, F = chainer.links, chainer.functions
+    SN = chainer.link_hooks.SpectralNormalization
+
+    class SNDis(chainer.Chain):
+        def __init__(self):
+            super().__init__()
+            with self.init_scope():
+                self.c0 = L.Convolution2D(1, 3, 3, 2, 1).add_hook(SN())
+                self.dc = L.Deconvolution2D(3, 2, 2, 2).add_hook(SN(n_power_iteration=2))
+                self.l1 = L.Linear(None, 4).add_hook(SN(use_gamma=True))
+                self.l2 = L.Linear(4, 1).add_hook(SN(factor=2.0))
+
+        def forward(self, x):
+            h = F.leaky_relu(self.c0(x))
+            h = F.leaky_relu(self.dc(h))
+            h = F.reshape(h, (h.shape[0], -1))  # SN inits a lazy Linear from shape[1]
+            return self.l2(F.relu(self.l1(h)))
+
+    return SNDis()
+
+
+def _sn_images(rng):
+    return [rng.standard_normal((3, 1, 6, 6)).astype(np.float32)]
+
+
+def _sn_train(chainer, model, ins):
+    y = model(ins[0])
+    return chainer.functions.sum(y * y)
+
+
+def _sn_test(chainer, model, ins):
+    return model(ins[0])
+
+
 def _context(rng):
     return [
         rng.integers(0, 6, (5, 3)).astype(np.int32),
@@ -240,4 +288,5 @@ MODELS = [
     ("misc", _misc, _misc_in, _misc_train, _misc_test),
     ("nstep", _nstep, _sequences, _nstep_run, _nstep_run),
     ("w2v", _w2v, _context, _nstep_run, _nstep_run),
+    ("sngan", _sngan, _sn_images, _sn_train, _sn_test),
 ]

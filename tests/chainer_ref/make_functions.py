@@ -37,7 +37,8 @@ def main():
         name = case["name"]
         dtype = np.dtype(case.get("dtype", "float32"))
         specs = case["inputs"] + case.get("more_inputs", [])
-        ins = [make_input(rng, shape, kind, dtype) for shape, kind in specs]
+        scale = case.get("scale_input", 1.0)
+        ins = [make_input(rng, shape, kind, dtype, scale) for shape, kind in specs]
         arrays = {}
         extra = extra_kwargs(case, arrays, rng)
         outs, vars_ = call(F, chainer.Variable, case, ins, extra)
@@ -46,10 +47,10 @@ def main():
         for k, v in arrays.items():
             data[f"{name}/{k}"] = v
         for k, o in enumerate(outs):
-            data[f"{name}/out{k}"] = np.asarray(o.array)
+            data[f"{name}/out{k}"] = np.asarray(getattr(o, "array", o))
         if case["fn"] in NO_GRAD:
             continue
-        fouts = [o for o in outs if o.dtype.kind == "f"]
+        fouts = [o for o in outs if isinstance(o, chainer.Variable) and o.dtype.kind == "f"]
         gys = [rng.standard_normal(o.shape).astype(o.dtype) for o in fouts]
         for k, g in enumerate(gys):
             data[f"{name}/gy{k}"] = g

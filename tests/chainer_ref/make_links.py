@@ -9,8 +9,9 @@ For each model of ``link_models.MODELS``, with ``numpy.random.seed(0)`` before b
   forward (lazy parameters initialized, BatchNormalization statistics updated once);
 * in ``links.npz`` (packed per model, index in ``links.json``): the inputs, the training
   loss and every parameter's gradient (``grad:<path>``), the test-mode output computed from
-  the saved state (``test``), and every persistent value after a second training-mode
-  forward (``after:<path>``).
+  the saved state (``test``), and the loss, gradients and persistent values of a second
+  training-mode forward from the saved state (``loss2``, ``grad2:<path>``,
+  ``after:<path>``): what a model loaded from the file computes.
 """
 
 import json
@@ -26,6 +27,7 @@ sys.path.insert(0, HERE)
 
 import chainer  # noqa: E402
 import chainer.functions  # noqa: E402, F401
+import chainer.link_hooks  # noqa: E402, F401
 import chainer.links  # noqa: E402, F401
 from _cases_io import pack_arrays  # noqa: E402
 from link_models import MODELS  # noqa: E402
@@ -61,7 +63,13 @@ def main():
         with chainer.using_config("train", False), chainer.no_backprop_mode():
             data[f"{name}/test"] = test(chainer, model, ins).array
         np.random.seed(1)
-        train(chainer, model, ins)
+        loss2 = train(chainer, model, ins)  # from the saved state (what a loaded model does)
+        model.cleargrads()
+        loss2.backward()
+        data[f"{name}/loss2"] = loss2.array
+        for path, p in model.namedparams():
+            if p.grad is not None:
+                data[f"{name}/grad2:{path}"] = p.grad
         for path, v in persistents(model).items():
             data[f"{name}/after:{path}"] = v
     flat, index = pack_arrays(data)

@@ -36,7 +36,8 @@ from .function import Function  # noqa: F401
 from .function_node import FunctionNode  # noqa: F401
 from . import initializer, initializers  # noqa: F401
 from .initializer import Initializer  # noqa: F401
-from . import link, sequential  # noqa: F401
+from . import link, link_hook, link_hooks, sequential  # noqa: F401
+from .link_hook import LinkHook  # noqa: F401
 from .link import Chain, ChainList, Link  # noqa: F401
 from .sequential import Sequential  # noqa: F401
 from . import serializer, serializers  # noqa: F401

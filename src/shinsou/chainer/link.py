@@ -30,6 +30,7 @@ position in a ChainList).
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import copy as _copy
 import warnings
@@ -37,6 +38,11 @@ import warnings
 import numpy
 
 from ._graph import ARRAY_TYPES
+from .link_hook import (
+    _ForwardPostprocessCallbackArgs,
+    _ForwardPreprocessCallbackArgs,
+    _get_link_hooks,
+)
 from .variable import Parameter
 
 __all__ = ["Link", "Chain", "ChainList"]
@@ -145,7 +151,21 @@ class Link:
         forward = getattr(self, "forward", None)
         if forward is None:
             raise NotImplementedError(f"{type(self).__name__} defines no forward()")
-        return forward(*args, **kwargs)
+        hooks = _get_link_hooks()
+        local = self.__dict__.get("_local_link_hooks")
+        if local:
+            hooks = collections.OrderedDict(hooks)
+            hooks.update(local)
+        if not hooks:
+            return forward(*args, **kwargs)
+        pre = _ForwardPreprocessCallbackArgs(self, "forward", args, kwargs)
+        for hook in list(hooks.values()):
+            hook.forward_preprocess(pre)
+        out = forward(*args, **kwargs)
+        post = _ForwardPostprocessCallbackArgs(self, "forward", args, kwargs, out)
+        for hook in list(hooks.values()):
+            hook.forward_postprocess(post)
+        return out
 
     # ------------------------------------------------------------------ traversal
     def params(self, include_uninit=True):
@@ -356,8 +376,36 @@ class Link:
     def __str__(self):
         return f"{type(self).__name__}()"
 
+    @property
+    def local_link_hooks(self):
+        """The hooks registered to this link (name → hook), in order."""
+        hooks = self.__dict__.get("_local_link_hooks")
+        if hooks is None:
+            hooks = self.__dict__["_local_link_hooks"] = collections.OrderedDict()
+        return hooks
+
     def add_hook(self, hook, name=None):
-        raise NotImplementedError("shinsou.chainer does not provide chainer.LinkHook yet")
+        """Register a ``LinkHook`` to this link (under ``name``, default ``hook.name``);
+        returns the link."""
+        from .link_hook import LinkHook
+
+        if not isinstance(hook, LinkHook):
+            raise TypeError(f"add_hook: the hook must be a LinkHook, got {type(hook).__name__}")
+        name = hook.name if name is None else name
+        hooks = self.local_link_hooks
+        if name in hooks:
+            raise KeyError(f"Hook {name} already exists")
+        hooks[name] = hook
+        hook.added(self)
+        return self
+
+    def delete_hook(self, name):
+        """Unregister the hook ``name``."""
+        hooks = self.local_link_hooks
+        if name not in hooks:
+            raise KeyError(f"Hook {name} does not exist")
+        hooks[name].deleted(self)
+        del hooks[name]
 
 
 def _share_tensor(t):

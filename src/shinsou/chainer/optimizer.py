@@ -413,11 +413,9 @@ class GradientMethod(Optimizer):
             self.target.cleargrads()
             loss.backward(loss_scale=self._loss_scale)
             del loss
+        # a leaf reached by ``backward(loss_scale=s)`` remembers s (``param._loss_scale``):
+        # WeightDecay scales its rate by it and the rule divides the gradient by it
         self.reallocate_cleared_grads()
-        if self._loss_scale is not None:
-            # the gradients are still scaled: hooks (WeightDecay) and rules read the scale
-            for param in self.target.params():
-                param._loss_scale = self._loss_scale
         self.call_hooks("pre")
         self.t += 1
         for param in self.target.params():

@@ -26,18 +26,40 @@ array([2., 4., 6.], dtype=float32)
 from __future__ import annotations
 
 import copy as _copy
+import weakref
 
 import numpy
 
 from .. import functional as _sf
 from ..backend import get_array_module
 from ..core.function import run_backward
-from ..core.grad_mode import _GradMode
 from ..core.tensor import Tensor
 from . import _graph
 from ._graph import ARRAY_TYPES
 
 __all__ = ["Variable", "Parameter", "as_variable", "as_array", "grad"]
+
+# id(leaf Tensor) -> (weak reference, loss_scale of its last backward). Keyed by id: a
+# WeakKeyDictionary would compare Tensors with ==, which is elementwise.
+_LOSS_SCALES = {}
+
+
+def _set_loss_scale(t, scale):
+    key = id(t)
+    if scale is None:
+        _LOSS_SCALES.pop(key, None)
+        return
+    entry = _LOSS_SCALES.get(key)
+    if entry is not None and entry[0]() is t:
+        _LOSS_SCALES[key] = (entry[0], scale)
+        return
+    ref = weakref.ref(t, lambda _r, key=key: _LOSS_SCALES.pop(key, None))
+    _LOSS_SCALES[key] = (ref, scale)
+
+
+def _get_loss_scale(t):
+    entry = _LOSS_SCALES.get(id(t))
+    return entry[1] if entry is not None and entry[0]() is t else None
 
 
 def _check_array(data, where):
@@ -310,6 +332,19 @@ class Variable:
         run_backward([t], [grad0], True, bool(enable_double_backprop), None, accumulate=True)
         if not retain_grad:
             t._grad = None
+        if loss_scale is not None or _LOSS_SCALES:
+            # as Chainer: every leaf reached remembers the scale of its gradient (the
+            # optimizer divides it out); a backward without loss_scale resets it to None
+            for fn in nodes:
+                for (parent, _), need, inp in zip(fn.edges, fn.needs, fn.inputs):
+                    if parent is None and need:
+                        _set_loss_scale(inp, loss_scale)
+
+    @property
+    def _loss_scale(self):
+        """The ``loss_scale`` of the last backward that reached this leaf (or None)."""
+        t = self._t
+        return None if t is None else _get_loss_scale(t)
 
     def unchain(self):
         """Cut this Variable from its creator: it becomes a leaf."""
@@ -644,7 +679,8 @@ def grad(
 ):
     """Gradients of ``outputs`` with respect to ``inputs``, as a list of Variables.
 
-    Computes Σ_k gy_k · ∂y_k/∂x_i for each input x_i, plus ``grad_inputs[i]`` if given;
+    Computes Σ_k gy_k · ∂y_k/∂x_i for each input x_i (gy_k: ``grad_outputs[k]``, ones when
+    None, whatever y_k's shape), plus ``grad_inputs[i]`` if given;
     None for an input the outputs do not depend on. Nothing is written into ``.grad`` unless
     ``set_grad=True``. With ``enable_double_backprop=True`` the result has a graph and can be
     differentiated again.
@@ -670,11 +706,7 @@ def grad(
     gys = []
     for k, o in enumerate(outs):
         g = None if grad_outputs is None else grad_outputs[k]
-        if g is None:
-            if o.array.size != 1:
-                raise ValueError(
-                    f"chainer.grad: grad_outputs[{k}] is needed for an output of shape {o.shape}"
-                )
+        if g is None:  # Chainer: ones, whatever the output's shape
             g = o.xp.ones_like(o.array)
         ga = _tensor(g) if enable_double_backprop else Tensor._from_op(as_array(g), None)
         if loss_scale is not None:
@@ -704,6 +736,3 @@ def grad(
             if isinstance(v, Variable):
                 v.grad_var = r
     return out
-
-
-_GradMode  # noqa: B018 - imported for the configuration's use of the same switch

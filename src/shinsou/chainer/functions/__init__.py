@@ -14,6 +14,9 @@ array([[0.5, 0.5]], dtype=float32)
 from __future__ import annotations
 
 from .activation import (  # noqa: F401
+    gumbel_softmax,
+    relu6,
+    rrelu,
     clipped_relu,
     crelu,
     elu,
@@ -24,7 +27,6 @@ from .activation import (  # noqa: F401
     maxout,
     prelu,
     relu,
-    relu6,
     selu,
     sigmoid,
     softmax,
@@ -70,6 +72,7 @@ from .array import (  # noqa: F401
     where,
 )
 from .connection import (  # noqa: F401
+    bilinear,
     convolution_1d,
     convolution_nd,
     deconvolution_1d,
@@ -82,7 +85,16 @@ from .connection import (  # noqa: F401
     linear,
     local_convolution_2d,
 )
-from .evaluation import accuracy, binary_accuracy  # noqa: F401
+from .evaluation import (  # noqa: F401
+    accuracy,
+    binary_accuracy,
+    classification_summary,
+    f1_score,
+    fbeta_score,
+    precision,
+    r2_score,
+    recall,
+)
 from .loss import (  # noqa: F401
     absolute_error,
     bernoulli_nll,
@@ -101,6 +113,15 @@ from .loss import (  # noqa: F401
     triplet,
 )
 from .math import (  # noqa: F401
+    add,
+    arctan2,
+    arctanh,
+    cumprod,
+    erfc,
+    fix,
+    log_ndtr,
+    ndtr,
+    tensordot,
     absolute,
     arccos,
     arcsin,
@@ -166,13 +187,14 @@ from .rnn import (  # noqa: F401
     n_step_rnn,
 )
 from .pooling import (  # noqa: F401
+    unpooling_1d,
+    unpooling_nd,
     average_pooling_1d,
     average_pooling_nd,
     im2col,
     max_pooling_1d,
     max_pooling_nd,
     average_pooling_2d,
-    global_average_pooling_2d,
     max_pooling_2d,
     spatial_pyramid_pooling_2d,
     unpooling_2d,

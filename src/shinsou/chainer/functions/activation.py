@@ -20,8 +20,10 @@ __all__ = [
     "swish",
     "hard_sigmoid",
     "prelu",
-    "relu6",
     "lstm",
+    "relu6",
+    "rrelu",
+    "gumbel_softmax",
 ]
 
 
@@ -33,11 +35,6 @@ def relu(x):
     array([0., 2.], dtype=float32)
     """
     return V(sf.relu(T(x)))
-
-
-def relu6(x):
-    """min(max(x, 0), 6)."""
-    return clipped_relu(x, 6.0)
 
 
 def leaky_relu(x, slope=0.2):
@@ -162,3 +159,43 @@ def lstm(c_prev, x):
     c_head = a * i + f * head
     c = sf.concat([c_head, ct[n:]], dim=0)
     return V(c), V(o * sf.tanh(c_head))
+
+
+def relu6(x):
+    """min(max(x, 0), 6)."""
+    return clipped_relu(x, 6.0)
+
+
+def rrelu(x, l=1.0 / 8, u=1.0 / 3, **kwargs):  # noqa: E741 - Chainer's argument names
+    """Randomized leaky ReLU: x if x ≥ 0 else r·x, r ~ U(l, u) per element in training
+    (``chainer.config.train``), r = (l + u)/2 in test mode; ``r=`` fixes r, ``return_r``
+    also returns it."""
+    from ..configuration import config
+    from ._core import const
+
+    r = kwargs.pop("r", None)
+    return_r = kwargs.pop("return_r", False)
+    if kwargs:
+        raise TypeError(f"rrelu() got unexpected arguments {sorted(kwargs)}")
+    t = T(x)
+    xp = t.xp
+    if r is None:
+        if config.train:
+            r = xp.random.uniform(l, u, t.shape).astype(t.dtype, copy=False)
+        else:
+            r = xp.full(t.shape, (l + u) / 2, dtype=t.dtype)
+    neg = t.array < 0
+    y = sf.where(T(neg), t * const(r, t), t)
+    return (V(y), r) if return_r else V(y)
+
+
+def gumbel_softmax(log_pi, tau=0.1, axis=1):
+    """softmax((log π + g)/τ) with Gumbel noise g (a differentiable, relaxed one-hot
+    sample)."""
+    from ._core import const
+
+    t = T(log_pi)
+    if t.ndim < 1:
+        return V(T(t.xp.ones((), t.dtype)))
+    g = t.xp.random.gumbel(size=t.shape).astype(t.dtype)
+    return V(sf.softmax((t + const(g, t)) / tau, dim=axis))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy
 
-from ._core import T, V, arr, const, sf
+from ._core import T, V, arr, sf
 from ..variable import Variable
 
 __all__ = [
@@ -377,29 +377,14 @@ def permutate(x, indices, axis=0, inv=False):
 
 
 def diagonal(x, offset=0, axis1=0, axis2=1):
-    """numpy.diagonal (differentiable)."""
+    """numpy.diagonal: the entries x[..., i, i + offset] of the (axis1, axis2) planes, as the
+    last axis (differentiable)."""
     t = T(x)
-    n1, n2 = t.shape[axis1], t.shape[axis2]
-    i = numpy.arange(
-        builtins_max(
-            0, builtins_min(n1, n2 - offset) if offset >= 0 else builtins_min(n1 + offset, n2)
-        )
-    )
+    a1, a2 = axis1 % t.ndim, axis2 % t.ndim
+    n1, n2 = t.shape[a1], t.shape[a2]
+    n = max(0, min(n1, n2 - offset) if offset >= 0 else min(n1 + offset, n2))
+    i = numpy.arange(n)
     r, c = (i, i + offset) if offset >= 0 else (i - offset, i)
-    moved = sf.permute(
-        t,
-        tuple(a for a in range(t.ndim) if a not in (axis1 % t.ndim, axis2 % t.ndim))
-        + (axis1 % t.ndim, axis2 % t.ndim),
-    )
+    rest = tuple(a for a in range(t.ndim) if a not in (a1, a2))
+    moved = sf.permute(t, rest + (a1, a2))
     return V(sf.getitem(moved, (Ellipsis, r, c)))
-
-
-def builtins_max(a, b):
-    return a if a > b else b
-
-
-def builtins_min(a, b):
-    return a if a < b else b
-
-
-const  # noqa: B018 - shared helper, kept importable from here

@@ -18,6 +18,7 @@ __all__ = [
     "convolution_nd",
     "deconvolution_1d",
     "deconvolution_nd",
+    "bilinear",
 ]
 
 
@@ -202,3 +203,18 @@ def deconvolution_nd(x, W, b=None, stride=1, pad=0, outsize=None, dilate=1, grou
 def deconvolution_1d(x, W, b=None, stride=1, pad=0, outsize=None, dilate=1, groups=1):
     """1-D transposed convolution: x (N, C, L), W (C, out/groups, k)."""
     return deconvolution_nd(x, W, b, stride, pad, outsize, dilate, groups)
+
+
+def bilinear(e1, e2, W, V1=None, V2=None, b=None):
+    """y_l = Σ_jk e1_j e2_k W_jkl (+ e1·V1 + e2·V2 + b): e1 (N, J), e2 (N, K), W (J, K, L)
+    (inputs with more axes are flattened to (N, -1))."""
+    flags = [V1 is None, V2 is None, b is None]
+    if any(flags) and not all(flags):
+        raise ValueError("bilinear: V1, V2 and b must all be given or all be None")
+    a, c = T(e1), T(e2)
+    a = a.reshape(a.shape[0], -1)
+    c = c.reshape(c.shape[0], -1)
+    y = sf.einsum("ij,ik,jkl->il", a, c, T(W))
+    if V1 is not None:
+        y = y + sf.matmul(a, T(V1)) + sf.matmul(c, T(V2)) + T(b)
+    return V(y)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import builtins
-
 import numpy
 
 from ._core import T, V, const, sf
@@ -55,6 +53,15 @@ __all__ = [
     "einsum",
     "batch_l2_norm_squared",
     "sum_to",
+    "add",
+    "arctan2",
+    "arctanh",
+    "cumprod",
+    "erfc",
+    "ndtr",
+    "log_ndtr",
+    "fix",
+    "tensordot",
 ]
 
 
@@ -224,17 +231,16 @@ def identity(*inputs):
     return out[0] if len(out) == 1 else out
 
 
-def _mat(t, trans):
-    if t.ndim == 1:
-        t = t.reshape(1, -1)
-    return t.transpose(-1, -2) if trans else t
+def _trans(t, trans):
+    return t.transpose(-1, -2) if trans and t.ndim >= 2 else t
 
 
 def matmul(a, b, transa=False, transb=False):
-    """a @ b (batched over leading axes); 1-D operands are treated as row vectors, as in
-    Chainer; ``transa``/``transb`` transpose the last two axes first."""
+    """a @ b with NumPy's rules (batched over leading axes; a 1-D operand is a vector, so
+    two of them give their dot product); ``transa``/``transb`` transpose the last two axes
+    of a 2-D or higher operand first."""
     at, bt = T(a), T(b)
-    return V(sf.matmul(_mat(at, transa), _mat(bt, transb)))
+    return V(sf.matmul(_trans(at, transa), _trans(bt, transb)))
 
 
 def batch_matmul(a, b, transa=False, transb=False):
@@ -339,4 +345,79 @@ def sum_to(x, shape):
     return V(sf.sum_to(T(x), tuple(shape)))
 
 
-_builtin_max = builtins.max
+def add(*xs):
+    """x_1 + x_2 + … (elementwise, same shapes)."""
+    if not xs:
+        raise ValueError("add: at least one input is needed")
+    t = T(xs[0])
+    for x in xs[1:]:
+        t = t + T(x)
+    return V(t)
+
+
+def arctan2(x1, x2):
+    """atan2(x1, x2) elementwise."""
+    return V(sf.atan2(T(x1), T(x2)))
+
+
+def arctanh(x):
+    """artanh(x) = ½ log((1 + x)/(1 − x))."""
+    t = T(x)
+    return V((sf.log1p(t) - sf.log1p(-t)) * 0.5)
+
+
+def cumprod(x, axis=-1):
+    """Running product along ``axis`` (None: flattened)."""
+    t = T(x)
+    if axis is None:
+        t = t.reshape(-1)
+        axis = 0
+    return V(sf.cumprod(t, dim=axis))
+
+
+def erfc(x):
+    """1 − erf(x)."""
+    return V(1 - sf.erf(T(x)))
+
+
+def ndtr(x):
+    """The standard normal CDF Φ(x) = ½ erfc(−x/√2)."""
+    import math
+
+    return V((1 + sf.erf(T(x) * (1 / math.sqrt(2)))) * 0.5)
+
+
+def log_ndtr(x):
+    """log Φ(x)."""
+    return V(sf.log(T(ndtr(x))))
+
+
+def fix(x):
+    """Round toward zero (no gradient)."""
+    t = T(x)
+    return V(T(t.xp.fix(t.array)))
+
+
+def tensordot(a, b, axes=2):
+    """numpy.tensordot: sum over the last ``axes`` axes of a and the first of b (or the
+    given pair of axis lists)."""
+    at, bt = T(a), T(b)
+    if isinstance(axes, int):
+        ax_a = list(range(at.ndim - axes, at.ndim))
+        ax_b = list(range(axes))
+    else:
+        ax_a, ax_b = (
+            [axes[0]] if isinstance(axes[0], int) else list(axes[0]),
+            [axes[1]] if isinstance(axes[1], int) else list(axes[1]),
+        )
+    ax_a = [a_ % at.ndim for a_ in ax_a]
+    ax_b = [b_ % bt.ndim for b_ in ax_b]
+    free_a = [i for i in range(at.ndim) if i not in ax_a]
+    free_b = [i for i in range(bt.ndim) if i not in ax_b]
+    k = 1
+    for i in ax_a:
+        k *= at.shape[i]
+    am = sf.permute(at, tuple(free_a + ax_a)).reshape(-1, k)
+    bm = sf.permute(bt, tuple(ax_b + free_b)).reshape(k, -1)
+    shape = tuple(at.shape[i] for i in free_a) + tuple(bt.shape[i] for i in free_b)
+    return V(sf.matmul(am, bm).reshape(shape))

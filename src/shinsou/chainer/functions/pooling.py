@@ -7,14 +7,17 @@ Chainer's ``max_pooling_2d`` uses ``cover_all=True`` by default: the output is
 
 from __future__ import annotations
 
-from ._core import T, V, pair, sf
+import numpy
+
+from ._core import T, V, arr, const, pair, sf
 
 __all__ = [
+    "unpooling_1d",
+    "unpooling_nd",
     "max_pooling_2d",
     "average_pooling_2d",
     "unpooling_2d",
     "upsampling_2d",
-    "global_average_pooling_2d",
 ]
 
 
@@ -25,7 +28,9 @@ def _outsize(n, k, s, p, cover_all):
 
 
 def max_pooling_2d(x, ksize, stride=None, pad=0, cover_all=True, return_indices=False):
-    """The max of each k×k window (stride k by default), padding −∞."""
+    """The max of each k×k window (stride k by default), padding −∞. With
+    ``return_indices`` also the position of each max inside its window, ky·k_w + kx (an
+    int64 array (N, C, OH, OW), Chainer's format, for ``upsampling_2d``)."""
     t = T(x)
     k = pair(ksize)
     s = k if stride is None else pair(stride)
@@ -40,9 +45,16 @@ def max_pooling_2d(x, ksize, stride=None, pad=0, cover_all=True, return_indices=
         if any(extra):
             t = sf.pad(t, (0, extra[1], 0, extra[0]), value=float("-inf"))
     out = sf.max_pool2d(t, k, s, p, return_indices=return_indices)
-    if return_indices:
-        return V(out[0]), out[1].array
-    return V(out)
+    if not return_indices:
+        return V(out)
+    y, flat = out
+    xp = t.xp
+    width = t.shape[3]  # of the (possibly extended) input the flat indices refer to
+    oh, ow = y.shape[2:]
+    f = flat.array
+    ky = f // width - (xp.arange(oh) * s[0] - p[0])[:, None]
+    kx = f % width - (xp.arange(ow) * s[1] - p[1])[None, :]
+    return V(y), (ky * k[1] + kx).astype(numpy.int64)
 
 
 def average_pooling_2d(x, ksize, stride=None, pad=0):
@@ -51,11 +63,6 @@ def average_pooling_2d(x, ksize, stride=None, pad=0):
     k = pair(ksize)
     s = k if stride is None else pair(stride)
     return V(sf.avg_pool2d(T(x), k, s, pair(pad), count_include_pad=True))
-
-
-def global_average_pooling_2d(x):
-    """The mean over H and W: (N, C, H, W) → (N, C)."""
-    return V(sf.mean(T(x), dim=(2, 3)))
 
 
 def unpooling_2d(x, ksize, stride=None, pad=0, outsize=None, cover_all=True):
@@ -88,22 +95,33 @@ def unpooling_2d(x, ksize, stride=None, pad=0, outsize=None, cover_all=True):
 
 
 def upsampling_2d(x, indexes, ksize, stride=None, pad=0, outsize=None, cover_all=True):
-    """The inverse of max pooling: each value goes back to the position ``indexes`` (from
-    ``max_pooling_2d(..., return_indices=True)``) of its window; zeros elsewhere."""
+    """The inverse of max pooling: each value of x goes to the position ``indexes`` (ky·k_w
+    + kx, from ``max_pooling_2d(..., return_indices=True)``) of its window, zeros elsewhere
+    (values of overlapping windows add up); positions in the padding are dropped."""
     t = T(x)
+    n, c, h, w = t.shape
     k = pair(ksize)
     s = k if stride is None else pair(stride)
     p = pair(pad)
-    h, w = t.shape[2:]
+    full = (s[0] * (h - 1) + k[0] - 2 * p[0], s[1] * (w - 1) + k[1] - 2 * p[1])
     if outsize is None:
-        outsize = tuple(
-            s[i] * ((h, w)[i] - 1) + k[i] - 2 * p[i] - (s[i] - 1 if cover_all else 0)
-            for i in range(2)
+        outsize = tuple(full[i] - (s[i] - 1 if cover_all else 0) for i in range(2))
+    outsize = tuple(outsize)
+    if outsize[0] > full[0] or outsize[1] > full[1]:
+        raise ValueError(
+            f"upsampling_2d: outsize {outsize} is larger than the largest possible {full}"
         )
-    from ._core import arr
-
-    idx = arr(indexes)
-    return V(sf.max_unpool2d(t, T(idx), k, s, p, output_size=tuple(outsize)))
+    xp = t.xp
+    idx = xp.asarray(arr(indexes))
+    if idx.shape != t.shape:
+        raise ValueError(f"upsampling_2d: indexes must have x's shape {t.shape}, got {idx.shape}")
+    onehot = (idx[:, :, None] == xp.arange(k[0] * k[1]).reshape(1, 1, -1, 1, 1)).astype(t.dtype)
+    col = sf.unsqueeze(t, 2) * const(onehot, t)  # (N, C, kh·kw, H, W)
+    col = col.reshape(n, c * k[0] * k[1], h * w)
+    y = sf.fold(col, full, k, padding=p, stride=s)
+    if outsize != full:
+        y = y[:, :, : outsize[0], : outsize[1]]
+    return V(y)
 
 
 def spatial_pyramid_pooling_2d(x, pyramid_height, pooling=None):
@@ -188,3 +206,29 @@ def im2col(x, ksize, stride=1, pad=0, cover_all=False, dilate=1):
     ow = (w + 2 * p[1] - (k[1] - 1) * d[1] - 1) // s[1] + 1
     cols = sf.unfold(t, k, dilation=d, padding=p, stride=s)
     return V(cols.reshape(n, c * k[0] * k[1], oh, ow))
+
+
+def unpooling_nd(x, ksize, stride=None, pad=0, outsize=None, cover_all=True):
+    """``unpooling_2d`` for 1 or 2 spatial axes."""
+    t = T(x)
+    nd = t.ndim - 2
+    if nd == 2:
+        return unpooling_2d(x, ksize, stride, pad, outsize, cover_all)
+    if nd != 1:
+        raise ValueError(
+            f"unpooling_nd: shinsou.chainer supports 1 or 2 spatial dimensions, got {nd}"
+        )
+
+    def one(v):
+        return int(v[0] if isinstance(v, (tuple, list)) else v)
+
+    k = one(ksize)
+    s = k if stride is None else one(stride)
+    size = None if outsize is None else (1, one(outsize))
+    y = unpooling_2d(sf.unsqueeze(t, 2), (1, k), (1, s), (0, one(pad)), size, cover_all)
+    return V(T(y).squeeze(2))
+
+
+def unpooling_1d(x, ksize, stride=None, pad=0, outsize=None, cover_all=True):
+    """``unpooling_2d`` of (N, C, L)."""
+    return unpooling_nd(x, ksize, stride, pad, outsize, cover_all)

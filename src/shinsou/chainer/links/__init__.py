@@ -11,6 +11,7 @@ values, so that weights saved by Chainer load here.
 from .activation import Maxout, PReLU, Swish  # noqa: F401
 from .connection import (  # noqa: F401
     Bias,
+    Bilinear,
     Convolution1D,
     Convolution2D,
     ConvolutionND,
@@ -21,8 +22,10 @@ from .connection import (  # noqa: F401
     DilatedConvolution2D,
     EmbedID,
     Highway,
+    Inception,
     Linear,
     LocalConvolution2D,
+    MLPConvolution2D,
     Parameter,
     Scale,
 )
@@ -33,7 +36,10 @@ from .rnn import (  # noqa: F401
     GRU,
     LSTM,
     StatefulGRU,
+    StatefulMGU,
+    StatefulPeepholeLSTM,
     StatelessGRU,
+    StatelessMGU,
     NStepBiGRU,
     NStepBiLSTM,
     NStepBiRNNReLU,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ... import functions as F
 from ... import initializers
-from ...link import Chain, Link
+from ...link import Chain, ChainList, Link
 from ...variable import Parameter as _VParameter
 from .convolution_2d import (  # noqa: F401
     Convolution1D,
@@ -154,6 +154,113 @@ class Parameter(Link):
         return self.W
 
 
+class Bilinear(Link):
+    """Bilinear layer y = e1ᵀ W e2 (+ V1ᵀe1 + V2ᵀe2 + b): W (left, right, out), V1 (left,
+    out), V2 (right, out) ~ LeCunNormal, b = 0 (``initial_bias``: a (V1, V2, b) tuple)."""
+
+    def __init__(
+        self, left_size, right_size, out_size, nobias=False, initialW=None, initial_bias=None
+    ):
+        super().__init__()
+        self.in_sizes = (left_size, right_size)
+        self.nobias = nobias
+        with self.init_scope():
+            self.W = _VParameter(
+                initializers._get_initializer(initialW), (left_size, right_size, out_size)
+            )
+            if not nobias:
+                if isinstance(initial_bias, tuple):
+                    v1, v2, b = (initializers._get_initializer(i) for i in initial_bias)
+                elif initial_bias is None:
+                    v1 = initializers._get_initializer(None)
+                    v2 = initializers._get_initializer(None)
+                    b = 0
+                else:
+                    raise ValueError("Bilinear: initial_bias must be a tuple (V1, V2, b) or None")
+                self.V1 = _VParameter(v1, (left_size, out_size))
+                self.V2 = _VParameter(v2, (right_size, out_size))
+                self.b = _VParameter(b, (out_size,))
+
+    def forward(self, e1, e2):
+        if self.nobias:
+            return F.bilinear(e1, e2, self.W)
+        return F.bilinear(e1, e2, self.W, self.V1, self.V2, self.b)
+
+
+class Inception(Chain):
+    """GoogLeNet's Inception module: 1×1; 1×1 then 3×3; 1×1 then 5×5; 3×3 max pooling then
+    1×1 — joined along the channels, then ReLU."""
+
+    def __init__(
+        self, in_channels, out1, proj3, out3, proj5, out5, proj_pool, conv_init=None, bias_init=None
+    ):
+        super().__init__()
+        kw = dict(initialW=conv_init, initial_bias=bias_init)
+        with self.init_scope():
+            self.conv1 = Convolution2D(in_channels, out1, 1, **kw)
+            self.proj3 = Convolution2D(in_channels, proj3, 1, **kw)
+            self.conv3 = Convolution2D(proj3, out3, 3, pad=1, **kw)
+            self.proj5 = Convolution2D(in_channels, proj5, 1, **kw)
+            self.conv5 = Convolution2D(proj5, out5, 5, pad=2, **kw)
+            self.projp = Convolution2D(in_channels, proj_pool, 1, **kw)
+
+    def forward(self, x):
+        out1 = self.conv1(x)
+        out3 = self.conv3(F.relu(self.proj3(x)))
+        out5 = self.conv5(F.relu(self.proj5(x)))
+        pool = self.projp(F.max_pooling_2d(x, 3, stride=1, pad=1))
+        return F.relu(F.concat((out1, out3, out5, pool), axis=1))
+
+
+class MLPConvolution2D(ChainList):
+    """Network-in-network block: a k×k convolution then 1×1 convolutions to each of
+    ``out_channels``, with ``activation`` between them (not after the last)."""
+
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        ksize=None,
+        stride=1,
+        pad=0,
+        activation=F.relu,
+        *args,
+        **kwargs,
+    ):
+        if args or "wscale" in kwargs:
+            raise TypeError(
+                "MLPConvolution2D: wscale is not supported anymore; use conv_init and bias_init"
+            )
+        conv_init = kwargs.pop("conv_init", None)
+        bias_init = kwargs.pop("bias_init", None)
+        if kwargs:
+            raise TypeError(f"MLPConvolution2D: unexpected arguments {sorted(kwargs)}")
+        if ksize is None:
+            out_channels, ksize, in_channels = in_channels, out_channels, None
+        if not len(out_channels):
+            raise ValueError("MLPConvolution2D: out_channels must not be empty")
+        convs = [
+            Convolution2D(
+                in_channels,
+                out_channels[0],
+                ksize,
+                stride,
+                pad,
+                initialW=conv_init,
+                initial_bias=bias_init,
+            )
+        ]
+        for n_in, n_out in zip(out_channels, out_channels[1:]):
+            convs.append(Convolution2D(n_in, n_out, 1, initialW=conv_init, initial_bias=bias_init))
+        super().__init__(*convs)
+        self.activation = activation
+
+    def forward(self, x):
+        for layer in self[:-1]:
+            x = self.activation(layer(x))
+        return self[-1](x)
+
+
 class Highway(Chain):
     """Highway layer: y = h·t + x·(1 − t), h = activate(plain(x)), t = σ(transform(x)); the
     transform bias starts at −1 (Chainer's default)."""
@@ -218,6 +325,3 @@ class Scale(Chain):
         if hasattr(self, "bias"):
             y = self.bias(y)
         return y
-
-
-initializers  # noqa: B018
