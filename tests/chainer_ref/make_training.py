@@ -2,7 +2,7 @@
 
     /work/chainer-env/bin/python tests/chainer_ref/make_training.py
 
-For each case of ``training_cases`` ('standard', 'custom'), in ``training.npz``:
+For each case of ``training_cases`` ('standard', 'custom', 'bptt'), in ``training.npz``:
 ``<case>/log`` and ``<case>/log_iter`` (LogReport's JSON files), ``<case>/print``
 (PrintReport's text), ``<case>/param/<path>`` (the model after the run); the snapshot Chainer
 wrote at epoch 2 (``training_snapshot_<case>.npz``, copied as is) and the run resumed from
@@ -38,7 +38,7 @@ import training_cases as C  # noqa: E402
 
 def main():
     out = {}
-    for case in ("standard", "custom"):
+    for case in ("standard", "custom", "bptt"):
         d = tempfile.mkdtemp()
         trainer, buf = C.build(chainer, d, case)
         trainer.run()

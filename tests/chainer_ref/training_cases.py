@@ -79,6 +79,8 @@ def make_custom_updater_class(chainer):
 
 def build(chainer, out, case="standard"):
     """A Trainer (not run) and the StringIO PrintReport writes into."""
+    if case == "bptt":
+        return build_bptt(chainer, out)
     training = chainer.training
     extensions = training.extensions
     train, test = data(chainer)
@@ -165,3 +167,147 @@ def run_shift(chainer, name, calls=10):
         ext(trainer)
         values.append(opt.lr)
     return np.array(values, dtype=np.float64)
+
+
+# --------------------------------------------------------------------------- 'bptt'
+# The shape of Chainer's examples/ptb/train_ptb.py: a custom Iterator (no reset, so the
+# Evaluator copies it), a BPTT updater (loss over bprop_len steps, backward,
+# unchain_backward), GradientClipping, an Evaluator on a copy of the model with an
+# eval_hook that resets the LSTM state, LogReport with a postprocess (perplexity) every 5
+# iterations, PrintReport, snapshots every 10 iterations.
+
+
+def make_bptt_classes(chainer):
+    F = chainer.functions
+    L = chainer.links
+
+    class RNNLM(chainer.Chain):
+        def __init__(self, n_vocab, n_units):
+            super().__init__()
+            with self.init_scope():
+                self.embed = L.EmbedID(n_vocab, n_units)
+                self.l1 = L.LSTM(n_units, n_units)
+                self.l2 = L.Linear(n_units, n_vocab)
+
+        def reset_state(self):
+            self.l1.reset_state()
+
+        def forward(self, x):
+            return self.l2(F.tanh(self.l1(self.embed(x))))
+
+    class ParallelSequentialIterator(chainer.dataset.Iterator):
+        def __init__(self, dataset, batch_size, repeat=True):
+            super().__init__()
+            self.dataset = dataset
+            self.batch_size = batch_size
+            self.repeat = repeat
+            self.epoch = 0
+            self.is_new_epoch = False
+            self.iteration = 0
+            length = len(dataset)
+            self.offsets = [i * length // batch_size for i in range(batch_size)]
+            self._previous_epoch_detail = -1.0
+
+        def __next__(self):
+            length = len(self.dataset)
+            if not self.repeat and self.iteration * self.batch_size >= length:
+                raise StopIteration
+            cur_words = self.get_words()
+            self._previous_epoch_detail = self.epoch_detail
+            self.iteration += 1
+            next_words = self.get_words()
+            epoch = self.iteration * self.batch_size // length
+            self.is_new_epoch = self.epoch < epoch
+            if self.is_new_epoch:
+                self.epoch = epoch
+            return list(zip(cur_words, next_words))
+
+        @property
+        def epoch_detail(self):
+            return self.iteration * self.batch_size / len(self.dataset)
+
+        @property
+        def previous_epoch_detail(self):
+            if self._previous_epoch_detail < 0:
+                return None
+            return self._previous_epoch_detail
+
+        def get_words(self):
+            n = len(self.dataset)
+            return [self.dataset[(offset + self.iteration) % n] for offset in self.offsets]
+
+        def serialize(self, serializer):
+            self.iteration = serializer("iteration", self.iteration)
+            self.epoch = serializer("epoch", self.epoch)
+            self._previous_epoch_detail = serializer(
+                "previous_epoch_detail", self._previous_epoch_detail
+            )
+
+    class BPTTUpdater(chainer.training.updaters.StandardUpdater):
+        def __init__(self, train_iter, optimizer, bprop_len, device):
+            super().__init__(train_iter, optimizer, device=device)
+            self.bprop_len = bprop_len
+
+        def update_core(self):
+            loss = 0
+            train_iter = self.get_iterator("main")
+            optimizer = self.get_optimizer("main")
+            for _ in range(self.bprop_len):
+                batch = train_iter.__next__()
+                x, t = self.converter(batch, self.device)
+                loss += optimizer.target(chainer.Variable(x), chainer.Variable(t))
+            optimizer.target.cleargrads()
+            loss.backward()
+            loss.unchain_backward()
+            optimizer.update()
+
+    return RNNLM, ParallelSequentialIterator, BPTTUpdater
+
+
+def build_bptt(chainer, out):
+    training = chainer.training
+    extensions = training.extensions
+    RNNLM, PSIterator, BPTTUpdater = make_bptt_classes(chainer)
+    rng = np.random.RandomState(21)
+    train = rng.randint(0, 10, 200).astype(np.int32)
+    val = rng.randint(0, 10, 40).astype(np.int32)
+    model = chainer.links.Classifier(RNNLM(10, 8))
+    model.compute_accuracy = False
+    wrng = np.random.RandomState(4)
+    for _, p in model.namedparams():
+        p.array[...] = wrng.normal(0, 0.4, p.shape).astype(p.dtype)
+    eval_model = model.copy()
+    eval_rnn = eval_model.predictor
+    opt = chainer.optimizers.SGD(lr=1.0).setup(model)
+    opt.add_hook(chainer.optimizer_hooks.GradientClipping(1.0))
+    updater = BPTTUpdater(PSIterator(train, 4), opt, 5, "@numpy")
+    trainer = training.Trainer(updater, (3, "epoch"), out=out)
+    trainer.extend(
+        extensions.Evaluator(
+            PSIterator(val, 2, repeat=False),
+            eval_model,
+            device="@numpy",
+            eval_hook=lambda _: eval_rnn.reset_state(),
+        ),
+        trigger=(10, "iteration"),
+    )
+
+    def compute_perplexity(result):
+        result["perplexity"] = float(np.exp(result["main/loss"]))
+        if "validation/main/loss" in result:
+            result["val_perplexity"] = float(np.exp(result["validation/main/loss"]))
+
+    trainer.extend(
+        extensions.snapshot_object(model, "best_model"),
+        trigger=training.triggers.MinValueTrigger(
+            "validation/main/loss", trigger=(10, "iteration")
+        ),
+    )
+    trainer.extend(extensions.snapshot(), trigger=(10, "iteration"))
+    trainer.extend(extensions.LogReport(postprocess=compute_perplexity, trigger=(5, "iteration")))
+    trainer.extend(extensions.LogReport(trigger=(7, "iteration"), filename="log_iter"))
+    buf = io.StringIO()
+    trainer.extend(
+        extensions.PrintReport(["epoch", "iteration", "perplexity", "val_perplexity"], out=buf)
+    )
+    return trainer, buf
