@@ -158,6 +158,28 @@ def test_schedules_match_chainer(name):
     np.testing.assert_allclose(C.run_shift(chainer, name), REF[f"shift/{name}"], rtol=1e-12)
 
 
+def test_parameter_statistics_match_chainer():
+    # compares: every key and value ParameterStatistics reports (default statistics incl.
+    # the 7 percentiles, zeros, a prefix, data only, a registered statistic, NaN handling)
+    mine = C.run_parameter_statistics(chainer)
+    ref = json.loads(str(REF["parameter_statistics"]))
+    assert sorted(mine) == sorted(ref)
+    for k, v in ref.items():
+        np.testing.assert_allclose(mine[k], v, rtol=1e-5, atol=1e-6, err_msg=k)  # NaN == NaN
+
+
+def test_unchain_variables_after_dump_graph(tmp_path):
+    trainer, _ = _tiny_trainer(tmp_path, stop=(2, "iteration"))
+    trainer.extend(extensions.dump_graph("main/loss"))
+    trainer.extend(extensions.unchain_variables())
+    losses = []
+    trainer.extend(lambda tr: losses.append(tr.observation["main/loss"]), name="keep")
+    trainer.run()
+    # iteration 1 kept the graph for dump_graph; unchain_variables then cut it
+    assert losses[0].creator is None
+    assert os.path.exists(os.path.join(trainer.out, "cg.dot"))
+
+
 # ---------------------------------------------------------------------------- triggers
 class _Upd:
     def __init__(self, epoch_size, batch):
@@ -425,8 +447,8 @@ def test_snapshot_object_n_retains_and_autoload(tmp_path):
 
 
 def test_missing_names_say_so():
-    with pytest.raises(AttributeError, match="does not provide chainer.training.extensions.Para"):
-        _ = extensions.ParameterStatistics
+    with pytest.raises(AttributeError, match="does not provide chainer.training.extensions.Vari"):
+        _ = extensions.VariableStatisticsPlot
     with pytest.raises(AttributeError, match="does not provide chainer.training.updaters.Para"):
         _ = training.updaters.ParallelUpdater
 

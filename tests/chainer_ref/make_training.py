@@ -9,7 +9,8 @@ wrote at epoch 2 (``training_snapshot_<case>.npz``, copied as is) and the run re
 it (``numpy.random.seed(123)`` before ``run``): ``<case>/resumed_log`` and
 ``<case>/resumed_param/<path>``; ``<case>/best_model/<key>`` (snapshot_object's file).
 ``shift/<name>``: the lr that each schedule of ``training_cases.SHIFTS`` sets at
-``initialize`` and after each of 10 calls.
+``initialize`` and after each of 10 calls. ``parameter_statistics``: what
+``training_cases.run_parameter_statistics`` reports (JSON).
 
 The other way round: ``shinsou_snapshot_<case>.npz`` is the epoch-2 snapshot that
 shinsou.chainer wrote for the same run (``tests/test_chainer_training.py`` checks that
@@ -80,6 +81,7 @@ def main():
         shutil.rmtree(d)
         shutil.rmtree(d2)
         shutil.rmtree(d3)
+    out["parameter_statistics"] = np.array(json.dumps(C.run_parameter_statistics(chainer)))
     for name in C.SHIFTS:
         out[f"shift/{name}"] = C.run_shift(chainer, name)
     np.savez_compressed(os.path.join(HERE, "training.npz"), **out)

@@ -311,3 +311,36 @@ def build_bptt(chainer, out):
         extensions.PrintReport(["epoch", "iteration", "perplexity", "val_perplexity"], out=buf)
     )
     return trainer, buf
+
+
+def run_parameter_statistics(chainer):
+    """What ParameterStatistics reports (key -> value) over two iterations of SGD on the
+    MLP of ``make_model`` (trigger every 2 iterations), with the default statistics and
+    with a prefix, data only, a registered statistic and skip_nan_params."""
+    model = make_model(chainer)
+    opt = chainer.optimizers.SGD(lr=0.1).setup(model)
+    train, _ = data(chainer)
+    E = chainer.training.extensions
+    ext1 = E.ParameterStatistics(model, trigger=(2, "iteration"))
+    ext2 = E.ParameterStatistics(
+        model.predictor.l1,
+        report_grads=False,
+        prefix="ps",
+        trigger=(2, "iteration"),
+        skip_nan_params=True,
+    )
+    ext2.register_statistics("absmax", lambda x: abs(x).max())
+    trainer = _FakeTrainer(opt)
+    trainer.updater.iteration = 0
+    reporter = chainer.Reporter()
+    observation = {}
+    for i in range(2):
+        x, t = chainer.dataset.concat_examples([train[j] for j in range(5 * i, 5 * i + 5)])
+        opt.update(model, x, t)
+        if i == 1:
+            model.predictor.l1.b.array[0] = np.nan
+        trainer.updater.iteration += 1
+        with reporter.scope(observation):
+            ext1(trainer)
+            ext2(trainer)
+    return {k: float(v) for k, v in observation.items()}

@@ -3,8 +3,8 @@
 Evaluator, LogReport, PrintReport, ProgressBar, PlotReport, snapshot, snapshot_object,
 ExponentialShift, LinearShift, StepShift, MultistepShift, WarmupShift, InverseShift,
 PolynomialShift, observe_value, observe_lr, FailOnNonNumber, MicroAverage, dump_graph
-(DumpGraph), snapshot_writers (SimpleWriter, ThreadWriter). ParameterStatistics,
-VariableStatisticsPlot and unchain_variables are not provided.
+(DumpGraph), ParameterStatistics, unchain_variables, snapshot_writers (SimpleWriter,
+ThreadWriter). VariableStatisticsPlot is not provided.
 """
 
 from . import snapshot_writers  # noqa: F401
@@ -15,6 +15,7 @@ from .evaluator import Evaluator  # noqa: F401
 from .fail_on_nonnumber import FailOnNonNumber  # noqa: F401
 from .log_report import LogReport  # noqa: F401
 from .micro_average import MicroAverage  # noqa: F401
+from .parameter_statistics import ParameterStatistics  # noqa: F401
 from .plot_report import PlotReport  # noqa: F401
 from .print_report import PrintReport  # noqa: F401
 from .progress_bar import ProgressBar  # noqa: F401
@@ -28,6 +29,7 @@ from .shifts import (  # noqa: F401
     WarmupShift,
 )
 from .value_observation import observe_lr, observe_value  # noqa: F401
+from .variable_unchain import unchain_variables  # noqa: F401
 
 __all__ = [
     "DumpGraph",
@@ -39,6 +41,7 @@ __all__ = [
     "LogReport",
     "MicroAverage",
     "MultistepShift",
+    "ParameterStatistics",
     "PlotReport",
     "PolynomialShift",
     "PrintReport",
@@ -50,6 +53,7 @@ __all__ = [
     "observe_value",
     "snapshot",
     "snapshot_object",
+    "unchain_variables",
 ]
 
 
