@@ -179,8 +179,8 @@ def test_new_epoch_and_missing_names():
     assert opt.epoch == 1
     with pytest.raises(RuntimeError, match="auto=True"):
         opt.new_epoch(auto=True)
-    with pytest.raises(AttributeError, match="does not provide chainer.optimizers.MSVAG"):
-        _ = optimizers.MSVAG
+    with pytest.raises(AttributeError, match="does not provide chainer.optimizers.Eve"):
+        _ = optimizers.Eve
     with pytest.warns(DeprecationWarning, match="optimizer_hooks.WeightDecay"):
         chainer.optimizer.WeightDecay(0.1)
 
