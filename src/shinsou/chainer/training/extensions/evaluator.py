@@ -65,8 +65,15 @@ class Evaluator(extension.Extension):
         self.eval_hook = eval_hook
         self.eval_func = eval_func
         self._progress_bar = progress_bar
+        from ... import iterators
+
+        known = (
+            iterators.SerialIterator,
+            iterators.MultiprocessIterator,
+            iterators.MultithreadIterator,
+        )
         for key, it in iterator.items():
-            if getattr(it, "repeat", False):
+            if isinstance(it, known) and getattr(it, "repeat", False):
                 warnings.warn(
                     f"The `repeat` property of the iterator {key} is set to `True`. "
                     "Typically, the evaluator sweeps over iterators until they stop, but as "
