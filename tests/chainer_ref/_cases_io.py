@@ -28,6 +28,9 @@ def make_input(rng, shape, kind, dtype, scale=1.0):
         return rng.uniform(-0.9, 0.9, shape).astype(dtype)
     if kind == "prob":
         return rng.uniform(0.0, 1.0, shape).astype(dtype)
+    if kind == "dist":  # a probability distribution along axis 1 (soft targets)
+        p = rng.uniform(0.05, 1.0, shape)
+        return (p / p.sum(axis=1, keepdims=True)).astype(dtype)
     if kind == "mask":
         return rng.uniform(size=shape) > 0.5
     if kind == "bin":

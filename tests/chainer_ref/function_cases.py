@@ -4,6 +4,8 @@ Shared by ``make_functions.py`` (run once under real Chainer to write ``function
 ``tests/test_chainer_functions.py`` (run in CI against the file). Each case calls
 ``F.<fn>(*inputs, **kwargs)``; an input is described by (shape, kind):
 
+* ``dist``: positive, summing to 1 along axis 1 (soft targets: Chainer's gradient
+  y − t assumes it);
 * ``f``: standard normal floats; ``pos``: uniform in [0.5, 2]; ``unit``: uniform in
   [-0.9, 0.9]; ``sep``: normal, spread so that no two entries tie (max, pooling);
 * ``label:C``: int32 labels in [0, C); ``ign:C``: the same with some −1 (ignored);
@@ -642,5 +644,22 @@ CASES = [
         fn="matmul",
         inputs=[((2, 3, 4), "f"), ((4, 2), "f")],
         kwargs=dict(transb=False),
+    ),
+    dict(
+        name="softmax_cross_entropy_soft",
+        fn="softmax_cross_entropy",
+        inputs=[((4, 3), "f"), ((4, 3), "dist")],
+    ),
+    dict(
+        name="softmax_cross_entropy_soft_kl",
+        fn="softmax_cross_entropy",
+        inputs=[((2, 3, 2), "f"), ((2, 3, 2), "dist")],
+        kwargs=dict(soft_target_loss="kl-divergence"),
+    ),
+    dict(
+        name="softmax_cross_entropy_soft_no",
+        fn="softmax_cross_entropy",
+        inputs=[((4, 3), "f"), ((4, 3), "dist")],
+        kwargs=dict(reduce="no"),
     ),
 ]

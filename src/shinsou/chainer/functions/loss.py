@@ -56,11 +56,17 @@ def softmax_cross_entropy(
     the number of non-ignored labels (``normalize=True``) or by N (``normalize=False``);
     ``reduce='no'`` gives the per-sample losses (0 where ignored). ``class_weight`` (C,)
     scales each sample's loss by the weight of its label.
+
+    A float ``t`` of x's shape is a soft target: ℓ = −Σ_c t_c log softmax(x)_c
+    (``soft_target_loss='kl-divergence'``: Σ_c t_c (log(t_c + 1e-7) − log softmax(x)_c)),
+    averaged over the samples (and positions); t gets no gradient, as in Chainer.
     """
     check_reduce("softmax_cross_entropy", reduce)
     xt = T(x)
     xp = xt.xp
     tl = _labels(t, xp)
+    if tl.shape == xt.shape:  # soft targets: a distribution over the classes per sample
+        return _soft_target_cross_entropy(xt, tl, reduce, soft_target_loss)
     if tl.dtype.kind not in "iu":
         raise TypeError(f"softmax_cross_entropy: t must hold integer labels, got {tl.dtype}")
     if xt.ndim < 2 or tl.shape != (xt.shape[0],) + xt.shape[2:]:
@@ -88,6 +94,25 @@ def softmax_cross_entropy(
         count = tl.shape[0]
     coeff = 1.0 / max(count, 1)
     return V(sf.sum(loss) * coeff)
+
+
+def _soft_target_cross_entropy(xt, t, reduce, soft_target_loss):
+    if soft_target_loss not in ("cross-entropy", "kl-divergence"):
+        raise ValueError(
+            "softmax_cross_entropy: soft_target_loss must be 'cross-entropy' or "
+            f"'kl-divergence', got {soft_target_loss!r}"
+        )
+    if t.dtype.kind != "f":
+        raise TypeError(f"softmax_cross_entropy: a soft target must be float, got {t.dtype}")
+    log_y = sf.log_softmax(xt, dim=1)
+    tc = const(t, xt)
+    if soft_target_loss == "kl-divergence":
+        per = sf.sum(tc * (const(xt.xp.log(t + 1e-7), xt) - log_y), dim=1)
+    else:
+        per = -sf.sum(tc * log_y, dim=1)
+    if reduce == "no":
+        return V(per)
+    return V(sf.sum(per) * (1.0 / (xt.array.size / xt.shape[1])))
 
 
 def sigmoid_cross_entropy(x, t, normalize=True, reduce="mean"):
