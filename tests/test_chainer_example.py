@@ -90,3 +90,10 @@ def test_train_mnist_example_matches_chainer_and_resumes(tmp_path):
 def test_get_device_accepts_integer_strings():
     # the example's --device default is the string '-1', as in Chainer's examples
     assert chainer.get_device("-1") == chainer.get_device("@numpy")
+
+
+def test_check_finds_every_name_of_the_example(capsys):
+    from shinsou.chainer import _runner
+
+    assert _runner.check_script(SCRIPT) == 0
+    assert "every chainer name it uses is provided" in capsys.readouterr().out
