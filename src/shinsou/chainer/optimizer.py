@@ -162,8 +162,11 @@ class HyperparameterProxy:
 class UpdateRule:
     """How one parameter is updated; ``state`` holds its arrays (moments...).
 
-    Subclasses define ``init_state(param)`` (fill ``self.state``) and ``update_core(param)``
-    (change ``param.array`` in place from ``param.grad``).
+    Subclasses define ``init_state(param)`` (fill ``self.state``) and
+    ``update_core_cpu(param)`` (change ``param.array`` in place from ``param.grad``; written
+    with ``param.xp`` it serves CuPy too), or ``update_core(param)`` for both devices.
+    ``update(param)`` counts ``t``, makes the state, divides out a loss scale and runs the
+    rule's own hooks around ``update_core``.
     """
 
     is_elementwise = False
