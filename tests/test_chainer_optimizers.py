@@ -243,3 +243,15 @@ def test_loss_scale_is_divided_out_and_seen_by_weight_decay():
     np.testing.assert_allclose(run(128.0), run(None), rtol=1e-6)
     with pytest.raises(ValueError, match="positive"):
         optimizers.SGD().set_loss_scale(0)
+
+
+def test_dynamic_loss_scaling_matches_chainer():
+    # compares: the loss scale after each step, the final W, optimizer.t and the rule's t
+    # (the overflowing step is skipped) with real Chainer's run of the same case
+    scales, w, ts = C.run_dynamic_loss_scaling(chainer)
+    np.testing.assert_allclose(scales, REF["dynamic_loss_scale/scales"], rtol=1e-12)
+    np.testing.assert_allclose(w, REF["dynamic_loss_scale/W"], rtol=1e-6)
+    np.testing.assert_array_equal(ts, REF["dynamic_loss_scale/t"])
+    assert list(ts) == [8, 7]
+    with pytest.raises(ValueError, match="interval"):
+        optimizers.SGD().loss_scaling(interval=0)

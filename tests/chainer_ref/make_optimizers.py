@@ -5,7 +5,8 @@
 ``optimizers.npz``: for each case of ``optimizer_cases.CASES``, the parameters after
 ``STEPS`` updates (``<case>/<param path>``), and for ``adam``/``momentum_sgd`` the
 optimizer's ``save_npz`` after 3 steps (``snap:<case>/<key>``: ``t``, ``epoch``, per
-parameter ``t`` and the state arrays) and the parameters after 3 + 2 steps.
+parameter ``t`` and the state arrays) and the parameters after 3 + 2 steps;
+``dynamic_loss_scale/*``: what ``optimizer_cases.run_dynamic_loss_scaling`` returns.
 """
 
 import os
@@ -45,6 +46,10 @@ def main():
             opt.update(model, *data[i])
         for k, v in C.params(model).items():
             out[f"resumed:{name}/{k}"] = v
+    scales, w, ts = C.run_dynamic_loss_scaling(chainer)
+    out["dynamic_loss_scale/scales"] = scales
+    out["dynamic_loss_scale/W"] = w
+    out["dynamic_loss_scale/t"] = ts
     np.savez_compressed(os.path.join(HERE, "optimizers.npz"), **out)
     print(len(out), "arrays")
 

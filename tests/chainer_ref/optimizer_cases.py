@@ -151,3 +151,23 @@ def run(chainer, name, steps=STEPS):
 
 def params(model):
     return {path.lstrip("/"): np.array(p.array) for path, p in model.namedparams()}
+
+
+def run_dynamic_loss_scaling(chainer):
+    """Dynamic loss scaling (``loss_scaling(interval=2)``) over 8 MomentumSGD steps, the
+    4th with an input so large that the scaled gradient overflows float32 (that update is
+    skipped and the scale halved): the scale after each step, the final W, ``t`` and the
+    rule's ``t``."""
+    import warnings
+
+    link = chainer.links.Linear(2, 1, initialW=np.ones((1, 2), np.float32), nobias=True)
+    opt = chainer.optimizers.MomentumSGD(lr=0.01).setup(link)
+    opt.loss_scaling(interval=2)
+    xs = [[1.0, 2.0]] * 3 + [[1e38, 1.0]] + [[1.0, -1.0]] * 4
+    scales = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for x in xs:
+            opt.update(lambda x: chainer.functions.sum(link(x)), np.array([x], np.float32))
+            scales.append(opt._loss_scale)
+    return np.array(scales), link.W.array.copy(), np.array([opt.t, link.W.update_rule.t])

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import collections
 import copy
+import math
 import warnings
 
 import numpy
@@ -360,17 +361,68 @@ class Optimizer:
             if rule is not None:
                 rule.serialize(serializer[name])
 
+    _loss_scaling_is_dynamic = False
+    _loss_scaling_isnan = False
+    _loss_scale_max = 65504  # the largest float16
+
     def loss_scaling(self, interval=1000, scale=None):
+        """Scale the loss before backward (the rules divide the gradients back).
+
+        With ``scale``: a fixed scale. Without: dynamic scaling, as Chainer does: the scale
+        starts at 1; after an update whose gradients are all finite it is multiplied by 2
+        (until a non-finite gradient has been seen, then by 2^(1/interval)); when a
+        gradient is not finite the update is skipped and the scale halved; it stays in
+        [1, 65504].
+        """
         if scale is None:
-            raise NotImplementedError(
-                "shinsou.chainer does not provide dynamic loss scaling yet; pass scale="
-            )
-        if scale <= 0:
-            raise ValueError(f"loss_scale must be a positive number. Actual: {scale}")
-        self._loss_scale = scale
+            if interval < 1:
+                raise ValueError(f"interval must be greater than or equal to 1. Actual: {interval}")
+            self._loss_scaling_is_dynamic = True
+            self._loss_scale = 1.0
+            self._loss_scaling_multiplier = math.pow(2.0, 1.0 / interval)
+            self._loss_scaling_isnan_ever = False
+        else:
+            if scale <= 0:
+                raise ValueError(f"loss_scale must be a positive number. Actual: {scale}")
+            self._loss_scale = scale
 
     def set_loss_scale(self, loss_scale):
+        """A fixed loss scale (``loss_scaling(scale=loss_scale)``)."""
         self.loss_scaling(scale=loss_scale)
+
+    def check_nan_in_grads(self):
+        """With dynamic loss scaling: note (and warn) when a gradient is not finite."""
+        self._loss_scaling_isnan = False
+        if not self._loss_scaling_is_dynamic:
+            return
+        for name, param in self.target.namedparams():
+            g = param.grad
+            if g is None:
+                continue
+            xp = param.xp
+            if not xp.all(xp.isfinite(g)):
+                self._loss_scaling_isnan = True
+                self._loss_scaling_isnan_ever = True
+                warnings.warn(
+                    f"Non finite number found in param.grad of {name} (iteration: {self.t}, "
+                    f"loss_scale: {self._loss_scale})",
+                    stacklevel=3,
+                )
+
+    def is_safe_to_update(self):
+        return not self._loss_scaling_isnan
+
+    def update_loss_scale(self):
+        """With dynamic loss scaling: the next scale (see ``loss_scaling``)."""
+        if not self._loss_scaling_is_dynamic:
+            return
+        if self._loss_scaling_isnan:
+            multiplier = 0.5
+        elif self._loss_scaling_isnan_ever:
+            multiplier = self._loss_scaling_multiplier
+        else:
+            multiplier = 2.0
+        self._loss_scale = max(1, min(self._loss_scale_max, self._loss_scale * multiplier))
 
 
 class GradientMethod(Optimizer):
@@ -419,14 +471,17 @@ class GradientMethod(Optimizer):
         # a leaf reached by ``backward(loss_scale=s)`` remembers s (``param._loss_scale``):
         # WeightDecay scales its rate by it and the rule divides the gradient by it
         self.reallocate_cleared_grads()
+        self.check_nan_in_grads()
         self.call_hooks("pre")
         self.t += 1
-        for param in self.target.params():
-            rule = param.update_rule
-            if rule is not None:
-                rule.update(param)
+        if self.is_safe_to_update():
+            for param in self.target.params():
+                rule = param.update_rule
+                if rule is not None:
+                    rule.update(param)
         self.reallocate_cleared_grads()
         self.call_hooks("post")
+        self.update_loss_scale()
 
     def use_cleargrads(self, use=True):
         warnings.warn("GradientMethod.use_cleargrads is deprecated.", DeprecationWarning, 2)
