@@ -114,3 +114,12 @@ def __getattr__(name):
     if name.startswith("__"):
         raise AttributeError(name)
     raise AttributeError(f"shinsou.chainer does not provide chainer.{name} yet")
+
+
+# chainer-data: datasets, iterators and the runner (python -m shinsou.chainer SCRIPT.py)
+from . import dataset, datasets, iterators  # noqa: E402, F401
+
+# chainer-train: optimizers, optimizer hooks, training, computational_graph
+from . import optimizer, optimizer_hooks, optimizers  # noqa: E402, F401
+from .optimizer import GradientMethod, Optimizer, UpdateRule  # noqa: E402, F401
+from . import computational_graph, training  # noqa: E402, F401

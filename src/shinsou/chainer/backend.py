@@ -192,6 +192,8 @@ def get_device(device_spec):
         return CpuDevice() if device_spec < 0 else GpuDevice(int(device_spec))
     if isinstance(device_spec, str):
         spec = device_spec.strip()
+        if spec.lstrip("-").isdigit():  # '-1', '0': as the int (Chainer's examples' --device)
+            return get_device(int(spec))
         if spec in ("@numpy", "numpy", "native", "native:0", "cpu"):
             return CpuDevice()
         if spec.startswith("@cupy"):

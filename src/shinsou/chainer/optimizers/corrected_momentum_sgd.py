@@ -1,0 +1,40 @@
+"""Corrected momentum SGD: v ← μ·v − g, θ ← θ + lr·v (lr outside the momentum buffer, as
+PyTorch's SGD; a change of lr takes effect at once)."""
+
+from __future__ import annotations
+
+from ..optimizer import UpdateRule
+from ._base import Method, defaults, make_rule_init
+
+_default_hyperparam = defaults(lr=0.01, momentum=0.9)
+
+
+class CorrectedMomentumSGDRule(UpdateRule):
+    """v ← μ·v − g; θ ← θ + lr·v (state ``v``)."""
+
+    is_elementwise = True
+    __init__ = make_rule_init(_default_hyperparam, ("lr", "momentum"))
+
+    def init_state(self, param):
+        self.state["v"] = param.xp.zeros_like(param.array)
+
+    def update_core_cpu(self, param):
+        grad = param.grad
+        if grad is None:
+            return
+        v = self.state["v"]
+        v *= self.hyperparam.momentum
+        v -= grad
+        p = param.array
+        p += self.hyperparam.lr * v
+
+
+class CorrectedMomentumSGD(Method):
+    """Momentum SGD with the learning rate outside the buffer (``lr`` = 0.01, ``momentum``
+    = 0.9)."""
+
+    _rule = CorrectedMomentumSGDRule
+    _names = ("lr", "momentum")
+
+    def __init__(self, lr=_default_hyperparam.lr, momentum=_default_hyperparam.momentum):
+        super().__init__(lr=lr, momentum=momentum)

@@ -1,0 +1,3 @@
+"""``chainer.training.extensions.linear_shift`` (module path): ``LinearShift``."""
+
+from .shifts import LinearShift  # noqa: F401

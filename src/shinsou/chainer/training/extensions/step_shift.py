@@ -1,0 +1,3 @@
+"""``chainer.training.extensions.step_shift`` (module path): ``StepShift``."""
+
+from .shifts import StepShift  # noqa: F401
