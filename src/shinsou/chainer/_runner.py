@@ -40,13 +40,15 @@ __all__ = [
     "main",
 ]
 
-# Top-level module names the hook redirects, and where to. (Later: "chainermn".)
-ALIASES = {"chainer": "shinsou.chainer"}
+# Top-level module names the hook redirects, and where to.
+ALIASES = {"chainer": "shinsou.chainer", "chainermn": "shinsou.chainer.chainermn"}
 
 USAGE = """usage: python -m shinsou.chainer [--check] SCRIPT.py [ARGS...]
 
 Run a script written for Chainer 7 on shinsou: `chainer` and every `chainer.*` module resolve
-to `shinsou.chainer`. ARGS are passed to the script as its sys.argv[1:].
+to `shinsou.chainer` (and `chainermn` to `shinsou.chainer.chainermn`: run a ChainerMN script
+with `mpiexec -n P python -m shinsou.chainer SCRIPT.py`). ARGS are passed to the script as
+its sys.argv[1:].
 
   --check   do not run the script; list the chainer.* names it uses that shinsou.chainer does
             not provide (exit status 1 if there are any, 0 if none)
@@ -111,9 +113,11 @@ class ChainerAliasFinder(importlib.abc.MetaPathFinder):
         """``from chainer import training`` looks for ``shinsou.chainer.training`` (the module's
         real name) directly; when no other finder has it, say so clearly here, since the import
         system would otherwise report only "cannot import name 'training'"."""
-        alias = next(
+        # the longest target that matches: shinsou.chainer.chainermn.x is chainermn.x
+        alias = max(
             (a for a, t in ALIASES.items() if fullname.startswith(t + ".")),
-            None,
+            key=lambda a: len(ALIASES[a]),
+            default=None,
         )
         if alias is None:
             return None
