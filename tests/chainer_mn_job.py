@@ -14,7 +14,9 @@ API on 2 real ranks.
   one process that takes the same steps on the whole batches (after the first update, which
   only broadcasts rank 0's weights, as in ChainerMN), with a WeightDecay hook and ``lr``
   set through the wrapper;
-* the multi-node evaluator returns the mean over the ranks of every rank's means.
+* the multi-node evaluator returns the mean over the ranks of every rank's means;
+* ``MultiNodeBatchNormalization`` on half batches gives one process's batch norm of the
+  whole batch (outputs, input gradients, γ/β gradients, running mean).
 """
 
 import json
@@ -172,6 +174,33 @@ def main():
     for name in ("naive", "flat"):
         check_optimizer(comm, name)
     check_evaluator(comm)
+    check_multi_node_batchnorm(comm)
+
+
+def check_multi_node_batchnorm(comm):
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((8, 3, 2, 2)).astype(np.float32) * 2 + 1
+    w = rng.standard_normal((8, 3, 2, 2)).astype(np.float32)
+    half = slice(4 * comm.rank, 4 * comm.rank + 4)
+    # one process, the whole batch: Chainer's batch normalization
+    ref = L.BatchNormalization(3)
+    xr = chainer.Variable(x)
+    F.sum(ref(xr) * w).backward()
+    # 2 ranks, half a batch each
+    bn = chainermn.links.MultiNodeBatchNormalization(3, comm)
+    xm = chainer.Variable(x[half])
+    y = bn(xm)
+    F.sum(y * w[half]).backward()
+    np.testing.assert_allclose(y.array, ref(x).array[half], rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(xm.grad, xr.grad[half], rtol=1e-4, atol=1e-5)
+    comm.multi_node_mean_grad(bn)  # γ, β: the mean of the ranks' gradients = ref / 2
+    np.testing.assert_allclose(bn.gamma.grad, ref.gamma.grad / 2, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(bn.beta.grad, ref.beta.grad / 2, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(bn.avg_mean, 0.1 * x.mean(axis=(0, 2, 3)), rtol=1e-5)
+    # ChainerMN: avg_var from 0, unbiased with the local count m = 16
+    var = x.var(axis=(0, 2, 3))
+    np.testing.assert_allclose(bn.avg_var, 0.1 * var * 16 / 15, rtol=1e-4)
+    ok(comm, "MultiNodeBatchNormalization on half batches equals one process's batch norm")
 
 
 if __name__ == "__main__":

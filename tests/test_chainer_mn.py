@@ -74,8 +74,8 @@ def test_gpu_communicator_on_a_machine_without_cuda_warns_and_runs_on_the_cpu(mo
 def test_names_not_provided_say_so():
     with pytest.raises(AttributeError, match="does not provide chainermn.MultiNodeChainList"):
         _ = chainermn.MultiNodeChainList
-    with pytest.raises(AttributeError, match="chainermn.links.MultiNodeBatchNormalization"):
-        _ = chainermn.links.MultiNodeBatchNormalization
+    with pytest.raises(AttributeError, match="chainermn.links.create_mnbn_model"):
+        _ = chainermn.links.create_mnbn_model
     with pytest.raises(NotImplementedError, match="create_multi_node_checkpointer"):
         chainermn.create_multi_node_checkpointer("cp", chainermn.create_communicator("naive"))
     with pytest.raises(ValueError, match="double_buffering"):
@@ -186,6 +186,43 @@ def test_multi_node_evaluator_averages_with_allreduce_obj():
     assert ev.evaluate() == {"validation/main/loss": 2.0}
 
 
+def test_multi_node_batchnorm_in_one_process_is_batch_normalization():
+    comm = chainermn.create_communicator("naive")
+    rng = np.random.default_rng(0)
+    x = (rng.standard_normal((6, 4, 3)) * 3 + 2).astype(np.float32)
+    w = rng.standard_normal((6, 4, 3)).astype(np.float32)
+    bn = chainermn.links.MultiNodeBatchNormalization(4, comm, initial_gamma=2.0)
+    ref = L.BatchNormalization(4, initial_gamma=2.0)
+    xa, xb = chainer.Variable(x), chainer.Variable(x)
+    chainer.functions.sum(bn(xa) * w).backward()
+    chainer.functions.sum(ref(xb) * w).backward()
+    np.testing.assert_allclose(xa.grad, xb.grad, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(bn.gamma.grad, ref.gamma.grad, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(bn.beta.grad, ref.beta.grad, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(bn.avg_mean, ref.avg_mean, rtol=1e-5)
+    # ChainerMN's running variance starts at 0 (Chainer's at 1)
+    np.testing.assert_allclose(bn.avg_var, ref.avg_var - 0.9, rtol=1e-4)
+    with chainer.using_config("train", False):
+        np.testing.assert_allclose(bn(x).array, chainer.functions.fixed_batch_normalization(
+            x, bn.gamma, bn.beta, bn.avg_mean, bn.avg_var).array, rtol=1e-6)  # fmt: skip
+    twin = bn.copy("copy")
+    assert twin.comm is comm and twin.gamma is not bn.gamma
+    with pytest.raises(ValueError, match=r"MultiNodeBatchNormalization\(\(4,\)\) expected"):
+        bn(np.zeros((2, 3), np.float32))
+    with pytest.raises(ValueError, match="communication_backend"):
+        chainermn.links.MultiNodeBatchNormalization(4, comm, communication_backend="gloo")
+
+
+def test_multi_node_mean_op_differentiates_twice_in_one_process():
+    import shinsou as ss
+    from shinsou.chainer.chainermn.links import MultiNodeMean
+
+    comm = chainermn.create_communicator("naive")._comm
+    x = ss.tensor(np.random.default_rng(1).standard_normal((3, 2)), requires_grad=True)
+    assert ss.autograd.gradcheck(lambda a: MultiNodeMean(comm)(a) ** 3, (x,))
+    assert ss.autograd.gradgradcheck(lambda a: MultiNodeMean(comm)(a) ** 3, (x,))
+
+
 # --- real 2-rank jobs --------------------------------------------------------------------
 def _env(**extra) -> dict:
     env = dict(os.environ)
@@ -216,6 +253,7 @@ def test_two_ranks_chainermn_api(tmp_path):
         "naive: 2 ranks on half batches end with one process's weights",
         "flat: 2 ranks on half batches end with one process's weights",
         "multi-node evaluator: the mean over the ranks of every rank's means",
+        "MultiNodeBatchNormalization on half batches equals one process's batch norm",
     ]:
         assert f"OK {what}" in text, text
 
