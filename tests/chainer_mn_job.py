@@ -16,7 +16,8 @@ API on 2 real ranks.
   set through the wrapper;
 * the multi-node evaluator returns the mean over the ranks of every rank's means;
 * ``MultiNodeBatchNormalization`` on half batches gives one process's batch norm of the
-  whole batch (outputs, input gradients, γ/β gradients, running mean).
+  whole batch (outputs, input gradients, γ/β gradients, running mean);
+* synchronized iterators shuffle alike on every rank; ``AllreducePersistent`` averages.
 """
 
 import json
@@ -175,6 +176,7 @@ def main():
         check_optimizer(comm, name)
     check_evaluator(comm)
     check_multi_node_batchnorm(comm)
+    check_synchronized_iterator_and_allreduce_persistent(comm)
 
 
 def check_multi_node_batchnorm(comm):
@@ -201,6 +203,25 @@ def check_multi_node_batchnorm(comm):
     var = x.var(axis=(0, 2, 3))
     np.testing.assert_allclose(bn.avg_var, 0.1 * var * 16 / 15, rtol=1e-4)
     ok(comm, "MultiNodeBatchNormalization on half batches equals one process's batch norm")
+
+
+def check_synchronized_iterator_and_allreduce_persistent(comm):
+    np.random.seed(10 + comm.rank)  # each rank's own global random state
+    it = chainermn.iterators.create_synchronized_iterator(
+        chainer.iterators.SerialIterator(list(range(10)), 4, shuffle=True), comm
+    )
+    batches = [it.next() for _ in range(5)]
+    assert comm.allgather_obj(batches) == [batches, batches]
+    assert it.epoch == 2 and sorted(batches[0] + batches[1] + batches[2][:2]) == list(range(10))
+    ok(comm, "synchronized iterators give every rank the same batches")
+    bn = L.BatchNormalization(2)
+    bn.avg_mean[:] = [comm.rank, 2.0 * comm.rank]
+    bn.N = comm.rank
+    chainermn.extensions.AllreducePersistent(bn, comm)()
+    np.testing.assert_allclose(bn.avg_mean, [0.5, 1.0])
+    np.testing.assert_allclose(bn.avg_var, [1.0, 1.0])
+    assert bn.N == comm.rank  # an integer: left alone
+    ok(comm, "AllreducePersistent averages the batch-norm statistics over the ranks")
 
 
 if __name__ == "__main__":

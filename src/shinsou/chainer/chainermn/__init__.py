@@ -24,7 +24,7 @@ A ChainerMN name that is not provided raises an error that says so.
 
 from __future__ import annotations
 
-from . import communicators, datasets, extensions, links, optimizers  # noqa: F401
+from . import communicators, datasets, extensions, iterators, links, optimizers  # noqa: F401
 from .communicators import CommunicatorBase, create_communicator  # noqa: F401
 from .datasets import (  # noqa: F401
     DataSizeError,

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import types
 
-__all__ = ["create_multi_node_evaluator", "create_multi_node_checkpointer"]
+from ..training import extension as _extension
+
+__all__ = ["create_multi_node_evaluator", "create_multi_node_checkpointer", "AllreducePersistent"]
 
 
 def create_multi_node_evaluator(actual_evaluator, communicator):
@@ -51,6 +53,39 @@ def create_multi_node_evaluator(actual_evaluator, communicator):
 def _host(value):
     """A CuPy value as NumPy (it is pickled to travel); anything else as it is."""
     return value.get() if hasattr(value, "get") and hasattr(value, "device") else value
+
+
+class AllreducePersistent(_extension.Extension):
+    """Replace every floating-point persistent array of ``model`` (batch-norm ``avg_mean``,
+    ``avg_var``...) by its mean over the ranks, in place; other persistent values (``N``)
+    are left as they are. Every rank must run it (default trigger: once per epoch, before
+    the writers).
+
+    >>> import shinsou.chainer as chainer
+    >>> from shinsou.chainer import chainermn
+    >>> bn = chainer.links.BatchNormalization(2)
+    >>> AllreducePersistent(bn, chainermn.create_communicator("naive"))()   # one process
+    >>> bn.avg_var
+    array([1., 1.], dtype=float32)
+    """
+
+    trigger = 1, "epoch"
+    priority = _extension.PRIORITY_WRITER + 1
+
+    def __init__(self, model, comm):
+        self.model = model
+        self.comm = comm
+
+    def __call__(self, trainer=None):
+        found = []
+        for lname, link in self.model.namedlinks():
+            for pname in link._persistent:
+                value = link.__dict__[pname]
+                if hasattr(value, "dtype") and value.dtype.kind == "f":
+                    found.append((lname + "/" + pname, value))
+        for _, value in sorted(found, key=lambda nv: nv[0]):
+            mean = self.comm._comm.allreduce(value, "mean")
+            value[...] = mean
 
 
 def create_multi_node_checkpointer(name, comm, cp_interval=5, gc_interval=5, path=None):
