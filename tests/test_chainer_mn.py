@@ -260,6 +260,25 @@ def test_two_ranks_chainermn_api(tmp_path):
         assert f"OK {what}" in text, text
 
 
+def test_a_rank_that_raises_under_the_runner_ends_the_job_naming_it(tmp_path):
+    script = tmp_path / "fail.py"
+    script.write_text(
+        "import chainermn\n"
+        "comm = chainermn.create_communicator('naive')\n"
+        "if comm.rank == 1:\n"
+        "    raise RuntimeError('boom on rank 1')\n"
+        "comm.allreduce_obj(1)  # rank 0 waits here for rank 1\n"
+    )
+    cmd = [_mpiexec(), "-n", "2", sys.executable, "-m", "shinsou.chainer", str(script)]
+    # a watchdog limit far beyond the test's: the job must end because rank 1 says so
+    out = subprocess.run(cmd, cwd=tmp_path, env=_env(SHINSOU_DIST_TIMEOUT="600"),
+                         capture_output=True, text=True, timeout=120)  # fmt: skip
+    text = out.stdout + out.stderr
+    assert out.returncode != 0, text
+    assert 'fail.py", line 4' in text and "RuntimeError: boom on rank 1" in text
+    assert "rank 1 of 2: uncaught RuntimeError: boom on rank 1; ending the job" in text
+
+
 # python -m shinsou.chainer, with chainer.datasets.get_mnist cut to a slice (only rank 0
 # loads MNIST in the script; the script itself is unchanged)
 LAUNCH = """

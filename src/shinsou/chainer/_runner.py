@@ -382,6 +382,18 @@ def _print_script_traceback(exc: BaseException, script: str) -> None:
     print("".join(report.format()), end="", file=sys.stderr)
 
 
+def _end_distributed_job(exc: BaseException) -> None:
+    """In an MPI job of several ranks (a ChainerMN script under ``mpiexec``), end every rank
+    now, naming this one, as ``shinsou.distributed``'s excepthook does under ``python
+    SCRIPT``: the other ranks must not wait in a collective for a rank that has stopped."""
+    comm_module = sys.modules.get("shinsou.distributed.comm")
+    if comm_module is None or not comm_module.is_initialized():
+        return
+    comm = comm_module.get_communicator()
+    if comm.size > 1:
+        comm.abort(f"uncaught {type(exc).__name__}: {exc}; ending the job")
+
+
 def run_script(script: str, args: list[str]) -> int:
     """Run ``script`` as ``__main__`` with ``sys.argv = [script, *args]`` under the import hook.
 
@@ -415,6 +427,7 @@ def run_script(script: str, args: list[str]) -> int:
         raise
     except BaseException as exc:  # noqa: BLE001 - reported like Python would, then status 1
         _print_script_traceback(exc, path)
+        _end_distributed_job(exc)
         return 1
     finally:
         if saved_main is not None:
