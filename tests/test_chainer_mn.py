@@ -3,7 +3,8 @@ path, ``scatter_dataset``'s pieces against real ChainerMN's (``chainer_ref/chain
 with the ranks simulated in one process), the multi-node optimizer's delegation, the
 evaluator's averaging, then real 2-rank MPI jobs (``mpiexec -n 2``): ``chainer_mn_job.py``
 and ``examples/chainer/train_mnist_mn.py`` under ``python -m shinsou.chainer`` against the
-one-process run of the same script."""
+one-process run of the same script and against real ChainerMN's runs of it
+(``chainer_ref/mnist_mn_example.json``)."""
 
 from __future__ import annotations
 
@@ -308,11 +309,25 @@ def _run_example(tmp_path, ranks, batch):
     return json.loads((out_dir / "log").read_text()), proc.stdout
 
 
+def _assert_log(mine, ref):
+    assert len(mine) == len(ref)
+    for a, b in zip(mine, ref):
+        assert sorted(a) == sorted(b)
+        for k in a:
+            if k != "elapsed_time":
+                assert a[k] == pytest.approx(b[k], rel=1e-4, abs=1e-5), (a["epoch"], k)
+
+
 def test_mnist_example_on_two_ranks_reaches_the_one_process_accuracy(tmp_path):
     # the same global batch of 100: 2 ranks x 50 against 1 process x 100, so both take the
     # same number of steps; the data order differs, hence "within noise"
     one, _ = _run_example(tmp_path, 1, 100)
     two, stdout = _run_example(tmp_path, 2, 50)
+    # and each run is real ChainerMN's run of the same script (same seed: same weights, same
+    # pieces, same shuffling), from tests/chainer_ref/make_mnist_mn_example.py
+    ref = json.loads((HERE / "chainer_ref" / "mnist_mn_example.json").read_text())
+    _assert_log(one, ref["1"]["log"])
+    _assert_log(two, ref["2"]["log"])
     assert "validation/main/accuracy" in stdout
     assert [e["iteration"] for e in one] == [e["iteration"] for e in two] == [30, 60]
     acc1, acc2 = one[-1]["validation/main/accuracy"], two[-1]["validation/main/accuracy"]
