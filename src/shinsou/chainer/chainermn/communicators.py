@@ -223,14 +223,14 @@ class MpiCommunicator(CommunicatorBase):
         return tuple(data) if kind == "tuple" else data
 
     def bcast(self, x, root=0):
-        """Rank ``root``'s array on every rank (a new array; others may pass None)."""
+        """Rank ``root``'s array on every rank: ``x`` itself on the root, a new NumPy array on
+        the others (which may pass None)."""
         self._check_root(root, "bcast")
         meta = self.bcast_obj((x.shape, x.dtype.str) if self.rank == root else None, root=root)
         if self.rank == root:
-            out = numpy.ascontiguousarray(_to_numpy(x)).copy()
-        else:
-            out = numpy.empty(meta[0], numpy.dtype(meta[1]))
-        return self._comm.bcast(out, root=root)
+            self._comm.bcast(numpy.ascontiguousarray(_to_numpy(x)).copy(), root=root)
+            return x
+        return self._comm.bcast(numpy.empty(meta[0], numpy.dtype(meta[1])), root=root)
 
     def allreduce(self, x):
         """The elementwise sum of ``x`` over the ranks (a new array, on every rank)."""
