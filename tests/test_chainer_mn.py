@@ -72,6 +72,22 @@ def test_gpu_communicator_on_a_machine_without_cuda_warns_and_runs_on_the_cpu(mo
         chainermn.create_communicator("pure_nccl", allreduce_grad_dtype=np.float32)
 
 
+def test_every_chainermn_name_gives_a_communicator_and_grads_stay_in_one_process():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # GPU names on a CPU machine
+        for name in ("naive", "flat", "pure_nccl", "non_cuda_aware", "hierarchical",
+                     "two_dimensional", "single_node", "dummy"):  # fmt: skip
+            assert chainermn.create_communicator(name).name == name
+    comm = chainermn.create_communicator("flat")
+    model = L.Linear(2, 1)
+    model.W.grad = np.full((1, 2), 3.0, np.float32)
+    comm.multi_node_mean_grad(model, zero_fill=False)  # b has no gradient: left out
+    assert model.b.grad is None and np.array_equal(model.W.grad, [[3.0, 3.0]])
+    with pytest.warns(DeprecationWarning, match="multi_node_mean_grad"):
+        comm.allreduce_grad(model, zero_fill=True)
+    assert np.array_equal(model.b.grad, [0.0])  # zero_fill gave it zeros
+
+
 def test_names_not_provided_say_so():
     with pytest.raises(AttributeError, match="does not provide chainermn.MultiNodeChainList"):
         _ = chainermn.MultiNodeChainList
