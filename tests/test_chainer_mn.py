@@ -91,8 +91,8 @@ def test_every_chainermn_name_gives_a_communicator_and_grads_stay_in_one_process
 def test_names_not_provided_say_so():
     with pytest.raises(AttributeError, match="does not provide chainermn.MultiNodeChainList"):
         _ = chainermn.MultiNodeChainList
-    with pytest.raises(AttributeError, match="chainermn.links.create_mnbn_model"):
-        _ = chainermn.links.create_mnbn_model
+    with pytest.raises(AttributeError, match="chainermn.links.MultiNodeChainList"):
+        _ = chainermn.links.MultiNodeChainList
     with pytest.raises(NotImplementedError, match="create_multi_node_checkpointer"):
         chainermn.create_multi_node_checkpointer("cp", chainermn.create_communicator("naive"))
     with pytest.raises(ValueError, match="double_buffering"):
@@ -228,6 +228,40 @@ def test_multi_node_batchnorm_in_one_process_is_batch_normalization():
         bn(np.zeros((2, 3), np.float32))
     with pytest.raises(ValueError, match="communication_backend"):
         chainermn.links.MultiNodeBatchNormalization(4, comm, communication_backend="gloo")
+
+
+def test_create_mnbn_model_replaces_every_batch_normalization():
+    F = chainer.functions
+    MNBN = chainermn.links.MultiNodeBatchNormalization
+
+    class Net(chainer.Chain):
+        def __init__(self):
+            super().__init__()
+            with self.init_scope():
+                self.l1 = L.Linear(3, 4)
+                self.bn1 = L.BatchNormalization(4, decay=0.8, use_beta=False)
+                self.group = chainer.ChainList(L.BatchNormalization(4))
+                self.seq = chainer.Sequential(L.Linear(4, 2), L.BatchNormalization(2), F.relu)
+
+        def forward(self, x):
+            return self.seq(self.group[0](self.bn1(self.l1(x))))
+
+    np.random.seed(0)
+    net = Net()
+    net.bn1.avg_mean[:] = 0.5
+    comm = chainermn.create_communicator("naive")
+    mn = chainermn.links.create_mnbn_model(net, comm)
+    assert isinstance(mn.bn1, MNBN) and isinstance(mn.group[0], MNBN)
+    assert isinstance(mn.seq[1], MNBN) and mn.seq[2] is F.relu
+    assert isinstance(net.bn1, L.BatchNormalization)  # the original is left alone
+    assert mn.bn1.decay == 0.8 and not hasattr(mn.bn1, "beta") and mn.bn1.comm is comm
+    np.testing.assert_array_equal(mn.bn1.avg_mean, net.bn1.avg_mean)
+    names = [n for n, _ in net.namedparams()]
+    assert [n for n, _ in mn.namedparams()] == names
+    for (_, p), (_, q) in zip(net.namedparams(), mn.namedparams()):
+        assert p is not q and np.array_equal(p.array, q.array)
+    x = np.random.randn(5, 3).astype(np.float32)
+    np.testing.assert_allclose(mn(x).array, net(x).array, rtol=1e-4, atol=1e-5)
 
 
 def test_multi_node_mean_op_differentiates_twice_in_one_process():

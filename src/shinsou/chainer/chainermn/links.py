@@ -28,7 +28,7 @@ from ..functions._core import T, V, sf
 from ..link import Link
 from ..variable import Parameter
 
-__all__ = ["MultiNodeBatchNormalization", "MultiNodeMean"]
+__all__ = ["MultiNodeBatchNormalization", "MultiNodeMean", "create_mnbn_model"]
 
 
 class MultiNodeMean(Function):
@@ -177,6 +177,64 @@ class MultiNodeBatchNormalization(Link):
         for k, v in self.__dict__.items():
             object.__setattr__(new, k, copy.deepcopy(v, memo))
         return new
+
+
+def create_mnbn_model(link, comm, communication_backend="auto"):
+    """A deep copy of ``link`` in which every ``L.BatchNormalization`` (in Chains,
+    ChainLists and Sequentials, at any depth) is a :class:`MultiNodeBatchNormalization`
+    with the same parameters, statistics, ``decay`` and ``eps``.
+
+    >>> import numpy as np
+    >>> import shinsou.chainer as chainer
+    >>> from shinsou.chainer import chainermn
+    >>> net = chainer.Sequential(chainer.links.Linear(3, 4), chainer.links.BatchNormalization(4))
+    >>> mn = create_mnbn_model(net, chainermn.create_communicator("naive"))
+    >>> type(mn[1]).__name__, mn[1].gamma is net[1].gamma
+    ('MultiNodeBatchNormalization', False)
+    """
+    from ..link import Chain, ChainList
+    from ..links import BatchNormalization
+    from ..sequential import Sequential
+
+    if isinstance(link, BatchNormalization):
+        mnbn = MultiNodeBatchNormalization(
+            size=link.avg_mean.shape,
+            comm=comm,
+            decay=link.decay,
+            eps=link.eps,
+            dtype=link.avg_mean.dtype,
+            use_gamma=link.gamma is not None,
+            use_beta=link.beta is not None,
+            communication_backend=communication_backend,
+        )
+        mnbn.copyparams(link)
+        for name in link._persistent:
+            mnbn.__dict__[name] = copy.deepcopy(link.__dict__[name])
+        mnbn.name = link.name
+        return mnbn
+    if isinstance(link, Chain):
+        children = [
+            (name, create_mnbn_model(link.__dict__[name], comm, communication_backend))
+            for name in sorted(link._children)
+        ]
+        new = copy.deepcopy(link)
+        for name, child in children:
+            child.name = name
+            new.__dict__[name] = child
+        return new
+    if isinstance(link, Sequential):
+        new = copy.deepcopy(link)
+        for i, layer in enumerate(link):
+            new[i] = create_mnbn_model(layer, comm, communication_backend)
+        return new
+    if isinstance(link, ChainList):
+        children = [create_mnbn_model(c, comm, communication_backend) for c in link]
+        new = copy.deepcopy(link)
+        for i, child in enumerate(children):
+            child.name = str(i)
+            new._children[i] = child
+        return new
+    return copy.deepcopy(link)
 
 
 def __getattr__(name):
