@@ -40,13 +40,15 @@ __all__ = [
     "main",
 ]
 
-# Top-level module names the hook redirects, and where to. (Later: "chainermn".)
-ALIASES = {"chainer": "shinsou.chainer"}
+# Top-level module names the hook redirects, and where to.
+ALIASES = {"chainer": "shinsou.chainer", "chainermn": "shinsou.chainer.chainermn"}
 
 USAGE = """usage: python -m shinsou.chainer [--check] SCRIPT.py [ARGS...]
 
 Run a script written for Chainer 7 on shinsou: `chainer` and every `chainer.*` module resolve
-to `shinsou.chainer`. ARGS are passed to the script as its sys.argv[1:].
+to `shinsou.chainer` (and `chainermn` to `shinsou.chainer.chainermn`: run a ChainerMN script
+with `mpiexec -n P python -m shinsou.chainer SCRIPT.py`). ARGS are passed to the script as
+its sys.argv[1:].
 
   --check   do not run the script; list the chainer.* names it uses that shinsou.chainer does
             not provide (exit status 1 if there are any, 0 if none)
@@ -111,9 +113,11 @@ class ChainerAliasFinder(importlib.abc.MetaPathFinder):
         """``from chainer import training`` looks for ``shinsou.chainer.training`` (the module's
         real name) directly; when no other finder has it, say so clearly here, since the import
         system would otherwise report only "cannot import name 'training'"."""
-        alias = next(
+        # the longest target that matches: shinsou.chainer.chainermn.x is chainermn.x
+        alias = max(
             (a for a, t in ALIASES.items() if fullname.startswith(t + ".")),
-            None,
+            key=lambda a: len(ALIASES[a]),
+            default=None,
         )
         if alias is None:
             return None
@@ -378,6 +382,18 @@ def _print_script_traceback(exc: BaseException, script: str) -> None:
     print("".join(report.format()), end="", file=sys.stderr)
 
 
+def _end_distributed_job(exc: BaseException) -> None:
+    """In an MPI job of several ranks (a ChainerMN script under ``mpiexec``), end every rank
+    now, naming this one, as ``shinsou.distributed``'s excepthook does under ``python
+    SCRIPT``: the other ranks must not wait in a collective for a rank that has stopped."""
+    comm_module = sys.modules.get("shinsou.distributed.comm")
+    if comm_module is None or not comm_module.is_initialized():
+        return
+    comm = comm_module.get_communicator()
+    if comm.size > 1:
+        comm.abort(f"uncaught {type(exc).__name__}: {exc}; ending the job")
+
+
 def run_script(script: str, args: list[str]) -> int:
     """Run ``script`` as ``__main__`` with ``sys.argv = [script, *args]`` under the import hook.
 
@@ -411,6 +427,7 @@ def run_script(script: str, args: list[str]) -> int:
         raise
     except BaseException as exc:  # noqa: BLE001 - reported like Python would, then status 1
         _print_script_traceback(exc, path)
+        _end_distributed_job(exc)
         return 1
     finally:
         if saved_main is not None:
