@@ -122,3 +122,27 @@ def test_parameter_shape_may_be_a_numpy_integer():
     embed = chainer.links.EmbedID(n, np.int64(3))
     assert embed.W.shape == (7, 3)
     assert chainer.links.Linear(3, n).b.shape == (7,)
+
+
+def test_adam_scratch_array_is_not_state(tmp_path):
+    # Adam's update writes its temporaries into one kept work array; the values are Chainer's
+    # (test_chainer_optimizers.py compares them with real Chainer), and the work array is
+    # neither in the rule's state nor in a saved optimizer
+    import shinsou.chainer as chainer
+
+    model = chainer.links.Linear(3, 2)
+    opt = chainer.optimizers.Adam()
+    opt.setup(model)
+    w0 = model.W.array.copy()
+    for _ in range(2):
+        model.cleargrads()
+        chainer.functions.sum(model(np.ones((4, 3), np.float32)) ** 2).backward()
+        opt.update()
+    assert sorted(model.W.update_rule.state) == ["m", "v"]
+    path = str(tmp_path / "opt.npz")
+    chainer.serializers.save_npz(path, opt)
+    with np.load(path) as f:
+        assert sorted(f.files) == sorted(
+            ["t", "epoch"] + [f"{p}/{k}" for p in ("W", "b") for k in ("t", "m", "v")]
+        )
+    assert not np.array_equal(model.W.array, w0)
