@@ -151,6 +151,7 @@ def main():
     parser.add_argument("--out", "-o", default="result_ptb", help="Output directory")
     parser.add_argument("--unit", "-u", type=int, default=100, help="LSTM units")
     parser.add_argument("--seed", type=int, default=0, help="Random seed")
+    parser.add_argument("--log-interval", type=int, default=10, help="Iterations a log entry")
     parser.add_argument("--train-size", type=int, default=None, help="First N training words")
     parser.add_argument("--valid-size", type=int, default=None, help="First N validation words")
     parser.add_argument("--test-size", type=int, default=None, help="First N test words")
@@ -195,7 +196,7 @@ def main():
             val_iter, eval_model, device=device, eval_hook=lambda _: eval_rnn.reset_state()
         )
     )
-    interval = 10
+    interval = args.log_interval
     trainer.extend(
         extensions.LogReport(postprocess=compute_perplexity, trigger=(interval, "iteration"))
     )
