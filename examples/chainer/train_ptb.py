@@ -104,14 +104,10 @@ class ParallelSequentialIterator(chainer.dataset.Iterator):
     def serialize(self, serializer):
         self.iteration = serializer("iteration", self.iteration)
         self.epoch = serializer("epoch", self.epoch)
-        try:
-            self._previous_epoch_detail = serializer(
-                "previous_epoch_detail", self._previous_epoch_detail
-            )
-        except KeyError:
-            self._previous_epoch_detail = self.epoch + (self.current_position - 1) / len(
-                self.dataset
-            )
+        self.is_new_epoch = serializer("is_new_epoch", self.is_new_epoch)
+        self._previous_epoch_detail = serializer(
+            "previous_epoch_detail", self._previous_epoch_detail
+        )
 
 
 class BPTTUpdater(training.updaters.StandardUpdater):
