@@ -48,16 +48,14 @@ def _run(case, out):
     return proc.stdout
 
 
-def _series(numbers, key):
-    """The values of ``key`` over the log entries, in order."""
+def _log_series(numbers, key):
+    """The values of ``key`` over the entries of ``out/log``, in order."""
     found = sorted(
-        (int(k.split(":", 1)[0]), v) for k, v in numbers.items() if k.split(":", 1)[1] == key
+        (int(k.split(":", 1)[0]), v)
+        for k, v in numbers.items()
+        if not k.startswith("result:") and k.split(":", 1)[1] == key
     )
     return [v for _, v in found]
-
-
-def _log_series(numbers, key):
-    return _series({k: v for k, v in numbers.items() if not k.startswith("result:")}, key)
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
