@@ -619,8 +619,9 @@ class Parameter(Variable):
         """Make the data array of ``shape`` with the initializer."""
         from .initializers import generate_array
 
-        if isinstance(shape, int):
+        if isinstance(shape, (int, numpy.integer)):  # NumPy integers too, as in Chainer
             shape = (shape,)
+        shape = tuple(int(n) for n in shape)
         from .backend import _xp
 
         xp = _xp(self._initial_gpu)
@@ -629,7 +630,7 @@ class Parameter(Variable):
             from .initializers import Constant
 
             init = Constant(init)
-        data = generate_array(init, tuple(shape), xp)
+        data = generate_array(init, shape, xp)
         if self._initial_device_id is not None:
             from .backend import _send
 

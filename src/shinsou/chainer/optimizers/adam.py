@@ -89,23 +89,50 @@ class AdamRule(UpdateRule):
         check_eps(hp.eps, dtype, "Adam")
         grad = grad.astype(dtype, copy=False)
         m, v = self.state["m"], self.state["v"]
-        m += (1.0 - hp.beta1) * (grad - m)
-        v += (1.0 - hp.beta2) * (grad * grad - v)
+        # The same operations in the same order as Chainer's (so the same rounding), written
+        # into one scratch array instead of a fresh temporary per operation: with large
+        # parameters, allocating (and first touching) those temporaries cost as much as the
+        # arithmetic. The scratch array is not state: it is not serialized.
+        tmp = self._scratch_like(grad, dtype, xp)
+        xp.subtract(grad, m, out=tmp)
+        tmp *= 1.0 - hp.beta1
+        m += tmp
+        xp.multiply(grad, grad, out=tmp)
+        tmp -= v
+        tmp *= 1.0 - hp.beta2
+        v += tmp
         if hp.amsgrad:
             vhat = self.state["vhat"]
             xp.maximum(vhat, v, out=vhat)
         else:
             vhat = v
-        step = self.alpha_t / (xp.sqrt(vhat.astype(dtype, copy=False)) + hp.eps)
+        xp.sqrt(vhat.astype(dtype, copy=False), out=tmp)
+        tmp += hp.eps
+        xp.divide(self.alpha_t, tmp, out=tmp)  # the step size, alpha_t / (sqrt(v) + eps)
         if hp.adabound:
             lower, upper = self.bounds
-            step = xp.clip(step, lower, upper)
+            xp.clip(tmp, lower, upper, out=tmp)
         p = param.array
         a = 1.0 - hp.eta * hp.weight_decay_rate
+        tmp *= m
+        tmp *= -hp.eta
         if a == 1:
-            p += -hp.eta * (step * m)
+            p += tmp
         else:
-            p[...] = a * p + -hp.eta * (step * m)
+            p[...] = a * p + tmp
+
+    def _scratch_like(self, grad, dtype, xp):
+        """A work array of ``grad``'s shape and ``dtype`` kept between updates."""
+        tmp = getattr(self, "_scratch", None)
+        if (
+            tmp is None
+            or tmp.shape != grad.shape
+            or tmp.dtype != dtype
+            or type(tmp) is not type(grad)  # NumPy or CuPy
+        ):
+            tmp = xp.empty(grad.shape, dtype=dtype)
+            self._scratch = tmp
+        return tmp
 
     @property
     def alpha_t(self):
