@@ -122,7 +122,7 @@ def main():
     val = val[:20000]
     counts = collections.Counter(train)
     counts.update(collections.Counter(val))
-    n_vocab = max(train) + 1
+    n_vocab = len(vocab)
     cs = [counts[w] for w in range(n_vocab)]
 
     model = SkipGram(n_vocab, args.unit, cs, args.negative_size)
