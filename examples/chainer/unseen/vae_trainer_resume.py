@@ -97,7 +97,9 @@ def main():
     train, test = chainer.datasets.get_mnist(withlabel=True)
     keep = [i for i in range(args.n_train * 2)
             if train[i][1] != args.anomaly_digit][:args.n_train]
-    train = chainer.datasets.SubDataset(train, 0, len(keep), order=keep)
+    rest = sorted(set(range(len(train))) - set(keep))
+    train = chainer.datasets.SubDataset(train, 0, len(keep),
+                                        order=np.array(keep + rest))
     # images only, binarised on the fly
     train_x = chainer.datasets.TransformDataset(
         train, lambda ex: (ex[0] > 0.5).astype(np.float32))
