@@ -10,6 +10,24 @@ from .. import extension
 
 
 class _Shift(extension.Extension):
+    """What the shifts share: the optimizer attribute ``attr`` they set, their start value
+    ``init`` (default: the attribute's value when training starts), an optional ``target``,
+    the call count ``_t`` and the last value set (both saved in snapshots)."""
+
+    def __init__(self, attr, init=None, target=None, optimizer=None):
+        self._attr, self._init, self._target, self._optimizer = attr, init, target, optimizer
+        self._t = 0
+        self._last_value = None
+
+    def initialize(self, trainer):
+        # a resumed run goes on from its last value, a new one from init
+        optimizer = self._get_optimizer(trainer)
+        if self._init is None:
+            self._init = getattr(optimizer, self._attr)
+        self._update_value(
+            optimizer, self._last_value if self._last_value is not None else self._init
+        )
+
     def _get_optimizer(self, trainer):
         return self._optimizer or trainer.updater.get_optimizer("main")
 
@@ -40,18 +58,8 @@ class ExponentialShift(_Shift):
     def __init__(self, attr, rate, init=None, target=None, optimizer=None):
         if rate < 0:
             raise ValueError("ExponentialShift does not support negative rate")
-        self._attr, self._rate, self._init = attr, rate, init
-        self._target, self._optimizer = target, optimizer
-        self._t = 0
-        self._last_value = None
-
-    def initialize(self, trainer):
-        optimizer = self._get_optimizer(trainer)
-        if self._init is None:
-            self._init = getattr(optimizer, self._attr)
-        self._update_value(
-            optimizer, self._last_value if self._last_value is not None else self._init
-        )
+        super().__init__(attr, init, target, optimizer)
+        self._rate = rate
 
     def __call__(self, trainer):
         self._t += 1
@@ -64,10 +72,8 @@ class LinearShift(_Shift):
     ``time_range[0]`` and ``time_range[1]``."""
 
     def __init__(self, attr, value_range, time_range, optimizer=None):
-        self._attr, self._value_range, self._time_range = attr, value_range, time_range
-        self._optimizer = optimizer
-        self._t = 0
-        self._last_value = None
+        super().__init__(attr, optimizer=optimizer)
+        self._value_range, self._time_range = value_range, time_range
 
     def initialize(self, trainer):
         value = self._last_value if self._last_value is not None else self._compute_next_value()
@@ -91,18 +97,8 @@ class StepShift(_Shift):
     """value = init·gamma^floor(t/step), stopped at ``target`` if given."""
 
     def __init__(self, attr, gamma, step, init=None, target=None, optimizer=None):
-        self._attr, self._gamma, self._step, self._init = attr, gamma, step, init
-        self._target, self._optimizer = target, optimizer
-        self._t = 0
-        self._last_value = None
-
-    def initialize(self, trainer):
-        optimizer = self._get_optimizer(trainer)
-        if self._init is None:
-            self._init = getattr(optimizer, self._attr)
-        self._update_value(
-            optimizer, self._last_value if self._last_value is not None else self._init
-        )
+        super().__init__(attr, init, target, optimizer)
+        self._gamma, self._step = gamma, step
 
     def __call__(self, trainer):
         self._t += 1
@@ -116,18 +112,8 @@ class InverseShift(_Shift):
     def __init__(self, attr, gamma, power, init=None, target=None, optimizer=None):
         if gamma < 0:
             raise ValueError("InverseShift does not support negative gamma")
-        self._attr, self._gamma, self._power, self._init = attr, gamma, power, init
-        self._target, self._optimizer = target, optimizer
-        self._t = 0
-        self._last_value = None
-
-    def initialize(self, trainer):
-        optimizer = self._get_optimizer(trainer)
-        if self._init is None:
-            self._init = getattr(optimizer, self._attr)
-        self._update_value(
-            optimizer, self._last_value if self._last_value is not None else self._init
-        )
+        super().__init__(attr, init, target, optimizer)
+        self._gamma, self._power = gamma, power
 
     def __call__(self, trainer):
         self._t += 1
@@ -142,18 +128,8 @@ class PolynomialShift(_Shift):
     of ``target`` if given."""
 
     def __init__(self, attr, rate, max_count, init=None, target=None, optimizer=None):
-        self._attr, self._rate, self._max_count, self._init = attr, rate, max_count, init
-        self._target, self._optimizer = target, optimizer
-        self._t = 0
-        self._last_value = None
-
-    def initialize(self, trainer):
-        optimizer = self._get_optimizer(trainer)
-        if self._init is None:
-            self._init = getattr(optimizer, self._attr)
-        self._update_value(
-            optimizer, self._last_value if self._last_value is not None else self._init
-        )
+        super().__init__(attr, init, target, optimizer)
+        self._rate, self._max_count = rate, max_count
 
     def __call__(self, trainer):
         self._t += 1
