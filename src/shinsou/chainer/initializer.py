@@ -31,6 +31,30 @@ class Initializer:
             )
 
 
+class _ScaledDraw(Initializer):
+    """What the random initializers share: ``initializer(array)`` fills ``array`` with
+    ``_draw(array, s, rng)`` (a normal or a uniform draw of spread s), where
+    s = scale · ``_spread(array.shape)`` (1, or a factor of the fans: LeCun, Glorot, He).
+
+    Args:
+        scale: the spread's factor. dtype: as ``Initializer``. rng: a
+            ``numpy.random.RandomState``/``Generator`` to draw from (None: the array
+            module's global random state, as Chainer).
+    """
+
+    def __init__(self, scale=1.0, dtype=None, rng=None):
+        self.scale = scale
+        self.rng = rng
+        super().__init__(dtype)
+
+    def _spread(self, shape):
+        return 1.0
+
+    def __call__(self, array):
+        self._check(array)
+        self._draw(array, self.scale * self._spread(array.shape), self.rng)
+
+
 def get_fans(shape):
     """(fan_in, fan_out) of a weight of ``shape`` = (out, in, *kernel).
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy
 
-from ..initializer import Initializer, get_fans
+from ..initializer import _ScaledDraw, get_fans
 
 
 def _fill_normal(array, scale, rng):
@@ -20,62 +20,48 @@ def _fill_normal(array, scale, rng):
     array[...] = xp.random.normal(loc=0.0, scale=scale, size=array.shape, **kw)
 
 
-class Normal(Initializer):
+class Normal(_ScaledDraw):
     """N(0, scale²) elementwise."""
 
+    _draw = staticmethod(_fill_normal)
+
     def __init__(self, scale=0.05, dtype=None, rng=None):
-        self.scale = scale
-        self.rng = rng
-        super().__init__(dtype)
-
-    def __call__(self, array):
-        self._check(array)
-        _fill_normal(array, self.scale, self.rng)
+        super().__init__(scale, dtype, rng)
 
 
-class LeCunNormal(Initializer):
+class LeCunNormal(_ScaledDraw):
     """N(0, s²) with s = scale · √(1/fan_in)."""
 
-    def __init__(self, scale=1.0, dtype=None, rng=None):
-        self.scale = scale
-        self.rng = rng
-        super().__init__(dtype)
+    _draw = staticmethod(_fill_normal)
 
-    def __call__(self, array):
-        self._check(array)
-        fan_in, _ = get_fans(array.shape)
-        _fill_normal(array, self.scale * numpy.sqrt(1.0 / fan_in), self.rng)
+    def _spread(self, shape):
+        fan_in, _ = get_fans(shape)
+        return numpy.sqrt(1.0 / fan_in)
 
 
-class GlorotNormal(Initializer):
+class GlorotNormal(_ScaledDraw):
     """N(0, s²) with s = scale · √(2/(fan_in + fan_out))."""
 
-    def __init__(self, scale=1.0, dtype=None, rng=None):
-        self.scale = scale
-        self.rng = rng
-        super().__init__(dtype)
+    _draw = staticmethod(_fill_normal)
 
-    def __call__(self, array):
-        self._check(array)
-        fan_in, fan_out = get_fans(array.shape)
-        _fill_normal(array, self.scale * numpy.sqrt(2.0 / (fan_in + fan_out)), self.rng)
+    def _spread(self, shape):
+        fan_in, fan_out = get_fans(shape)
+        return numpy.sqrt(2.0 / (fan_in + fan_out))
 
 
-class HeNormal(Initializer):
+class HeNormal(_ScaledDraw):
     """N(0, s²) with s = scale · √(2/fan), fan = fan_in (or fan_out)."""
+
+    _draw = staticmethod(_fill_normal)
 
     def __init__(self, scale=1.0, dtype=None, fan_option="fan_in", rng=None):
         if fan_option not in ("fan_in", "fan_out"):
             raise ValueError(
                 f"HeNormal: fan_option must be 'fan_in' or 'fan_out', got {fan_option!r}"
             )
-        self.scale = scale
         self.fan_option = fan_option
-        self.rng = rng
-        super().__init__(dtype)
+        super().__init__(scale, dtype, rng)
 
-    def __call__(self, array):
-        self._check(array)
-        fan_in, fan_out = get_fans(array.shape)
-        fan = fan_in if self.fan_option == "fan_in" else fan_out
-        _fill_normal(array, self.scale * numpy.sqrt(2.0 / fan), self.rng)
+    def _spread(self, shape):
+        fan_in, fan_out = get_fans(shape)
+        return numpy.sqrt(2.0 / (fan_in if self.fan_option == "fan_in" else fan_out))

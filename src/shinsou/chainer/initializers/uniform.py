@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy
 
-from ..initializer import Initializer, get_fans
+from ..initializer import _ScaledDraw, get_fans
 
 
 def _fill_uniform(array, s, rng):
@@ -17,56 +17,40 @@ def _fill_uniform(array, s, rng):
     array[...] = xp.random.uniform(low=-s, high=s, size=array.shape)
 
 
-class Uniform(Initializer):
+class Uniform(_ScaledDraw):
     """U(-scale, scale) elementwise."""
 
+    _draw = staticmethod(_fill_uniform)
+
     def __init__(self, scale=0.05, dtype=None, rng=None):
-        self.scale = scale
-        self.rng = rng
-        super().__init__(dtype)
-
-    def __call__(self, array):
-        self._check(array)
-        _fill_uniform(array, self.scale, self.rng)
+        super().__init__(scale, dtype, rng)
 
 
-class LeCunUniform(Initializer):
+class LeCunUniform(_ScaledDraw):
     """U(-s, s) with s = scale · √(3/fan_in)."""
 
-    def __init__(self, scale=1.0, dtype=None, rng=None):
-        self.scale = scale
-        self.rng = rng
-        super().__init__(dtype)
+    _draw = staticmethod(_fill_uniform)
 
-    def __call__(self, array):
-        self._check(array)
-        fan_in, _ = get_fans(array.shape)
-        _fill_uniform(array, self.scale * numpy.sqrt(3.0 / fan_in), self.rng)
+    def _spread(self, shape):
+        fan_in, _ = get_fans(shape)
+        return numpy.sqrt(3.0 / fan_in)
 
 
-class GlorotUniform(Initializer):
+class GlorotUniform(_ScaledDraw):
     """U(-s, s) with s = scale · √(6/(fan_in + fan_out))."""
 
-    def __init__(self, scale=1.0, dtype=None, rng=None):
-        self.scale = scale
-        self.rng = rng
-        super().__init__(dtype)
+    _draw = staticmethod(_fill_uniform)
 
-    def __call__(self, array):
-        self._check(array)
-        fan_in, fan_out = get_fans(array.shape)
-        _fill_uniform(array, self.scale * numpy.sqrt(6.0 / (fan_in + fan_out)), self.rng)
+    def _spread(self, shape):
+        fan_in, fan_out = get_fans(shape)
+        return numpy.sqrt(6.0 / (fan_in + fan_out))
 
 
-class HeUniform(Initializer):
+class HeUniform(_ScaledDraw):
     """U(-s, s) with s = scale · √(6/fan_in)."""
 
-    def __init__(self, scale=1.0, dtype=None, rng=None):
-        self.scale = scale
-        self.rng = rng
-        super().__init__(dtype)
+    _draw = staticmethod(_fill_uniform)
 
-    def __call__(self, array):
-        self._check(array)
-        fan_in, _ = get_fans(array.shape)
-        _fill_uniform(array, self.scale * numpy.sqrt(6.0 / fan_in), self.rng)
+    def _spread(self, shape):
+        fan_in, _ = get_fans(shape)
+        return numpy.sqrt(6.0 / fan_in)
