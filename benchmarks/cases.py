@@ -314,63 +314,27 @@ def hinton_ae_step():
 
 
 # issue 14: the DCGAN training step
-def _torch_dcgan(gen, dis):
-    """PyTorch twins of ``DCGANGenerator``/``DCGANDiscriminator`` (1×28×28) with the same
-    parameter names, loaded with the shinsou nets' weights and batch-norm buffers."""
-    m = torch.nn
+def _dcgan_step(gen, dis):
+    """One GANUpdater step of ``gen``/``dis`` against the same step of their PyTorch twins
+    (``gan_quality.torch_dcgan``: same layers and weights), batch 64: a D step then a G step
+    (non-saturating), Adam lr 2e-4 β1 0.5."""
+    from gan_quality import torch_dcgan
 
-    class G(m.Module):
-        def __init__(self, nz, w):
-            super().__init__()
-            self.net = m.Sequential(
-                m.Linear(nz, 2 * w * 49, bias=False), m.BatchNorm1d(2 * w * 49), m.ReLU(),
-                m.Unflatten(1, (2 * w, 7, 7)),
-                m.ConvTranspose2d(2 * w, w, 4, 2, 1, bias=False), m.BatchNorm2d(w), m.ReLU(),
-                m.ConvTranspose2d(w, 1, 4, 2, 1), m.Tanh(),
-            )  # fmt: skip
-
-        def forward(self, z):
-            return self.net(z)
-
-    class D(m.Module):
-        def __init__(self, w):
-            super().__init__()
-            self.features = m.Sequential(
-                m.Conv2d(1, w, 4, 2, 1), m.LeakyReLU(0.2),
-                m.Conv2d(w, 2 * w, 4, 2, 1, bias=False), m.BatchNorm2d(2 * w), m.LeakyReLU(0.2),
-                m.Flatten(),
-            )  # fmt: skip
-            self.head = m.Linear(2 * w * 49, 1)
-
-        def forward(self, x):
-            return self.head(self.features(x))
-
-    tg, td = G(gen.noise_dim, gen.width), D(dis.width)
-    for ours, theirs in ((gen, tg), (dis, td)):
-        state = {k: torch.from_numpy(np.array(v)) for k, v in ours.state_dict().items()}
-        theirs.load_state_dict(state, strict=False)  # PyTorch's BN also has num_batches_tracked
-    return tg, td
-
-
-@case
-def dcgan_step():
-    """DCGAN for 1×28×28 (G: z 100 -> fc 128×7×7 -> deconv 64 -> deconv 1, BN, ReLU, tanh; D: conv 64 -> conv 128 + BN, LeakyReLU 0.2 -> fc 1), batch 64: a D step then a G step (non-saturating), Adam lr 2e-4 β1 0.5"""  # noqa: E501
     from shinsou.training import GANUpdater
 
     rng = np.random.default_rng(0)
     x = rng.uniform(-1, 1, (64, 1, 28, 28)).astype(np.float32)
-    ss.manual_seed(0)
-    gen, dis = ss.models.DCGANGenerator(100), ss.models.DCGANDiscriminator()
-    tg, td = _torch_dcgan(gen, dis)
+    tg, td = torch_dcgan(gen, dis)
     adam = dict(lr=2e-4, betas=(0.5, 0.999))
     up = GANUpdater(
         gen, dis, ss.optim.Adam(gen.parameters(), **adam), ss.optim.Adam(dis.parameters(), **adam),
-        100,
+        gen.noise_dim,
     )  # fmt: skip
     tog, tod = torch.optim.Adam(tg.parameters(), **adam), torch.optim.Adam(td.parameters(), **adam)
     sx, tx = ss.tensor(x), torch.from_numpy(x)
     bce = torch.nn.functional.binary_cross_entropy_with_logits
     ones, zeros = torch.ones(64, 1), torch.zeros(64, 1)
+    nz = gen.noise_dim
 
     def ss_step():
         up.update((sx,))
@@ -379,16 +343,33 @@ def dcgan_step():
         # D's weights held out of the G step's graph
         tod.zero_grad()
         with torch.no_grad():
-            fake = tg(torch.randn(64, 100))
+            fake = tg(torch.randn(64, nz))
         (bce(td(tx), ones) + bce(td(fake), zeros)).backward()
         tod.step()
         tog.zero_grad()
         td.requires_grad_(False)
-        bce(td(tg(torch.randn(64, 100))), ones).backward()
+        bce(td(tg(torch.randn(64, nz))), ones).backward()
         td.requires_grad_(True)
         tog.step()
 
     return compare(ss_step, torch_step, number=2, rounds=5)
+
+
+@case
+def dcgan_step():
+    """DCGAN for 1×28×28 at the paper's width 64 (G: z 100 -> fc 128×7×7 -> deconv 64 -> deconv 1, BN, ReLU, tanh; D: conv 64 -> conv 128 + BN, LeakyReLU 0.2 -> fc 1), batch 64: a D step then a G step (non-saturating), Adam lr 2e-4 β1 0.5"""  # noqa: E501
+    ss.manual_seed(0)
+    return _dcgan_step(ss.models.DCGANGenerator(100), ss.models.DCGANDiscriminator())
+
+
+@case
+def dcgan_recipe_step():
+    """The same step with the nets `shinsou train mnist-dcgan` trains by default (``recipes.gan_images.build_nets`` of its options)"""  # noqa: E501
+    from shinsou import recipes
+    from shinsou.recipes.gan_images import build_nets
+
+    ss.manual_seed(0)
+    return _dcgan_step(*build_nets(recipes.get("mnist-dcgan").config().options))
 
 
 # rnn-layers block: issue 15

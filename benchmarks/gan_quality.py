@@ -100,8 +100,10 @@ def torch_dcgan(gen, dis):
     (``net.*`` and ``features.*``/``head.*``), loaded with the shinsou nets' weights and
     batch-norm buffers (strictly: every name must match).
 
-    G: z (N, nz) -> Linear (no bias) -> BN1d -> ReLU -> (N, 2w, 7, 7) -> ConvT 4/2/1 (no
-    bias) -> BN2d -> ReLU -> ConvT 4/2/1 -> tanh -> (N, C, 28, 28).
+    G: z (N, nz) -> Linear (no bias) -> BN1d -> ReLU -> (N, 2w, 7, 7) [-> (Conv 3/1/1 (no
+    bias) -> BN2d -> ReLU) × k7] -> ConvT 4/2/1 (no bias) -> BN2d -> ReLU [-> (Conv 3/1/1 ->
+    BN2d -> ReLU) × k14] -> ConvT 4/2/1 -> tanh -> (N, C, 28, 28), (k7, k14) being the
+    generator's ``extra_layers``.
     D: x -> Conv 4/2/1 -> LeakyReLU 0.2 -> Conv 4/2/1 (no bias) -> BN2d -> LeakyReLU 0.2
     -> flatten (N, 2w·49) -> Linear -> (N, 1).
     """
@@ -113,10 +115,17 @@ def torch_dcgan(gen, dis):
     if gen.num_classes is not None or dis.num_classes is not None or dis.norm != "batch":
         raise ValueError("torch_dcgan: only the unconditional DCGAN with batch norm has a twin")
     nz, c, w = gen.noise_dim, gen.channels, gen.width
+    k7, k14 = gen.extra_layers
+
+    def blocks(ch, k):
+        return [layer for _ in range(k) for layer in
+                (m.Conv2d(ch, ch, 3, 1, 1, bias=False), m.BatchNorm2d(ch), m.ReLU())]  # fmt: skip
+
     tg = m.Sequential(OrderedDict(net=m.Sequential(
         m.Linear(nz, 2 * w * 49, bias=False), m.BatchNorm1d(2 * w * 49), m.ReLU(),
-        m.Unflatten(1, (2 * w, 7, 7)),
+        m.Unflatten(1, (2 * w, 7, 7)), *blocks(2 * w, k7),
         m.ConvTranspose2d(2 * w, w, 4, 2, 1, bias=False), m.BatchNorm2d(w), m.ReLU(),
+        *blocks(w, k14),
         m.ConvTranspose2d(w, c, 4, 2, 1), m.Tanh(),
     )))  # fmt: skip
     wd = dis.width

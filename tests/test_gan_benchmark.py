@@ -40,12 +40,20 @@ def cache(tmp_path_factory):
         os.environ["SHINSOU_CACHE"] = old
 
 
-def _sides(gq, train_limit, width=8, noise_dim=16):
+def _sides(gq, train_limit, width=8, noise_dim=16, **options):
     recipe = recipes.get("mnist-dcgan")
     cfg = recipe.config(epochs=1, train_limit=train_limit, seed=0, width=width,
-                        noise_dim=noise_dim)  # fmt: skip
+                        noise_dim=noise_dim, **options)  # fmt: skip
     x, _ = recipe.load_data(cfg)
     return cfg, x, gq.build_sides(cfg)
+
+
+def test_the_twins_have_the_generators_extra_layers(gq):
+    cfg, x, (shin, tor) = _sides(gq, train_limit=64, extra_layers=1, extra_layers_7=2)
+    assert shin.gen.extra_layers == (2, 1)
+    assert list(tor.gen.state_dict()) == list(shin.gen.state_dict())
+    z = np.random.default_rng(1).standard_normal((32, cfg.noise_dim)).astype(np.float32)
+    np.testing.assert_allclose(tor.generate(z), shin.generate(z), atol=1e-5, rtol=0)
 
 
 def test_the_twins_start_equal_and_track_each_other(gq):

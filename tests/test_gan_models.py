@@ -57,6 +57,56 @@ def test_dcgan_layers_follow_the_paper():
         WGANCritic(norm="batch")
 
 
+def test_extra_layers_deepen_the_generator_alone():
+    g = DCGANGenerator(8, width=4, extra_layers=(1, 2))
+    kinds = [type(m).__name__ for m in g.net]
+    block = ["Conv2d", "BatchNorm2d", "ReLU"]
+    assert kinds == ["Linear", "BatchNorm1d", "ReLU", "Unflatten", *block, "ConvTranspose2d",
+                     "BatchNorm2d", "ReLU", *block, *block, "ConvTranspose2d", "Tanh"]  # fmt: skip
+    assert g.extra_layers == (1, 2)
+    assert g.net[4].weight.shape == (8, 8, 3, 3) and g.net[4].bias is None  # 2w at 7×7
+    assert g.net[10].weight.shape == (4, 4, 3, 3) and g.net[13].padding == (1, 1)  # w at 14×14
+    assert abs(float(g.net[10].weight.std().item()) - 0.02) < 0.01  # dcgan_init reaches them
+    assert g(ss.randn(3, 8)).shape == (3, 1, 28, 28)
+    assert DCGANGenerator(8, width=4, extra_layers=2).extra_layers == (0, 2)  # int: at 14×14
+    assert DCGANGenerator(8, width=4).extra_layers == (0, 0)
+    # a conditional generator gets the same blocks
+    cg = DCGANGenerator(8, width=4, num_classes=10, extra_layers=(1, 0))
+    assert cg(ss.randn(2, 8), ss.tensor([3, 4])).shape == (2, 1, 28, 28)
+    for bad in (-1, 1.5, True, (1,), (1, -1), (1, 2, 3), "2"):
+        with pytest.raises(ValueError, match="DCGANGenerator: extra_layers must be an int"):
+            DCGANGenerator(8, width=4, extra_layers=bad)
+
+
+def test_extra_layers_match_the_same_layers_in_pytorch():
+    """Forward and every parameter gradient of a deepened generator against the same
+    layers in PyTorch with the same weights (training-mode batch norm)."""
+    m = torch.nn
+    ss.manual_seed(0)
+    g = DCGANGenerator(6, width=4, extra_layers=(1, 1))
+    blocks = [lambda c: [m.Conv2d(c, c, 3, 1, 1, bias=False), m.BatchNorm2d(c), m.ReLU()]][0]
+    tg = m.Sequential(
+        m.Linear(6, 8 * 49, bias=False), m.BatchNorm1d(8 * 49), m.ReLU(), m.Unflatten(1, (8, 7, 7)),
+        *blocks(8), m.ConvTranspose2d(8, 4, 4, 2, 1, bias=False), m.BatchNorm2d(4), m.ReLU(),
+        *blocks(4), m.ConvTranspose2d(4, 1, 4, 2, 1), m.Tanh(),
+    )  # fmt: skip
+    state = {k.removeprefix("net."): torch.from_numpy(np.array(v))
+             for k, v in g.state_dict().items()}  # fmt: skip
+    tg.load_state_dict(state, strict=False)  # torch's BN also has num_batches_tracked
+    z = np.random.default_rng(0).standard_normal((5, 6)).astype(np.float32)
+    w = np.random.default_rng(1).standard_normal((5, 1, 28, 28)).astype(np.float32)
+    out = g(ss.tensor(z))
+    (out * ss.tensor(w)).sum().backward()
+    tout = tg(torch.from_numpy(z))
+    (tout * torch.from_numpy(w)).sum().backward()
+    np.testing.assert_allclose(out.numpy(), tout.detach().numpy(), atol=1e-5)
+    tparams = dict(tg.named_parameters())
+    for name, p in g.named_parameters():
+        tp = tparams[name.removeprefix("net.")]
+        np.testing.assert_allclose(p.grad.numpy(), tp.grad.numpy(), atol=1e-4, rtol=1e-3,
+                                   err_msg=name)  # fmt: skip
+
+
 def test_dcgan_init_statistics():
     ss.manual_seed(0)
     g, d = DCGANGenerator(100), DCGANDiscriminator()

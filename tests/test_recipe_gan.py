@@ -95,6 +95,8 @@ def test_train_help_lists_the_gan_options(capsys):
         "--quality-samples",
         "--no-quality",
         "--conditional",
+        "--extra-layers",
+        "--extra-layers-7",
     ):
         assert flag in out, flag  # fmt: skip
     assert "(default 5)" in out  # n_critic's default of this recipe
@@ -220,10 +222,15 @@ class _Stop(Exception):
     """Stands for a crash in the middle of training."""
 
 
-def test_a_stopped_run_resumes_to_the_weights_of_an_uninterrupted_one(cache, tmp_path,
-                                                                      monkeypatch):  # fmt: skip
-    # 3 steps per epoch, a log entry every 2 steps (so one falls mid-epoch, one at its end)
-    args = [*TINY, "--epochs", "2", "--snapshot-every", "1", "--log-every", "2"]
+@pytest.mark.parametrize(
+    "extra", [[], ["--lr-decay", "0.5", "--extra-layers", "1", "--extra-layers-7", "1"]]
+)
+def test_a_stopped_run_resumes_to_the_weights_of_an_uninterrupted_one(
+    cache, tmp_path, monkeypatch, extra
+):
+    # 3 steps per epoch, a log entry every 2 steps (so one falls mid-epoch, one at its end);
+    # with --lr-decay the schedules' position travels in the snapshots too
+    args = [*TINY, "--epochs", "2", "--snapshot-every", "1", "--log-every", "2", *extra]
     ref, run = tmp_path / "ref", tmp_path / "run"
     assert cli.main(["train", "mnist-dcgan", "--out", str(ref), *args]) == 0
     update, calls = GANUpdater.update, []
@@ -274,6 +281,9 @@ def test_a_stopped_run_resumes_to_the_weights_of_an_uninterrupted_one(cache, tmp
         ("mnist-dcgan", ["--width", "0"], "--width must be a positive int"),
         ("mnist-dcgan", ["--log-every", "-1"], "--log-every must be an int >= 0"),
         ("mnist-dcgan", ["--ema", "1.0"], "--ema must be in [0, 1)"),
+        ("mnist-dcgan", ["--extra-layers", "-1"], "--extra-layers must be an int >= 0"),
+        ("mnist-dcgan", ["--lr-decay", "1.5"], "--lr-decay must be in [0, 1]"),
+        ("mnist-dcgan", ["--extra-layers-7", "-2"], "--extra-layers-7 must be an int >= 0"),
     ],
 )
 def test_bad_options_fail_before_a_run_folder_exists(tmp_path, capsys, name, bad, message):
@@ -357,3 +367,25 @@ def test_ema_run_saves_the_average_and_samples_from_it(cache, tmp_path):
     ss.manual_seed(4)
     expected = GeneratorSampler(gen, cfg.noise_dim).sample(12, None)
     np.testing.assert_array_equal(recipes.get("mnist-dcgan").sample(run, 12, seed=4), expected)
+
+
+def test_lr_decay_holds_then_falls_linearly_to_zero(cache, tmp_path, monkeypatch):
+    """2 epochs of 3 steps with --lr-decay 0.5: both nets keep lr for 3 steps, then 2/3, 1/3
+    of it, and the schedule ends at 0."""
+    update, seen, opts = GANUpdater.update, [], []
+
+    def recording(self, batch, trainer=None):
+        opts[:] = [self.optimizers["gen"], self.optimizers["dis"]]
+        seen.append([o.param_groups[0]["lr"] for o in opts])
+        return update(self, batch, trainer)
+
+    monkeypatch.setattr(GANUpdater, "update", recording)
+    run = tmp_path / "r"
+    args = [*TINY, "--epochs", "2", "--lr-decay", "0.5", "--lr", "0.003"]
+    assert cli.main(["train", "mnist-dcgan", "--out", str(run), *args]) == 0
+    want = [0.003 * f for f in (1, 1, 1, 1, 2 / 3, 1 / 3)]
+    np.testing.assert_allclose(np.array(seen), np.array([want, want]).T, rtol=1e-12)
+    assert [o.param_groups[0]["lr"] for o in opts] == [0.0, 0.0]
+    assert gan_images.HoldThenLinear(6, 0.5)(6) == 0.0
+    cfg = json.loads((run / "config.json").read_text())
+    assert cfg["options"]["lr_decay"] == 0.5

@@ -238,13 +238,23 @@ class MLPDiscriminator(_Discriminator):
         self._make_projection(width)
 
 
+def _conv_blocks(c: int, k: int) -> list:
+    """k blocks of Conv2d(c, c, 3, stride 1, pad 1) -> BN -> ReLU, as a flat list."""
+    return [m for _ in range(k)
+            for m in (Conv2d(c, c, 3, padding=1, bias=False), BatchNorm2d(c), ReLU())]  # fmt: skip
+
+
 class DCGANGenerator(_Generator):
     """The DCGAN generator for 28×28 images (Radford et al. 2015, adapted to MNIST):
 
         z (N, nz) [+ onehot(y)] -> Linear -> BN -> ReLU -> (N, 2w, 7, 7)
+          [-> (Conv2d(2w, 2w, 3, stride 1, pad 1) -> BN -> ReLU) × k7]
           -> ConvTranspose2d(2w, w, 4, stride 2, pad 1) -> BN -> ReLU -> (N, w, 14, 14)
+          [-> (Conv2d(w, w, 3, stride 1, pad 1) -> BN -> ReLU) × k14]
           -> ConvTranspose2d(w, C, 4, stride 2, pad 1) -> tanh -> (N, C, 28, 28)
 
+    ``extra_layers`` (k7, k14) (as ``n_extra_layers`` in Arjovsky et al.'s DCGAN code)
+    deepens the generator alone, giving it more capacity than the discriminator it plays.
     Layers followed by batch norm have no bias. Call ``dcgan_init`` for the paper's
     initialisation (it is applied here unless ``init=False``).
 
@@ -253,6 +263,8 @@ class DCGANGenerator(_Generator):
         channels: C of the images.
         width: w, the channels of the last hidden layer (the first has 2w).
         num_classes: K for a class-conditional generator (forward takes (z, labels)), or None.
+        extra_layers: stride-1 3×3 conv + BN + ReLU blocks: k14 (an int: at 14×14) or
+            (k7, k14) (at 7×7 and 14×14); 0: the paper's net.
         init: apply ``dcgan_init``.
     Shapes:
         z (N, noise_dim), labels int (N,) -> images (N, C, 28, 28) in [-1, 1].
@@ -269,9 +281,23 @@ class DCGANGenerator(_Generator):
         width: int = 64,
         num_classes: int | None = None,
         init: bool = True,
+        extra_layers: int = 0,
     ):
         super().__init__()
         name = type(self).__name__
+        pair_ = (0, extra_layers) if isinstance(extra_layers, int | np.integer) else extra_layers
+        try:
+            k7, k14 = pair_
+            ok = all(not isinstance(k, bool) and isinstance(k, int | np.integer) and k >= 0
+                     for k in (k7, k14))  # fmt: skip
+        except (TypeError, ValueError):
+            ok = False
+        if not ok:
+            raise ValueError(
+                f"{name}: extra_layers must be an int >= 0 or a pair (k7, k14) of them, "
+                f"got {extra_layers!r}"
+            )
+        self.extra_layers = (int(k7), int(k14))
         self.noise_dim = _positive(name, "noise_dim", noise_dim)
         self.channels = _positive(name, "channels", channels)
         self.width = w = _positive(name, "width", width)
@@ -281,9 +307,11 @@ class DCGANGenerator(_Generator):
             BatchNorm1d(2 * w * 7 * 7),
             ReLU(),
             Unflatten(1, (2 * w, 7, 7)),
+            *_conv_blocks(2 * w, k7),
             ConvTranspose2d(2 * w, w, 4, stride=2, padding=1, bias=False),
             BatchNorm2d(w),
             ReLU(),
+            *_conv_blocks(w, k14),
             ConvTranspose2d(w, self.channels, 4, stride=2, padding=1),
             Tanh(),
         )

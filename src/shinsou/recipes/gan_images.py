@@ -133,6 +133,9 @@ class GANImageOptions:
     noise_dim: int = option(100, "size of the generator's noise input z")
     width: int = option(64, "dcgan: channels w of G's last and D's first layer (2w beside); "
                         "mlp: hidden units (4w, 8w) in G and (8w, 4w) in D")  # fmt: skip
+    extra_layers: int = option(0, "dcgan: stride-1 3×3 conv + BN + ReLU blocks in the "
+                               "generator alone, at 14×14 (w channels)")  # fmt: skip
+    extra_layers_7: int = option(0, "dcgan: the same blocks at 7×7 (2w channels)")
     loss: str = option("non_saturating", "the GAN loss", LOSSES)
     label_smoothing: float = option(0.0, "one-sided label smoothing s: D's real target is 1 - s")
     n_critic: int = option(1, "discriminator steps per generator step (each batch is split "
@@ -143,6 +146,9 @@ class GANImageOptions:
         "decay d of an exponential moving average of G's weights, "
         "θ̄ ← d·θ̄ + (1 − d)·θ per step, that draws the samples (0: none)",
     )
+    lr_decay: float = option(0.0, "the last fraction f of the run over which both nets' lr "
+                             "falls linearly to 0 (0: constant lr; 0.5: constant for the "
+                             "first half, then linear decay)")  # fmt: skip
     beta1: float = option(0.5, "Adam β1 of both nets")
     beta2: float = option(0.999, "Adam β2 of both nets")
     log_every: int = option(100, "log (and plot) the losses every N iterations, not only "
@@ -181,8 +187,14 @@ def check_options(cfg: RunConfig, name: str) -> None:
             bad(f"--{opt.replace('_', '-')} must be an int >= 2, got {getattr(cfg, opt)!r}")
     if isinstance(cfg.log_every, bool) or not isinstance(cfg.log_every, int) or cfg.log_every < 0:
         bad(f"--log-every must be an int >= 0, got {cfg.log_every!r}")
+    for opt in ("extra_layers", "extra_layers_7"):
+        v = getattr(cfg, opt)
+        if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+            bad(f"--{opt.replace('_', '-')} must be an int >= 0, got {v!r}")
     if not 0.0 <= cfg.label_smoothing < 1.0:
         bad(f"--label-smoothing must be in [0, 1), got {cfg.label_smoothing}")
+    if isinstance(cfg.lr_decay, bool) or not 0.0 <= cfg.lr_decay <= 1.0:
+        bad(f"--lr-decay must be in [0, 1] (0: constant lr), got {cfg.lr_decay!r}")
     if isinstance(cfg.ema, bool) or not 0.0 <= cfg.ema < 1.0:
         bad(f"--ema must be in [0, 1) (0: no average), got {cfg.ema!r}")
     if not cfg.gp_weight >= 0:
@@ -213,10 +225,28 @@ def build_nets(o, channels: int = 1, num_classes: int = 10):
         gen = MLPGenerator(o.noise_dim, hidden=(4 * w, 8 * w), channels=channels, num_classes=k)
         dis = MLPDiscriminator(hidden=(8 * w, 4 * w), channels=channels, num_classes=k)
         return gen, dis
-    gen = DCGANGenerator(o.noise_dim, channels, width=w, num_classes=k)
+    gen = DCGANGenerator(o.noise_dim, channels, width=w, num_classes=k,
+                         extra_layers=(getattr(o, "extra_layers_7", 0),
+                                       getattr(o, "extra_layers", 0)))  # fmt: skip
     if o.gp_weight > 0:  # the penalty is per example: no batch norm in the critic
         return gen, WGANCritic(channels, width=w, num_classes=k)
     return gen, DCGANDiscriminator(channels, width=w, num_classes=k)
+
+
+class HoldThenLinear:
+    """The lr factor of iteration t in a run of T iterations whose last fraction f decays:
+    1 while t < (1 − f)·T, then (T − t) / (f·T), down to 0 at t = T (``--lr-decay f``; the
+    schedule of pix2pix and CycleGAN, counted in iterations).
+
+    >>> [round(HoldThenLinear(10, 0.5)(t), 2) for t in (0, 4, 5, 6, 9, 10)]
+    [1.0, 1.0, 1.0, 0.8, 0.2, 0.0]
+    """
+
+    def __init__(self, total: int, fraction: float):
+        self.total, self.decay = int(total), max(1, round(fraction * total))
+
+    def __call__(self, t: int) -> float:
+        return min(1.0, max(0.0, (self.total - t) / self.decay))
 
 
 def make_adam(params, cfg):
@@ -422,8 +452,10 @@ class GANImageRecipe(Recipe):
     def train(self, cfg: RunConfig, overrides: dict | None = None) -> dict:
         from .. import manual_seed, save
         from ..data import DataLoader, TensorDataset
+        from ..optim import LambdaLR
         from ..training import (
-            GANUpdater, GenerativeQuality, LogReport, ProgressBar, SampleGrid, Snapshot, Trainer,
+            GANUpdater, GenerativeQuality, LogReport, LRSchedule, ProgressBar, SampleGrid,
+            Snapshot, Trainer,
         )  # fmt: skip
 
         check_options(cfg, self.name)  # bad options fail before the run folder exists
@@ -456,6 +488,12 @@ class GANImageRecipe(Recipe):
             trainer.extend(GenerativeQuality(sampler.sample, evaluator, cfg.quality_samples,
                                              num_classes=k, models=[sgen],
                                              seed=cfg.seed + 1))  # fmt: skip
+        if cfg.lr_decay:  # both nets' lr, stepped after every iteration (in the snapshots)
+            factor = HoldThenLinear(cfg.epochs * len(loader), cfg.lr_decay)
+            for net in ("gen", "dis"):
+                sched = LambdaLR(updater.optimizers[net], factor)
+                trainer.extend(LRSchedule(sched, trigger=(1, "iteration")),
+                               name=f"LRSchedule_{net}")  # fmt: skip
         trainer.extend(Snapshot())
         if cfg.snapshot_every:
             trainer.extend(Snapshot(trigger=(cfg.snapshot_every, "iteration")), name="Snapshot2")
