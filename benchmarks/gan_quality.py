@@ -1,7 +1,7 @@
 """The same DCGAN trained in shinsou and in PyTorch, side by side: training time and the
 quality of the samples, measured with the same reference classifier.
 
-    python benchmarks/gan_quality.py [--epochs 10] [--train-limit N] [--seed 0] [--out DIR]
+    python benchmarks/gan_quality.py [--epochs N] [--train-limit N] [--seed 0] [--out DIR]
                                      [--threads 1] [--samples 10000] [--no-progress]
 
 Issue 14's bar: "The classifier Fréchet distance of ``mnist-dcgan`` is within 1.5× of the
@@ -68,7 +68,8 @@ def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(
         description=f"{RECIPE} trained in shinsou and in PyTorch in one run: time and quality"
     )
-    ap.add_argument("--epochs", type=int, default=10, help="epochs of each (default 10)")
+    ap.add_argument("--epochs", type=int, default=None,
+                    help=f"epochs of each (default: {RECIPE}'s)")  # fmt: skip
     ap.add_argument("--train-limit", type=int, default=None,
                     help="train on the first N training images only")  # fmt: skip
     ap.add_argument("--seed", type=int, default=0)
@@ -89,7 +90,9 @@ import shinsou as ss  # noqa: E402
 import numpy as np  # noqa: E402
 
 from shinsou import recipes  # noqa: E402
-from shinsou.recipes.gan_images import build_nets, check_options, make_adam, measure  # noqa: E402
+from shinsou.recipes.gan_images import (  # noqa: E402
+    HoldThenLinear, build_nets, check_options, make_adam, measure,
+)  # fmt: skip
 from shinsou.training import GANUpdater, GeneratorSampler  # noqa: E402
 
 
@@ -104,8 +107,9 @@ def torch_dcgan(gen, dis):
     bias) -> BN2d -> ReLU) × k7] -> ConvT 4/2/1 (no bias) -> BN2d -> ReLU [-> (Conv 3/1/1 ->
     BN2d -> ReLU) × k14] -> ConvT 4/2/1 -> tanh -> (N, C, 28, 28), (k7, k14) being the
     generator's ``extra_layers``.
-    D: x -> Conv 4/2/1 -> LeakyReLU 0.2 -> Conv 4/2/1 (no bias) -> BN2d -> LeakyReLU 0.2
-    -> flatten (N, 2w·49) -> Linear -> (N, 1).
+    D: x -> Conv 4/2/1 -> LeakyReLU 0.2 [-> (Conv 3/1/1 (no bias) -> BN2d -> LeakyReLU 0.2)
+    × k14] -> Conv 4/2/1 (no bias) -> BN2d -> LeakyReLU 0.2 [-> the same blocks × k7] ->
+    flatten (N, 2w·49) -> Linear -> (N, 1), (k7, k14) being the discriminator's.
     """
     from collections import OrderedDict
 
@@ -117,9 +121,12 @@ def torch_dcgan(gen, dis):
     nz, c, w = gen.noise_dim, gen.channels, gen.width
     k7, k14 = gen.extra_layers
 
-    def blocks(ch, k):
+    def blocks(ch, k, act=m.ReLU):
         return [layer for _ in range(k) for layer in
-                (m.Conv2d(ch, ch, 3, 1, 1, bias=False), m.BatchNorm2d(ch), m.ReLU())]  # fmt: skip
+                (m.Conv2d(ch, ch, 3, 1, 1, bias=False), m.BatchNorm2d(ch), act())]  # fmt: skip
+
+    def leaky():
+        return m.LeakyReLU(0.2)
 
     tg = m.Sequential(OrderedDict(net=m.Sequential(
         m.Linear(nz, 2 * w * 49, bias=False), m.BatchNorm1d(2 * w * 49), m.ReLU(),
@@ -129,11 +136,12 @@ def torch_dcgan(gen, dis):
         m.ConvTranspose2d(w, c, 4, 2, 1), m.Tanh(),
     )))  # fmt: skip
     wd = dis.width
+    d7, d14 = dis.extra_layers
     td = m.Sequential(OrderedDict(
         features=m.Sequential(
-            m.Conv2d(dis.channels, wd, 4, 2, 1), m.LeakyReLU(0.2),
+            m.Conv2d(dis.channels, wd, 4, 2, 1), m.LeakyReLU(0.2), *blocks(wd, d14, leaky),
             m.Conv2d(wd, 2 * wd, 4, 2, 1, bias=False), m.BatchNorm2d(2 * wd), m.LeakyReLU(0.2),
-            m.Flatten(),
+            *blocks(2 * wd, d7, leaky), m.Flatten(),
         ),
         head=m.Linear(2 * wd * 49, 1),
     ))  # fmt: skip
@@ -170,6 +178,12 @@ class ShinsouSide:
             noise=np.random.default_rng(noise_seed),
         )  # fmt: skip
         self.sampler = GeneratorSampler(gen, cfg.noise_dim)
+
+    def set_lr(self, lr: float) -> None:
+        """Both optimizers' learning rate (``--lr-decay``'s schedule, as the recipe's)."""
+        for opt in self.updater.optimizers.values():
+            for g in opt.param_groups:
+                g["lr"] = lr
 
     def step(self, x: np.ndarray) -> dict:
         """One D step and one G step on the real batch x (m, C, 28, 28)."""
@@ -216,6 +230,11 @@ class TorchGANStep:
     def _z(self, n):
         z = self.noise.standard_normal((n, self.noise_dim), dtype=np.float32)
         return self.torch.from_numpy(z)
+
+    def set_lr(self, lr: float) -> None:
+        for opt in (self.opt_gen, self.opt_dis):
+            for g in opt.param_groups:
+                g["lr"] = lr
 
     def step(self, x: np.ndarray) -> dict:
         torch, gen, dis, bce = self.torch, self.gen, self.dis, self.bce
@@ -304,11 +323,12 @@ def epoch_batches(n: int, batch_size: int, seed: int, epoch: int) -> list:
 
 
 def train_both(sides, x: np.ndarray, batch_size: int, epochs: int, seed: int,
-               progress: bool = True, log=sys.stderr) -> list[dict]:  # fmt: skip
+               progress: bool = True, log=sys.stderr, lr_at=None) -> list[dict]:  # fmt: skip
     """Train each side ``epochs`` epochs on images x (N, C, 28, 28) with the same batches,
     the two taking turns epoch by epoch (the first alternates). Adds each side's training
     time to its ``seconds`` (and steps to ``steps``); returns one entry per epoch with each
-    side's seconds and mean logged numbers."""
+    side's seconds and mean logged numbers. ``lr_at(t)``, when given, is both nets' lr at
+    step t (counted from 0 over the whole run), set on each side before that step."""
     entries = []
     for side in sides:
         side.seconds = getattr(side, "seconds", 0.0)
@@ -322,6 +342,8 @@ def train_both(sides, x: np.ndarray, batch_size: int, epochs: int, seed: int,
             sums: dict = {}
             t0 = time.perf_counter()
             for i, idx in enumerate(batches):
+                if lr_at is not None:
+                    side.set_lr(lr_at(epoch * len(batches) + i))
                 for k, v in side.step(x[idx]).items():
                     sums[k] = sums.get(k, 0.0) + v
                 if progress and (i + 1) % 20 == 0:
@@ -352,7 +374,8 @@ def sample_noise(n: int, noise_dim: int, seed: int) -> np.ndarray:
     return ss.randn(n, noise_dim).numpy()
 
 
-def run_comparison(epochs: int = 10, train_limit=None, seed: int = 0, samples: int = 10000,
+def run_comparison(epochs: int | None = None, train_limit=None, seed: int = 0,
+                   samples: int = 10000,
                    threads: int = 1, out=None, progress: bool = True, log=sys.stderr,
                    **overrides) -> dict:  # fmt: skip
     """Train ``mnist-dcgan`` in both frameworks and measure both (see the module doc).
@@ -365,8 +388,13 @@ def run_comparison(epochs: int = 10, train_limit=None, seed: int = 0, samples: i
 
     torch.set_num_threads(threads)
     recipe = recipes.get(RECIPE)
-    cfg = recipe.config(epochs=epochs, train_limit=train_limit, seed=seed, **overrides)
+    if epochs is not None:
+        overrides["epochs"] = epochs
+    cfg = recipe.config(train_limit=train_limit, seed=seed, **overrides)
+    epochs = cfg.epochs  # the recipe's default budget unless given
     check_options(cfg, RECIPE)
+    if cfg.ema:
+        raise ValueError("gan_quality: --ema has no PyTorch side here; compare without it")
     x, _ = recipe.load_data(cfg)  # (N, 1, 28, 28) in [-1, 1]
     evaluator = recipe.evaluator(cfg)  # trained and cached on first use
     sides = build_sides(cfg)
@@ -374,7 +402,14 @@ def run_comparison(epochs: int = 10, train_limit=None, seed: int = 0, samples: i
     print(f"gan_quality: {RECIPE} in shinsou and PyTorch, {len(x)} images, {epochs} epoch(s) "
           f"of {steps} steps (batch {cfg.batch_size}), {threads} thread(s)", file=log,
           flush=True)  # fmt: skip
-    entries = train_both(sides, x, cfg.batch_size, epochs, seed, progress, log)
+    lr_at = None
+    if cfg.lr_decay:  # the recipe's schedule: hold, then linear to 0, counted in steps
+        factor = HoldThenLinear(epochs * steps, cfg.lr_decay)
+
+        def lr_at(t):
+            return cfg.lr * factor(t)
+
+    entries = train_both(sides, x, cfg.batch_size, epochs, seed, progress, log, lr_at)
 
     z = sample_noise(samples, cfg.noise_dim, seed + 2)
     images = {s.name: s.generate(z) for s in sides}
@@ -393,6 +428,12 @@ def run_comparison(epochs: int = 10, train_limit=None, seed: int = 0, samples: i
             "lr": cfg.lr,
             "betas": [cfg.beta1, cfg.beta2],
             "width": cfg.width,
+            "extra_layers": {
+                "gen_7x7": cfg.extra_layers_7,
+                "gen_14x14": cfg.extra_layers,
+                "dis_each": cfg.dis_extra_layers,
+            },
+            "lr_decay": cfg.lr_decay,
             "noise_dim": cfg.noise_dim,
             "loss": cfg.loss,
             "seed": seed,
@@ -445,6 +486,7 @@ def markdown(r: dict) -> str:
         return "—" if v is None else format(v, fmt)
 
     s, t, real, st = r["shinsou"], r["pytorch"], r["real"], r["settings"]
+    ex = st["extra_layers"]
 
     def spread(fr):
         return "—" if not fr else f"{min(fr):.1%}–{max(fr):.1%}"
@@ -469,7 +511,9 @@ def markdown(r: dict) -> str:
         f"## {r['recipe']}: shinsou vs PyTorch, same nets, data order, noise and budget",
         "",
         f"{st['epochs']} epoch(s) of {st['steps_per_epoch']} steps on {st['images']} images, "
-        f"width {st['width']}, z {st['noise_dim']}, Adam lr {st['lr']} betas "
+        f"width {st['width']}, extra layers (G 7×7, G 14×14, D each) "
+        f"({ex['gen_7x7']}, {ex['gen_14x14']}, {ex['dis_each']}), z {st['noise_dim']}, "
+        f"Adam lr {st['lr']} (decay over the last {st['lr_decay']:g} of the run) betas "
         f"({st['betas'][0]}, {st['betas'][1]}), seed {st['seed']}; {st['samples']} samples each "
         f"(same z). Machine: {r['machine']['description']}; {st['threads']} thread(s).",
         "",
@@ -488,7 +532,7 @@ def markdown(r: dict) -> str:
 def main(argv=None) -> dict:
     args = parser().parse_args(argv)
     for name in ("epochs", "threads"):
-        if getattr(args, name) < 1:
+        if getattr(args, name) is not None and getattr(args, name) < 1:
             parser().error(f"--{name} must be at least 1")
     if args.samples < 2:
         parser().error("--samples must be at least 2 (a covariance needs two images)")

@@ -48,12 +48,15 @@ def _sides(gq, train_limit, width=8, noise_dim=16, **options):
     return cfg, x, gq.build_sides(cfg)
 
 
-def test_the_twins_have_the_generators_extra_layers(gq):
-    cfg, x, (shin, tor) = _sides(gq, train_limit=64, extra_layers=1, extra_layers_7=2)
-    assert shin.gen.extra_layers == (2, 1)
+def test_the_twins_have_the_extra_layers(gq):
+    cfg, x, (shin, tor) = _sides(gq, train_limit=64, extra_layers=1, extra_layers_7=2,
+                                 dis_extra_layers=1)  # fmt: skip
+    assert shin.gen.extra_layers == (2, 1) and shin.dis.extra_layers == (1, 1)
     assert list(tor.gen.state_dict()) == list(shin.gen.state_dict())
+    assert list(tor.dis.state_dict()) == list(shin.dis.state_dict())
     z = np.random.default_rng(1).standard_normal((32, cfg.noise_dim)).astype(np.float32)
     np.testing.assert_allclose(tor.generate(z), shin.generate(z), atol=1e-5, rtol=0)
+    np.testing.assert_allclose(tor.discriminate(x[:32]), shin.discriminate(x[:32]), atol=1e-5)
 
 
 def test_the_twins_start_equal_and_track_each_other(gq):
@@ -86,6 +89,20 @@ def test_the_twins_start_equal_and_track_each_other(gq):
         assert entries[0]["shinsou"][key] == pytest.approx(entries[0]["pytorch"][key], abs=1e-4)
 
 
+def test_the_lr_schedule_reaches_both_sides_before_each_step(gq):
+    cfg, x, (shin, tor) = _sides(gq, train_limit=192)  # 3 steps
+    seen = []
+
+    def lr_at(t):
+        seen.append(t)
+        return 1e-3 / (t + 1)
+
+    gq.train_both([shin, tor], x, 64, 1, 0, progress=False, log=io.StringIO(), lr_at=lr_at)
+    assert seen == [0, 1, 2, 0, 1, 2]  # each side's steps 0..2
+    for opt in (*shin.updater.optimizers.values(), tor.opt_gen, tor.opt_dis):
+        assert opt.param_groups[0]["lr"] == pytest.approx(1e-3 / 3)
+
+
 def test_epoch_batches_are_one_permutation_without_a_partial_batch(gq):
     b = gq.epoch_batches(150, 64, 0, 0)
     assert [len(i) for i in b] == [64, 64]
@@ -99,7 +116,8 @@ def test_a_tiny_comparison_writes_the_json_and_the_table(gq, cache, tmp_path):
     log = io.StringIO()
     out = tmp_path / "bench"
     r = gq.run_comparison(epochs=2, train_limit=192, samples=40, out=out, progress=False,
-                          log=log, width=4, noise_dim=8, **TINY_REFERENCE)  # fmt: skip
+                          log=log, width=4, noise_dim=8, lr_decay=0.5,
+                          **TINY_REFERENCE)  # fmt: skip
     saved = json.loads((out / "gan_quality.json").read_text())
     assert saved == json.loads(json.dumps(r))
     for key in (
@@ -120,6 +138,8 @@ def test_a_tiny_comparison_writes_the_json_and_the_table(gq, cache, tmp_path):
     st = saved["settings"]
     assert (st["epochs"], st["images"], st["steps_per_epoch"], st["samples"]) == (2, 192, 3, 40)
     assert (st["batch_size"], st["lr"], st["betas"]) == (64, 2e-4, [0.5, 0.999])
+    assert st["lr_decay"] == 0.5 and set(st["extra_layers"]) == {"gen_7x7", "gen_14x14",
+                                                                 "dis_each"}  # fmt: skip
     assert {"description", "cores", "threads", "numpy", "torch", "shinsou"} <= set(saved["machine"])
     for name in ("shinsou", "pytorch"):
         side = saved[name]

@@ -76,6 +76,26 @@ def test_extra_layers_deepen_the_generator_alone():
     for bad in (-1, 1.5, True, (1,), (1, -1), (1, 2, 3), "2"):
         with pytest.raises(ValueError, match="DCGANGenerator: extra_layers must be an int"):
             DCGANGenerator(8, width=4, extra_layers=bad)
+        with pytest.raises(ValueError, match="WGANCritic: extra_layers must be an int"):
+            WGANCritic(width=4, extra_layers=bad)
+
+
+def test_extra_layers_of_the_discriminators_use_their_norm():
+    d = DCGANDiscriminator(width=4, extra_layers=(1, 2))
+    kinds = [type(m).__name__ for m in d.features]
+    block = ["Conv2d", "BatchNorm2d", "LeakyReLU"]
+    assert kinds == ["Conv2d", "LeakyReLU", *block, *block, "Conv2d", "BatchNorm2d",
+                     "LeakyReLU", *block, "Flatten"]  # fmt: skip
+    assert d.features[2].weight.shape == (4, 4, 3, 3) and d.features[2].bias is None
+    assert d.features[4].negative_slope == 0.2
+    assert d(ss.zeros(3, 1, 28, 28)).shape == (3, 1) and d.extra_layers == (1, 2)
+    # the critic's blocks take layer norm (per example), a norm-free one a biased conv
+    c = WGANCritic(width=4, extra_layers=(1, 1))
+    names = [type(m).__name__ for m in c.modules()]
+    assert names.count("LayerNorm") == 3 and "BatchNorm2d" not in names
+    assert c.features[3].normalized_shape == (4, 14, 14)
+    plain = DCGANDiscriminator(width=4, norm=None, extra_layers=1)
+    assert plain.features[2].bias is not None and plain(ss.zeros(2, 1, 28, 28)).shape == (2, 1)
 
 
 def test_extra_layers_match_the_same_layers_in_pytorch():

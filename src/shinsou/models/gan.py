@@ -238,10 +238,36 @@ class MLPDiscriminator(_Discriminator):
         self._make_projection(width)
 
 
-def _conv_blocks(c: int, k: int) -> list:
-    """k blocks of Conv2d(c, c, 3, stride 1, pad 1) -> BN -> ReLU, as a flat list."""
-    return [m for _ in range(k)
-            for m in (Conv2d(c, c, 3, padding=1, bias=False), BatchNorm2d(c), ReLU())]  # fmt: skip
+def _extra(name: str, extra_layers) -> tuple[int, int]:
+    """``extra_layers`` as (k7, k14): an int k is (0, k)."""
+    pair_ = (0, extra_layers) if isinstance(extra_layers, int | np.integer) else extra_layers
+    try:
+        k7, k14 = pair_
+        ok = all(not isinstance(k, bool) and isinstance(k, int | np.integer) and k >= 0
+                 for k in (k7, k14))  # fmt: skip
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise ValueError(
+            f"{name}: extra_layers must be an int >= 0 or a pair (k7, k14) of them, "
+            f"got {extra_layers!r}"
+        )
+    return int(k7), int(k14)
+
+
+def _conv_blocks(c: int, k: int, size: int = 0, norm: str | None = "batch", act=ReLU) -> list:
+    """k blocks of Conv2d(c, c, 3, stride 1, pad 1) -> norm -> act on size×size maps, as a
+    flat list; norm is "batch" (BN), "layer" (layer norm over (c, size, size)) or None (the
+    conv then has a bias)."""
+    layers = []
+    for _ in range(k):
+        layers.append(Conv2d(c, c, 3, padding=1, bias=norm is None))
+        if norm == "batch":
+            layers.append(BatchNorm2d(c))
+        elif norm == "layer":
+            layers.append(LayerNorm((c, size, size)))
+        layers.append(act())
+    return layers
 
 
 class DCGANGenerator(_Generator):
@@ -285,19 +311,7 @@ class DCGANGenerator(_Generator):
     ):
         super().__init__()
         name = type(self).__name__
-        pair_ = (0, extra_layers) if isinstance(extra_layers, int | np.integer) else extra_layers
-        try:
-            k7, k14 = pair_
-            ok = all(not isinstance(k, bool) and isinstance(k, int | np.integer) and k >= 0
-                     for k in (k7, k14))  # fmt: skip
-        except (TypeError, ValueError):
-            ok = False
-        if not ok:
-            raise ValueError(
-                f"{name}: extra_layers must be an int >= 0 or a pair (k7, k14) of them, "
-                f"got {extra_layers!r}"
-            )
-        self.extra_layers = (int(k7), int(k14))
+        self.extra_layers = k7, k14 = _extra(name, extra_layers)
         self.noise_dim = _positive(name, "noise_dim", noise_dim)
         self.channels = _positive(name, "channels", channels)
         self.width = w = _positive(name, "width", width)
@@ -307,11 +321,11 @@ class DCGANGenerator(_Generator):
             BatchNorm1d(2 * w * 7 * 7),
             ReLU(),
             Unflatten(1, (2 * w, 7, 7)),
-            *_conv_blocks(2 * w, k7),
+            *_conv_blocks(2 * w, k7, 7),
             ConvTranspose2d(2 * w, w, 4, stride=2, padding=1, bias=False),
             BatchNorm2d(w),
             ReLU(),
-            *_conv_blocks(w, k14),
+            *_conv_blocks(w, k14, 14),
             ConvTranspose2d(w, self.channels, 4, stride=2, padding=1),
             Tanh(),
         )
@@ -324,7 +338,9 @@ class DCGANDiscriminator(_Discriminator):
     batch norm in the middle layer, one logit:
 
         x (N, C, 28, 28) -> Conv2d(C, w, 4, stride 2, pad 1) -> LeakyReLU -> (N, w, 14, 14)
+          [-> (Conv2d(w, w, 3, stride 1, pad 1) -> norm -> LeakyReLU) × k14]
           -> Conv2d(w, 2w, 4, stride 2, pad 1) -> norm -> LeakyReLU -> (N, 2w, 7, 7)
+          [-> (Conv2d(2w, 2w, 3, stride 1, pad 1) -> norm -> LeakyReLU) × k7]
           -> flatten: φ(x) (N, 2w·49) -> Linear -> D(x) (N, 1)   (+ V[y]ᵀφ(x))
 
     Args:
@@ -334,6 +350,8 @@ class DCGANDiscriminator(_Discriminator):
         norm: "batch" (DCGAN), "layer" (layer norm over (2w, 7, 7), for a WGAN-GP critic,
             whose penalty is per example and so must not mix examples in a batch) or None.
         init: apply ``dcgan_init``.
+        extra_layers: stride-1 3×3 conv blocks, k14 (an int: at 14×14) or (k7, k14), as in
+            ``DCGANGenerator``; 0: the paper's net.
     Shapes:
         x (N, C, 28, 28), labels int (N,) -> logits (N, 1).
 
@@ -349,6 +367,7 @@ class DCGANDiscriminator(_Discriminator):
         num_classes: int | None = None,
         norm: str | None = "batch",
         init: bool = True,
+        extra_layers=0,
     ):
         super().__init__()
         name = type(self).__name__
@@ -358,13 +377,17 @@ class DCGANDiscriminator(_Discriminator):
         if norm not in ("batch", "layer", None):
             raise ValueError(f"{name}: norm must be 'batch', 'layer' or None, got {norm!r}")
         self.norm = norm
+        self.extra_layers = k7, k14 = _extra(name, extra_layers)
         mid = {"batch": lambda: BatchNorm2d(2 * w), "layer": lambda: LayerNorm((2 * w, 7, 7))}
+        leaky = lambda: LeakyReLU(0.2)  # noqa: E731
         self.features = Sequential(
             Conv2d(self.channels, w, 4, stride=2, padding=1),
             LeakyReLU(0.2),
+            *_conv_blocks(w, k14, 14, norm, leaky),
             Conv2d(w, 2 * w, 4, stride=2, padding=1, bias=norm != "batch"),
             *([mid[norm]()] if norm else []),
             LeakyReLU(0.2),
+            *_conv_blocks(2 * w, k7, 7, norm, leaky),
             Flatten(),
         )
         self.head = Linear(2 * w * 7 * 7, 1)
@@ -393,10 +416,11 @@ class WGANCritic(DCGANDiscriminator):
         num_classes: int | None = None,
         norm: str | None = "layer",
         init: bool = True,
+        extra_layers=0,
     ):
         if norm == "batch":
             raise ValueError("WGANCritic: batch norm breaks the per-example gradient penalty")
-        super().__init__(channels, width, num_classes, norm, init)
+        super().__init__(channels, width, num_classes, norm, init, extra_layers)
 
 
 def dcgan_init(module: Module) -> Module:

@@ -136,6 +136,10 @@ class GANImageOptions:
     extra_layers: int = option(0, "dcgan: stride-1 3×3 conv + BN + ReLU blocks in the "
                                "generator alone, at 14×14 (w channels)")  # fmt: skip
     extra_layers_7: int = option(0, "dcgan: the same blocks at 7×7 (2w channels)")
+    dis_extra_layers: int = option(
+        0, "dcgan: stride-1 3×3 conv + norm + LeakyReLU blocks in the discriminator, this "
+        "many at 14×14 and at 7×7"
+    )  # fmt: skip
     loss: str = option("non_saturating", "the GAN loss", LOSSES)
     label_smoothing: float = option(0.0, "one-sided label smoothing s: D's real target is 1 - s")
     n_critic: int = option(1, "discriminator steps per generator step (each batch is split "
@@ -187,7 +191,7 @@ def check_options(cfg: RunConfig, name: str) -> None:
             bad(f"--{opt.replace('_', '-')} must be an int >= 2, got {getattr(cfg, opt)!r}")
     if isinstance(cfg.log_every, bool) or not isinstance(cfg.log_every, int) or cfg.log_every < 0:
         bad(f"--log-every must be an int >= 0, got {cfg.log_every!r}")
-    for opt in ("extra_layers", "extra_layers_7"):
+    for opt in ("extra_layers", "extra_layers_7", "dis_extra_layers"):
         v = getattr(cfg, opt)
         if isinstance(v, bool) or not isinstance(v, int) or v < 0:
             bad(f"--{opt.replace('_', '-')} must be an int >= 0, got {v!r}")
@@ -228,9 +232,10 @@ def build_nets(o, channels: int = 1, num_classes: int = 10):
     gen = DCGANGenerator(o.noise_dim, channels, width=w, num_classes=k,
                          extra_layers=(getattr(o, "extra_layers_7", 0),
                                        getattr(o, "extra_layers", 0)))  # fmt: skip
+    kd = getattr(o, "dis_extra_layers", 0)
     if o.gp_weight > 0:  # the penalty is per example: no batch norm in the critic
-        return gen, WGANCritic(channels, width=w, num_classes=k)
-    return gen, DCGANDiscriminator(channels, width=w, num_classes=k)
+        return gen, WGANCritic(channels, width=w, num_classes=k, extra_layers=(kd, kd))
+    return gen, DCGANDiscriminator(channels, width=w, num_classes=k, extra_layers=(kd, kd))
 
 
 class HoldThenLinear:
