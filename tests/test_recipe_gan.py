@@ -78,6 +78,10 @@ def test_the_five_recipes_and_their_defaults():
     assert isinstance(gen, ss.models.MLPGenerator) and isinstance(dis, ss.models.MLPDiscriminator)
     gen, dis = gan_images.build_nets(cfg["mnist-cgan"].options)
     assert gen.num_classes == 10 and dis.num_classes == 10
+    assert gen.extra_layers == dis.extra_layers == (0, 0)  # the paper's nets
+    # mnist-dcgan: a deeper generator and one block more in each half of the discriminator
+    gen, dis = gan_images.build_nets(cfg["mnist-dcgan"].options)
+    assert (gen.width, gen.extra_layers, dis.extra_layers) == (32, (2, 2), (1, 1))
 
 
 def test_train_help_lists_the_gan_options(capsys):

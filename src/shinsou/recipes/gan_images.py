@@ -9,7 +9,11 @@ Nets (``shinsou.models.gan``): ``--model mlp`` is ``MLPGenerator`` (hidden 4w, 8
 ``MLPDiscriminator`` (8w, 4w); ``--model dcgan`` is ``DCGANGenerator(width=w)`` against
 ``DCGANDiscriminator(width=w)``, and with a gradient penalty (``--gp-weight`` > 0) against the
 layer-norm ``WGANCritic`` (batch norm would mix the examples of the per-example penalty).
-``--conditional`` gives G(z, y) = G([z, onehot(y)]) and the projection discriminator
+Deeper DCGANs: ``--extra-layers-7`` k7 and ``--extra-layers`` k14 add stride-1 3×3 conv +
+BN + ReLU blocks to the generator alone, at 7×7 (2w channels) and 14×14 (w channels);
+``--dis-extra-layers`` k adds k such blocks (with the discriminator's norm and LeakyReLU) at
+each of the discriminator's 14×14 and 7×7. ``mnist-dcgan`` uses (k7, k14) = (2, 2) and k = 1
+(see Measured). ``--conditional`` gives G(z, y) = G([z, onehot(y)]) and the projection discriminator
 D(x, y) = wᵀφ(x) + b + V[y]ᵀφ(x).
 
 Training (``shinsou.training.GANUpdater``, Adam (β1, β2) for both nets): per batch, the
@@ -21,7 +25,9 @@ discriminator step(s) with G fixed, then one generator step:
 * ``--loss wasserstein`` with ``--gp-weight`` λ (WGAN-GP, Gulrajani et al. 2017):
   L_D = mean f(G(z)) − mean f(x) + λ·mean (‖∇f(x̂)‖ − 1)², L_G = −mean f(G(z)), with
   ``--n-critic`` k critic steps per generator step: each loader batch of k·m images is split
-  into k critic batches of m (so ``mnist-wgan-gp``'s batch 320 is 5 critic steps of 64).
+  into k critic batches of m (so ``mnist-wgan-gp``'s batch 320 is 5 critic steps of 64);
+* ``--lr-decay`` f: both nets' lr stays for the first 1 − f of the run's iterations, then
+  falls linearly to 0 at the end (pix2pix/CycleGAN's schedule; in the snapshots).
 
 What a run folder holds: ``config.json``, ``log.jsonl`` (means every ``--log-every``
 iterations; the quality numbers in the entry after each epoch's end), ``learning_curves.png``
@@ -658,7 +664,8 @@ RECIPES = {
         ),
         GANImageRecipe(
             "mnist-dcgan", "DCGAN (Radford et al. 2015) generates MNIST digits", "mnist",
-            dict(_COMMON, model="dcgan", width=32, epochs=10),
+            dict(_COMMON, model="dcgan", width=32, epochs=10, extra_layers=2, extra_layers_7=2,
+                 dis_extra_layers=1),
             "10 epochs of 937 steps, ~15-20 min of one CPU core",
         ),
         GANImageRecipe(
