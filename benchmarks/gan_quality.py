@@ -487,6 +487,8 @@ def markdown(r: dict) -> str:
 
     s, t, real, st = r["shinsou"], r["pytorch"], r["real"], r["settings"]
     ex = st["extra_layers"]
+    f_decay = st.get("lr_decay") or 0
+    decay = f"linear to 0 over the last {f_decay:g} of the run" if f_decay else "constant"
 
     def spread(fr):
         return "—" if not fr else f"{min(fr):.1%}–{max(fr):.1%}"
@@ -513,7 +515,7 @@ def markdown(r: dict) -> str:
         f"{st['epochs']} epoch(s) of {st['steps_per_epoch']} steps on {st['images']} images, "
         f"width {st['width']}, extra layers (G 7×7, G 14×14, D each) "
         f"({ex['gen_7x7']}, {ex['gen_14x14']}, {ex['dis_each']}), z {st['noise_dim']}, "
-        f"Adam lr {st['lr']} (decay over the last {st['lr_decay']:g} of the run) betas "
+        f"Adam lr {st['lr']} ({decay}) betas "
         f"({st['betas'][0]}, {st['betas'][1]}), seed {st['seed']}; {st['samples']} samples each "
         f"(same z). Machine: {r['machine']['description']}; {st['threads']} thread(s).",
         "",

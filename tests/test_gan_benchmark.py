@@ -138,6 +138,7 @@ def test_a_tiny_comparison_writes_the_json_and_the_table(gq, cache, tmp_path):
     st = saved["settings"]
     assert (st["epochs"], st["images"], st["steps_per_epoch"], st["samples"]) == (2, 192, 3, 40)
     assert (st["batch_size"], st["lr"], st["betas"]) == (64, 2e-4, [0.5, 0.999])
+    assert "linear to 0 over the last 0.5 of the run" in (out / "gan_quality.md").read_text()
     assert st["lr_decay"] == 0.5 and set(st["extra_layers"]) == {"gen_7x7", "gen_14x14",
                                                                  "dis_each"}  # fmt: skip
     assert {"description", "cores", "threads", "numpy", "torch", "shinsou"} <= set(saved["machine"])
