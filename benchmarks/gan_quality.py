@@ -151,6 +151,14 @@ def torch_dcgan(gen, dis):
     return tg, td
 
 
+def set_lr(optimizers, lr: float) -> None:
+    """Every parameter group of ``optimizers`` (shinsou's or PyTorch's: the same
+    ``param_groups`` dicts) to learning rate ``lr``."""
+    for opt in optimizers:
+        for g in opt.param_groups:
+            g["lr"] = lr
+
+
 class FedNoiseUpdater(GANUpdater):
     """The recipe's ``GANUpdater`` with its noise z drawn from a NumPy generator ``noise``
     (standard normal float32, (n, noise_dim)) instead of shinsou's RNG, so that PyTorch's
@@ -181,9 +189,7 @@ class ShinsouSide:
 
     def set_lr(self, lr: float) -> None:
         """Both optimizers' learning rate (``--lr-decay``'s schedule, as the recipe's)."""
-        for opt in self.updater.optimizers.values():
-            for g in opt.param_groups:
-                g["lr"] = lr
+        set_lr(self.updater.optimizers.values(), lr)
 
     def step(self, x: np.ndarray) -> dict:
         """One D step and one G step on the real batch x (m, C, 28, 28)."""
@@ -232,9 +238,7 @@ class TorchGANStep:
         return self.torch.from_numpy(z)
 
     def set_lr(self, lr: float) -> None:
-        for opt in (self.opt_gen, self.opt_dis):
-            for g in opt.param_groups:
-                g["lr"] = lr
+        set_lr((self.opt_gen, self.opt_dis), lr)
 
     def step(self, x: np.ndarray) -> dict:
         torch, gen, dis, bce = self.torch, self.gen, self.dis, self.bce

@@ -255,19 +255,22 @@ def _extra(name: str, extra_layers) -> tuple[int, int]:
     return int(k7), int(k14)
 
 
-def _conv_blocks(c: int, k: int, size: int = 0, norm: str | None = "batch", act=ReLU) -> list:
+def _norm(norm: str | None, c: int, size: int) -> list:
+    """The normalisation of c size×size maps as a list of layers: "batch" (BN), "layer"
+    (layer norm over (c, size, size), per example) or None (no layer)."""
+    if norm == "batch":
+        return [BatchNorm2d(c)]
+    if norm == "layer":
+        return [LayerNorm((c, size, size))]
+    return []
+
+
+def _conv_blocks(c: int, k: int, size: int, norm: str | None = "batch", act=ReLU) -> list:
     """k blocks of Conv2d(c, c, 3, stride 1, pad 1) -> norm -> act on size×size maps, as a
-    flat list; norm is "batch" (BN), "layer" (layer norm over (c, size, size)) or None (the
-    conv then has a bias)."""
-    layers = []
-    for _ in range(k):
-        layers.append(Conv2d(c, c, 3, padding=1, bias=norm is None))
-        if norm == "batch":
-            layers.append(BatchNorm2d(c))
-        elif norm == "layer":
-            layers.append(LayerNorm((c, size, size)))
-        layers.append(act())
-    return layers
+    flat list (``_norm``; without a norm the conv has a bias)."""
+    return [layer for _ in range(k)
+            for layer in (Conv2d(c, c, 3, padding=1, bias=norm is None),
+                          *_norm(norm, c, size), act())]  # fmt: skip
 
 
 class DCGANGenerator(_Generator):
@@ -307,7 +310,7 @@ class DCGANGenerator(_Generator):
         width: int = 64,
         num_classes: int | None = None,
         init: bool = True,
-        extra_layers: int = 0,
+        extra_layers: int | tuple[int, int] = 0,
     ):
         super().__init__()
         name = type(self).__name__
@@ -367,7 +370,7 @@ class DCGANDiscriminator(_Discriminator):
         num_classes: int | None = None,
         norm: str | None = "batch",
         init: bool = True,
-        extra_layers=0,
+        extra_layers: int | tuple[int, int] = 0,
     ):
         super().__init__()
         name = type(self).__name__
@@ -378,14 +381,13 @@ class DCGANDiscriminator(_Discriminator):
             raise ValueError(f"{name}: norm must be 'batch', 'layer' or None, got {norm!r}")
         self.norm = norm
         self.extra_layers = k7, k14 = _extra(name, extra_layers)
-        mid = {"batch": lambda: BatchNorm2d(2 * w), "layer": lambda: LayerNorm((2 * w, 7, 7))}
         leaky = lambda: LeakyReLU(0.2)  # noqa: E731
         self.features = Sequential(
             Conv2d(self.channels, w, 4, stride=2, padding=1),
             LeakyReLU(0.2),
             *_conv_blocks(w, k14, 14, norm, leaky),
             Conv2d(w, 2 * w, 4, stride=2, padding=1, bias=norm != "batch"),
-            *([mid[norm]()] if norm else []),
+            *_norm(norm, 2 * w, 7),
             LeakyReLU(0.2),
             *_conv_blocks(2 * w, k7, 7, norm, leaky),
             Flatten(),
@@ -416,7 +418,7 @@ class WGANCritic(DCGANDiscriminator):
         num_classes: int | None = None,
         norm: str | None = "layer",
         init: bool = True,
-        extra_layers=0,
+        extra_layers: int | tuple[int, int] = 0,
     ):
         if norm == "batch":
             raise ValueError("WGANCritic: batch norm breaks the per-example gradient penalty")

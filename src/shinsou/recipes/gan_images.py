@@ -13,8 +13,8 @@ Deeper DCGANs: ``--extra-layers-7`` k7 and ``--extra-layers`` k14 add stride-1 3
 BN + ReLU blocks to the generator alone, at 7×7 (2w channels) and 14×14 (w channels);
 ``--dis-extra-layers`` k adds k such blocks (with the discriminator's norm and LeakyReLU) at
 each of the discriminator's 14×14 and 7×7. ``mnist-dcgan`` uses (k7, k14) = (2, 2) and k = 1
-(see Measured). ``--conditional`` gives G(z, y) = G([z, onehot(y)]) and the projection discriminator
-D(x, y) = wᵀφ(x) + b + V[y]ᵀφ(x).
+(see Measured). ``--conditional`` gives G(z, y) = G([z, onehot(y)]) and the projection
+discriminator D(x, y) = wᵀφ(x) + b + V[y]ᵀφ(x).
 
 Training (``shinsou.training.GANUpdater``, Adam (β1, β2) for both nets): per batch, the
 discriminator step(s) with G fixed, then one generator step:
@@ -247,9 +247,8 @@ def build_nets(o, channels: int = 1, num_classes: int = 10):
         dis = MLPDiscriminator(hidden=(8 * w, 4 * w), channels=channels, num_classes=k)
         return gen, dis
     gen = DCGANGenerator(o.noise_dim, channels, width=w, num_classes=k,
-                         extra_layers=(getattr(o, "extra_layers_7", 0),
-                                       getattr(o, "extra_layers", 0)))  # fmt: skip
-    kd = getattr(o, "dis_extra_layers", 0)
+                         extra_layers=(o.extra_layers_7, o.extra_layers))  # fmt: skip
+    kd = o.dis_extra_layers
     if o.gp_weight > 0:  # the penalty is per example: no batch norm in the critic
         return gen, WGANCritic(channels, width=w, num_classes=k, extra_layers=(kd, kd))
     return gen, DCGANDiscriminator(channels, width=w, num_classes=k, extra_layers=(kd, kd))
