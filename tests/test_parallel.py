@@ -322,6 +322,8 @@ def test_split_products_by_request(split_everything):
     [
         ((5, 6, 9, 8), (4, 6, 3, 3), dict(padding=1)),
         ((4, 6, 9, 9), (6, 3, 4, 4), dict(stride=2, padding=1, groups=2)),
+        # dL/dx summed in column phases (horizontal stride > 1), with a dilation
+        ((4, 6, 11, 12), (5, 6, 4, 3), dict(stride=(2, 3), padding=(1, 2), dilation=(1, 2))),
         ((3, 1, 8, 8), (5, 1, 3, 3), dict()),  # one input channel: nothing to share out
     ],
 )
@@ -345,13 +347,13 @@ def test_conv_kernels_share_channels_between_threads(
     w0 = rng.standard_normal(w_shape).astype(np.float32)
     op = F.conv_transpose2d if transpose else F.conv2d
     threads = set()
-    col2im = conv.col2im
+    add_row = conv._add_kernel_row
 
     def spy(*a, **k):
         threads.add(threading.get_ident())
-        return col2im(*a, **k)
+        return add_row(*a, **k)
 
-    monkeypatch.setattr(conv, "col2im", spy)
+    monkeypatch.setattr(conv, "_add_kernel_row", spy)
 
     def run():
         x = ss.tensor(x0, requires_grad=True)

@@ -53,6 +53,8 @@ __all__ = [
     "set_openblas_threads",
     # issue 18
     "limit_threads",
+    # issue 14: the DCGAN step's layout transposes
+    "transpose_copy",
 ]
 
 # Below this many multiply-adds a product is not worth splitting over two threads.
@@ -67,8 +69,9 @@ _names = (
 )
 
 
-def _openblas():
-    """(get, set) of the OpenBLAS that NumPy loaded, or None when there is none."""
+def _library():
+    """The OpenBLAS library NumPy loaded (a ctypes handle) and whether its integers are
+    64-bit (ILP64: its symbols end in ``64_``), or None when NumPy uses another BLAS."""
     global _lib
     if _lib is not None:
         return _lib or None
@@ -89,9 +92,15 @@ def _openblas():
                 getter, setter = getattr(lib, get), getattr(lib, set_)
                 getter.restype = ctypes.c_int
                 setter.argtypes = [ctypes.c_int]
-                _lib = (getter, setter)
+                _lib = (getter, setter, lib, name.endswith("64_"), name.startswith("scipy_"))
                 return _lib
     return None
+
+
+def _openblas():
+    """(get, set) of the OpenBLAS that NumPy loaded, or None when there is none."""
+    lib = _library()
+    return None if lib is None else lib[:2]
 
 
 def openblas_threads() -> int | None:
@@ -231,3 +240,74 @@ def limit_threads(n: int) -> None:
         _SPLIT = False
     if not any(v in os.environ for v in _USER_BLAS_THREADS):
         set_openblas_threads(1 if _SPLIT else n)
+
+
+# OpenBLAS's out-of-place transposing copy, B = alpha·Aᵀ (its BLAS-like extension
+# ``cblas_?omatcopy``): per dtype, the ctypes function or None. Its blocked kernels moved the
+# (64, 64·14·14) float32 NCHW <-> batch-innermost transposes of a DCGAN step 3-4x faster than
+# NumPy's strided copy (0.19 against 0.68 ms, one thread, 2-core AMD EPYC VM).
+_omat: dict = {}
+_ROW_MAJOR, _TRANS = 101, 112
+
+
+def _omatcopy(dtype):
+    if dtype in _omat:
+        return _omat[dtype]
+    _omat[dtype] = fn = None
+    lib = _library()
+    letter = {np.dtype(np.float32): "s", np.dtype(np.float64): "d"}.get(dtype)
+    if lib is not None and letter is not None:
+        _, _, handle, ilp64, scipy = lib
+        name = f"{'scipy_' if scipy else ''}cblas_{letter}omatcopy{'64_' if ilp64 else ''}"
+        f = getattr(handle, name, None)
+        if f is not None:
+            i = ctypes.c_int64 if ilp64 else ctypes.c_int
+            real = np.ctypeslib.as_ctypes_type(dtype)
+            f.restype = None
+            f.argtypes = [ctypes.c_int, ctypes.c_int, i, i, real, ctypes.c_void_p, i,
+                          ctypes.c_void_p, i]  # fmt: skip
+            # trust it only once it has transposed a small matrix right
+            a = np.arange(6, dtype=dtype).reshape(2, 3)
+            b = np.full((3, 2), -1, dtype=dtype)
+            f(_ROW_MAJOR, _TRANS, 2, 3, 1.0, a.ctypes.data, 3, b.ctypes.data, 2)
+            if (b == a.T).all():
+                _omat[dtype] = fn = f
+    return fn
+
+
+def transpose_copy(dst, src) -> bool:
+    """``dst[...] = src.T`` for two 2-D NumPy arrays (float32 or float64, each with unit
+    stride along its last axis: any row pitch) with OpenBLAS's ``omatcopy``, the two halves
+    of ``src``'s columns on two threads (``parallel.halves``). Returns False, having done
+    nothing, when that cannot be used (another BLAS or dtype, other strides): the caller then
+    copies another way.
+
+    >>> a = np.arange(12, dtype=np.float32).reshape(3, 4)
+    >>> b = np.empty((4, 3), np.float32)
+    >>> ok = transpose_copy(b, a)
+    >>> bool((b == a.T).all()) if ok else True
+    True
+    """
+    if type(dst) is not np.ndarray or type(src) is not np.ndarray or src.ndim != 2:
+        return False
+    rows, cols = src.shape
+    if dst.shape != (cols, rows) or dst.dtype != src.dtype or not rows or not cols:
+        return False
+    size = src.itemsize
+    if src.strides[1] != size or dst.strides[1] != size or not dst.flags.writeable:
+        return False
+    if src.strides[0] % size or dst.strides[0] % size:
+        return False
+    if (rows > 1 and src.strides[0] < cols * size) or (cols > 1 and dst.strides[0] < rows * size):
+        return False  # rows that overlap or run backwards: no BLAS matrix
+    f = _omatcopy(src.dtype)
+    if f is None:
+        return False
+    lda, ldb = max(src.strides[0] // size, cols), max(dst.strides[0] // size, rows)
+    a0, b0 = src.ctypes.data, dst.ctypes.data
+
+    def part(lo, hi):  # src's columns lo..hi -> dst's rows lo..hi
+        f(_ROW_MAJOR, _TRANS, rows, hi - lo, 1.0, a0 + lo * size, lda, b0 + lo * ldb * size, ldb)
+
+    parallel.halves(part, cols, 2 * src.nbytes)
+    return True
