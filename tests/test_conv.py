@@ -190,6 +190,41 @@ def test_conv_transpose2d(case):
     check_op(*fns, shapes)
 
 
+# dL/dx of a stride-1 convolution with C_in >= C_out (and the forward of a stride-1
+# transposed one with as many outputs as inputs or more) as the forward kernel on dL/dy with
+# the flipped kernel (``_flipped_input_grad``): the threshold on the channels is lowered so
+# that these small cases go that way, against the same references; padding beyond
+# dilation·(k-1) (the last two) cannot, and takes the per-kernel-row path
+FLIP_CASES = [
+    ((2, 4, 7, 9), (3, 4, 3, 2), True, dict(padding=1), False),
+    ((1, 5, 7, 6), (5, 5, 3, 3), False, dict(padding="same", dilation=(1, 2)), False),
+    ((2, 4, 6, 5), (2, 4, 2, 4), True, dict(padding="same"), False),  # asymmetric pads
+    ((2, 3, 6, 7), (3, 3, 3, 3), True, {}, False),  # valid: pads of d·(k-1) all round
+    ((2, 3, 5, 6), (3, 4, 3, 3), True, dict(padding=1), True),
+    ((2, 2, 4, 5), (2, 3, 3, 3), False, dict(padding=(1, 2), dilation=2), True),
+    ((2, 3, 5, 5), (2, 3, 3, 3), True, dict(padding=3), False),  # 3 > 1·(3-1)
+    ((2, 3, 5, 6), (3, 4, 3, 3), True, dict(padding=(0, 3)), True),
+]
+
+
+@pytest.mark.filterwarnings("ignore:Using padding='same'")
+@pytest.mark.parametrize(
+    "case", FLIP_CASES, ids=[("T-" if c[4] else "") + _case_id(c[:4]) for c in FLIP_CASES]
+)
+def test_stride_one_input_grad_by_the_flipped_kernel(monkeypatch, case):
+    monkeypatch.setattr(conv_module, "_FLIPPED_MIN_CHANNELS", 1)
+    used = []
+    flipped = conv_module._flipped_input_grad
+    monkeypatch.setattr(
+        conv_module, "_flipped_input_grad", lambda *a: used.append(1) or flipped(*a)
+    )
+    *case, transpose = case
+    (test_conv_transpose2d if transpose else test_conv2d)(tuple(case))
+    pad = case[3].get("padding", 0)
+    beyond = 3 in (pad if isinstance(pad, tuple) else (pad,))  # the last two cases
+    assert bool(used) is not beyond
+
+
 # Bytes per output row of a chunk (float64): im2col C·KH·KW · OW·N · 8, and dL/dx (one kernel
 # row at a time) 2 · C·KW · OW·N · 8. For conv2d below: 3600 and 2400; the budgets give
 # chunks of rows (4, 2) and (6) / (3, 3) and (5, 1) / one row each.
