@@ -255,10 +255,19 @@ def test_conv_transpose2d_many_chunks(monkeypatch, budget):
     )
 
 
-@pytest.mark.parametrize("tile", [4096, 20, 3])
+@pytest.mark.parametrize("tile", [None, 4096, 20, 3])
 def test_batch_innermost_transposes(monkeypatch, tile):
-    """NCHW <-> (C, H, W, N) copies, tiled over channels (tile > H·W) or rows (tile < H·W)."""
-    monkeypatch.setattr(conv_module, "_TILE", tile)
+    """NCHW <-> (C, H, W, N) copies: by OpenBLAS's omatcopy (tile None), or, where that is
+    missing, tiled over channels (tile > H·W) or rows (tile < H·W)."""
+    from shinsou.backend import blas
+
+    calls = []
+    copy = blas.transpose_copy
+    if tile is None:  # the omatcopy path, which this machine's NumPy (OpenBLAS) has
+        monkeypatch.setattr(blas, "transpose_copy", lambda d, s: calls.append(1) or copy(d, s))
+    else:
+        monkeypatch.setattr(blas, "transpose_copy", lambda d, s: False)
+        monkeypatch.setattr(conv_module, "_TILE", tile)
     rng = np.random.default_rng(0)
     a = rng.standard_normal((19, 3, 5, 7)).astype(np.float32)  # 19 samples: 8 + 8 + 3
     chwn = conv_module._chwn(a)
@@ -274,6 +283,38 @@ def test_batch_innermost_transposes(monkeypatch, tile):
     # an array already batch-innermost is used as it is, without a copy
     b = np.ascontiguousarray(a.transpose(1, 2, 3, 0)).transpose(3, 0, 1, 2)
     assert np.shares_memory(conv_module._chwn(b), b)
+    # from a strided (C, H, W, N) view, as dL/dx comes out of its padded buffer
+    padded = np.ascontiguousarray(ref.transpose(1, 2, 3, 0))
+    back = conv_module._from_chwn(padded[:, 1:6, 0:7])
+    np.testing.assert_array_equal(back, a)
+    if tile is None and blas.transpose_copy(
+        np.empty((2, 1), np.float32), np.ones((1, 2), np.float32)
+    ):
+        assert len(calls) >= 4  # to and from, plain and padded, all went through omatcopy
+
+
+def test_transpose_copy_by_openblas():
+    from shinsou.backend import blas
+
+    rng = np.random.default_rng(1)
+    for dtype in (np.float32, np.float64):
+        src = rng.standard_normal((37, 53)).astype(dtype)
+        dst = np.full((53, 37), np.nan, dtype)
+        if not blas.transpose_copy(dst, src):
+            pytest.skip("NumPy's BLAS is not OpenBLAS (or has no omatcopy)")  # pragma: no cover
+        np.testing.assert_array_equal(dst, src.T)
+        # row pitches: a block of a larger source into a block of a larger destination
+        big_src, big_dst = rng.standard_normal((45, 60)).astype(dtype), np.zeros((70, 50), dtype)
+        assert blas.transpose_copy(big_dst[3:58, 5:45], big_src[2:42, 1:56])
+        np.testing.assert_array_equal(big_dst[3:58, 5:45], big_src[2:42, 1:56].T)
+        assert big_dst[:3].sum() == 0 and big_dst[:, :5].sum() == 0  # nothing outside
+    # what it cannot do, it leaves to the caller (False, nothing written)
+    dst = np.zeros((4, 3), np.float32)
+    assert not blas.transpose_copy(dst, np.ones((3, 4), np.int32))  # dtype
+    assert not blas.transpose_copy(dst, np.ones((3, 8), np.float32)[:, ::2])  # inner stride
+    assert not blas.transpose_copy(dst, np.ones((4, 3), np.float32))  # shapes
+    assert not blas.transpose_copy(np.zeros((4, 3), np.float32)[::-1], np.ones((3, 4), np.float32))
+    assert not dst.any()
 
 
 BATCH_OUTER_CASES = [

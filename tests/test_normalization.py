@@ -125,11 +125,16 @@ def test_batch_norm_fused_equals_composite_and_computes_only_what_is_needed(trai
                 assert t.grad is None
 
 
+@pytest.mark.parametrize("plane", [True, False])
 @pytest.mark.parametrize("block", [50, 130])
 @pytest.mark.parametrize("training", [True, False])
-def test_batch_norm_cache_blocks_and_zero_scale_paths(monkeypatch, block, training):
-    # small blocks: 7 blocks of one sample, or 2 + 2 + 2 + 1 samples; γ_0 = 0 and a zero
-    # upstream gradient on channel 1 take the unfolded (one pass longer) forward and backward
+def test_batch_norm_cache_blocks_and_zero_scale_paths(monkeypatch, block, training, plane):
+    # small blocks: 7 blocks of one sample, or 1 + 2 and 2 + 2 samples (each half of the
+    # samples its own blocks, each with its own moments, joined); γ_0 = 0 and a zero upstream
+    # gradient on channel 1 take the unfolded (one pass longer) forward and backward; the
+    # per-channel constants as whole (C·L,) planes (short rows) or as (C, 1) columns
+    if not plane:
+        monkeypatch.setattr(normalization, "_PLANE_MAX", 0)
     rng = np.random.default_rng(12)
     x = rng.standard_normal((7, 3, 4, 5)) + 4
     w, b = np.array([0.0, 1.5, -0.7]), rng.standard_normal(3)
@@ -528,3 +533,17 @@ def test_batch_norm_graph_backward_float32_with_a_large_offset():
     for a, e, what in zip(out[np.float32], out[np.float64], ("dL/dx", "dL/dγ")):
         assert a.dtype == np.float32
         assert_close_to(a, e, what, rtol=1e-4, atol=1e-5)
+
+
+def test_batch_norm_blocks_give_each_thread_half_the_samples():
+    # parallel.over_halves hands each thread half of the list of blocks: the list is the two
+    # halves of the samples, each cut into the same number of blocks (20, 20, 20, 4 had made
+    # one thread do 40 samples and the other 24)
+    for n, row in [(64, 64 * 196), (64, 128 * 49), (7, 60), (9, 1 << 20), (2, 10)]:
+        blocks = normalization._blocks(n, row, np)
+        half = len(blocks) // 2
+        assert [b.start for b in blocks[1:]] == [b.stop for b in blocks[:-1]]
+        assert blocks[0].start == 0 and blocks[-1].stop == n
+        assert blocks[half].start == n // 2  # the split falls between the halves
+        sizes = [b.stop - b.start for b in blocks]
+        assert max(sizes) * row <= max(normalization._BLOCK, row)

@@ -197,6 +197,47 @@ def test_batch_norm_agrees_split_and_whole(monkeypatch, split_everything, traini
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
 
+def test_halves_from_two_threads_at_once(split_everything):
+    # while one thread's halves holds the worker, another thread's runs inline, whole
+    gate, inside = threading.Event(), threading.Event()
+
+    def slow(lo, hi):
+        if lo == 0:  # the worker's half
+            inside.set()
+            gate.wait(5)
+
+    other = threading.Thread(target=parallel.halves, args=(slow, 2))
+    other.start()
+    assert inside.wait(5)
+    seen = []
+    parallel.halves(lambda lo, hi: seen.append((lo, hi)), 8)
+    gate.set()
+    other.join(5)
+    assert seen == [(0, 8)] and not other.is_alive()
+
+
+def test_an_interrupted_wait_gives_up_the_worker(split_everything):
+    parallel.halves(lambda lo, hi: None, 2)
+    old = parallel._get_worker()
+    ended = threading.Event()
+
+    class Interrupted:  # stands in for the worker's "done" lock: Ctrl-C during the wait
+        def acquire(self):
+            raise KeyboardInterrupt
+
+        def release(self):  # what the worker calls when its job has ended
+            ended.set()
+
+    old._done = Interrupted()
+    with pytest.raises(KeyboardInterrupt):
+        parallel.halves(lambda lo, hi: None, 2)
+    assert ended.wait(5)  # the given-up worker still ended its job
+    assert parallel._get_worker() is not old
+    threads = set()
+    parallel.halves(lambda lo, hi: threads.add(threading.get_ident()), 4)
+    assert len(threads) == 2  # a new worker: still two threads, not inline ever after
+
+
 def _split_in_child(queue):
     parallel.MIN_BYTES, parallel._ENABLED = 0, True
     threads = set()

@@ -133,8 +133,17 @@ class _Worker:
         return True
 
     def finish(self) -> None:
-        """Wait for the job ``start`` handed over; raise its exception, if any."""
-        self._done.acquire()
+        """Wait for the job ``start`` handed over; raise its exception, if any. Interrupted
+        while waiting (Ctrl-C), this worker is given up: it ends its job and then idles, and
+        the next ``halves`` makes a new one (rather than running inline ever after)."""
+        try:
+            self._done.acquire()
+        except BaseException:
+            global _pool
+            with _pool_lock:
+                if _pool is self:
+                    _pool = None
+            raise
         error, self._error = self._error, None
         self._busy.release()
         if error is not None:

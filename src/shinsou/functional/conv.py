@@ -36,30 +36,39 @@ Inside, the kernels work on *batch-innermost* arrays, (C, H, W, N) in memory (th
 cuda-convnet): every window row is then one contiguous run of OW·N numbers, so im2col is a
 copy of long runs and col2im a few adds of long runs (3-4x faster than with NCHW's runs of
 OW, and strided convolutions do not degrade), and the GEMM writes its (C_out, OH·OW·N)
-product straight into that layout. The way in and out is a tiled transpose (``_to_chwn``,
-``_from_chwn``, 2-4x the cost of a copy). Returning the batch-innermost array as an NCHW
+product straight into that layout. The way in and out is one 2-D transpose of the
+(N, C·H·W) matrix (``_to_chwn``, ``_from_chwn``) by OpenBLAS's ``omatcopy``
+(``blas.transpose_copy``: 3-4x faster than NumPy's strided copy; tiles of NumPy copies where
+NumPy has another BLAS). Returning the batch-innermost array as an NCHW
 *view* instead was measured 15-20% slower on whole LeNet/VGG steps: other ops (pooling's
 planes, flatten, an elementwise op mixing layouts, ~6x slower) then pay more than the
 transpose. A first layer (input needs no gradient) with wide rows orders its columns
 (N, OH, OW) instead ("batch-outer", see ``_BATCH_OUTER_MIN_OW``).
 
 Chunks: output rows are processed a few at a time so that the column matrix stays near
-``_CHUNK_BYTES``: buffers are reused while warm in cache, and memory stays bounded (no
-(K, N·OH·OW) matrix is kept; forward saves only the padded input, from which backward
-rebuilds the columns).
+``_CHUNK_BYTES`` (the forward's, per thread, near ``_FORWARD_CHUNK_BYTES``): buffers are
+reused while warm in cache, and memory stays bounded (no (K, N·OH·OW) matrix is kept;
+forward saves only the padded input, from which backward rebuilds the columns).
 
 Two threads: the im2col copies, the col2im adds and the NCHW <-> batch-innermost transposes
 split their channels in two halves run at once (``backend.parallel``), since NumPy's copies
 use one core while the GEMMs use all. The kernels themselves are split too, each half with
 its products on one BLAS thread (``blas.halves``): dL/dx and dL/dW by halves of the input
 channels (groups, when there are several), each thread with its own products and col2im sums
-or column matrices, no hand-off between them; the forward product by halves of each chunk's
-columns. (Before, each chunk and kernel row was one two-thread OpenBLAS call that waited for
-the second thread: the DCGAN step gained 1.52x from the second core where PyTorch's gained
-1.83x, and a loaded machine, with that thread often descheduled, made it 2.5x slower.)
+or column matrices, no hand-off between them; the forward by halves of the output units
+(positions), each thread copying the windows of its own units and multiplying them in chunks
+that stay in its L2 cache. (Before, each chunk and kernel row was one two-thread OpenBLAS
+call that waited for the second thread: the DCGAN step gained 1.52x from the second core
+where PyTorch's gained 1.83x, and a loaded machine, with that thread often descheduled, made
+it 2.5x slower.)
+
 With the copies split (and pooling, ReLU and the optimizer split the same way), the whole
 LeNet step measured 1.33x PyTorch's time (median of 9 runs, 1.05-1.47) and the VGG step with
-batch norm 1.61x (``benchmarks/RESULTS.md``); the figures below are from before.
+batch norm 1.61x (``benchmarks/RESULTS.md``); the figures below are from before. With the
+omatcopy transposes, the per-thread forward, the stride-2 phases and the flipped stride-1
+dL/dx (and the lighter thread hand-off and batch norm of the same change), the same run
+gave LeNet 1.38x, VGG 1.49x, the mnist-cnn step 1.27x and the DCGAN step 1.42x, each 0.07-0.16
+lower than the code before it in interleaved runs of both (RESULTS.md, session 8).
 
 Measured on a 2-core AMD EPYC VM (OpenBLAS, 2 threads; torch 2.13 CPU with
 ``torch.set_num_threads(2)`` in the same process; float32, batch 128; median over
