@@ -466,15 +466,19 @@ def _conv_input_grad(gy, w, in_chw, geo):
     row = ow * n
     units, per = _channel_units(c, g)
     padded = (c, h + pt + pb, wd + pl + pr, n)
-    if units < 2:  # one input channel: nothing to share out by channels
-        gpad = xp.zeros(padded, dtype=gy.dtype)
-        return _one_channel_input_grad(gy3, w, gpad, geo)[:, pt : pt + h, pl : pl + wd]
     sw = geo.stride[1]
     phased = sw > 1  # see below
     if phased:
         bw = -(-(wd + pl + pr) // sw)
         padded = (c, h + pt + pb, sw, bw, n)
         out = xp.empty((c, h, wd, n), dtype=gy.dtype)
+    if units < 2:  # one input channel: nothing to share out by channels
+        gpad = xp.zeros(padded, dtype=gy.dtype)
+        _one_channel_input_grad(gy3, w, gpad, geo, phased)
+        if not phased:
+            return gpad[:, pt : pt + h, pl : pl + wd]
+        _from_phases(out, gpad, pt, pl)
+        return out
     # each thread zeroes its own channels (np.zeros was a serial pass over the buffer)
     gpad = xp.empty(padded, dtype=gy.dtype)
     chunks = _row_chunks(oh, 2 * c * kw * row * gy.itemsize, xp)
@@ -498,11 +502,7 @@ def _conv_input_grad(gy, w, in_chw, geo):
                 # output rows r0..r1 read padded rows (r0 + t)·sh + i·dh, t < r1 - r0
                 _add_kernel_row(gpad[c0:c1], d5, r0 * sh + i * dh, geo, phased)
         if phased:  # this thread's channels back from phases to (C', H, W, N)
-            for px in range(sw):
-                xs = (px - pl) % sw  # the first unpadded column of this phase
-                if xs < wd:
-                    b0, cnt = (xs + pl) // sw, len(range(xs, wd, sw))
-                    out[c0:c1, :, xs::sw] = gpad[c0:c1, pt : pt + h, px, b0 : b0 + cnt]
+            _from_phases(out[c0:c1], gpad[c0:c1], pt, pl)
 
     # each thread the products and sums of its half of the channels (they write disjoint
     # parts of gpad), with no hand-off between them; col2im inside then runs whole
@@ -552,33 +552,50 @@ def _flipped_input_grad(gy, w, geo):
     return _conv_forward(gpad.transpose(3, 0, 1, 2), wf, None, geo)
 
 
-def _add_kernel_row(gpad, d5, y0, geo, phased):
+def _add_kernel_row(gpad, d5, y0, geo, phased, phases=None):
     """Add one kernel row's values d5 (C', KW, R, OW, N) of dL/dx into ``gpad`` (C', ...):
     into padded rows y0, y0 + sh, ..., as runs of OW·N numbers into the column phases of a
-    (C', Hp, s, ⌈Wp/s⌉, N) buffer when ``phased``, else by col2im into (C', Hp, Wp, N)."""
+    (C', Hp, s, ⌈Wp/s⌉, N) buffer when ``phased`` (only the kernel columns that land on the
+    phases lo..hi when ``phases`` is (lo, hi)), else by col2im into (C', Hp, Wp, N)."""
     _, kw, r, ow, _ = d5.shape
     sh, sw = geo.stride
     if phased:
         rows = slice(y0, y0 + (r - 1) * sh + 1, sh)
+        lo, hi = (0, sw) if phases is None else phases
         for j in range(kw):
             b0, px = divmod(j * geo.dilation[1], sw)
-            gpad[:, rows, px, b0 : b0 + ow] += d5[:, j]
+            if lo <= px < hi:
+                gpad[:, rows, px, b0 : b0 + ow] += d5[:, j]
     else:  # the (N, C', 1, KW, R, OW) view col2im adds up
         target = gpad[:, y0:].transpose(3, 0, 1, 2)
         col2im(d5[:, None].transpose(5, 0, 1, 2, 3, 4), None, geo.stride, geo.dilation, out=target)
 
 
-def _one_channel_input_grad(gy3, w, gpad, geo):
+def _from_phases(out, gpad, pt, pl):
+    """out (C', H, W, N) = the inside of ``gpad`` (C', Hp, s, ⌈Wp/s⌉, N), whose padded
+    column x lies in phase x % s at x // s (see ``_conv_input_grad``)."""
+    h, wd = out.shape[1:3]
+    sw = gpad.shape[2]
+    for px in range(sw):
+        xs = (px - pl) % sw  # the first unpadded column of this phase
+        if xs < wd:
+            b0, cnt = (xs + pl) // sw, len(range(xs, wd, sw))
+            out[:, :, xs::sw] = gpad[:, pt : pt + h, px, b0 : b0 + cnt]
+
+
+def _one_channel_input_grad(gy3, w, gpad, geo, phased=False):
     """``_conv_input_grad`` for a single input channel (a first layer's dL/dx, an image
     generator's last conv-transpose): all KH·KW kernel rows in one product (OpenBLAS ran the
     (KW, C_out) @ (C_out, M) products of one kernel row at ~30 GFLOP/s, against ~85 for
-    larger ones), its columns on two threads, then col2im by samples. Adds into ``gpad``
-    (1, Hp, Wp, N) and returns it."""
+    larger ones), its columns on two threads, then the sums: into the column phases of
+    ``gpad`` (1, Hp, s, ⌈Wp/s⌉, N) when ``phased``, the two threads taking half of the
+    phases each (their sums never meet), else by col2im by samples into ``gpad``
+    (1, Hp, Wp, N). Returns ``gpad``."""
     xp = get_array_module(gy3)
     co = gy3.shape[1]
     kh, kw = geo.kernel
     oh, ow = geo.out_hw
-    n = gpad.shape[3]
+    n = gpad.shape[-1]
     row = ow * n
     w_all = w.reshape(1, co, kh * kw).transpose(0, 2, 1)  # (1, KH·KW, C_out)
     dcols = None
@@ -586,10 +603,21 @@ def _one_channel_input_grad(gy3, w, gpad, geo):
         if dcols is None or dcols.shape[2] != (r1 - r0) * row:
             dcols = _empty_apart((1, kh * kw, (r1 - r0) * row), gy3.dtype, gpad)
         blas.matmul(w_all, gy3[:, :, r0 * row : r1 * row], out=dcols, split=xp is np)
-        # (1, KH, KW, R, OW, N) -> the (N, 1, KH, KW, R, OW) view col2im adds up
-        d6 = dcols.reshape(1, kh, kw, r1 - r0, ow, n).transpose(5, 0, 1, 2, 3, 4)
-        target = gpad[:, r0 * geo.stride[0] :].transpose(3, 0, 1, 2)
-        col2im(d6, None, geo.stride, geo.dilation, out=target)
+        d6 = dcols.reshape(1, kh, kw, r1 - r0, ow, n)
+        if phased:
+            y0s = [r0 * geo.stride[0] + i * geo.dilation[0] for i in range(kh)]
+
+            def phases(lo, hi, d6=d6, y0s=y0s):
+                for i in range(kh):
+                    _add_kernel_row(gpad, d6[:, i], y0s[i], geo, True, (lo, hi))
+
+            if xp is np:
+                parallel.halves(phases, geo.stride[1], 2 * dcols.nbytes)
+            else:  # pragma: no cover - GPU
+                phases(0, geo.stride[1])
+        else:  # the (N, 1, KH, KW, R, OW) view col2im adds up
+            target = gpad[:, r0 * geo.stride[0] :].transpose(3, 0, 1, 2)
+            col2im(d6.transpose(5, 0, 1, 2, 3, 4), None, geo.stride, geo.dilation, out=target)
     return gpad
 
 
