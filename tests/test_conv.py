@@ -132,6 +132,8 @@ CONV_CASES = [
     ((2, 3, 4, 5), (2, 3, 1, 1), True, dict(padding=1)),  # 1×1 padded
     ((2, 3, 4, 4), (5, 3, 4, 4), True, {}),  # kernel = input: 1×1 output
     ((0, 3, 5, 5), (4, 3, 3, 3), True, dict(padding=1)),  # empty batch
+    # one input channel, strided: dL/dx summed in column phases (an image into D)
+    ((3, 1, 9, 8), (4, 1, 4, 3), True, dict(stride=2, padding=1)),
 ]
 
 
@@ -177,6 +179,7 @@ CONVT_CASES = [
     ((3, 4, 5, 6), (4, 5, 1, 1), True, {}),  # 1×1: a plain matmul
     ((2, 4, 3, 3), (4, 2, 1, 1), False, dict(stride=2, output_padding=1, groups=2)),
     ((0, 3, 4, 4), (3, 2, 3, 3), True, dict(stride=2)),  # empty batch
+    ((2, 3, 4, 5), (3, 1, 4, 4), True, dict(stride=2, padding=1)),  # a generator's image
 ]
 
 
