@@ -50,9 +50,9 @@ __all__ = [
 # Below this many bytes of work a thread hand-off (~20-50 µs) costs more than it saves.
 MIN_BYTES = 1 << 18
 
-_pool: _Worker | None = None
-_pool_pid = 0  # the process that made _pool: a forked child must make its own
-_pool_lock = threading.Lock()
+_worker: _Worker | None = None
+_worker_pid = 0  # the process that made _worker: a forked child must make its own
+_worker_lock = threading.Lock()
 _inside = threading.local()
 
 
@@ -139,10 +139,10 @@ class _Worker:
         try:
             self._done.acquire()
         except BaseException:
-            global _pool
-            with _pool_lock:
-                if _pool is self:
-                    _pool = None
+            global _worker
+            with _worker_lock:
+                if _worker is self:
+                    _worker = None
             raise
         error, self._error = self._error, None
         self._busy.release()
@@ -153,14 +153,14 @@ class _Worker:
 def _get_worker() -> _Worker:
     """The worker of this process. After ``fork`` the child has the parent's worker object
     but not its thread (work sent there would wait forever), so each process makes its own."""
-    global _pool, _pool_pid
+    global _worker, _worker_pid
     pid = os.getpid()
-    if _pool is None or _pool_pid != pid:
-        with _pool_lock:
-            if _pool is None or _pool_pid != pid:
-                _pool = _Worker()
-                _pool_pid = pid
-    return _pool
+    if _worker is None or _worker_pid != pid:
+        with _worker_lock:
+            if _worker is None or _worker_pid != pid:
+                _worker = _Worker()
+                _worker_pid = pid
+    return _worker
 
 
 def _run_marked(fn, lo, hi):

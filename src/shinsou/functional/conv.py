@@ -228,8 +228,8 @@ def _from_chwn(a):
     if blas.transpose_copy(out.reshape(n, c * h * w), src.reshape(c * h * w, n)):
         return out
     if n <= 16:
-        return np.ascontiguousarray(a.transpose(3, 0, 1, 2))
-    _copy_in_tiles(out.transpose(1, 2, 3, 0), a, _TILE // 4, 16)  # via a (C, H, W, N) view
+        return np.ascontiguousarray(src.transpose(3, 0, 1, 2))
+    _copy_in_tiles(out.transpose(1, 2, 3, 0), src, _TILE // 4, 16)  # via a (C, H, W, N) view
     return out
 
 
@@ -433,7 +433,7 @@ def _conv_forward(xin, w, b, geo):
                 if b3 is not None:
                     out += b3  # while the columns are still in cache
 
-        _two_threads(units, r * s_, win.nbytes if xp is np else 0, xp)
+        _two_threads(units, r * s_, win.nbytes, xp)
     return y.reshape((co,) + m_shape)
 
 

@@ -242,9 +242,9 @@ class BatchNorm(Function):
                     if want_sum:
                         _channel_sum(g3[s], acc_g)
                     if want_dot:
-                        xb = consts.view(buf[: s.stop - s.start])
-                        xp.subtract(consts.view(x3[s]), mu, out=xb)
-                        _channel_dot(buf[: s.stop - s.start], g3[s], acc_gx)
+                        xc = buf[: s.stop - s.start]  # (rows, C, L)
+                        xp.subtract(consts.view(x3[s]), mu, out=consts.view(xc))
+                        _channel_dot(xc, g3[s], acc_gx)
                 return acc_g, acc_gx
 
             parts = parallel.over_halves(blocks, grad_sums, 3 * gy.nbytes, xp)
@@ -255,9 +255,8 @@ class BatchNorm(Function):
         gx = gw = gb = None
         if need_x:
             k64 = invstd64 if w is None else invstd64 * w  # γ/σ
-            k = _col(k64, dt)
             if self.fixed:
-                gx = gy * k.reshape((c,) + (1,) * (gy.ndim - 2))
+                gx = gy * _col(k64, dt).reshape((c,) + (1,) * (gy.ndim - 2))
             else:
                 # dx = k·(g + c1·(x - μ) + c0) with c1 = -σ⁻¹ mean(g x̂), c0 = -mean(g), where
                 # Σ g x̂ = σ⁻¹ Σ g (x - μ)
