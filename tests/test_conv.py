@@ -320,6 +320,32 @@ def test_transpose_copy_by_openblas():
     assert not dst.any()
 
 
+def test_transpose_copy_found_by_two_threads_at_once(monkeypatch):
+    # the first two callers of a dtype's omatcopy may come at once (the two halves of a batch):
+    # the one that asks while the other is still looking it up must not be told "none"
+    import threading
+    import time
+
+    from shinsou.backend import blas
+
+    if blas._omatcopy(np.dtype(np.float32)) is None:
+        pytest.skip("NumPy's BLAS is not OpenBLAS (or has no omatcopy)")  # pragma: no cover
+    monkeypatch.setattr(blas, "_omat", {})
+    library = blas._library
+    monkeypatch.setattr(blas, "_library", lambda: time.sleep(0.05) or library())
+    found = []
+    threads = [
+        threading.Thread(target=lambda: found.append(blas._omatcopy(np.dtype(np.float32))))
+        for _ in range(2)
+    ]
+    for t in threads:
+        t.start()
+        time.sleep(0.01)  # the second one asks while the first is in _library
+    for t in threads:
+        t.join()
+    assert len(found) == 2 and None not in found
+
+
 BATCH_OUTER_CASES = [
     ((3, 3, 7, 9), (4, 3, 3, 2), dict(padding=1)),
     ((2, 4, 8, 7), (6, 2, 3, 3), dict(stride=(2, 1), padding=(2, 1), dilation=2, groups=2)),

@@ -574,6 +574,76 @@ def test_conv_buffers_are_written_before_they_are_read(
         assert np.isfinite(a).all()
 
 
+@pytest.mark.parametrize(
+    "op, x_shape, w_shape, kw",
+    [
+        ("conv2d", (7, 4, 9, 8), (6, 4, 4, 4), dict(stride=2, padding=1)),
+        ("conv2d", (5, 4, 7, 6), (6, 2, 3, 3), dict(padding="same", groups=2)),
+        ("conv2d", (5, 1, 30, 30), (4, 1, 5, 5), dict(padding=2)),  # batch-outer first layer
+        ("conv_transpose2d", (7, 6, 4, 5), (6, 3, 4, 4), dict(stride=2, padding=1)),
+        ("conv_transpose2d", (5, 4, 5, 4), (4, 1, 4, 4), dict(stride=2, padding=1)),
+    ],
+)
+def test_conv_ops_split_by_samples(monkeypatch, split_everything, op, x_shape, w_shape, kw):
+    # a batch of at least _SAMPLE_SPLIT_MIN samples goes through each kernel call as two
+    # halves of samples, one per thread (here 7 -> 3 + 4): outputs and dL/dx are the halves'
+    # own, dL/dW and dL/db the sums of theirs. Every new NumPy buffer starts full of NaN, so a
+    # half that is never written shows. The numbers: those of the whole batch and of PyTorch.
+    import torch
+
+    import shinsou.functional.conv as conv
+
+    monkeypatch.setattr(conv, "_SAMPLE_SPLIT_MIN", 2)
+    rng = np.random.default_rng(11)
+    x0 = rng.standard_normal(x_shape).astype(np.float32)
+    w0 = rng.standard_normal(w_shape).astype(np.float32)
+    b0 = rng.standard_normal(w_shape[1 if op == "conv_transpose2d" else 0]).astype(np.float32)
+    if op == "conv_transpose2d":
+        b0 = rng.standard_normal(w_shape[1]).astype(np.float32)
+    first = x_shape[1] == 1 and op == "conv2d"  # the input needs no gradient: batch-outer
+    seen = []
+    parts = conv._run_parts
+
+    def spy(fn, parts_, size):
+        seen.append(parts_)
+        return parts(fn, parts_, size)
+
+    monkeypatch.setattr(conv, "_run_parts", spy)
+    empty = np.empty
+
+    def nan_empty(shape, dtype=float, *a, **k):
+        out = empty(shape, dtype, *a, **k)
+        if np.dtype(dtype).kind == "f":
+            out.fill(np.nan)
+        return out
+
+    def run():
+        x = ss.tensor(x0, requires_grad=not first)
+        w, b = ss.tensor(w0, requires_grad=True), ss.tensor(b0, requires_grad=True)
+        with monkeypatch.context() as m:
+            m.setattr(np, "empty", nan_empty)
+            y = getattr(F, op)(x, w, b, **kw)
+            (y * y).sum().backward()
+        return [y.numpy()] + [t.grad.numpy() for t in (x, w, b) if t.requires_grad]
+
+    split = run()
+    n = x_shape[0]
+    assert seen and all(p == [(0, n // 2), (n // 2, n)] for p in seen)  # forward and backward
+    monkeypatch.setattr(parallel, "_ENABLED", False)
+    seen.clear()
+    whole = run()
+    assert seen and all(p == [(0, n)] for p in seen)
+    tx = torch.tensor(x0, requires_grad=not first)
+    tw, tb = torch.tensor(w0, requires_grad=True), torch.tensor(b0, requires_grad=True)
+    ty = getattr(torch.nn.functional, op)(tx, tw, tb, **kw)
+    (ty * ty).sum().backward()
+    theirs = [ty.detach().numpy()] + [t.grad.numpy() for t in (tx, tw, tb) if t.requires_grad]
+    for a, b, t in zip(split, whole, theirs):
+        assert np.isfinite(a).all()
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5 * np.abs(b).max())
+        np.testing.assert_allclose(a, t, rtol=1e-4, atol=1e-4 * np.abs(t).max())
+
+
 @pytest.mark.parametrize("mode", ["lstm", "gru", "rnn_tanh", "rnn_relu"])
 @pytest.mark.parametrize("masked", [False, True])
 def test_recurrence_batch_halves_agree_with_the_whole_batch(monkeypatch, split_everything, mode,

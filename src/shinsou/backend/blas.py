@@ -253,7 +253,9 @@ _ROW_MAJOR, _TRANS = 101, 112
 def _omatcopy(dtype):
     if dtype in _omat:
         return _omat[dtype]
-    _omat[dtype] = fn = None
+    # stored only once known (two threads may ask at once: a placeholder None would tell the
+    # second one that there is no omatcopy)
+    fn = None
     lib = _library()
     letter = {np.dtype(np.float32): "s", np.dtype(np.float64): "d"}.get(dtype)
     if lib is not None and letter is not None:
@@ -271,7 +273,8 @@ def _omatcopy(dtype):
             b = np.full((3, 2), -1, dtype=dtype)
             f(_ROW_MAJOR, _TRANS, 2, 3, 1.0, a.ctypes.data, 3, b.ctypes.data, 2)
             if (b == a.T).all():
-                _omat[dtype] = fn = f
+                fn = f
+    _omat[dtype] = fn
     return fn
 
 

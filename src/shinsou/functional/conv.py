@@ -50,9 +50,19 @@ Chunks: output rows are processed a few at a time so that the column matrix stay
 reused while warm in cache, and memory stays bounded (no (K, N·OH·OW) matrix is kept;
 forward saves only the padded input, from which backward rebuilds the columns).
 
-Two threads: the im2col copies, the col2im adds and the NCHW <-> batch-innermost transposes
-split their channels in two halves run at once (``backend.parallel``), since NumPy's copies
-use one core while the GEMMs use all. The kernels themselves are split too, each half with
+Two threads, by samples: a NumPy batch of at least ``_SAMPLE_SPLIT_MIN`` samples is cut in
+two halves, and each thread takes one half through the whole op call — the transposes, the
+columns, the products and the sums — with its products on one BLAS thread; dL/dW and dL/db
+are the sum of the halves' (``_sample_parts``). One hand-off per call instead of one per
+pass, and each half stays in one core's cache; batch norm and the elementwise ops split the
+batch the same way. The DCGAN step went from 1.45-1.49x PyTorch's time to 1.37-1.43x
+(alternating runs of both, RESULTS.md, session 9). Smaller batches (and work inside another
+split) go the ways below.
+
+Two threads, by channels or positions: the im2col copies, the col2im adds and the NCHW <->
+batch-innermost transposes split their channels in two halves run at once
+(``backend.parallel``), since NumPy's copies use one core while the GEMMs use all. The
+kernels themselves are split too, each half with
 its products on one BLAS thread (``blas.halves``): dL/dx and dL/dW by halves of the input
 channels (groups, when there are several), each thread with its own products and col2im sums
 or column matrices, no hand-off between them; the forward by halves of the output units
@@ -212,15 +222,19 @@ def _to_chwn(dst, a):
         _copy_in_tiles(dst, t, _TILE, 8)
 
 
-def _from_chwn(a):
-    """(C, H, W, N) ``a`` (any strides) -> a C-contiguous (N, C, H, W) array: the
-    (C·H·W, N) matrix transposed by OpenBLAS's omatcopy (``a`` made contiguous first if need
-    be), or else in tiles."""
+def _from_chwn(a, out=None):
+    """(C, H, W, N) ``a`` (any strides) -> a C-contiguous (N, C, H, W) array (``out`` when
+    given, which must be C-contiguous): the (C·H·W, N) matrix transposed by OpenBLAS's
+    omatcopy (``a`` made contiguous first if need be), or else in tiles."""
     c, h, w, n = a.shape
     xp = get_array_module(a)
     if xp.__name__ != "numpy":
-        return xp.ascontiguousarray(a.transpose(3, 0, 1, 2))
-    out = _empty_apart((n, c, h, w), a.dtype, a)
+        if out is None:
+            return xp.ascontiguousarray(a.transpose(3, 0, 1, 2))
+        out[...] = a.transpose(3, 0, 1, 2)
+        return out
+    if out is None:
+        out = _empty_apart((n, c, h, w), a.dtype, a)
     src = a
     if not a.flags.c_contiguous:
         src = _empty_apart(a.shape, a.dtype, out)
@@ -228,7 +242,8 @@ def _from_chwn(a):
     if blas.transpose_copy(out.reshape(n, c * h * w), src.reshape(c * h * w, n)):
         return out
     if n <= 16:
-        return np.ascontiguousarray(src.transpose(3, 0, 1, 2))
+        np.copyto(out, src.transpose(3, 0, 1, 2))
+        return out
     _copy_in_tiles(out.transpose(1, 2, 3, 0), src, _TILE // 4, 16)  # via a (C, H, W, N) view
     return out
 
@@ -298,12 +313,16 @@ def _to_kernel_layout(gy, geo):
     return _chwn(gy)
 
 
-def _to_nchw(y, geo):
-    """A kernel result (C, *M) -> the op's C-contiguous (N, C, H, W) output. Returning NCHW
-    (rather than a view of the kernels' layout) keeps every other op on its fast path."""
+def _to_nchw(y, geo, out=None):
+    """A kernel result (C, *M) -> the op's C-contiguous (N, C, H, W) output (written into
+    ``out`` when given). Returning NCHW (rather than a view of the kernels' layout) keeps
+    every other op on its fast path."""
     if geo.batch_outer:
-        return _contiguous(y.transpose(1, 0, 2, 3))
-    return _from_chwn(y)
+        if out is None:
+            return _contiguous(y.transpose(1, 0, 2, 3))
+        parallel.copyto(out, y.transpose(1, 0, 2, 3))
+        return out
+    return _from_chwn(y, out)
 
 
 def _contiguous(a):
@@ -663,34 +682,100 @@ def _conv_weight_grad(xin, gy, w_shape, geo):
     return xp.ascontiguousarray(gwt.transpose(0, 2, 1)).reshape(w_shape)
 
 
+# A batch of at least this many samples is cut into two halves of samples, one per thread,
+# each going through the whole of a kernel call (layout changes, columns, products, sums) on
+# its own: one hand-off per op instead of one per pass (see ``_sample_parts``).
+_SAMPLE_SPLIT_MIN = 16
+
+
+def _sample_parts(n, size, xp):
+    """The sample ranges an op's kernels run on: the two halves of the batch, one per thread
+    (``_run_parts``), for a NumPy batch of at least ``_SAMPLE_SPLIT_MIN`` samples whose work
+    (``size`` bytes) pays for a hand-off; else the whole batch, [(0, n)], whose kernels then
+    split their own passes by channels or output positions.
+
+    By samples, each thread's half stays in its own core's cache from one pass to the next
+    (an op's passes, and batch norm and elementwise ops after it, which split the batch the
+    same way), and the step makes one thread hand-off per op where the per-pass splits made
+    3-5 (each one ~20-50 µs on a VM whose idle cores halt): the DCGAN step made 115 a step
+    before, ~60 after."""
+    if xp is np and n >= _SAMPLE_SPLIT_MIN and parallel.splits(n, size):
+        m = n // 2
+        return [(0, m), (m, n)]
+    return [(0, n)]
+
+
+def _run_parts(fn, parts, size):
+    """``fn(i)`` for each of ``parts`` (``_sample_parts``): two on two threads, each with its
+    products on one BLAS thread (``blas.halves``)."""
+    if len(parts) == 1:
+        fn(0)
+    else:
+        blas.halves(lambda lo, hi: [fn(i) for i in range(lo, hi)], len(parts), size)
+
+
+def _total(parts):
+    """The sum of the per-part arrays (a weight's or bias's gradient over the batch)."""
+    if parts[0] is None:
+        return None
+    out = parts[0]
+    for p in parts[1:]:
+        out += p
+    return out
+
+
 class Conv2d(Function):
-    """y = conv2d(x, W) + b as one fused primitive (see the module docstring)."""
+    """y = conv2d(x, W) + b as one fused primitive (see the module docstring); NumPy
+    batches are split by samples over the two threads (``_sample_parts``)."""
 
     def __init__(self, geo: _Geometry):
         self.geo = geo
 
     def forward(self, x, w, b=None):
-        xin = _padded_input(x, self.geo)
-        # the padded input rebuilds the columns for dL/dW; W gives dL/dx
-        self.saved = (xin, w)
+        geo = self.geo
+        xp = get_array_module(x)
+        n = x.shape[0]
         self.in_chw = x.shape[1:]
         self.has_bias = b is not None
-        return _to_nchw(_conv_forward(xin, w, b, self.geo), self.geo)
+        out_shape = (n, w.shape[0]) + tuple(geo.out_hw)
+        y = _empty_apart(out_shape, x.dtype, x)
+        parts = _sample_parts(n, x.nbytes + y.nbytes, xp)
+        xins = [None] * len(parts)
+
+        def part(i):
+            lo, hi = parts[i]
+            xins[i] = _padded_input(x[lo:hi], geo)
+            _to_nchw(_conv_forward(xins[i], w, b, geo), geo, out=y[lo:hi])
+
+        _run_parts(part, parts, x.nbytes + y.nbytes)
+        # the padded inputs rebuild the columns for dL/dW; W gives dL/dx
+        self.parts, self.saved = parts, (xins, w)
+        return y
 
     def backward(self, gy):
-        xin, w = self.saved
-        geo, needs = self.geo, self.needs
-        g = _to_kernel_layout(gy, geo)  # (C_out, *M)
-        gx = gw = gb = None
-        if needs[0]:  # (never with batch_outer: conv2d picks that only when x needs none)
-            gx = _from_chwn(_conv_input_grad(g, w, self.in_chw, geo))
-        if needs[1]:
-            gw = _conv_weight_grad(xin, g, w.shape, geo)
+        xins, w = self.saved
+        parts, geo, needs = self.parts, self.geo, self.needs
+        xp = get_array_module(gy)
+        # (never with batch_outer: conv2d picks that only when x needs none)
+        gx = _empty_apart((gy.shape[0],) + tuple(self.in_chw), gy.dtype, gy) if needs[0] else None
+        gws, gbs = [None] * len(parts), [None] * len(parts)
+        bias_grad = self.has_bias and needs[2]
+
+        def part(i):
+            lo, hi = parts[i]
+            g = _to_kernel_layout(gy[lo:hi], geo)  # (C_out, *M)
+            if needs[0]:
+                _from_chwn(_conv_input_grad(g, w, self.in_chw, geo), out=gx[lo:hi])
+            if needs[1]:
+                gws[i] = _conv_weight_grad(xins[i], g, w.shape, geo)
+            if bias_grad:
+                gbs[i] = g.reshape(g.shape[0], -1).sum(axis=1)
+
+        size = gy.nbytes + sum(a.nbytes for a in xins)
+        _run_parts(part, parts, size if xp is np else 0)
         if not self.has_bias:
-            return gx, gw
-        if needs[2]:
-            gb = g.reshape(g.shape[0], -1).sum(axis=1)
-        return gx, gw, gb
+            return gx, _total(gws)
+        return gx, _total(gws), _total(gbs)
 
     def backward_graph(self, gy):
         # conv is bilinear in (x, W): dL/dx = conv_transpose(dL/dy, W) and dL/dW = B(x, dL/dy),
@@ -752,36 +837,57 @@ class ConvWeightGrad(Function):
 
 class ConvTranspose2d(Function):
     """y = conv_transpose2d(x, W) + b: the adjoint of conv2d with the same geometry, where
-    ``geo`` describes the *convolution* from y's shape (N, C_out, H_out, W_out) back to x's."""
+    ``geo`` describes the *convolution* from y's shape (N, C_out, H_out, W_out) back to x's.
+    NumPy batches are split by samples over the two threads (``_sample_parts``)."""
 
     def __init__(self, geo: _Geometry, out_chw):
         self.geo, self.out_chw = geo, out_chw
 
     def forward(self, x, w, b=None):
-        xc = _chwn(x)  # (C_in, H, W, N): plays the convolution's dL/dy
-        self.saved = (xc, w)
+        xp = get_array_module(x)
+        n = x.shape[0]
         self.has_bias = b is not None
-        y = _conv_input_grad(xc, w, self.out_chw, self.geo)  # (C_out, H_out, W_out, N)
-        if b is not None:
-            y += b[:, None, None, None]
-        return _from_chwn(y)
+        y = _empty_apart((n,) + tuple(self.out_chw), x.dtype, x)
+        parts = _sample_parts(n, x.nbytes + y.nbytes, xp)
+        xcs = [None] * len(parts)
+
+        def part(i):
+            lo, hi = parts[i]
+            xcs[i] = xc = _chwn(x[lo:hi])  # (C_in, H, W, N'): plays the convolution's dL/dy
+            yk = _conv_input_grad(xc, w, self.out_chw, self.geo)  # (C_out, H_out, W_out, N')
+            if b is not None:
+                yk += b[:, None, None, None]
+            _from_chwn(yk, out=y[lo:hi])
+
+        _run_parts(part, parts, x.nbytes + y.nbytes)
+        self.parts, self.saved = parts, (xcs, w)
+        return y
 
     def backward(self, gy):
-        xc, w = self.saved
-        needs = self.needs
-        # gy plays the convolution's input: dL/dx = conv(gy, W), and dL/dW is the
-        # convolution's weight gradient with x in the role of dL/dy
-        gin = _padded_input(gy, self.geo)
-        gx = gw = gb = None
-        if needs[0]:
-            gx = _from_chwn(_conv_forward(gin, w, None, self.geo))
-        if needs[1]:
-            gw = _conv_weight_grad(gin, xc, w.shape, self.geo)
+        xcs, w = self.saved
+        parts, geo, needs = self.parts, self.geo, self.needs
+        xp = get_array_module(gy)
+        n = gy.shape[0]
+        gx = _empty_apart((n,) + xcs[0].shape[:3], gy.dtype, gy) if needs[0] else None
+        gws, gbs = [None] * len(parts), [None] * len(parts)
+        bias_grad = self.has_bias and needs[2]
+
+        def part(i):
+            # gy plays the convolution's input: dL/dx = conv(gy, W), and dL/dW is the
+            # convolution's weight gradient with x in the role of dL/dy
+            lo, hi = parts[i]
+            gin = _padded_input(gy[lo:hi], geo)
+            if needs[0]:
+                _from_chwn(_conv_forward(gin, w, None, geo), out=gx[lo:hi])
+            if needs[1]:
+                gws[i] = _conv_weight_grad(gin, xcs[i], w.shape, geo)
+            if bias_grad:
+                gbs[i] = gy[lo:hi].sum(axis=(0, 2, 3))
+
+        _run_parts(part, parts, gy.nbytes * 2 if xp is np else 0)
         if not self.has_bias:
-            return gx, gw
-        if needs[2]:
-            gb = gy.sum(axis=(0, 2, 3))
-        return gx, gw, gb
+            return gx, _total(gws)
+        return gx, _total(gws), _total(gbs)
 
     def backward_graph(self, gy):
         # the adjoint's input gradient is the convolution itself, its weight gradient the
