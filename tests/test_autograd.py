@@ -177,6 +177,42 @@ def test_no_grad_restores_the_mode_after_an_exception():
     assert ss.is_grad_enabled()
 
 
+def test_grad_mode_is_per_thread_as_in_pytorch():
+    # no_grad in one thread leaves another thread recording; a new thread starts recording
+    # even when the thread that started it is inside no_grad (PyTorch's thread-local mode)
+    import threading
+
+    x = ss.tensor([1.0, 2.0], requires_grad=True)
+    inside, resume, seen = threading.Event(), threading.Event(), {}
+
+    def evaluate():
+        with ss.no_grad():
+            inside.set()
+            resume.wait(5)
+            seen["eval"] = (x * 2).requires_grad
+
+    t = threading.Thread(target=evaluate)
+    t.start()
+    inside.wait(5)
+    y = (x * 3).sum()  # this thread records while the other is inside no_grad
+    resume.set()
+    t.join()
+    assert ss.is_grad_enabled() and y.requires_grad and not seen["eval"]
+    y.backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [3.0, 3.0])
+
+    def fresh(out, enabled):
+        out.append(enabled())
+
+    for lib in (ss, torch):
+        out = []
+        with lib.no_grad():
+            t = threading.Thread(target=fresh, args=(out, lib.is_grad_enabled))
+            t.start()
+            t.join()
+        assert out == [True], lib.__name__
+
+
 def test_detach_cuts_the_graph_and_shares_data():
     x = ss.tensor([1.0, 2.0], requires_grad=True)
     d = (x * 2).detach()

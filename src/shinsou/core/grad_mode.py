@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import functools
+import threading
 
 __all__ = ["no_grad", "enable_grad", "is_grad_enabled", "set_grad_enabled"]
 
 
-class _GradMode:
-    # One flag for the process: ops read it on every call, so it must be a plain attribute.
+class _Mode(threading.local):
+    # One flag per thread, as in PyTorch: ``no_grad`` in one thread (an evaluation, a data
+    # loader's worker) must not stop another thread's ops from recording; every thread starts
+    # with recording on. Ops read it on every call, so it is a plain attribute.
     enabled = True
+
+
+_GradMode = _Mode()
 
 
 def is_grad_enabled() -> bool:
