@@ -55,8 +55,8 @@ two halves, and each thread takes one half through the whole op call — the tra
 columns, the products and the sums — with its products on one BLAS thread; dL/dW and dL/db
 are the sum of the halves' (``_sample_parts``). One hand-off per call instead of one per
 pass, and each half stays in one core's cache; batch norm and the elementwise ops split the
-batch the same way. The DCGAN step went from 1.45-1.49x PyTorch's time to 1.37-1.43x
-(alternating runs of both, RESULTS.md, session 9). Smaller batches (and work inside another
+batch the same way. The DCGAN step went from 1.47x PyTorch's time to 1.40x (medians of ten
+alternating runs of both, RESULTS.md, session 9). Smaller batches (and work inside another
 split) go the ways below.
 
 Two threads, by channels or positions: the im2col copies, the col2im adds and the NCHW <->

@@ -58,9 +58,10 @@ times measured here (0.6-0.9 s for the DCGAN) were inflated about eight-fold by 
 second thread waiting on a busy machine, fixed since (``SHINSOU_NUM_THREADS=1`` now gives
 OpenBLAS one thread too, and LeakyReLU no longer uses ``np.where``): a DCGAN step at w = 32 now
 takes about 0.09 s of one core (the paper's nets); mnist-dcgan's deeper nets about 0.2 s on a
-busy core, 0.134 s at two threads in the benchmark (0.155 s before the convolution and
-batch-norm changes of session 8) and ~0.15 s in a run with its data and measuring (2 epochs:
-308 s, so ~25 min for the 10).
+busy core, 0.13 s at two threads in the benchmark (0.155 s before the convolution and
+batch-norm changes of session 8) and ~0.14 s in a run with its data and measuring (2 epochs:
+263 s after session 9's split of each conv call by samples, 308 s before; ~22 min for the
+10).
 Defaults: mnist-gan 8 epochs, mnist-dcgan, mnist-cgan and fashion-dcgan 10 epochs,
 mnist-wgan-gp 12 epochs.
 
