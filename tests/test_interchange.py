@@ -105,6 +105,10 @@ def test_dtypes_strides_offsets_and_shared_storage(tmp_path):
         "i64": torch.tensor([-(2**40), 7]),
         "i32": torch.tensor([[1, -2]], dtype=torch.int32),
         "u8": torch.tensor([0, 255], dtype=torch.uint8),
+        # no typed storage: torch writes these as _rebuild_tensor_v3 on an untyped storage
+        "u16": torch.tensor([[0, 65535, 7]], dtype=torch.uint16).t(),
+        "u32": torch.tensor([2**32 - 1, 5], dtype=torch.uint32),
+        "u64": torch.tensor([2**63 + 9, 1], dtype=torch.uint64)[1:],
         "bool": torch.tensor([True, False, True]),
         "scalar": torch.tensor(3.25),
         "empty": torch.zeros(0, 3),
@@ -140,10 +144,19 @@ def test_nested_checkpoints_and_values(tmp_path):
     got = load_torch(tmp_path / "ckpt.pt")
     assert got["names"] == ["a", None, True] and got["big"] == 2**40
     np.testing.assert_array_equal(got["model"]["w"], np.ones((2, 2), np.float32))
-    with pytest.raises(TypeError, match="no storage for dtype uint16"):
-        save_torch({"x": np.zeros(2, np.uint16)}, tmp_path / "x.pt")
+    with pytest.raises(TypeError, match="no storage for dtype complex64"):
+        save_torch({"x": np.zeros(2, np.complex64)}, tmp_path / "x.pt")
     with pytest.raises(TypeError, match="cannot save a set"):
         save_torch({"x": {1, 2}}, tmp_path / "x.pt")
+
+
+def test_float8_tensors_are_named_not_called_damaged(tmp_path):
+    # NumPy has no float8 type: the file is fine, the dtype is what cannot be read
+    from shinsou.interop import UnsupportedDTypeError
+
+    torch.save({"w": torch.ones(3).to(torch.float8_e4m3fn)}, tmp_path / "f8.pt")
+    with pytest.raises(UnsupportedDTypeError, match=r"f8\.pt: .*torch\.float8_e4m3fn"):
+        load_torch(tmp_path / "f8.pt")
 
 
 class _Evil:

@@ -2,4 +2,4 @@
 without importing torch) in ``shinsou.interop.torch``; safetensors is in
 ``shinsou.serialization`` (``save_safetensors`` / ``load_safetensors``)."""
 
-from .torch import UnsafePickleError, load_torch, save_torch  # noqa: F401
+from .torch import UnsafePickleError, UnsupportedDTypeError, load_torch, save_torch  # noqa: F401

@@ -6,17 +6,21 @@ compressed)::
     <name>/data.pkl          the object, pickled; each tensor is a call
                              torch._utils._rebuild_tensor_v2(storage, offset, size, stride,
                                                              requires_grad, hooks[, metadata])
+                             (_rebuild_tensor_v3(storage, ..., hooks, dtype[, metadata]) for
+                             the dtypes without a typed storage class: uint16/32/64, float8)
     <name>/data/<key>        the raw bytes of each storage, in the byte order of
     <name>/byteorder         ("little" when absent)
     <name>/version           the format version ("3")
 
 and the pickle refers to each storage by a *persistent id*
-``("storage", torch.FloatStorage, key, location, numel)``, so the bytes stay outside it.
+``("storage", torch.FloatStorage, key, location, numel)`` (``torch.storage.UntypedStorage``
+and its size in bytes for a v3 tensor), so the bytes stay outside it.
 
 A pickle can run any function it names, so ``load_torch`` never unpickles freely: its
-unpickler knows only ``collections.OrderedDict``, ``_rebuild_tensor_v2``,
-``_rebuild_parameter`` and the storage classes, and refuses every other global with an
-error (the built-in containers, numbers and strings need no global and load as usual).
+unpickler knows only ``collections.OrderedDict``, ``_rebuild_tensor_v2`` and ``_v3``,
+``_rebuild_parameter``, the storage classes and torch's dtypes, and refuses every other
+global with an error (the built-in containers, numbers and strings need no global and load
+as usual).
 ``save_torch`` writes the archive and the protocol-2 pickle opcode by opcode, so PyTorch's
 own safe loader, ``torch.load(path, weights_only=True)``, reads it.
 
@@ -47,7 +51,7 @@ from ..atomic import atomic_open
 from ..core.tensor import Tensor
 from ..serialization import CorruptFileError
 
-__all__ = ["load_torch", "save_torch", "UnsafePickleError"]
+__all__ = ["load_torch", "save_torch", "UnsafePickleError", "UnsupportedDTypeError"]
 
 # torch's legacy typed-storage classes name the element type of each storage
 _STORAGES = {
@@ -56,6 +60,16 @@ _STORAGES = {
     "ByteStorage": "u1", "BoolStorage": "b1",
 }  # fmt: skip
 _STORAGE_OF = {np.dtype(v): k for k, v in _STORAGES.items() if v != "bf16"}
+# the NumPy dtypes save_torch writes as v3 tensors
+_V3_OF = {np.dtype("u2"): "uint16", np.dtype("u4"): "uint32", np.dtype("u8"): "uint64"}
+# the dtypes a v3 tensor names (``torch.uint16``...): NumPy's type, "bf16", or None for those
+# NumPy has no type for
+_TORCH_DTYPES = {
+    "float32": "f4", "float64": "f8", "float16": "f2", "bfloat16": "bf16", "int64": "i8",
+    "int32": "i4", "int16": "i2", "int8": "i1", "uint8": "u1", "bool": "b1", "uint16": "u2",
+    "uint32": "u4", "uint64": "u8", "float8_e4m3fn": None, "float8_e5m2": None,
+    "float8_e4m3fnuz": None, "float8_e5m2fnuz": None, "float8_e8m0fnu": None,
+}  # fmt: skip
 # the pickle that torch.save (since 1.6) writes: a legacy file starts with this magic number
 _LEGACY_MAGIC = b"\x80\x02\x8a\x0al\xfc\x9cF\xf9 j\xa8P\x19"
 
@@ -66,17 +80,30 @@ class UnsafePickleError(pickle.UnpicklingError):
 
 
 class _StorageType:
-    """Stands for ``torch.FloatStorage`` and its kin in a pickle: the element type."""
+    """Stands for ``torch.FloatStorage`` and its kin in a pickle: the element type (bytes for
+    ``torch.storage.UntypedStorage``, whose tensors name their dtype)."""
 
     def __init__(self, name: str):
         self.name = name
-        self.bfloat16 = _STORAGES[name] == "bf16"
-        self.dtype = np.dtype("u2" if self.bfloat16 else _STORAGES[name])
+        code = "u1" if name == "UntypedStorage" else _STORAGES[name]
+        self.bfloat16 = code == "bf16"
+        self.dtype = np.dtype("u2" if self.bfloat16 else code)
+
+
+class _TorchDType:
+    """Stands for ``torch.uint16`` and its kin in a pickle (a v3 tensor's dtype)."""
+
+    def __init__(self, name: str):
+        self.name, self.code = name, _TORCH_DTYPES[name]
+
+
+class UnsupportedDTypeError(TypeError):
+    """A ``torch.save`` file holding a tensor of a dtype NumPy has no type for (float8)."""
 
 
 class _Storage:
-    def __init__(self, array: np.ndarray, bfloat16: bool):
-        self.array, self.bfloat16 = array, bfloat16
+    def __init__(self, array: np.ndarray, bfloat16: bool, order: str = "little"):
+        self.array, self.bfloat16, self.order = array, bfloat16, order
 
 
 def _rebuild_tensor(storage, offset, size, stride, requires_grad=False, hooks=None, meta=None):
@@ -106,6 +133,23 @@ def _rebuild_tensor(storage, offset, size, stride, requires_grad=False, hooks=No
     return out
 
 
+def _rebuild_tensor_v3(storage, offset, size, stride, requires_grad, hooks, dtype, meta=None):
+    """``torch._utils._rebuild_tensor_v3``: as v2, on an untyped (byte) storage whose
+    elements are of the tensor's own ``dtype``."""
+    if not isinstance(storage, _Storage) or not isinstance(dtype, _TorchDType):
+        raise pickle.UnpicklingError("a v3 tensor without a byte storage and a dtype")
+    raw = storage.array  # bytes, in the file's order: reread as the dtype's elements
+    bfloat16 = dtype.code == "bf16"
+    want = np.dtype("u2" if bfloat16 else dtype.code)
+    want = want.newbyteorder("<" if storage.order == "little" else ">")
+    if raw.dtype.itemsize != 1 or raw.size % want.itemsize:
+        raise pickle.UnpicklingError(
+            f"a storage of {raw.size} bytes holds no whole number of {dtype.name} elements"
+        )
+    typed = _Storage(raw[: raw.size - raw.size % want.itemsize].view(want), bfloat16)
+    return _rebuild_tensor(typed, offset, size, stride)
+
+
 def _rebuild_parameter(data, requires_grad=False, hooks=None):
     return data  # ``torch._utils._rebuild_parameter``: a Parameter is its data here
 
@@ -113,6 +157,7 @@ def _rebuild_parameter(data, requires_grad=False, hooks=None):
 _ALLOWED = {
     ("collections", "OrderedDict"): collections.OrderedDict,
     ("torch._utils", "_rebuild_tensor_v2"): _rebuild_tensor,
+    ("torch._utils", "_rebuild_tensor_v3"): _rebuild_tensor_v3,
     ("torch._utils", "_rebuild_parameter"): _rebuild_parameter,
 }
 
@@ -128,6 +173,15 @@ class _Unpickler(pickle.Unpickler):
             return _ALLOWED[(module, name)]
         if module == "torch" and name in _STORAGES:
             return _StorageType(name)
+        if (module, name) == ("torch.storage", "UntypedStorage"):
+            return _StorageType(name)
+        if module == "torch" and name in _TORCH_DTYPES:
+            if _TORCH_DTYPES[name] is None:
+                raise UnsupportedDTypeError(
+                    f"{self.path}: holds a tensor of dtype torch.{name}, which NumPy has no "
+                    "type for; convert it in PyTorch first (e.g. .float()) and save again"
+                )
+            return _TorchDType(name)
         raise UnsafePickleError(
             f"{self.path}: refusing to load the global {module}.{name}: a state_dict file holds "
             "only tensors, dicts, lists, numbers and strings (an arbitrary pickle could run "
@@ -153,7 +207,7 @@ class _Unpickler(pickle.Unpickler):
                     f"{numel} elements of {kind.name} need {int(numel) * dtype.itemsize}"
                 )
             array = np.frombuffer(raw, dtype=dtype, count=int(numel))
-            self.storages[key] = _Storage(array, kind.bfloat16)
+            self.storages[key] = _Storage(array, kind.bfloat16, self.order)
         return self.storages[key]
 
 
@@ -162,8 +216,9 @@ def load_torch(path) -> dict:
     importing torch (and without executing the pickle: anything but tensors, dicts, lists,
     numbers and strings is refused with ``UnsafePickleError``).
 
-    Tensors of float32, float64, float16, int64, int32, int16, int8, uint8 and bool come
-    back in that dtype, bfloat16 as float32; views (a transposed tensor, a slice) are read
+    Tensors of float32, float64, float16, int64, int32, int16, int8, uint8, uint16, uint32,
+    uint64 and bool come back in that dtype, bfloat16 as float32 (float8 tensors, which NumPy
+    has no type for, raise ``UnsupportedDTypeError``); views (a transposed tensor, a slice) are read
     with their strides and offset and come back as arrays of their own. An ``OrderedDict``
     comes back as a plain dict. ``model.load_state_dict(load_torch(path))`` then loads the
     weights of the matching shinsou model (same names and layouts as PyTorch's).
@@ -208,7 +263,7 @@ def load_torch(path) -> dict:
                 raise CorruptFileError(f"{path}: unknown byte order {order!r}")
             data = zf.read(pkl[0])
             obj = _Unpickler(io.BytesIO(data), zf, prefix, order, path).load()
-        except (UnsafePickleError, CorruptFileError):
+        except (UnsafePickleError, CorruptFileError, UnsupportedDTypeError):
             raise
         except (zipfile.BadZipFile, EOFError, pickle.UnpicklingError, ValueError) as e:
             detail = str(e)[:120]
@@ -280,10 +335,11 @@ class _PickleWriter:
             self.out += b"u"  # SETITEMS
 
     def tensor(self, a: np.ndarray, who: str) -> None:
-        if a.dtype not in _STORAGE_OF:
+        v3 = _V3_OF.get(a.dtype)  # a dtype without a typed storage: bytes + its dtype
+        if a.dtype not in _STORAGE_OF and v3 is None:
             raise TypeError(
                 f"{who}: PyTorch has no storage for dtype {a.dtype} "
-                f"(save float16/32/64, int8/16/32/64, uint8 or bool)"
+                f"(save float16/32/64, int8/16/32/64, uint8/16/32/64 or bool)"
             )
         a = a if a.flags.c_contiguous else np.array(a, order="C")  # (keeps 0-d arrays 0-d)
         key = str(len(self.storages))
@@ -292,20 +348,25 @@ class _PickleWriter:
         for n in reversed(a.shape):
             stride.insert(0, acc)
             acc *= max(n, 1)
-        self.global_("torch._utils", "_rebuild_tensor_v2")
+        self.global_("torch._utils", "_rebuild_tensor_v3" if v3 else "_rebuild_tensor_v2")
         self.out += b"("  # MARK: the arguments
         self.out += b"("  # MARK: the persistent id of the storage
         self.str_("storage")
-        self.global_("torch", _STORAGE_OF[a.dtype])
+        if v3:
+            self.global_("torch.storage", "UntypedStorage")
+        else:
+            self.global_("torch", _STORAGE_OF[a.dtype])
         self.str_(key)
         self.str_("cpu")
-        self.int_(a.size)
+        self.int_(a.nbytes if v3 else a.size)  # an untyped storage counts bytes
         self.out += b"tQ"  # TUPLE, BINPERSID
         self.int_(0)  # storage offset
         self.tuple_(a.shape)
         self.tuple_(stride)
         self.out += b"\x89"  # requires_grad: NEWFALSE
         self.ordered_dict({}, who)  # backward hooks
+        if v3:
+            self.global_("torch", v3)  # the dtype
         self.out += b"tR"  # TUPLE, REDUCE
 
     def value(self, v, who: str = "save_torch") -> None:
@@ -359,8 +420,8 @@ def save_torch(obj, path) -> None:
     ``obj``: a module or optimizer (its ``state_dict()`` is saved) or a dict of tensors and
     arrays (nested dicts, lists, tuples, numbers, strings and None are allowed too). The top
     level is saved as an ``OrderedDict``, as PyTorch's ``state_dict`` is. Every array is
-    stored contiguous, with its own storage; dtypes float16/32/64, int8/16/32/64, uint8 and
-    bool. Written atomically (the old file stays until the new one is whole).
+    stored contiguous, with its own storage; dtypes float16/32/64, int8/16/32/64,
+    uint8/16/32/64 and bool. Written atomically (the old file stays until the new one is whole).
 
     >>> import os, tempfile
     >>> p = os.path.join(tempfile.mkdtemp(), "m.pt")
