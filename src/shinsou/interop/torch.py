@@ -57,7 +57,8 @@ __all__ = ["load_torch", "save_torch", "UnsafePickleError", "UnsupportedDTypeErr
 _STORAGES = {
     "FloatStorage": "f4", "DoubleStorage": "f8", "HalfStorage": "f2", "BFloat16Storage": "bf16",
     "LongStorage": "i8", "IntStorage": "i4", "ShortStorage": "i2", "CharStorage": "i1",
-    "ByteStorage": "u1", "BoolStorage": "b1",
+    "ByteStorage": "u1", "BoolStorage": "b1", "ComplexFloatStorage": "c8",
+    "ComplexDoubleStorage": "c16",
 }  # fmt: skip
 _STORAGE_OF = {np.dtype(v): k for k, v in _STORAGES.items() if v != "bf16"}
 # the NumPy dtypes save_torch writes as v3 tensors
@@ -69,6 +70,7 @@ _TORCH_DTYPES = {
     "int32": "i4", "int16": "i2", "int8": "i1", "uint8": "u1", "bool": "b1", "uint16": "u2",
     "uint32": "u4", "uint64": "u8", "float8_e4m3fn": None, "float8_e5m2": None,
     "float8_e4m3fnuz": None, "float8_e5m2fnuz": None, "float8_e8m0fnu": None,
+    "complex64": "c8", "complex128": "c16", "complex32": None,
 }  # fmt: skip
 # the pickle that torch.save (since 1.6) writes: a legacy file starts with this magic number
 _LEGACY_MAGIC = b"\x80\x02\x8a\x0al\xfc\x9cF\xf9 j\xa8P\x19"
@@ -98,7 +100,8 @@ class _TorchDType:
 
 
 class UnsupportedDTypeError(TypeError):
-    """A ``torch.save`` file holding a tensor of a dtype NumPy has no type for (float8)."""
+    """A ``torch.save`` file holding a tensor of a dtype NumPy has no type for (float8,
+    complex32)."""
 
 
 class _Storage:
@@ -217,8 +220,9 @@ def load_torch(path) -> dict:
     numbers and strings is refused with ``UnsafePickleError``).
 
     Tensors of float32, float64, float16, int64, int32, int16, int8, uint8, uint16, uint32,
-    uint64 and bool come back in that dtype, bfloat16 as float32 (float8 tensors, which NumPy
-    has no type for, raise ``UnsupportedDTypeError``); views (a transposed tensor, a slice) are read
+    uint64, bool, complex64 and complex128 come back in that dtype, bfloat16 as float32
+    (float8 and complex32 tensors, which NumPy has no type for, raise
+    ``UnsupportedDTypeError``); views (a transposed tensor, a slice) are read
     with their strides and offset and come back as arrays of their own. An ``OrderedDict``
     comes back as a plain dict. ``model.load_state_dict(load_torch(path))`` then loads the
     weights of the matching shinsou model (same names and layouts as PyTorch's).
@@ -339,7 +343,7 @@ class _PickleWriter:
         if a.dtype not in _STORAGE_OF and v3 is None:
             raise TypeError(
                 f"{who}: PyTorch has no storage for dtype {a.dtype} "
-                f"(save float16/32/64, int8/16/32/64, uint8/16/32/64 or bool)"
+                f"(save float16/32/64, int8/16/32/64, uint8/16/32/64, bool or complex64/128)"
             )
         a = a if a.flags.c_contiguous else np.array(a, order="C")  # (keeps 0-d arrays 0-d)
         key = str(len(self.storages))
@@ -421,7 +425,8 @@ def save_torch(obj, path) -> None:
     arrays (nested dicts, lists, tuples, numbers, strings and None are allowed too). The top
     level is saved as an ``OrderedDict``, as PyTorch's ``state_dict`` is. Every array is
     stored contiguous, with its own storage; dtypes float16/32/64, int8/16/32/64,
-    uint8/16/32/64 and bool. Written atomically (the old file stays until the new one is whole).
+    uint8/16/32/64, bool and complex64/128. Written atomically (the old file stays until the
+    new one is whole).
 
     >>> import os, tempfile
     >>> p = os.path.join(tempfile.mkdtemp(), "m.pt")
