@@ -7,7 +7,7 @@ compressed)::
                              torch._utils._rebuild_tensor_v2(storage, offset, size, stride,
                                                              requires_grad, hooks[, metadata])
                              (_rebuild_tensor_v3(storage, ..., hooks, dtype[, metadata]) for
-                             the dtypes without a typed storage class: uint16/32/64, float8)
+                             the dtypes without a typed storage class: uint16/32/64, float8...)
     <name>/data/<key>        the raw bytes of each storage, in the byte order of
     <name>/byteorder         ("little" when absent)
     <name>/version           the format version ("3")
@@ -149,7 +149,7 @@ def _rebuild_tensor_v3(storage, offset, size, stride, requires_grad, hooks, dtyp
         raise pickle.UnpicklingError(
             f"a storage of {raw.size} bytes holds no whole number of {dtype.name} elements"
         )
-    typed = _Storage(raw[: raw.size - raw.size % want.itemsize].view(want), bfloat16)
+    typed = _Storage(raw.view(want), bfloat16)
     return _rebuild_tensor(typed, offset, size, stride)
 
 
