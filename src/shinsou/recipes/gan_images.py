@@ -60,8 +60,8 @@ OpenBLAS one thread too, and LeakyReLU no longer uses ``np.where``): a DCGAN ste
 takes about 0.09 s of one core (the paper's nets); mnist-dcgan's deeper nets about 0.2 s on a
 busy core, 0.13 s at two threads in the benchmark (0.155 s before the convolution and
 batch-norm changes of session 8) and ~0.14 s in a run with its data and measuring (2 epochs:
-263 s after session 9's split of each conv call by samples, 308 s before; ~22 min for the
-10).
+263 s after session 9's split of each conv call by samples, 308 s before; the 10 epochs
+1424 s).
 Defaults: mnist-gan 8 epochs, mnist-dcgan, mnist-cgan and fashion-dcgan 10 epochs,
 mnist-wgan-gp 12 epochs.
 
