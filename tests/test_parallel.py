@@ -606,9 +606,9 @@ def test_conv_ops_split_by_samples(monkeypatch, split_everything, op, x_shape, w
     seen = []
     parts = conv._run_parts
 
-    def spy(fn, parts_, size):
+    def spy(fn, parts_):
         seen.append(parts_)
-        return parts(fn, parts_, size)
+        return parts(fn, parts_)
 
     monkeypatch.setattr(conv, "_run_parts", spy)
 

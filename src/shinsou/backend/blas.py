@@ -70,8 +70,9 @@ _names = (
 
 
 def _library():
-    """The OpenBLAS library NumPy loaded (a ctypes handle) and whether its integers are
-    64-bit (ILP64: its symbols end in ``64_``), or None when NumPy uses another BLAS."""
+    """The OpenBLAS library NumPy loaded, as (get_num_threads, set_num_threads, the ctypes
+    handle, whether its integers are 64-bit (ILP64: symbols ending in ``64_``), whether its
+    symbols carry scipy-openblas's ``scipy_`` prefix), or None when NumPy uses another BLAS."""
     global _lib
     if _lib is not None:
         return _lib or None

@@ -358,13 +358,7 @@ def _im2col_chunks(xin, geo, lo=0, hi=None):
     hi = units if hi is None else hi
     c0, c1 = lo * per, hi * per
     gp = hi - lo if g > 1 else 1  # groups in the range
-    # (N, C, KH, KW, OH', OW') view; OH' may exceed OH for conv_transpose's adjoint with
-    # output_padding >= stride, hence the crop
-    win = windows(xin, geo.kernel, geo.stride, geo.dilation)[:, c0:c1, :, :, :oh, :ow]
-    if geo.batch_outer:
-        win = win.transpose(1, 2, 3, 0, 4, 5)  # (C, KH, KW, N, OH, OW)
-    else:
-        win = win.transpose(1, 2, 3, 4, 5, 0)  # (C, KH, KW, OH, OW, N)
+    win = _window_units(xin, geo)[c0:c1]  # (C', KH, KW, R, S, V)
     rows, rest = win.shape[3], win.shape[4:]
     inner = rest[0] * rest[1]
     base = xin.transpose(1, 2, 3, 0) if not geo.batch_outer else xin
@@ -381,6 +375,8 @@ def _window_units(xin, geo):
     last three axes are the column matrix's columns in order: (OH, OW, N) batch-innermost,
     (N, OH, OW) with ``batch_outer``. A "unit" is one (r, s) pair: V contiguous columns."""
     oh, ow = geo.out_hw
+    # (N, C, KH, KW, OH', OW') view; OH' may exceed OH for conv_transpose's adjoint with
+    # output_padding >= stride, hence the crop
     win = windows(xin, geo.kernel, geo.stride, geo.dilation)[:, :, :, :, :oh, :ow]
     if geo.batch_outer:
         return win.transpose(1, 2, 3, 0, 4, 5)  # (C, KH, KW, N, OH, OW)
@@ -705,13 +701,14 @@ def _sample_parts(n, size, xp):
     return [(0, n)]
 
 
-def _run_parts(fn, parts, size):
+def _run_parts(fn, parts):
     """``fn(i)`` for each of ``parts`` (``_sample_parts``): two on two threads, each with its
-    products on one BLAS thread (``blas.halves``)."""
+    products on one BLAS thread (``blas.halves``; two parts mean the split was judged worth
+    it when they were made, so the size given here only has to pass the threshold)."""
     if len(parts) == 1:
         fn(0)
     else:
-        blas.halves(lambda lo, hi: [fn(i) for i in range(lo, hi)], len(parts), size)
+        blas.halves(lambda lo, hi: [fn(i) for i in range(lo, hi)], len(parts), parallel.MIN_BYTES)
 
 
 def _total(parts):
@@ -747,7 +744,7 @@ class Conv2d(Function):
             xins[i] = _padded_input(x[lo:hi], geo)
             _to_nchw(_conv_forward(xins[i], w, b, geo), geo, out=y[lo:hi])
 
-        _run_parts(part, parts, x.nbytes + y.nbytes)
+        _run_parts(part, parts)
         # the padded inputs rebuild the columns for dL/dW; W gives dL/dx
         self.parts, self.saved = parts, (xins, w)
         return y
@@ -755,7 +752,6 @@ class Conv2d(Function):
     def backward(self, gy):
         xins, w = self.saved
         parts, geo, needs = self.parts, self.geo, self.needs
-        xp = get_array_module(gy)
         # (never with batch_outer: conv2d picks that only when x needs none)
         gx = _empty_apart((gy.shape[0],) + tuple(self.in_chw), gy.dtype, gy) if needs[0] else None
         gws, gbs = [None] * len(parts), [None] * len(parts)
@@ -771,8 +767,7 @@ class Conv2d(Function):
             if bias_grad:
                 gbs[i] = g.reshape(g.shape[0], -1).sum(axis=1)
 
-        size = gy.nbytes + sum(a.nbytes for a in xins)
-        _run_parts(part, parts, size if xp is np else 0)
+        _run_parts(part, parts)
         if not self.has_bias:
             return gx, _total(gws)
         return gx, _total(gws), _total(gbs)
@@ -859,14 +854,13 @@ class ConvTranspose2d(Function):
                 yk += b[:, None, None, None]
             _from_chwn(yk, out=y[lo:hi])
 
-        _run_parts(part, parts, x.nbytes + y.nbytes)
+        _run_parts(part, parts)
         self.parts, self.saved = parts, (xcs, w)
         return y
 
     def backward(self, gy):
         xcs, w = self.saved
         parts, geo, needs = self.parts, self.geo, self.needs
-        xp = get_array_module(gy)
         n = gy.shape[0]
         gx = _empty_apart((n,) + xcs[0].shape[:3], gy.dtype, gy) if needs[0] else None
         gws, gbs = [None] * len(parts), [None] * len(parts)
@@ -884,7 +878,7 @@ class ConvTranspose2d(Function):
             if bias_grad:
                 gbs[i] = gy[lo:hi].sum(axis=(0, 2, 3))
 
-        _run_parts(part, parts, gy.nbytes * 2 if xp is np else 0)
+        _run_parts(part, parts)
         if not self.has_bias:
             return gx, _total(gws)
         return gx, _total(gws), _total(gbs)

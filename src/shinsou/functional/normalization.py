@@ -155,7 +155,6 @@ class BatchNorm(Function):
         if self.fixed:
             mean64 = self.fixed_stats[0].astype(np.float64)
             var64 = self.fixed_stats[1].astype(np.float64)
-            mean = _col(mean64, dt)
         else:
             m = max(n * length, 1)  # an empty batch gives μ = 0, v = 0 (and no update)
 
@@ -190,7 +189,6 @@ class BatchNorm(Function):
                 sq = sq + sb + delta**2 * (count * cb / max(total, 1))
                 count = total
             var64 = xp.maximum(sq, 0.0) / m
-            mean = _col(mean64, dt)  # (C, 1)
         invstd64 = 1.0 / xp.sqrt(var64 + self.eps)
         scale64 = invstd64 if w is None else invstd64 * w
         b64 = None if b is None else b.astype(np.float64)
@@ -211,7 +209,7 @@ class BatchNorm(Function):
                     yb += shift
 
         parallel.over_halves(blocks, normalise, 2 * x.nbytes, xp)
-        self.saved = (x3, mean, mean64, invstd64, w)
+        self.saved = (x3, _col(mean64, dt), mean64, invstd64, w)  # (C, 1) μ for backward_graph
         self.x_shape = x.shape
         return y_out, mean64, var64
 
