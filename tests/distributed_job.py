@@ -7,6 +7,8 @@
   ``DistributedSampler``, ``SyncBatchNorm``) against one process with the same global batch,
   which every rank also runs by itself; rank-0-only files, and a resume from rank 0's
   snapshot (each rank gets its own ``out`` folder, so the ranks share no files).
+  Then a DCGAN's steps (``GANUpdater``, two optimizers, ``SyncBatchNorm``) on 2 ranks
+  against one process with the same global batch and noise.
 * ``stop`` / ``hang`` / ``raise`` / ``kill``: rank 1 stops (SIGSTOP), hangs outside any
   collective, raises, or is killed (SIGKILL) after a few steps; the job must end.
 * ``loop``: steps until the test kills a rank from outside.
@@ -169,6 +171,52 @@ def train(out: Path) -> None:
     assert sharded["val/accuracy"] == whole["val/accuracy"], (sharded, whole)
     if r == 0:
         print("OK evaluation over shards equals evaluation of the whole set", flush=True)
+
+    # 5. a DCGAN step (two nets, two optimizers, batch norm synchronised) on 2 ranks == one
+    # process with the same global batch and noise
+    faces = np.tanh(np.random.default_rng(4).standard_normal((32, 1, 28, 28))).astype(np.float32)
+    ref = _gan(ss, faces, 16, 4)
+    got = _gan(ss, faces, 16, 4, comm)
+    worst = max(_rel(got[k], ref[k]) for k in ref if ref[k].dtype.kind == "f")
+    assert worst < 1e-4, worst
+    assert max(_rel(got[k], ref[k]) for k in ref if "running_var" in k) < 1e-4  # global stats
+    same = comm.allgather_object(got)
+    assert all(np.array_equal(same[0][k], same[1][k]) for k in got)
+    if r == 0:
+        print(f"OK dcgan: 2 ranks match one process to {worst:.1e} relative", flush=True)
+
+
+def _gan(ss, images, batch, steps, comm=None):
+    """4 steps of a tiny DCGAN (GANUpdater, Adam): in one process on the global batch when
+    ``comm`` is None, else on this rank's shard with SyncBatchNorm and averaged gradients.
+    Both draw the global batch's noise from the same seed; a rank keeps its rows of it, so
+    the ranks' step is the one process's step."""
+    from shinsou import distributed as dist
+    from shinsou.data import DataLoader, TensorDataset
+    from shinsou.training import GANUpdater
+
+    ss.manual_seed(3)
+    gen, dis = ss.models.DCGANGenerator(8, width=4), ss.models.DCGANDiscriminator(width=4)
+    ds = TensorDataset(images)
+    if comm is None:
+        loader = DataLoader(ds, batch, shuffle=True, seed=5)
+    else:
+        gen, dis = dist.convert_sync_batchnorm(gen), dist.convert_sync_batchnorm(dis)
+        loader = DataLoader(ds, dist.local_batch_size(batch),
+                            sampler=dist.DistributedSampler(ds, seed=5))  # fmt: skip
+    adam = dict(lr=2e-3, betas=(0.5, 0.999))
+    up = GANUpdater(gen, dis, ss.optim.Adam(gen.parameters(), **adam),
+                    ss.optim.Adam(dis.parameters(), **adam), 8)  # fmt: skip
+    if comm is not None:
+        r, p = comm.rank, comm.size
+        up.sample_noise = lambda n, device="cpu": ss.randn(n * p, 8)[r * n : (r + 1) * n]
+    trainer = ss.training.Trainer(up, loader, stop=(steps, "iteration"), out=".")
+    if comm is not None:
+        up.distribute(comm)
+    ss.manual_seed(9)
+    trainer.run()
+    return {f"{net}.{k}": np.array(v) for net, m in (("gen", gen), ("dis", dis))
+            for k, v in m.state_dict().items()}  # fmt: skip
 
 
 def fail(mode: str) -> None:

@@ -29,6 +29,17 @@ discriminator step(s) with G fixed, then one generator step:
 * ``--lr-decay`` f: both nets' lr stays for the first 1 − f of the run's iterations, then
   falls linearly to 0 at the end (pix2pix/CycleGAN's schedule; in the snapshots).
 
+Data-parallel (``mpiexec -n P shinsou train mnist-dcgan --distributed``, ``shinsou.distributed``):
+each rank takes its shard of every global batch (``--batch-size`` is the global batch, P must
+divide it), draws its own noise, and both nets' gradients are averaged over the ranks before
+each Adam step (``Updater.distribute``); their batch norms become ``SyncBatchNorm``, so every
+batch statistic is the global batch's, as in one process (the saved nets are ordinary ones).
+Rank 0 alone writes the run folder, the pictures and the log, measures the quality (every
+epoch's measurement must end within the job's timeout, ``SHINSOU_DIST_TIMEOUT``, 30 s by
+default: other ranks wait for it at their next step), and after training saves, measures
+and reports. A test checks that a DCGAN's steps on two ranks equal one process's on the
+same global batch and noise (to 3e-6 relative).
+
 What a run folder holds: ``config.json``, ``log.jsonl`` (means every ``--log-every``
 iterations; the quality numbers in the entry after each epoch's end), ``learning_curves.png``
 (D and G losses; D(x) and D(G(z)); for WGAN-GP the Wasserstein estimate and the penalty),
@@ -419,6 +430,7 @@ class GANImageRecipe(Recipe):
 
     task = GENERATION
     Options = GANImageOptions
+    supports_distributed = True
 
     def __init__(self, name: str, description: str, dataset: str, defaults: dict, budget: str):
         self.name, self.description, self.dataset = name, description, dataset
@@ -482,13 +494,31 @@ class GANImageRecipe(Recipe):
             Snapshot, Trainer,
         )  # fmt: skip
 
+        from .. import distributed as dist
+
         check_options(cfg, self.name)  # bad options fail before the run folder exists
-        cfg, run_dir = start_run(cfg, overrides or {})
+        comm = dist.init() if cfg.distributed else dist.get_communicator()
+        if comm.size > 1:
+            local = dist.local_batch_size(cfg.batch_size, comm.size)
+            if local < 2 * cfg.n_critic:
+                raise ValueError(
+                    f"{self.name}: --batch-size {cfg.batch_size} on {comm.size} ranks leaves "
+                    f"{local} image{'s' if local != 1 else ''} a rank, too few for --n-critic "
+                    f"{cfg.n_critic} (each critic step needs at least 2 images a rank)"
+                )
+        # rank 0 makes (or reopens) the one run folder; every rank gets its name and config
+        cfg, run_dir = comm.run_on_main(start_run, cfg, overrides or {})
         x, y = self.load_data(cfg)
-        evaluator = self.evaluator(cfg)  # before seeding: its first training seeds too
+        # before seeding: its first training seeds too. Every rank gets it (from the cache
+        # once one has written it), so that none waits past the job's timeout for rank 0
+        evaluator = self.evaluator(cfg, verbose=comm.is_main)
         k = self._classes(cfg)
         manual_seed(cfg.seed)
         gen, dis = build_nets(cfg.options)
+        if comm.size > 1:
+            # batch statistics over the global batch, as one process has them (and the same
+            # running statistics on every rank)
+            gen, dis = dist.convert_sync_batchnorm(gen), dist.convert_sync_batchnorm(dis)
         gen, dis = gen.to(cfg.device), dis.to(cfg.device)
         updater = GANUpdater(
             gen, dis, make_adam(gen.parameters(), cfg), make_adam(dis.parameters(), cfg),
@@ -499,10 +529,20 @@ class GANImageRecipe(Recipe):
         sgen = updater.sampling_generator  # the EMA copy of G when --ema > 0
         data = TensorDataset(x, y) if k else TensorDataset(x)
         # drop a last partial batch: it could leave a batch-norm step a single image
-        loader = DataLoader(data, cfg.batch_size, shuffle=True, seed=cfg.seed,
-                            drop_last=len(x) >= cfg.batch_size, device=cfg.device)  # fmt: skip
+        drop = len(x) >= cfg.batch_size
+        if comm.size > 1:
+            # rank r takes its shard of each global batch (the batches of one process) and
+            # draws its own noise from now on
+            manual_seed(cfg.seed + 7919 * comm.rank)
+            sampler = dist.DistributedSampler(data, seed=cfg.seed, drop_last=drop)
+            loader = DataLoader(data, local, sampler=sampler, seed=cfg.seed, drop_last=drop,
+                                device=cfg.device)  # fmt: skip
+        else:
+            loader = DataLoader(data, cfg.batch_size, shuffle=True, seed=cfg.seed,
+                                drop_last=drop, device=cfg.device)  # fmt: skip
         sampler = self._sampler(sgen, cfg)
         trainer = Trainer(updater, loader, stop=(cfg.epochs, "epoch"), out=run_dir)
+        updater.distribute(comm)  # one process: nothing; P ranks: rank 0's weights, mean grads
         trainer.extend(LogReport((cfg.log_every, "iteration") if cfg.log_every else (1, "epoch")))
         trainer.extend(GANCurves(title=f"{self.name}: {self.description}"))
         trainer.extend(SampleGrid(sampler.generate, cfg.noise_dim, GRID, num_classes=k,
@@ -523,13 +563,17 @@ class GANImageRecipe(Recipe):
             trainer.extend(Snapshot(trigger=(cfg.snapshot_every, "iteration")), name="Snapshot2")
         trainer.extend(ProgressBar(enabled=cfg.progress))
         attach_tensorboard(trainer, cfg)
-        print(
-            f"{self.name}: {len(x)} {DATASETS[self.dataset]} images, {cfg.epochs} epoch(s) of "
-            f"{len(loader)} steps (batch {cfg.batch_size}, {cfg.n_critic} D step(s) each) "
-            f"-> {run_dir}",
-            file=sys.stderr,
-        )
+        ranks = f" on {comm.size} ranks" if comm.size > 1 else ""
+        if comm.is_main:
+            print(
+                f"{self.name}: {len(x)} {DATASETS[self.dataset]} images, {cfg.epochs} epoch(s) "
+                f"of {len(loader)} steps (batch {cfg.batch_size}, {cfg.n_critic} D step(s) "
+                f"each){ranks} -> {run_dir}",
+                file=sys.stderr,
+            )
         trainer.run(resume=cfg.resume)
+        if not comm.is_main:  # rank 0 alone saves, measures and draws the finished nets
+            return {}
         meta = {"recipe": self.name, "noise_dim": cfg.noise_dim, "model": cfg.model,
                 "conditional": cfg.conditional}  # fmt: skip
         nets = {"gen": gen, "dis": dis, **({"gen_ema": sgen} if cfg.ema else {})}
