@@ -270,6 +270,7 @@ def test_batch_innermost_transposes(monkeypatch, tile):
         monkeypatch.setattr(blas, "transpose_copy", lambda d, s: calls.append(1) or copy(d, s))
     else:
         monkeypatch.setattr(blas, "transpose_copy", lambda d, s: False)
+        monkeypatch.setattr(blas, "has_transpose_copy", lambda dtype: False)
         monkeypatch.setattr(conv_module, "_TILE", tile)
     rng = np.random.default_rng(0)
     a = rng.standard_normal((19, 3, 5, 7)).astype(np.float32)  # 19 samples: 8 + 8 + 3
@@ -280,9 +281,16 @@ def test_batch_innermost_transposes(monkeypatch, tile):
     assert back.flags.c_contiguous
     pads = (1, 2, 0, 3)
     ref = np.pad(a, ((0, 0), (0, 0), (1, 2), (0, 3)))
+    made = []
+    empty = conv_module._empty_apart
+    monkeypatch.setattr(
+        conv_module, "_empty_apart", lambda *a, **k: made.append(1) or empty(*a, **k)
+    )
     for batch_outer in (False, True):
         geo = conv_module._Geometry((3, 3), (1, 1), (1, 1), pads, 1, (6, 5), batch_outer)
         np.testing.assert_array_equal(conv_module._padded_input(a, geo), ref)
+        if not batch_outer:  # the padded buffer, and a scratch one only for omatcopy
+            assert len(made) == (2 if tile is None and blas.has_transpose_copy(a.dtype) else 1)
     # an array already batch-innermost is used as it is, without a copy
     b = np.ascontiguousarray(a.transpose(1, 2, 3, 0)).transpose(3, 0, 1, 2)
     assert np.shares_memory(conv_module._chwn(b), b)

@@ -279,6 +279,13 @@ def _omatcopy(dtype):
     return fn
 
 
+def has_transpose_copy(dtype) -> bool:
+    """Whether ``transpose_copy`` can use ``omatcopy`` for arrays of ``dtype`` (NumPy's
+    BLAS is OpenBLAS, the dtype float32 or float64): a caller that would first have to make
+    a scratch buffer for it asks this before making one."""
+    return _omatcopy(np.dtype(dtype)) is not None
+
+
 def transpose_copy(dst, src) -> bool:
     """``dst[...] = src.T`` for two 2-D NumPy arrays (float32 or float64, each with unit
     stride along its last axis: any row pitch) with OpenBLAS's ``omatcopy``, the two halves

@@ -211,9 +211,12 @@ def _to_chwn(dst, a):
         return
     n, chw = a.shape[0], math.prod(a.shape[1:])
     # the (N, C·H·W) matrix transposed, by OpenBLAS's omatcopy (into a scratch buffer first
-    # when dst is the inside of a padded one: its rows of W·N are then copied whole)
-    whole = dst if dst.flags.c_contiguous else _empty_apart(dst.shape, a.dtype, a)
-    if blas.transpose_copy(whole.reshape(chw, n), a.reshape(n, chw)):
+    # when dst is the inside of a padded one: its rows of W·N are then copied whole; none is
+    # made where there is no omatcopy)
+    whole = dst
+    if not dst.flags.c_contiguous and blas.has_transpose_copy(a.dtype):
+        whole = _empty_apart(dst.shape, a.dtype, a)
+    if whole.flags.c_contiguous and blas.transpose_copy(whole.reshape(chw, n), a.reshape(n, chw)):
         if whole is not dst:
             parallel.copyto(dst, whole)
     elif n <= 8:
