@@ -639,6 +639,65 @@ def test_conv_ops_split_by_samples(monkeypatch, split_everything, op, x_shape, w
         np.testing.assert_allclose(a, t, rtol=1e-4, atol=1e-4 * np.abs(t).max())
 
 
+@pytest.mark.parametrize(
+    "op, x_shape, w_shape, kw",
+    [
+        ("conv2d", (7, 4, 9, 8), (6, 4, 4, 4), dict(stride=2, padding=1)),
+        ("conv2d", (5, 4, 7, 6), (6, 2, 3, 3), dict(padding="same", groups=2)),
+        ("conv_transpose2d", (7, 6, 4, 5), (6, 3, 4, 4), dict(stride=2, padding=1)),
+    ],
+)
+def test_conv_double_backward_split_by_samples(monkeypatch, split_everything, op, x_shape,
+                                               w_shape, kw):  # fmt: skip
+    # penalties on both gradients of L = Σ y², ‖dL/dx‖² + ‖dL/dW‖², differentiated again: the
+    # weight-gradient op (ConvWeightGrad, recorded when dL/dW has a graph) and its adjoints
+    # split their batch in halves of samples too (7 -> 3 + 4), NaN-filled new buffers,
+    # against the whole batch and PyTorch
+    import torch
+
+    import shinsou.functional.conv as conv
+
+    monkeypatch.setattr(conv, "_SAMPLE_SPLIT_MIN", 2)
+    rng = np.random.default_rng(12)
+    x0 = rng.standard_normal(x_shape).astype(np.float32)
+    w0 = rng.standard_normal(w_shape).astype(np.float32)
+    made = []
+    weight_grad = conv.ConvWeightGrad.forward
+
+    def spy(self, x, gy):
+        out = weight_grad(self, x, gy)
+        made.append(self.parts)
+        return out
+
+    monkeypatch.setattr(conv.ConvWeightGrad, "forward", spy)
+
+    def run():
+        x, w = ss.tensor(x0, requires_grad=True), ss.tensor(w0, requires_grad=True)
+        with monkeypatch.context() as m:
+            m.setattr(np, "empty", _nan_empty)
+            y = getattr(F, op)(x, w, **kw)
+            gx, gw = ss.autograd.grad((y * y).sum(), [x, w], create_graph=True)
+            ((gx * gx).sum() + (gw * gw).sum()).backward()
+        return [gx.numpy(), gw.numpy(), x.grad.numpy(), w.grad.numpy()]
+
+    split = run()
+    n = x_shape[0]
+    assert made and all(p == [(0, n // 2), (n // 2, n)] for p in made)
+    monkeypatch.setattr(parallel, "_ENABLED", False)
+    made.clear()
+    whole = run()
+    assert made and all(p == [(0, n)] for p in made)
+    tx, tw = torch.tensor(x0, requires_grad=True), torch.tensor(w0, requires_grad=True)
+    ty = getattr(torch.nn.functional, op)(tx, tw, **kw)
+    tgx, tgw = torch.autograd.grad((ty * ty).sum(), [tx, tw], create_graph=True)
+    ((tgx * tgx).sum() + (tgw * tgw).sum()).backward()
+    theirs = [tgx.detach().numpy(), tgw.detach().numpy(), tx.grad.numpy(), tw.grad.numpy()]
+    for a, b, t in zip(split, whole, theirs):
+        assert np.isfinite(a).all()
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5 * np.abs(b).max())
+        np.testing.assert_allclose(a, t, rtol=1e-4, atol=1e-4 * np.abs(t).max())
+
+
 @pytest.mark.parametrize("mode", ["lstm", "gru", "rnn_tanh", "rnn_relu"])
 @pytest.mark.parametrize("masked", [False, True])
 def test_recurrence_batch_halves_agree_with_the_whole_batch(monkeypatch, split_everything, mode,

@@ -802,27 +802,48 @@ class ConvWeightGrad(Function):
     differentiated again. Its adjoints: for an upstream gradient G (W's shape),
     dL/dx = conv_transpose2d(gy, G) and dL/dgy = conv2d(x, G), with the same geometry.
 
-    x: (N, C_in, H, W), gy: (N, C_out, OH, OW) -> gW (C_out, C_in/G, KH, KW).
+    x: (N, C_in, H, W), gy: (N, C_out, OH, OW) -> gW (C_out, C_in/G, KH, KW). It is
+    recorded when dL/dW itself has a graph (``autograd.grad(..., [w], create_graph=True)``;
+    a penalty on dL/dx alone, as WGAN-GP's, never makes one). NumPy batches are split by
+    samples over the two threads as in ``Conv2d`` (``_sample_parts``): gW is the sum of
+    the halves'.
     """
 
     def __init__(self, geo: _Geometry, w_shape):
         self.geo, self.w_shape = geo.plain(), tuple(w_shape)
 
     def forward(self, x, gy):
-        xin = _padded_input(x, self.geo)
-        g = _to_kernel_layout(gy, self.geo)  # (C_out, OH, OW, N)
-        self.saved = (xin, g)
-        self.in_chw = x.shape[1:]
-        return _conv_weight_grad(xin, g, self.w_shape, self.geo)
+        geo = self.geo
+        n = x.shape[0]
+        self.in_chw, self.gy_shape = x.shape[1:], gy.shape
+        parts = _sample_parts(n, x.nbytes + gy.nbytes, get_array_module(x))
+        xins, gs, gws = [None] * len(parts), [None] * len(parts), [None] * len(parts)
+
+        def part(i):  # the sum over this part's samples
+            lo, hi = parts[i]
+            xins[i] = _padded_input(x[lo:hi], geo)
+            gs[i] = _to_kernel_layout(gy[lo:hi], geo)  # (C_out, OH, OW, N')
+            gws[i] = _conv_weight_grad(xins[i], gs[i], self.w_shape, geo)
+
+        _run_parts(part, parts)
+        self.parts, self.saved = parts, (xins, gs)
+        return _total(gws)
 
     def backward(self, ggw):
-        xin, g = self.saved
-        geo, needs = self.geo, self.needs
-        gx = ggy = None
-        if needs[0]:
-            gx = _from_chwn(_conv_input_grad(g, ggw, self.in_chw, geo))
-        if needs[1]:
-            ggy = _to_nchw(_conv_forward(xin, ggw, None, geo), geo)
+        xins, gs = self.saved
+        parts, geo, needs = self.parts, self.geo, self.needs
+        n, dt = self.gy_shape[0], gs[0].dtype
+        gx = _empty_apart((n,) + tuple(self.in_chw), dt, ggw) if needs[0] else None
+        ggy = _empty_apart(self.gy_shape, dt, ggw) if needs[1] else None
+
+        def part(i):
+            lo, hi = parts[i]
+            if needs[0]:
+                _from_chwn(_conv_input_grad(gs[i], ggw, self.in_chw, geo), out=gx[lo:hi])
+            if needs[1]:
+                _to_nchw(_conv_forward(xins[i], ggw, None, geo), geo, out=ggy[lo:hi])
+
+        _run_parts(part, parts)
         return gx, ggy
 
     def backward_graph(self, ggw):
