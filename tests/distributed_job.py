@@ -8,7 +8,8 @@
   which every rank also runs by itself; rank-0-only files, and a resume from rank 0's
   snapshot (each rank gets its own ``out`` folder, so the ranks share no files).
   Then a DCGAN's steps (``GANUpdater``, two optimizers, ``SyncBatchNorm``) on 2 ranks
-  against one process with the same global batch and noise.
+  against one process with the same global batch and noise, and a language model's
+  truncated-BPTT epoch (streams shared out, gradients averaged before clipping).
 * ``stop`` / ``hang`` / ``raise`` / ``kill``: rank 1 stops (SIGSTOP), hangs outside any
   collective, raises, or is killed (SIGKILL) after a few steps; the job must end.
 * ``loop``: steps until the test kills a rank from outside.
@@ -185,6 +186,20 @@ def train(out: Path) -> None:
     if r == 0:
         print(f"OK dcgan: 2 ranks match one process to {worst:.1e} relative", flush=True)
 
+    # 6. a language model's truncated-BPTT steps: each rank its block of the streams, the
+    # gradients averaged before their norm is clipped (as one process clips the whole
+    # batch's), the test perplexity's sums added over the ranks
+    ids = np.random.default_rng(7).integers(0, 11, 400)
+    ref_w, ref_norms, ref_test = _lm(ss, ids)
+    got_w, got_norms, got_test = _lm(ss, ids, comm)
+    assert min(ref_norms) > 0.05  # clipping acted at every step
+    assert np.allclose(got_norms, ref_norms, rtol=1e-5), (got_norms, ref_norms)
+    worst = max(_rel(got_w[k], ref_w[k]) for k in ref_w)
+    assert worst < 1e-5, worst
+    assert abs(got_test["test/loss"] - ref_test["test/loss"]) < 1e-6 * ref_test["test/loss"]
+    if r == 0:
+        print(f"OK lm: 2 ranks match one process to {worst:.1e} relative", flush=True)
+
 
 def _gan(ss, images, batch, steps, comm=None):
     """4 steps of a tiny DCGAN (GANUpdater, Adam): in one process on the global batch when
@@ -217,6 +232,27 @@ def _gan(ss, images, batch, steps, comm=None):
     trainer.run()
     return {f"{net}.{k}": np.array(v) for net, m in (("gen", gen), ("dis", dis))
             for k, v in m.state_dict().items()}  # fmt: skip
+
+
+def _lm(ss, ids, comm=None):
+    """A tiny LSTM language model's epoch of truncated-BPTT steps (LMUpdater, gradient norm
+    clipped to 0.05, so clipping acts at every step): in one process over 4 streams, or
+    rank r's block of them (``BPTTIterator(shard=...)``) with averaged gradients. Returns
+    the weights, the reported gradient norms and the test numbers (``evaluate_stream``)."""
+    from shinsou.data import BPTTIterator
+    from shinsou.models import RNNLanguageModel
+    from shinsou.recipes.ptb_lm import LMUpdater
+    from shinsou.tasks.language import evaluate_stream
+
+    ss.manual_seed(6)
+    model = RNNLanguageModel(11, 6, 8, num_layers=1, dropout=0.0)
+    up = LMUpdater(model, ss.optim.SGD(model.parameters(), lr=1.0), clip=0.05)
+    shard = None if comm is None else (comm.rank, comm.size)
+    if comm is not None:
+        up.distribute(comm)
+    norms = [up.update(w)["grad_norm"] for w in BPTTIterator(ids, 4, 5, shard=shard)]
+    test = evaluate_stream(model, BPTTIterator(ids[::-1].copy(), 4, 5, shard=shard), "test")
+    return _weights(model), norms, test
 
 
 def fail(mode: str) -> None:

@@ -365,10 +365,43 @@ def test_shinsou_train_a_gan_distributed(tmp_path):
     assert "--batch-size 2 on 2 ranks leaves 1 image a rank" in out.stdout + out.stderr
 
 
+def test_shinsou_train_ptb_lm_distributed(tmp_path):
+    """The language model trains data-parallel: each rank its block of the streams, one run
+    folder, perplexities over all the streams; streams that the ranks cannot share are
+    refused before anything is made."""
+    args = ["-m", "shinsou", "train", "ptb-lm", "--distributed", "--epochs", "1",
+            "--train-limit", "2000", "--test-limit", "300", "--embed", "16", "--hidden", "16",
+            "--bptt", "10", "--batch-size", "4", "--no-progress"]  # fmt: skip
+    out, _ = _job(args, tmp_path, timeout=180)
+    text = out.stdout + out.stderr
+    assert out.returncode == 0, text
+    assert sorted(p.name for p in (tmp_path / "runs").iterdir()) == ["ptb-lm"]
+    run = tmp_path / "runs" / "ptb-lm"
+    assert json.loads((run / "config.json").read_text())["config"]["distributed"] is True
+    for name in ("model.npz", "metrics.json", "vocabulary.json", "perplexity.png"):
+        assert (run / name).exists(), name
+    log = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
+    assert len(log) == 1 and log[0]["iteration"] == 50  # 2000 tokens / 4 streams / bptt 10
+    assert "on 2 ranks" in text
+    # the test perplexity of the saved model, by one process over all the streams, is the
+    # one the ranks reported together
+    from shinsou import recipes
+
+    again = recipes.get("ptb-lm").evaluate(run)
+    assert abs(again["test/loss"] - log[0]["test/loss"]) < 1e-5 * log[0]["test/loss"]
+    bad = list(args)
+    bad[bad.index("--batch-size") + 1] = "5"
+    (tmp_path / "bad").mkdir()
+    out, _ = _job(bad, tmp_path / "bad")
+    assert out.returncode != 0
+    assert "5 streams (--batch-size) cannot be shared by 2 ranks" in out.stdout + out.stderr
+    assert not (tmp_path / "bad" / "runs").exists()
+
+
 def test_a_recipe_that_does_not_train_data_parallel_says_so(capsys):
     from shinsou.cli import main
 
-    assert main(["train", "ptb-lm", "--distributed"]) == 2
+    assert main(["train", "enja-transformer", "--distributed"]) == 2
     err = capsys.readouterr().err
-    assert "recipe 'ptb-lm' does not train data-parallel (--distributed)" in err
-    assert "mnist-mlp" in err
+    assert "recipe 'enja-transformer' does not train data-parallel (--distributed)" in err
+    assert "mnist-mlp" in err and "mnist-dcgan" in err and "ptb-lm" in err

@@ -148,6 +148,28 @@ def test_bptt_resume_continues_at_the_saved_window():
         BPTTIterator(ids, 4, 5).load_state_dict(state)
 
 
+def test_bptt_shards_are_blocks_of_streams_that_make_up_the_whole():
+    # rank r of P yields streams rB/P .. (r+1)B/P - 1 of every window: together the ranks
+    # see the windows of one process; the other numbers describe the whole
+    ids = np.random.default_rng(1).integers(0, 50, size=300)
+    whole = _pairs(BPTTIterator(ids, 6, 7))
+    shards = [BPTTIterator(ids, 6, 7, shard=(r, 3)) for r in range(3)]
+    got = [_pairs(it) for it in shards]
+    for k, (x, y) in enumerate(whole):
+        np.testing.assert_array_equal(np.concatenate([g[k][0] for g in got]), x)
+        np.testing.assert_array_equal(np.concatenate([g[k][1] for g in got]), y)
+        assert all(g[k][0].shape == (2, x.shape[1]) for g in got)
+    one = BPTTIterator(ids, 6, 7)
+    for it in shards:
+        assert (len(it), it.tokens_per_epoch, it.batch_size) == (
+            len(one), one.tokens_per_epoch, one.batch_size)  # fmt: skip
+    assert "streams 2-3" in repr(shards[1])
+    with pytest.raises(ValueError, match="6 streams cannot be shared by 4 ranks"):
+        BPTTIterator(ids, 6, 7, shard=(0, 4))
+    with pytest.raises(ValueError, match="0 <= rank < ranks"):
+        BPTTIterator(ids, 6, 7, shard=(3, 3))
+
+
 def test_bptt_errors():
     with pytest.raises(ValueError, match="at least 2"):
         BPTTIterator(np.arange(5), batch_size=4, bptt=3)

@@ -27,6 +27,11 @@ class BPTTIterator:
     ⌈(S − 1) / T⌉ windows; the last may be shorter (``drop_last=True`` drops it).
 
     Iterating yields ``(x, y)``, int64 Tensors of shape (B, L) (batch first), on ``device``.
+
+    Data-parallel (``shard=(r, P)``, ``shinsou.distributed``): rank r of P yields only its
+    block of B / P streams, rows rB/P … (r+1)B/P − 1 of every window, so that the P ranks
+    together see exactly the windows of one process (P must divide B); every other number
+    (``batch_size``, ``len``, ``tokens_per_epoch``, ``window``) describes the whole.
     Like a ``DataLoader``, each ``iter()`` is one epoch, and ``state_dict()`` /
     ``load_state_dict()`` remember the position: after a restore the next ``iter()`` goes on
     with the next window (or the next epoch when the saved one had ended).
@@ -37,6 +42,7 @@ class BPTTIterator:
         bptt: T, steps per window (≥ 1).
         device: where the Tensors go (``"cpu"``, ``"cuda"``, a ``Device``); default CPU.
         drop_last: leave out a last window shorter than T.
+        shard: ``(rank, ranks)``: yield that rank's block of the streams (see above).
 
     >>> it = BPTTIterator(list(range(10)), batch_size=2, bptt=2)
     >>> it.data
@@ -48,7 +54,8 @@ class BPTTIterator:
     2
     """
 
-    def __init__(self, ids, batch_size: int, bptt: int, device=None, drop_last: bool = False):
+    def __init__(self, ids, batch_size: int, bptt: int, device=None, drop_last: bool = False,
+                 shard: tuple[int, int] | None = None):  # fmt: skip
         ids = np.asarray(ids)
         if ids.ndim != 1 or (ids.size and ids.dtype.kind not in "iu"):
             raise TypeError(
@@ -65,6 +72,22 @@ class BPTTIterator:
                 f"BPTTIterator: {len(ids)} tokens give {batch_size} streams of {steps} "
                 "token(s); each stream needs at least 2 (an input and its next token)"
             )
+        self.rows = slice(0, batch_size)  # the streams this iterator yields
+        if shard is not None:
+            rank, ranks = shard
+            if not (isinstance(ranks, int) and isinstance(rank, int) and 0 <= rank < ranks):
+                raise ValueError(
+                    f"BPTTIterator: shard must be (rank, ranks) with 0 <= rank < ranks, got "
+                    f"{shard!r}"
+                )
+            if batch_size % ranks:
+                raise ValueError(
+                    f"BPTTIterator: {batch_size} streams cannot be shared by {ranks} ranks "
+                    f"(each rank takes batch_size / ranks streams); choose a multiple of {ranks}"
+                )
+            per = batch_size // ranks
+            self.rows = slice(rank * per, (rank + 1) * per)
+        self.shard = shard
         self.data = ids[: steps * batch_size].astype(np.int64).reshape(batch_size, steps)
         self.batch_size = batch_size
         self.bptt = bptt
@@ -110,6 +133,7 @@ class BPTTIterator:
         self._epoch, self._window = epoch, start
         for k in range(start, len(self)):
             x, y = self.window(k)
+            x, y = x[self.rows], y[self.rows]
             self._window = k + 1
             yield tensor(x, device=self.device), tensor(y, device=self.device)
 
@@ -149,7 +173,8 @@ class BPTTIterator:
         self._resume = (epoch, window) if epoch >= 0 and not done else (epoch + 1, 0)
 
     def __repr__(self) -> str:
+        shard = "" if self.shard is None else f", streams {self.rows.start}-{self.rows.stop - 1}"
         return (
             f"BPTTIterator({self.batch_size} streams × {self.steps} tokens, bptt={self.bptt}, "
-            f"{len(self)} windows)"
+            f"{len(self)} windows{shard})"
         )

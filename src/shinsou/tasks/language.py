@@ -58,7 +58,9 @@ def evaluate_stream(model, windows, prefix: str = "val") -> dict:
     Args:
         model: ``model(x (B, T), state) -> (logits (B, T, V), state)``.
         windows: a ``data.BPTTIterator`` (or any iterable of ``(x, y)`` (B, T) windows that
-            continue each other); one full pass is made.
+            continue each other); one full pass is made. A ``shard`` of a data-parallel
+            job's streams gives each rank its part, and the sums are added over the ranks
+            (every rank gets the numbers of the whole).
         prefix: the split's name in the keys.
 
     Returns:
@@ -87,6 +89,11 @@ def evaluate_stream(model, windows, prefix: str = "val") -> dict:
                 n += k
     finally:
         model.train(was_training)
+    shard = getattr(windows, "shard", None)
+    if shard is not None and shard[1] > 1:  # each rank its streams: add the sums over ranks
+        from ..distributed import get_communicator
+
+        total, n = get_communicator().allreduce(np.array([total, n], np.float64)).tolist()
     if n == 0:
         raise ValueError("evaluate_stream: the windows hold no tokens")
     loss = total / n

@@ -178,9 +178,11 @@ class Updater:
 
         comm = comm if comm is not None else dist.get_communicator()
         bucket = dist.DEFAULT_BUCKET_BYTES if bucket_bytes is None else bucket_bytes
+        self._dp_bucket = bucket
         for handle in getattr(self, "_dp_hooks", []):  # again: replace, never average twice
             handle.remove()
         self._dp_hooks = []
+        self._dp_averaged = set()  # optimizers whose gradients average_gradients() averaged
         self.comm = comm
         if comm.size == 1:
             return self
@@ -195,11 +197,36 @@ class Updater:
                 )
             params = [p for g in opt.param_groups for p in g["params"]]
 
-            def average(_opt, _args, _kwargs, params=params):
+            def average(opt, _args, _kwargs, params=params):
+                if id(opt) in self._dp_averaged:  # already, by average_gradients()
+                    self._dp_averaged.discard(id(opt))
+                    return
                 dist.allreduce_gradients(params, bucket_bytes=bucket, comm=comm)
 
             self._dp_hooks.append(opt.register_step_pre_hook(average))
         return self
+
+    def average_gradients(self, optimizer=None) -> None:
+        """Average the gradients of ``optimizer``'s parameters (default: every optimizer's)
+        over the ranks now, rather than at the start of its ``step``: for an update that
+        must see the averaged gradients first — clipping their global norm, as one process
+        clips the gradient of the whole batch. Its next ``step`` then does not average them
+        again. Does nothing unless the updater is distributed over several ranks.
+
+        >>> net = ss.nn.Linear(2, 1)
+        >>> up = StandardUpdater(net, ss.optim.SGD(net.parameters(), lr=0.1)).distribute()
+        >>> up.average_gradients()  # one process: nothing to do
+        """
+        comm = getattr(self, "comm", None)
+        if comm is None or comm.size == 1:
+            return
+        from .. import distributed as dist
+
+        opts = self.optimizers.values() if optimizer is None else [optimizer]
+        for opt in opts:
+            params = [p for g in opt.param_groups for p in g["params"]]
+            dist.allreduce_gradients(params, bucket_bytes=self._dp_bucket, comm=comm)
+            self._dp_averaged.add(id(opt))
 
     def extra_state(self) -> dict:
         """Further state of a subclass (counters, running averages); JSON-able or arrays."""
