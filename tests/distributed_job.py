@@ -9,7 +9,8 @@
   snapshot (each rank gets its own ``out`` folder, so the ranks share no files).
   Then a DCGAN's steps (``GANUpdater``, two optimizers, ``SyncBatchNorm``) on 2 ranks
   against one process with the same global batch and noise, and a language model's
-  truncated-BPTT epoch (streams shared out, gradients averaged before clipping).
+  truncated-BPTT epoch (streams shared out, gradients averaged before clipping), and a
+  Transformer translator's steps (bucketed batches shared out, losses weighted by tokens).
 * ``stop`` / ``hang`` / ``raise`` / ``kill``: rank 1 stops (SIGSTOP), hangs outside any
   collective, raises, or is killed (SIGKILL) after a few steps; the job must end.
 * ``loop``: steps until the test kills a rank from outside.
@@ -200,6 +201,26 @@ def train(out: Path) -> None:
     if r == 0:
         print(f"OK lm: 2 ranks match one process to {worst:.1e} relative", flush=True)
 
+    # 7. a translator's steps on sentences of different lengths: each rank its share of every
+    # bucketed batch, its loss weighted by its share of the target tokens, the gradients
+    # averaged before clipping, the logged losses the global batch's
+    rng = np.random.default_rng(9)
+    pairs = [
+        (
+            rng.integers(3, 12, rng.integers(1, 8)),
+            np.r_[1, rng.integers(3, 13, rng.integers(1, 9)), 2],
+        )
+        for _ in range(36)
+    ]
+    ref_w, ref_obs = _translation(ss, pairs)
+    got_w, got_obs = _translation(ss, pairs, comm)
+    assert ref_obs[:, 2].min() > 0.1  # clipping acted at every step
+    assert np.allclose(got_obs, ref_obs, rtol=1e-5), (got_obs, ref_obs)
+    worst = max(_rel(got_w[k], ref_w[k]) for k in ref_w)
+    assert worst < 1e-5, worst
+    if r == 0:
+        print(f"OK translation: 2 ranks match one process to {worst:.1e} relative", flush=True)
+
 
 def _gan(ss, images, batch, steps, comm=None):
     """4 steps of a tiny DCGAN (GANUpdater, Adam): in one process on the global batch when
@@ -253,6 +274,34 @@ def _lm(ss, ids, comm=None):
     norms = [up.update(w)["grad_norm"] for w in BPTTIterator(ids, 4, 5, shard=shard)]
     test = evaluate_stream(model, BPTTIterator(ids[::-1].copy(), 4, 5, shard=shard), "test")
     return _weights(model), norms, test
+
+
+def _translation(ss, pairs, comm=None):
+    """6 teacher-forced steps of a tiny Transformer translator (TranslationUpdater, label
+    smoothing 0.1, gradient norm clipped to 0.1) over length-bucketed batches of 6 pairs:
+    in one process, or each rank its share of every batch (DistributedBatchSampler), the
+    ranks holding different numbers of target tokens. Returns the weights and the reported
+    numbers."""
+    from shinsou.data import BucketBatchSampler, DataLoader, TranslationCollate
+    from shinsou.distributed import DistributedBatchSampler
+    from shinsou.models import TransformerTranslator
+    from shinsou.recipes.enja import TranslationUpdater
+
+    ss.manual_seed(8)
+    model = TransformerTranslator(
+        12, 13, d_model=8, nhead=2, num_encoder_layers=1, num_decoder_layers=1,
+        dim_feedforward=16, dropout=0.0,
+    )  # fmt: skip
+    up = TranslationUpdater(model, ss.optim.SGD(model.parameters(), lr=0.5), pad_index=0,
+                            label_smoothing=0.1, clip=0.1)  # fmt: skip
+    sampler = BucketBatchSampler([len(s) for s, _ in pairs], 6, seed=3)
+    if comm is not None:
+        sampler = DistributedBatchSampler(sampler)
+        up.distribute(comm)
+    loader = DataLoader(pairs, batch_sampler=sampler, collate_fn=TranslationCollate(0))
+    seen = [up.update(b) for b in loader]
+    keys = ("train/loss", "train/nll", "grad_norm")
+    return _weights(model), np.array([[o[k] for k in keys] for o in seen])
 
 
 def fail(mode: str) -> None:

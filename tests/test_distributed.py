@@ -398,10 +398,31 @@ def test_shinsou_train_ptb_lm_distributed(tmp_path):
     assert not (tmp_path / "bad" / "runs").exists()
 
 
+def test_shinsou_train_enja_transformer_distributed(tmp_path):
+    """The translators train data-parallel: each rank its share of every bucketed batch, one
+    run folder, rank 0 alone translates the test set and reports."""
+    args = ["-m", "shinsou", "train", "enja-transformer", "--distributed", "--epochs", "1",
+            "--train-limit", "96", "--test-limit", "8", "--batch-size", "32", "--d-model",
+            "16", "--heads", "2", "--feedforward", "32", "--warmup", "4", "--beam", "2",
+            "--max-len", "12", "--no-progress"]  # fmt: skip
+    out, _ = _job(args, tmp_path, timeout=180)
+    text = out.stdout + out.stderr
+    assert out.returncode == 0, text
+    assert sorted(p.name for p in (tmp_path / "runs").iterdir()) == ["enja-transformer"]
+    run = tmp_path / "runs" / "enja-transformer"
+    assert json.loads((run / "config.json").read_text())["config"]["distributed"] is True
+    for name in ("model.npz", "metrics.json", "test.hyp.ja", "vocab.en.json"):
+        assert (run / name).exists(), name
+    log = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
+    assert len(log) == 1 and log[0]["iteration"] == 3  # 96 pairs / global batch 32
+    assert np.isfinite(log[0]["val/bleu"]) and "on 2 ranks" in text
+
+
 def test_a_recipe_that_does_not_train_data_parallel_says_so(capsys):
     from shinsou.cli import main
 
-    assert main(["train", "enja-transformer", "--distributed"]) == 2
+    assert main(["train", "word2vec", "--distributed"]) == 2
     err = capsys.readouterr().err
-    assert "recipe 'enja-transformer' does not train data-parallel (--distributed)" in err
-    assert "mnist-mlp" in err and "mnist-dcgan" in err and "ptb-lm" in err
+    assert "recipe 'word2vec' does not train data-parallel (--distributed)" in err
+    for name in ("mnist-mlp", "mnist-dcgan", "ptb-lm", "enja-transformer"):
+        assert name in err

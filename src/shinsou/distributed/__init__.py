@@ -37,7 +37,7 @@ from .data_parallel import (  # noqa: F401
     allreduce_gradients,
     broadcast_parameters,
 )
-from .sampler import DistributedSampler  # noqa: F401
+from .sampler import DistributedBatchSampler, DistributedSampler  # noqa: F401
 from .sync_batchnorm import (  # noqa: F401
     AllReduceSum,
     SyncBatchNorm,

@@ -1,4 +1,5 @@
-"""``DistributedSampler``: each rank's shard of every epoch."""
+"""``DistributedSampler``: each rank's shard of every epoch; ``DistributedBatchSampler``:
+each rank's share of every batch of a batch sampler."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import numpy as np
 from ..data.sampler import Sampler
 from .comm import get_communicator
 
-__all__ = ["DistributedSampler"]
+__all__ = ["DistributedSampler", "DistributedBatchSampler"]
 
 
 class DistributedSampler(Sampler):
@@ -112,4 +113,85 @@ class DistributedSampler(Sampler):
         return (
             f"DistributedSampler(rank={self.rank} of {self.num_replicas}, "
             f"{len(self.dataset)} examples, shuffle={self.shuffle}, seed={self.seed})"
+        )
+
+
+class DistributedBatchSampler(Sampler):
+    """Rank r of P's share of every batch that ``batch_sampler`` makes (a
+    ``BucketBatchSampler`` of variable-length sentences, say): the wrapped sampler makes the
+    same global batches on every rank (the same seed and epoch), and rank r takes positions
+    r, r + P, r + 2P, ... of each. The ranks together see exactly one process's batches, and
+    in a batch sorted by length every rank gets neighbours in length.
+
+    A batch of fewer than P indices (a short last one) is first repeated to P indices, so
+    that every rank gets at least one example and takes part in every step (the repeated
+    examples count twice in that step).
+
+    The seed and epoch are the wrapped sampler's (``seed``, ``set_epoch``), so a DataLoader
+    gives a seedless one its seed, and a resumed run its epoch's batches.
+
+    Args:
+        batch_sampler: yields lists of indices, the global batches.
+        num_replicas: P (default: the job's size).
+        rank: r (default: this process's rank).
+
+    >>> from shinsou.data import BucketBatchSampler
+    >>> lengths = [5, 1, 4, 2, 3, 6, 7]
+    >>> whole = BucketBatchSampler(lengths, 4, shuffle=False)
+    >>> list(whole)
+    [[1, 3, 4, 2], [0, 5, 6]]
+    >>> list(DistributedBatchSampler(whole, num_replicas=2, rank=1))
+    [[3, 2], [5]]
+    """
+
+    def __init__(self, batch_sampler, num_replicas: int | None = None, rank: int | None = None):
+        comm = get_communicator()
+        num_replicas = comm.size if num_replicas is None else num_replicas
+        rank = comm.rank if rank is None else rank
+        if isinstance(num_replicas, bool) or not isinstance(num_replicas, int) or num_replicas < 1:
+            raise ValueError(
+                f"DistributedBatchSampler: num_replicas must be a positive int, got "
+                f"{num_replicas!r}"
+            )
+        if isinstance(rank, bool) or not isinstance(rank, int) or not 0 <= rank < num_replicas:
+            raise ValueError(
+                f"DistributedBatchSampler: rank must be in [0, {num_replicas}), got {rank!r}"
+            )
+        self.batch_sampler = batch_sampler
+        self.num_replicas, self.rank = num_replicas, rank
+
+    @property
+    def seed(self):
+        return getattr(self.batch_sampler, "seed", None)
+
+    @seed.setter
+    def seed(self, value) -> None:
+        if hasattr(self.batch_sampler, "seed"):
+            self.batch_sampler.seed = value
+
+    @property
+    def epoch(self) -> int:
+        return getattr(self.batch_sampler, "epoch", 0)
+
+    def set_epoch(self, epoch: int) -> None:
+        if hasattr(self.batch_sampler, "set_epoch"):
+            self.batch_sampler.set_epoch(epoch)
+
+    def __iter__(self):
+        p = self.num_replicas
+        for batch in self.batch_sampler:
+            batch = list(batch)
+            if not batch:
+                raise ValueError("DistributedBatchSampler: the wrapped sampler made an empty batch")
+            if len(batch) < p:
+                batch = (batch * math.ceil(p / len(batch)))[:p]
+            yield batch[self.rank :: p]
+
+    def __len__(self) -> int:
+        return len(self.batch_sampler)
+
+    def __repr__(self) -> str:
+        return (
+            f"DistributedBatchSampler(rank={self.rank} of {self.num_replicas}, "
+            f"{self.batch_sampler!r})"
         )
