@@ -307,22 +307,30 @@ def test_killing_a_rank_ends_the_job_and_names_it(tmp_path, sig):
     assert str(pids[1]) in named or "rank 1 has sent no heartbeat" in named, text
 
 
-def test_shinsou_train_distributed_writes_one_run_folder(tmp_path):
-    args = ["-m", "shinsou", "train", "mnist-mlp", "--distributed", "--epochs", "1",
-            "--train-limit", "400", "--test-limit", "100", "--batch-size", "100",
-            "--no-progress"]  # fmt: skip
-    out, _ = _job(args, tmp_path, timeout=120)
+def _distributed_run(tmp_path, recipe, args, files, timeout=180, **env):
+    """``mpiexec -n 2 shinsou train RECIPE --distributed ARGS``: it succeeds and leaves one
+    run folder, marked distributed, holding ``files``; returns (folder, log, output)."""
+    cmd = ["-m", "shinsou", "train", recipe, "--distributed", *args, "--no-progress"]
+    out, _ = _job(cmd, tmp_path, timeout=timeout, **env)
     text = out.stdout + out.stderr
     assert out.returncode == 0, text
-    assert sorted(p.name for p in (tmp_path / "runs").iterdir()) == ["mnist-mlp"]  # one folder
-    run = tmp_path / "runs" / "mnist-mlp"
+    assert sorted(p.name for p in (tmp_path / "runs").iterdir()) == [recipe]  # one folder
+    run = tmp_path / "runs" / recipe
     assert json.loads((run / "config.json").read_text())["config"]["distributed"] is True
-    assert (run / "model.npz").exists() and (run / "metrics.json").exists()
+    for name in files:
+        assert (run / name).exists(), name
     log = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
+    return run, log, text
+
+
+def test_shinsou_train_distributed_writes_one_run_folder(tmp_path):
+    args = ["--epochs", "1", "--train-limit", "400", "--test-limit", "100", "--batch-size",
+            "100"]  # fmt: skip
+    _, log, text = _distributed_run(tmp_path, "mnist-mlp", args, ("model.npz", "metrics.json"))
     assert len(log) == 1 and log[0]["iteration"] == 4  # 400 examples / global batch 100
     assert text.count("test accuracy:") == 1  # rank 0 alone tests and reports
     # an indivisible global batch is an error before anything is trained
-    bad = args[:-1] + ["--batch-size", "99"]
+    bad = ["-m", "shinsou", "train", "mnist-mlp", "--distributed", *args[:-1], "99"]
     out, _ = _job(bad, tmp_path, timeout=60)
     assert out.returncode != 0
     assert "batch size 99 is not divisible by the 2 ranks" in out.stdout + out.stderr
@@ -333,32 +341,25 @@ def test_shinsou_train_a_gan_distributed(tmp_path):
     rank 0, which alone measures and reports; batch norm synchronised over the ranks (the
     saved nets are plain ones: ``shinsou sample`` reads them); a global batch too small to
     share is refused before anything trains."""
-    args = ["-m", "shinsou", "train", "mnist-dcgan", "--distributed", "--epochs", "1",
-            "--train-limit", "192", "--batch-size", "32", "--width", "4", "--noise-dim", "8",
-            "--quality-samples", "20", "--final-samples", "40", "--reference-train-size",
-            "128", "--reference-test-size", "32", "--reference-epochs", "1",
-            "--no-progress"]  # fmt: skip
-    out, _ = _job(args, tmp_path, timeout=180, SHINSOU_CACHE=str(tmp_path / "cache"))
-    text = out.stdout + out.stderr
-    assert out.returncode == 0, text
-    assert sorted(p.name for p in (tmp_path / "runs").iterdir()) == ["mnist-dcgan"]
-    run = tmp_path / "runs" / "mnist-dcgan"
-    assert json.loads((run / "config.json").read_text())["config"]["distributed"] is True
-    for name in ("model.npz", "metrics.json", "report.md", "samples.gif", "quality.png"):
-        assert (run / name).exists(), name
-    log = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
+    args = ["--epochs", "1", "--train-limit", "192", "--batch-size", "32", "--width", "4",
+            "--noise-dim", "8", "--quality-samples", "20", "--final-samples", "40",
+            "--reference-train-size", "128", "--reference-test-size", "32",
+            "--reference-epochs", "1"]  # fmt: skip
+    cache = dict(SHINSOU_CACHE=str(tmp_path / "cache"))
+    files = ("model.npz", "metrics.json", "report.md", "samples.gif", "quality.png")
+    run, log, text = _distributed_run(tmp_path, "mnist-dcgan", args, files, **cache)
     assert len(log) == 1 and log[0]["iteration"] == 6  # 192 images / global batch 32
     assert "quality/frechet" in log[0]  # measured by rank 0 during training
     assert text.count("top-class probability") == 1  # rank 0 alone reports
     assert "on 2 ranks" in text
     got = subprocess.run(
         [sys.executable, "-m", "shinsou", "sample", str(run), "-n", "6", "--out",
-         str(tmp_path / "s.npy")], env=_env(SHINSOU_CACHE=str(tmp_path / "cache")),
+         str(tmp_path / "s.npy")], env=_env(**cache),
         capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert got.returncode == 0, got.stdout + got.stderr
     assert np.load(tmp_path / "s.npy").shape == (6, 28, 28)
-    small = list(args)
+    small = ["-m", "shinsou", "train", "mnist-dcgan", "--distributed", *args]
     small[small.index("--batch-size") + 1] = "2"  # 1 image a rank: no batch statistics
     out, _ = _job(small, tmp_path, timeout=60)
     assert out.returncode != 0
@@ -369,18 +370,10 @@ def test_shinsou_train_ptb_lm_distributed(tmp_path):
     """The language model trains data-parallel: each rank its block of the streams, one run
     folder, perplexities over all the streams; streams that the ranks cannot share are
     refused before anything is made."""
-    args = ["-m", "shinsou", "train", "ptb-lm", "--distributed", "--epochs", "1",
-            "--train-limit", "2000", "--test-limit", "300", "--embed", "16", "--hidden", "16",
-            "--bptt", "10", "--batch-size", "4", "--no-progress"]  # fmt: skip
-    out, _ = _job(args, tmp_path, timeout=180)
-    text = out.stdout + out.stderr
-    assert out.returncode == 0, text
-    assert sorted(p.name for p in (tmp_path / "runs").iterdir()) == ["ptb-lm"]
-    run = tmp_path / "runs" / "ptb-lm"
-    assert json.loads((run / "config.json").read_text())["config"]["distributed"] is True
-    for name in ("model.npz", "metrics.json", "vocabulary.json", "perplexity.png"):
-        assert (run / name).exists(), name
-    log = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
+    args = ["--epochs", "1", "--train-limit", "2000", "--test-limit", "300", "--embed", "16",
+            "--hidden", "16", "--bptt", "10", "--batch-size", "4"]  # fmt: skip
+    files = ("model.npz", "metrics.json", "vocabulary.json", "perplexity.png")
+    run, log, text = _distributed_run(tmp_path, "ptb-lm", args, files)
     assert len(log) == 1 and log[0]["iteration"] == 50  # 2000 tokens / 4 streams / bptt 10
     assert "on 2 ranks" in text
     # the test perplexity of the saved model, by one process over all the streams, is the
@@ -389,7 +382,7 @@ def test_shinsou_train_ptb_lm_distributed(tmp_path):
 
     again = recipes.get("ptb-lm").evaluate(run)
     assert abs(again["test/loss"] - log[0]["test/loss"]) < 1e-5 * log[0]["test/loss"]
-    bad = list(args)
+    bad = ["-m", "shinsou", "train", "ptb-lm", "--distributed", *args]
     bad[bad.index("--batch-size") + 1] = "5"
     (tmp_path / "bad").mkdir()
     out, _ = _job(bad, tmp_path / "bad")
@@ -401,19 +394,11 @@ def test_shinsou_train_ptb_lm_distributed(tmp_path):
 def test_shinsou_train_enja_transformer_distributed(tmp_path):
     """The translators train data-parallel: each rank its share of every bucketed batch, one
     run folder, rank 0 alone translates the test set and reports."""
-    args = ["-m", "shinsou", "train", "enja-transformer", "--distributed", "--epochs", "1",
-            "--train-limit", "96", "--test-limit", "8", "--batch-size", "32", "--d-model",
-            "16", "--heads", "2", "--feedforward", "32", "--warmup", "4", "--beam", "2",
-            "--max-len", "12", "--no-progress"]  # fmt: skip
-    out, _ = _job(args, tmp_path, timeout=180)
-    text = out.stdout + out.stderr
-    assert out.returncode == 0, text
-    assert sorted(p.name for p in (tmp_path / "runs").iterdir()) == ["enja-transformer"]
-    run = tmp_path / "runs" / "enja-transformer"
-    assert json.loads((run / "config.json").read_text())["config"]["distributed"] is True
-    for name in ("model.npz", "metrics.json", "test.hyp.ja", "vocab.en.json"):
-        assert (run / name).exists(), name
-    log = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
+    args = ["--epochs", "1", "--train-limit", "96", "--test-limit", "8", "--batch-size",
+            "32", "--d-model", "16", "--heads", "2", "--feedforward", "32", "--warmup", "4",
+            "--beam", "2", "--max-len", "12"]  # fmt: skip
+    files = ("model.npz", "metrics.json", "test.hyp.ja", "vocab.en.json")
+    run, log, text = _distributed_run(tmp_path, "enja-transformer", args, files)
     assert len(log) == 1 and log[0]["iteration"] == 3  # 96 pairs / global batch 32
     assert np.isfinite(log[0]["val/bleu"]) and "on 2 ranks" in text
 

@@ -13,6 +13,18 @@ from .comm import get_communicator
 __all__ = ["DistributedSampler", "DistributedBatchSampler"]
 
 
+def _replicas(name: str, num_replicas, rank) -> tuple[int, int]:
+    """(P, r), the job's where not given, checked."""
+    comm = get_communicator()
+    num_replicas = comm.size if num_replicas is None else num_replicas
+    rank = comm.rank if rank is None else rank
+    if isinstance(num_replicas, bool) or not isinstance(num_replicas, int) or num_replicas < 1:
+        raise ValueError(f"{name}: num_replicas must be a positive int, got {num_replicas!r}")
+    if isinstance(rank, bool) or not isinstance(rank, int) or not 0 <= rank < num_replicas:
+        raise ValueError(f"{name}: rank must be in [0, {num_replicas}), got {rank!r}")
+    return num_replicas, rank
+
+
 class DistributedSampler(Sampler):
     """The indices rank r of P visits in an epoch: its shard of one order shared by all ranks.
 
@@ -58,17 +70,7 @@ class DistributedSampler(Sampler):
         drop_last: bool = False,
         pad: bool = True,
     ):
-        comm = get_communicator()
-        num_replicas = comm.size if num_replicas is None else num_replicas
-        rank = comm.rank if rank is None else rank
-        if isinstance(num_replicas, bool) or not isinstance(num_replicas, int) or num_replicas < 1:
-            raise ValueError(
-                f"DistributedSampler: num_replicas must be a positive int, got {num_replicas!r}"
-            )
-        if isinstance(rank, bool) or not isinstance(rank, int) or not 0 <= rank < num_replicas:
-            raise ValueError(
-                f"DistributedSampler: rank must be in [0, {num_replicas}), got {rank!r}"
-            )
+        num_replicas, rank = _replicas("DistributedSampler", num_replicas, rank)
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | np.integer)):
             raise TypeError(f"DistributedSampler: seed must be an int or None, got {seed!r}")
         self.dataset = dataset
@@ -145,18 +147,7 @@ class DistributedBatchSampler(Sampler):
     """
 
     def __init__(self, batch_sampler, num_replicas: int | None = None, rank: int | None = None):
-        comm = get_communicator()
-        num_replicas = comm.size if num_replicas is None else num_replicas
-        rank = comm.rank if rank is None else rank
-        if isinstance(num_replicas, bool) or not isinstance(num_replicas, int) or num_replicas < 1:
-            raise ValueError(
-                f"DistributedBatchSampler: num_replicas must be a positive int, got "
-                f"{num_replicas!r}"
-            )
-        if isinstance(rank, bool) or not isinstance(rank, int) or not 0 <= rank < num_replicas:
-            raise ValueError(
-                f"DistributedBatchSampler: rank must be in [0, {num_replicas}), got {rank!r}"
-            )
+        num_replicas, rank = _replicas("DistributedBatchSampler", num_replicas, rank)
         self.batch_sampler = batch_sampler
         self.num_replicas, self.rank = num_replicas, rank
 

@@ -22,7 +22,7 @@ from ..tasks.classification import draw_inside as _draw_inside
 from ..tasks.classification import predict_arrays as _predict_arrays
 from ..tasks.classification import prediction as _prediction
 from .base import Recipe, option
-from .run import RunConfig, finished_model_path, load_config, make_optimizer, start_run
+from .run import RunConfig, announce, finished_model_path, load_config, make_optimizer, start_run
 from .run import attach_tensorboard  # issue 19
 
 __all__ = ["ImageClassification", "ClassifierOptions"]
@@ -165,14 +165,13 @@ class ImageClassification(Recipe):
             trainer.extend(Snapshot(trigger=(cfg.snapshot_every, "iteration")), name="Snapshot2")
         trainer.extend(ProgressBar(enabled=cfg.progress))
         attach_tensorboard(trainer, cfg)
-        ranks = f" on {comm.size} ranks" if comm.size > 1 else ""
-        if comm.is_main:
-            print(
-                f"{self.name}: {len(d['train'][0])} training / {len(d['val'][0])} validation / "
-                f"{len(d['test'][0])} test images of {d['dataset']}, {model.num_parameters():,} "
-                f"parameters, {cfg.epochs} epochs of {len(loader)} steps{ranks} -> {run_dir}",
-                file=sys.stderr,
-            )
+        announce(
+            comm,
+            f"{self.name}: {len(d['train'][0])} training / {len(d['val'][0])} validation / "
+            f"{len(d['test'][0])} test images of {d['dataset']}, {model.num_parameters():,} "
+            f"parameters, {cfg.epochs} epochs of {len(loader)} steps",
+            run_dir,
+        )
         trainer.run(resume=cfg.resume)
         if not comm.is_main:  # rank 0 alone saves, tests and draws the finished model
             return {}

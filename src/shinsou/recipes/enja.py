@@ -58,7 +58,14 @@ from ..tasks.language import Translation
 from ..training.extension import Extension
 from ..training.updater import Updater
 from .base import Recipe, option
-from .run import RunConfig, attach_tensorboard, finished_model_path, load_config, start_run
+from .run import (
+    RunConfig,
+    announce,
+    attach_tensorboard,
+    finished_model_path,
+    load_config,
+    start_run,
+)
 
 __all__ = ["RECIPES", "EnjaSeq2Seq", "TranslationUpdater", "tokenize_english"]
 
@@ -302,15 +309,13 @@ class EnjaRecipe(Recipe):
             trainer.extend(Snapshot(trigger=(cfg.snapshot_every, "iteration")), name="Snapshot2")
         trainer.extend(ProgressBar(enabled=cfg.progress))
         attach_tensorboard(trainer, cfg)
-        ranks = f" on {comm.size} ranks" if comm.size > 1 else ""
-        if comm.is_main:
-            print(
-                f"{self.name}: {len(data['train']):,} training pairs in {len(loader)} batches "
-                f"of {cfg.batch_size}, vocabularies {len(en_vocab):,} en / {len(ja_vocab):,} "
-                f"ja, {model.num_parameters():,} parameters, {cfg.epochs} epochs{ranks} -> "
-                f"{run_dir}",
-                file=sys.stderr,
-            )
+        announce(
+            comm,
+            f"{self.name}: {len(data['train']):,} training pairs in {len(loader)} batches of "
+            f"{cfg.batch_size}, vocabularies {len(en_vocab):,} en / {len(ja_vocab):,} ja, "
+            f"{model.num_parameters():,} parameters, {cfg.epochs} epochs",
+            run_dir,
+        )
         trainer.run(resume=cfg.resume)
         if not comm.is_main:  # rank 0 alone saves, translates the test set and reports
             return {}

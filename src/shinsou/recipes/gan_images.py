@@ -133,7 +133,7 @@ from ..atomic import atomic_write
 from ..tasks.generation import GENERATION, check_labels
 from ..training.extension import Extension
 from .base import Recipe, option
-from .run import RunConfig, finished_model_path, load_config, start_run
+from .run import RunConfig, announce, finished_model_path, load_config, start_run
 from .run import attach_tensorboard  # issue 19
 
 __all__ = [
@@ -563,14 +563,12 @@ class GANImageRecipe(Recipe):
             trainer.extend(Snapshot(trigger=(cfg.snapshot_every, "iteration")), name="Snapshot2")
         trainer.extend(ProgressBar(enabled=cfg.progress))
         attach_tensorboard(trainer, cfg)
-        ranks = f" on {comm.size} ranks" if comm.size > 1 else ""
-        if comm.is_main:
-            print(
-                f"{self.name}: {len(x)} {DATASETS[self.dataset]} images, {cfg.epochs} epoch(s) "
-                f"of {len(loader)} steps (batch {cfg.batch_size}, {cfg.n_critic} D step(s) "
-                f"each){ranks} -> {run_dir}",
-                file=sys.stderr,
-            )
+        announce(
+            comm,
+            f"{self.name}: {len(x)} {DATASETS[self.dataset]} images, {cfg.epochs} epoch(s) of "
+            f"{len(loader)} steps (batch {cfg.batch_size}, {cfg.n_critic} D step(s) each)",
+            run_dir,
+        )
         trainer.run(resume=cfg.resume)
         if not comm.is_main:  # rank 0 alone saves, measures and draws the finished nets
             return {}

@@ -71,7 +71,7 @@ from ..tasks.language import LanguageModelling, evaluate_stream, sample_tokens
 from ..training.extension import Extension
 from ..training.updater import Updater
 from .base import Recipe, option
-from .run import RunConfig, finished_model_path, load_config, start_run
+from .run import RunConfig, announce, finished_model_path, load_config, start_run
 from .run import attach_tensorboard  # issue 19
 
 __all__ = ["RECIPE", "PTBLanguageModel", "LMUpdater", "PRESETS", "PAPER"]
@@ -313,15 +313,13 @@ class PTBLanguageModel(Recipe):
         trainer.extend(ProgressBar(enabled=cfg.progress))
         attach_tensorboard(trainer, cfg)
         tr = streams["train"]
-        ranks = f" on {comm.size} ranks" if shard else ""
-        if comm.is_main:
-            print(
-                f"{self.name}: {tr.tokens_per_epoch:,} training tokens in {cfg.batch_size} "
-                f"streams, vocabulary {len(vocab):,}, {model.num_parameters():,} parameters, "
-                f"{cfg.epochs} epochs of {len(tr)} windows of {cfg.bptt} steps{ranks} -> "
-                f"{run_dir}",
-                file=sys.stderr,
-            )
+        announce(
+            comm,
+            f"{self.name}: {tr.tokens_per_epoch:,} training tokens in {cfg.batch_size} streams, "
+            f"vocabulary {len(vocab):,}, {model.num_parameters():,} parameters, {cfg.epochs} "
+            f"epochs of {len(tr)} windows of {cfg.bptt} steps",
+            run_dir,
+        )
         trainer.run(resume=cfg.resume)
         if not comm.is_main:  # rank 0 alone saves, reports and draws
             return {}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import dataclasses
 import json
 from pathlib import Path
@@ -233,6 +235,14 @@ def make_optimizer(name: str, params, lr: float, weight_decay: float = 0.0):
     if name not in makers:
         raise ValueError(f"unknown optimizer {name!r}; choose one of {OPTIMIZERS}")
     return makers[name]()
+
+
+def announce(comm, text: str, run_dir) -> None:
+    """Print a run's opening line once: ``text``, then " on P ranks" in a data-parallel job,
+    then " -> RUN_DIR" (on stderr, by rank 0 alone)."""
+    if comm.is_main:
+        ranks = f" on {comm.size} ranks" if comm.size > 1 else ""
+        print(f"{text}{ranks} -> {run_dir}", file=sys.stderr)
 
 
 def attach_tensorboard(trainer, cfg: RunConfig) -> None:
