@@ -27,7 +27,8 @@ the batch's target tokens before the gradients are averaged, and they are averag
 their norm is clipped, so the ranks' step is one process's on the global batch (tested to
 3e-7 on a small Transformer without dropout); the logged losses are the global batch's.
 The dev evaluation runs whole on every rank; rank 0 alone writes, translates the test set
-and reports.
+and reports. enja-transformer's first epoch: 76 s on 2 ranks of one thread, 98 s in one
+process at two threads (the same val perplexity, 14.02; test BLEU 10.03 and 10.90).
 
 **Time** (CPU time per training step of 64 pairs, measured on 20 steps with one thread,
 ``SHINSOU_NUM_THREADS=1``, on the shared 2-core machine): enja-seq2seq 0.36 s, enja-transformer
