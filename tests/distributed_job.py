@@ -193,8 +193,8 @@ def train(out: Path) -> None:
     ids = np.random.default_rng(7).integers(0, 11, 400)
     ref_w, ref_norms, ref_test = _lm(ss, ids)
     got_w, got_norms, got_test = _lm(ss, ids, comm)
-    assert min(ref_norms) > 0.05  # clipping acted at every step
-    assert np.allclose(got_norms, ref_norms, rtol=1e-5), (got_norms, ref_norms)
+    assert min(n for n, _, _ in ref_norms) > 0.05  # clipping acted at every step
+    assert np.allclose(got_norms, ref_norms, rtol=1e-5), (got_norms, ref_norms)  # and losses
     worst = max(_rel(got_w[k], ref_w[k]) for k in ref_w)
     assert worst < 1e-5, worst
     assert abs(got_test["test/loss"] - ref_test["test/loss"]) < 1e-6 * ref_test["test/loss"]
@@ -259,7 +259,8 @@ def _lm(ss, ids, comm=None):
     """A tiny LSTM language model's epoch of truncated-BPTT steps (LMUpdater, gradient norm
     clipped to 0.05, so clipping acts at every step): in one process over 4 streams, or
     rank r's block of them (``BPTTIterator(shard=...)``) with averaged gradients. Returns
-    the weights, the reported gradient norms and the test numbers (``evaluate_stream``)."""
+    the weights, the reported gradient norms and losses, and the test numbers
+    (``evaluate_stream``)."""
     from shinsou.data import BPTTIterator
     from shinsou.models import RNNLanguageModel
     from shinsou.recipes.ptb_lm import LMUpdater
@@ -271,7 +272,8 @@ def _lm(ss, ids, comm=None):
     shard = None if comm is None else (comm.rank, comm.size)
     if comm is not None:
         up.distribute(comm)
-    norms = [up.update(w)["grad_norm"] for w in BPTTIterator(ids, 4, 5, shard=shard)]
+    seen = [up.update(w) for w in BPTTIterator(ids, 4, 5, shard=shard)]
+    norms = [[o["grad_norm"], o["train/loss"], o["train/perplexity"]] for o in seen]
     test = evaluate_stream(model, BPTTIterator(ids[::-1].copy(), 4, 5, shard=shard), "test")
     return _weights(model), norms, test
 

@@ -165,6 +165,10 @@ class LMUpdater(Updater):
 
     The state is not in snapshots (``state_dict``): after a resume the next window starts
     from zero.
+
+    Data-parallel (``distribute``): the gradients are averaged over the ranks before their
+    norm is clipped (``average_gradients``), and the reported loss and perplexity are the
+    global batch's (every rank reads as many tokens).
     """
 
     def __init__(self, model, optimizer, clip: float = 5.0, schedulers=None,
@@ -196,6 +200,9 @@ class LMUpdater(Updater):
         opt.step()
         self.state = detach_state(state)
         value = loss.item()
+        comm = getattr(self, "comm", None)
+        if comm is not None and comm.size > 1:  # the global batch's loss (equal shares)
+            value = float(comm.allreduce(np.array([value]), op="mean")[0])
         return {
             "train/loss": value,
             "train/perplexity": math.exp(min(value, 50.0)),
