@@ -14,6 +14,8 @@
 * ``stop`` / ``hang`` / ``raise`` / ``kill``: rank 1 stops (SIGSTOP), hangs outside any
   collective, raises, or is killed (SIGKILL) after a few steps; the job must end.
 * ``loop``: steps until the test kills a rank from outside.
+* ``patient``: rank 0 spends longer than the timeout in an extension every epoch
+  (``ranks_wait``); the job must go on.
 
 Each check prints ``OK <what>`` on rank 0; an assertion error ends the job (excepthook).
 """
@@ -306,6 +308,42 @@ def _translation(ss, pairs, comm=None):
     return _weights(model), np.array([[o[k] for k in keys] for o in seen])
 
 
+def patient(out: Path) -> None:
+    """Rank 0 alone spends 3.5 s in an extension after every epoch (``rank_zero_only``,
+    ``ranks_wait``), longer than the job's timeout (the test sets 1 s; the other ranks allow
+    2 s more), with an evaluation (a collective) after it: the other rank waits for it in a
+    patient barrier instead of timing out in the next collective."""
+    import shinsou as ss
+    from shinsou import distributed as dist
+    from shinsou.data import DataLoader, TensorDataset
+    from shinsou.training import Evaluate, Extension
+
+    class Slow(Extension):
+        rank_zero_only, ranks_wait, priority = True, True, 500  # before the evaluation
+
+        def __call__(self, trainer):
+            time.sleep(3.5)
+
+    comm = dist.init()
+    assert comm.timeout + 2 < 3.5, comm.timeout  # past even the other ranks' longer limit
+    x, t = _data(32)
+    ds = TensorDataset(x, t)
+    net = _mlp(ss)
+    opt = ss.optim.SGD(net.parameters(), lr=0.1)
+    loader = DataLoader(ds, 8, sampler=dist.DistributedSampler(ds, seed=1))
+    trainer = ss.training.Trainer(net, opt, loader, stop=(2, "epoch"), out=out / f"p{comm.rank}")
+    trainer.updater.distribute()
+    trainer.extend(Slow())
+    val = DataLoader(ds, 8, sampler=dist.DistributedSampler(ds, shuffle=False, pad=False))
+    trainer.extend(Evaluate(val))
+    start = time.monotonic()
+    trainer.run()
+    took = time.monotonic() - start
+    assert took > 6.5, took  # both ranks waited for rank 0's two slow epochs
+    if comm.rank == 0:
+        print(f"OK ranks waited {took:.1f} s for rank 0's work, past the timeout", flush=True)
+
+
 def fail(mode: str) -> None:
     import shinsou as ss
     from shinsou import distributed as dist
@@ -336,5 +374,7 @@ if __name__ == "__main__":
     mode, folder = sys.argv[1], Path(sys.argv[2])
     if mode == "train":
         train(folder)
+    elif mode == "patient":
+        patient(folder)
     else:
         fail(mode)

@@ -272,6 +272,13 @@ def test_a_stopped_hung_or_failing_rank_ends_the_job_naming_it(tmp_path, mode, m
     assert seconds < 30, seconds  # the watchdog's 3 s, not the subprocess limit
 
 
+def test_ranks_wait_for_rank_zero_work_longer_than_the_timeout(tmp_path):
+    out, seconds = _job([JOB, "patient", tmp_path], tmp_path, SHINSOU_DIST_TIMEOUT="1")
+    text = out.stdout + out.stderr
+    assert out.returncode == 0, text
+    assert "OK ranks waited" in text
+
+
 @pytest.mark.parametrize("sig", ["SIGKILL", "SIGTERM"])
 def test_killing_a_rank_ends_the_job_and_names_it(tmp_path, sig):
     """A rank killed from outside. SIGKILL: the launcher ends the whole job at once and names

@@ -232,10 +232,13 @@ class Communicator:
         )
         return [pickle.loads(buf[o : o + s].tobytes()) for o, s in zip(offsets, sizes)]
 
-    def barrier(self) -> None:
-        """Wait until every rank has reached this point."""
+    def barrier(self, patient: bool = False) -> None:
+        """Wait until every rank has reached this point. ``patient``: for as long as it takes
+        (a rank doing long work of its own, such as rank 0 measuring or writing): no
+        collective timeout, while the heartbeats still end the job if a rank dies or is
+        stopped."""
         if self.size > 1:
-            self._wait(self._mpi.Ibarrier(), "barrier")
+            self._wait(self._mpi.Ibarrier(), "barrier", patient)
 
     def run_on_main(self, fn, *args, **kwargs):
         """``fn(*args, **kwargs)`` on rank 0 only; its result (picklable) on every rank. An
@@ -268,7 +271,7 @@ class Communicator:
         if not 0 <= root < self.size:
             raise ValueError(f"Communicator: root must be a rank in [0, {self.size}), got {root}")
 
-    def _wait(self, request, what: str) -> None:
+    def _wait(self, request, what: str, patient: bool = False) -> None:
         """Poll ``request`` until it completes; past ``timeout`` seconds, end the job with a
         message naming the ranks that did not come (rank 0 knows them from the heartbeats;
         other ranks wait a little longer, so that rank 0 speaks first)."""
@@ -285,7 +288,7 @@ class Communicator:
         while not request.Test():
             waited = time.monotonic() - start
             if waited > _SPIN:
-                if waited > limit:
+                if waited > limit and not patient:
                     self._timed_out(what, waited)
                 time.sleep(pause)
                 pause = min(pause * 2 or 1e-5, 1e-3)

@@ -34,10 +34,9 @@ each rank takes its shard of every global batch (``--batch-size`` is the global 
 divide it), draws its own noise, and both nets' gradients are averaged over the ranks before
 each Adam step (``Updater.distribute``); their batch norms become ``SyncBatchNorm``, so every
 batch statistic is the global batch's, as in one process (the saved nets are ordinary ones).
-Rank 0 alone writes the run folder, the pictures and the log, measures the quality (every
-epoch's measurement must end within the job's timeout, ``SHINSOU_DIST_TIMEOUT``, 30 s by
-default: other ranks wait for it at their next step), and after training saves, measures
-and reports. A test checks that a DCGAN's steps on two ranks equal one process's on the
+Rank 0 alone writes the run folder, the pictures and the log, and measures the quality
+(the other ranks wait for it after each of these, ``Extension.ranks_wait``: however long
+it takes, without the job's timeout); after training it saves, measures and reports. A test checks that a DCGAN's steps on two ranks equal one process's on the
 same global batch and noise (to 3e-6 relative).
 
 What a run folder holds: ``config.json``, ``log.jsonl`` (means every ``--log-every``
@@ -357,6 +356,8 @@ class GANCurves(Extension):
     """Redraw ``out/<filename>`` with ``plot_gan_curves`` after every epoch and at the end."""
 
     priority = 100  # after LogReport
+    rank_zero_only = True  # pictures are written by rank 0 of a data-parallel job
+    ranks_wait = True  # matplotlib takes a while
 
     def __init__(self, filename: str = "learning_curves.png", title=None, trigger=(1, "epoch")):
         self.filename, self.title, self.trigger = filename, title, trigger

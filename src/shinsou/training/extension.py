@@ -17,13 +17,18 @@ class Extension:
 
     In data-parallel training (``shinsou.distributed``) every rank runs the extensions,
     except those with ``rank_zero_only = True`` (the progress bar, pictures), which only
-    rank 0 runs; extensions that write files write them on rank 0 only.
+    rank 0 runs; extensions that write files write them on rank 0 only. One in which rank 0
+    may spend long (measuring, drawing, writing a snapshot) sets ``ranks_wait = True``: the
+    other ranks then wait for it right after it, in a barrier with no timeout
+    (``Communicator.barrier(patient=True)``), rather than in their next collective, where
+    the watchdog would take rank 0 for hung after ``SHINSOU_DIST_TIMEOUT`` seconds.
     """
 
     trigger = (1, "epoch")
     priority = 100
     name: str | None = None
     rank_zero_only = False
+    ranks_wait = False
 
     def __call__(self, trainer) -> None:  # pragma: no cover - abstract
         raise NotImplementedError

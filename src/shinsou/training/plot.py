@@ -14,6 +14,7 @@ class PlotCurves(Extension):
 
     priority = 100  # after LogReport has appended this epoch's entry
     rank_zero_only = True  # pictures are written by rank 0 of a data-parallel job
+    ranks_wait = True  # matplotlib takes a while
 
     def __init__(self, filename: str = "learning_curves.png", trigger=(1, "epoch"), title=None):
         self.filename = filename

@@ -169,6 +169,7 @@ class SampleGrid(Extension):
 
     priority = 90  # after the log; the snapshot (-100) comes later
     rank_zero_only = True  # pictures are written by rank 0 of a data-parallel job
+    ranks_wait = True  # drawing a grid (and the GIF at the end) takes a while
 
     def __init__(self, generate, noise_dim: int, n: int = 64, *, num_classes: int | None = None,
                  per_class: int = 10, columns: int | None = None, models=(), seed: int = 0,
@@ -295,6 +296,7 @@ class GenerativeQuality(Extension):
 
     priority = 280  # before LogReport (200) reads the observation
     rank_zero_only = True  # measured and drawn by rank 0 of a data-parallel job
+    ranks_wait = True  # sampling and measuring n images takes seconds
 
     def __init__(self, sample_fn, evaluator, n: int = 1000, *, num_classes: int | None = None,
                  models=(), seed: int = 1234, splits: int = 10, plot: str | None = "quality.png",

@@ -148,6 +148,7 @@ class Snapshot(Extension):
     """
 
     priority = -100  # after everything that changes state in this iteration
+    ranks_wait = True  # rank 0 writes the file (a large model takes seconds)
 
     def __init__(self, trigger=(1, "epoch"), n_retains: int = 2):
         if n_retains < 2:

@@ -151,10 +151,19 @@ class Trainer:
         from ..distributed import is_main_process
 
         main = is_main_process()
-        return sorted(
-            ((n, e) for n, e in self._extensions.items() if main or not e[0].rank_zero_only),
-            key=lambda kv: -kv[1][0].priority,
-        )
+        return [kv for kv in self._by_priority() if main or not kv[1][0].rank_zero_only]
+
+    def _by_priority(self):
+        return sorted(self._extensions.items(), key=lambda kv: -kv[1][0].priority)
+
+    def _waited(self) -> set:
+        """In a data-parallel job, the ids of the extensions every rank waits for after they
+        run (``Extension.ranks_wait``); empty otherwise."""
+        from .updater import _data_parallel
+
+        if _data_parallel(self) is None:
+            return set()
+        return {id(e) for e, _ in self._extensions.values() if e.ranks_wait}
 
     # --- time and progress ------------------------------------------------------------
     @property
@@ -201,6 +210,13 @@ class Trainer:
         self.out.mkdir(parents=True, exist_ok=True)
         self.updater.train()
         ordered = self._ordered()
+        mine = {id(e) for _, (e, _) in ordered}
+        waited = self._waited()
+        # the extensions whose triggers this rank asks: its own, and on ranks other than 0
+        # the rank-0 ones that every rank waits for (their triggers answer alike everywhere:
+        # they read the counters alone)
+        steps = [kv for kv in self._by_priority() if id(kv[1][0]) in mine | waited]
+        comm = _data_parallel(self) if waited else None
         for _, (ext, _) in ordered:
             ext.initialize(self)
         self._start = time.perf_counter()
@@ -217,9 +233,12 @@ class Trainer:
                     if self.is_new_epoch:
                         self.epoch += 1
                         self.epoch_iteration = 0
-                    for _, (ext, trig) in ordered:
+                    for _, (ext, trig) in steps:
                         if trig(self):
-                            ext(self)
+                            if id(ext) in mine:
+                                ext(self)
+                            if id(ext) in waited:  # rank 0 may still be at it: wait for it
+                                comm.barrier(patient=True)
                     if self.done:
                         break
                 if len(self.train_loader) == 0:
