@@ -36,8 +36,9 @@ each Adam step (``Updater.distribute``); their batch norms become ``SyncBatchNor
 batch statistic is the global batch's, as in one process (the saved nets are ordinary ones).
 Rank 0 alone writes the run folder, the pictures and the log, and measures the quality
 (the other ranks wait for it after each of these, ``Extension.ranks_wait``: however long
-it takes, without the job's timeout); after training it saves, measures and reports. A test checks that a DCGAN's steps on two ranks equal one process's on the
-same global batch and noise (to 3e-6 relative).
+it takes, without the job's timeout); after training it saves, measures and reports. A
+test checks that a DCGAN's steps on two ranks equal one process's on the same global batch
+and noise (to 3e-6 relative).
 
 What a run folder holds: ``config.json``, ``log.jsonl`` (means every ``--log-every``
 iterations; the quality numbers in the entry after each epoch's end), ``learning_curves.png``
