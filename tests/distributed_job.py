@@ -223,6 +223,13 @@ def train(out: Path) -> None:
     if r == 0:
         print(f"OK translation: 2 ranks match one process to {worst:.1e} relative", flush=True)
 
+    # 8. the translators' dev evaluation shared out over the ranks: the numbers of the whole
+    whole, shared = _dev_eval(ss, pairs[:23]), _dev_eval(ss, pairs[:23], comm)
+    assert abs(shared["val/loss"] - whole["val/loss"]) < 1e-6 * whole["val/loss"]
+    assert shared["val/bleu"] == whole["val/bleu"], (shared, whole)
+    if r == 0:
+        print("OK dev evaluation over shards equals the whole dev set's", flush=True)
+
 
 def _gan(ss, images, batch, steps, comm=None):
     """4 steps of a tiny DCGAN (GANUpdater, Adam): in one process on the global batch when
@@ -306,6 +313,46 @@ def _translation(ss, pairs, comm=None):
     seen = [up.update(b) for b in loader]
     keys = ("train/loss", "train/nll", "grad_norm")
     return _weights(model), np.array([[o[k] for k in keys] for o in seen])
+
+
+def _dev_eval(ss, pairs, comm=None):
+    """The translators' per-epoch dev evaluation (``TranslationEvaluation``: teacher-forced
+    loss and greedy BLEU) of a tiny Transformer: whole in one process, or each rank its
+    share of the batches and sentences, joined."""
+    import types
+
+    from shinsou.data import BucketBatchSampler, DataLoader, TranslationCollate, Vocabulary
+    from shinsou.models import TransformerTranslator
+    from shinsou.recipes.enja import TranslationEvaluation
+
+    ss.manual_seed(10)
+    model = TransformerTranslator(
+        12, 13, d_model=8, nhead=2, num_encoder_layers=1, num_decoder_layers=1,
+        dim_feedforward=16, dropout=0.0,
+    )  # fmt: skip
+    vocab = Vocabulary.build(
+        [[f"w{i}" for i in range(3, 13)]], specials=("<pad>", "<bos>", "<eos>")
+    )
+    assert len(vocab) == 13 and vocab.index("<eos>") == 2
+    loader = DataLoader(pairs, batch_sampler=BucketBatchSampler([len(s) for s, _ in pairs], 5,
+                        shuffle=False), collate_fn=TranslationCollate(0))  # fmt: skip
+    refs = [vocab.decode(t[1:-1]) for _, t in pairs]
+    ev = TranslationEvaluation(loader, [s for s, _ in pairs], refs, vocab, 10, None)
+    trainer = types.SimpleNamespace(model=model, observation={},
+                                    updater=types.SimpleNamespace(comm=comm))  # fmt: skip
+    import shinsou.tasks.translation as tr
+
+    decode, asked = tr.translate_ids, []
+    tr.translate_ids = lambda model, sources, **kw: (
+        asked.append(len(sources)) or decode(model, sources, **kw)
+    )
+    try:
+        ev(trainer)
+    finally:
+        tr.translate_ids = decode
+    mine = len(pairs) if comm is None else len(range(comm.rank, len(pairs), comm.size))
+    assert asked == [mine], (asked, mine)  # this rank translated its share alone
+    return trainer.observation
 
 
 def patient(out: Path) -> None:

@@ -254,6 +254,9 @@ def test_two_ranks_average_gradients_and_match_one_process(tmp_path):
     assert "OK rank 0 alone writes; resumed run equals the uninterrupted one" in text
     assert "OK evaluation over shards equals evaluation of the whole set" in text
     assert "OK dcgan: 2 ranks match one process" in text
+    assert "OK lm: 2 ranks match one process" in text
+    assert "OK translation: 2 ranks match one process" in text
+    assert "OK dev evaluation over shards equals the whole dev set's" in text
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,8 @@ __all__ = [
 ]
 
 
-def evaluate_translation_loss(model, loader, pad_index: int = 0, prefix: str = "val") -> dict:
+def evaluate_translation_loss(model, loader, pad_index: int = 0, prefix: str = "val",
+                              comm=None) -> dict:  # fmt: skip
     """Teacher-forced loss of ``model`` over every batch of ``loader`` (eval mode, no graph).
 
     With M the target tokens that are not padding, ``loss`` = (1/M) Σ −log p(y_t | y_<t, x)
@@ -32,6 +33,9 @@ def evaluate_translation_loss(model, loader, pad_index: int = 0, prefix: str = "
         loader: batches as made by ``data.TranslationCollate`` (dicts of Tensors).
         pad_index: the padding id of the targets.
         prefix: the split's name in the keys.
+        comm: a data-parallel job's communicator (``shinsou.distributed``): rank r of P
+            evaluates batches r, r + P, ... and the sums are added over the ranks, so every
+            rank gets the numbers of the whole loader.
 
     Returns:
         ``{prefix + "/loss": float, prefix + "/perplexity": float}``.
@@ -44,7 +48,10 @@ def evaluate_translation_loss(model, loader, pad_index: int = 0, prefix: str = "
     total, count = 0.0, 0
     try:
         with no_grad():
-            for b in loader:
+            rank, ranks = (comm.rank, comm.size) if comm is not None else (0, 1)
+            for i, b in enumerate(loader):
+                if i % ranks != rank:
+                    continue
                 logits = model(b["src"], b["src_lengths"], b["tgt_in"])
                 t = b["tgt_out"].reshape(-1)
                 n = int((t.numpy() != pad_index).sum())
@@ -54,6 +61,8 @@ def evaluate_translation_loss(model, loader, pad_index: int = 0, prefix: str = "
                 count += n
     finally:
         model.train(was)
+    if comm is not None and comm.size > 1:
+        total, count = comm.allreduce(np.array([total, count], np.float64)).tolist()
     if count == 0:
         raise ValueError("evaluate_translation_loss: the loader holds no target tokens")
     loss = total / count
