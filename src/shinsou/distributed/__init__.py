@@ -13,8 +13,12 @@
         opt.step()
 
 With a Trainer: ``trainer.updater.distribute()`` (parameters broadcast now, gradients
-averaged before every optimizer step); evaluation over a ``DistributedSampler`` reduces its
-sums over the ranks; only rank 0 writes logs, snapshots, pictures and the progress bar.
+averaged before every optimizer step, or earlier with ``updater.average_gradients()``, as
+an update that clips their norm needs); evaluation over a ``DistributedSampler`` reduces its
+sums over the ranks; only rank 0 writes logs, snapshots, pictures and the progress bar, and
+the other ranks wait for its long work (``Extension.ranks_wait``). Variable-length batches
+(a ``BucketBatchSampler``) are shared out by ``DistributedBatchSampler``, a language
+model's streams by ``data.BPTTIterator(shard=(rank, size))``.
 See ``docs/scaling.md`` for running on several machines and how the time per step scales.
 """
 
