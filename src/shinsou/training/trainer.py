@@ -159,8 +159,6 @@ class Trainer:
     def _waited(self) -> set:
         """In a data-parallel job, the ids of the extensions every rank waits for after they
         run (``Extension.ranks_wait``); empty otherwise."""
-        from .updater import _data_parallel
-
         if _data_parallel(self) is None:
             return set()
         return {id(e) for e, _ in self._extensions.values() if e.ranks_wait}

@@ -211,7 +211,9 @@ class Updater:
         over the ranks now, rather than at the start of its ``step``: for an update that
         must see the averaged gradients first — clipping their global norm, as one process
         clips the gradient of the whole batch. Its next ``step`` then does not average them
-        again. Does nothing unless the updater is distributed over several ranks.
+        again, so call it between the backward and the step it is for (an update that ends
+        without that step should not call it). Does nothing unless the updater is
+        distributed over several ranks.
 
         >>> net = ss.nn.Linear(2, 1)
         >>> up = StandardUpdater(net, ss.optim.SGD(net.parameters(), lr=0.1)).distribute()
