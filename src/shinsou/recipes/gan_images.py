@@ -518,9 +518,13 @@ class GANImageRecipe(Recipe):
         # rank 0 makes (or reopens) the one run folder; every rank gets its name and config
         cfg, run_dir = comm.run_on_main(start_run, cfg, overrides or {})
         x, y = self.load_data(cfg)
-        # before seeding: its first training seeds too. Every rank gets it (from the cache
-        # once one has written it), so that none waits past the job's timeout for rank 0
-        evaluator = self.evaluator(cfg, verbose=comm.is_main)
+        # before seeding: its first training seeds too. Rank 0 trains it (once per machine,
+        # then cached) while the others wait without the job's timeout, then read the cache
+        # (a rank on another machine without that cache trains its own: the same numbers)
+        evaluator = self.evaluator(cfg) if comm.is_main else None
+        comm.barrier(patient=True)
+        if evaluator is None:
+            evaluator = self.evaluator(cfg, verbose=False)
         k = self._classes(cfg)
         manual_seed(cfg.seed)
         gen, dis = build_nets(cfg.options)
