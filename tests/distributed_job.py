@@ -339,7 +339,7 @@ def _dev_eval(ss, pairs, comm=None):
     refs = [vocab.decode(t[1:-1]) for _, t in pairs]
     ev = TranslationEvaluation(loader, [s for s, _ in pairs], refs, vocab, 10, None)
     trainer = types.SimpleNamespace(model=model, observation={},
-                                    updater=types.SimpleNamespace(comm=comm))  # fmt: skip
+                                    updater=types.SimpleNamespace(data_parallel=comm))  # fmt: skip
     import shinsou.tasks.translation as tr
 
     decode, asked = tr.translate_ids, []

@@ -24,6 +24,7 @@ from ..tasks.classification import prediction as _prediction
 from .base import Recipe, option
 from .run import RunConfig, announce, finished_model_path, load_config, make_optimizer, start_run
 from .run import attach_tensorboard  # issue 19
+from .run import job_communicator, seed_each_rank  # data-parallel runs
 
 __all__ = ["ImageClassification", "ClassifierOptions"]
 
@@ -121,7 +122,7 @@ class ImageClassification(Recipe):
 
         from .. import distributed as dist
 
-        comm = dist.init() if cfg.distributed else dist.get_communicator()
+        comm = job_communicator(cfg)
         # rank 0 makes (or reopens) the one run folder; every rank gets its name and config
         cfg, run_dir = comm.run_on_main(start_run, cfg, overrides or {})
         manual_seed(cfg.seed)
@@ -137,7 +138,7 @@ class ImageClassification(Recipe):
         if comm.size > 1:
             # rank r takes its shard of each global batch (the order of one process), and
             # draws its own dropout masks and distortions from now on
-            manual_seed(cfg.seed + 7919 * comm.rank)
+            seed_each_rank(cfg, comm)
             loader = DataLoader(
                 train_ds,
                 dist.local_batch_size(cfg.batch_size, comm.size),

@@ -66,7 +66,9 @@ from .run import (
     announce,
     attach_tensorboard,
     finished_model_path,
+    job_communicator,
     load_config,
+    seed_each_rank,
     start_run,
 )
 
@@ -132,9 +134,8 @@ class TranslationUpdater(Updater):
         target = batch["tgt_out"].reshape(-1)
         loss = F.cross_entropy(flat, target, ignore_index=self.pad_index,
                                label_smoothing=self.label_smoothing)  # fmt: skip
-        comm = getattr(self, "comm", None)
-        shared = comm is not None and comm.size > 1
-        if shared:  # this rank's share of the global batch's target tokens
+        comm = self.data_parallel
+        if comm is not None:  # this rank's share of the global batch's target tokens
             tokens = float((target.numpy() != self.pad_index).sum())
             total = float(comm.allreduce(np.array([tokens]))[0])
             (loss * (comm.size * tokens / total)).backward()
@@ -150,7 +151,7 @@ class TranslationUpdater(Updater):
         else:
             nll = loss.item()
         value = loss.item()
-        if shared:  # the global batch's token means, the same on every rank
+        if comm is not None:  # the global batch's token means, the same on every rank
             sums = comm.allreduce(np.array([value * tokens, nll * tokens]))
             value, nll = float(sums[0] / total), float(sums[1] / total)
         return {
@@ -179,11 +180,10 @@ class TranslationEvaluation(Extension):
 
     def __call__(self, trainer) -> None:
         from ..tasks.translation import corpus_bleu, evaluate_translation_loss, translate_ids
-        from ..training.updater import _data_parallel
 
         model = trainer.model
         pad = self.tgt_vocab.index("<pad>")
-        comm = _data_parallel(trainer)  # data-parallel: each rank its share, then joined
+        comm = trainer.updater.data_parallel  # data-parallel: each rank its share, then joined
         trainer.observation.update(
             evaluate_translation_loss(model, self.loader, pad, "val", comm=comm)
         )
@@ -292,9 +292,7 @@ class EnjaRecipe(Recipe):
         from ..training import LogReport, PlotCurves, ProgressBar, Snapshot, Trainer
         from ..training.lr_schedule import LRSchedule
 
-        from .. import distributed as dist
-
-        comm = dist.init() if cfg.distributed else dist.get_communicator()
+        comm = job_communicator(cfg)
         if comm.size > 1 and cfg.batch_size < comm.size:  # before the run folder is made
             raise ValueError(
                 f"{self.name}: a batch of {cfg.batch_size} sentence pairs cannot give each of "
@@ -309,8 +307,7 @@ class EnjaRecipe(Recipe):
             ja_vocab.save(run_dir / "vocab.ja.json")
         data = self._data(cfg, en_vocab, ja_vocab, shard=comm.size > 1)
         model = self.build_model(len(en_vocab), len(ja_vocab), cfg).to(cfg.device)
-        if comm.size > 1:  # each rank draws its own dropout masks from now on
-            manual_seed(cfg.seed + 7919 * comm.rank)
+        seed_each_rank(cfg, comm)  # each rank draws its own dropout masks from now on
         opt, schedulers, sched_trigger = self.make_optimizer(model, cfg)
         updater = TranslationUpdater(model, opt, ja_vocab.index("<pad>"), cfg.label_smoothing,
                                      cfg.clip, schedulers)  # fmt: skip

@@ -142,6 +142,7 @@ from ..training.extension import Extension
 from .base import Recipe, option
 from .run import RunConfig, announce, finished_model_path, load_config, start_run
 from .run import attach_tensorboard  # issue 19
+from .run import job_communicator, seed_each_rank  # data-parallel runs
 
 __all__ = [
     "GANImageRecipe",
@@ -506,7 +507,7 @@ class GANImageRecipe(Recipe):
         from .. import distributed as dist
 
         check_options(cfg, self.name)  # bad options fail before the run folder exists
-        comm = dist.init() if cfg.distributed else dist.get_communicator()
+        comm = job_communicator(cfg)
         if comm.size > 1:
             local = dist.local_batch_size(cfg.batch_size, comm.size)
             if local < 2 * cfg.n_critic:
@@ -546,7 +547,7 @@ class GANImageRecipe(Recipe):
         if comm.size > 1:
             # rank r takes its shard of each global batch (the batches of one process) and
             # draws its own noise from now on
-            manual_seed(cfg.seed + 7919 * comm.rank)
+            seed_each_rank(cfg, comm)
             sampler = dist.DistributedSampler(data, seed=cfg.seed, drop_last=drop)
             loader = DataLoader(data, local, sampler=sampler, seed=cfg.seed, drop_last=drop,
                                 device=cfg.device)  # fmt: skip

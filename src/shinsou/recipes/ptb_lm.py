@@ -75,6 +75,7 @@ from ..training.extension import Extension
 from ..training.updater import Updater
 from .base import Recipe, option
 from .run import RunConfig, announce, finished_model_path, load_config, start_run
+from .run import job_communicator, seed_each_rank  # data-parallel runs
 from .run import attach_tensorboard  # issue 19
 
 __all__ = ["RECIPE", "PTBLanguageModel", "LMUpdater", "PRESETS", "PAPER"]
@@ -200,8 +201,8 @@ class LMUpdater(Updater):
         opt.step()
         self.state = detach_state(state)
         value = loss.item()
-        comm = getattr(self, "comm", None)
-        if comm is not None and comm.size > 1:  # the global batch's loss (equal shares)
+        comm = self.data_parallel
+        if comm is not None:  # the global batch's loss (equal shares)
             value = float(comm.allreduce(np.array([value]), op="mean")[0])
         return {
             "train/loss": value,
@@ -289,9 +290,7 @@ class PTBLanguageModel(Recipe):
         from ..training.lr_schedule import LRSchedule
         from .run import make_optimizer
 
-        from .. import distributed as dist
-
-        comm = dist.init() if cfg.distributed else dist.get_communicator()
+        comm = job_communicator(cfg)
         shard = (comm.rank, comm.size) if comm.size > 1 else None
         if shard and cfg.batch_size % comm.size:  # before the run folder is made
             raise ValueError(
@@ -306,8 +305,7 @@ class PTBLanguageModel(Recipe):
             vocab.save(run_dir / "vocabulary.json")
         streams = self._streams(cfg, vocab, shard)
         model = self.build_model(len(vocab), cfg).to(cfg.device)
-        if shard:  # each rank draws its own dropout masks from now on
-            manual_seed(cfg.seed + 7919 * comm.rank)
+        seed_each_rank(cfg, comm)  # each rank draws its own dropout masks from now on
         opt = make_optimizer(cfg.optimizer, model.parameters(), cfg.lr)
         sched = LambdaLR(opt, _decay(cfg.decay_after, cfg.lr_decay))
         updater = LMUpdater(model, opt, clip=cfg.clip, schedulers={"lr": sched})

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import sys
-
 import dataclasses
 import json
+import sys
 from pathlib import Path
 
 from ..atomic import atomic_write
@@ -22,6 +21,10 @@ __all__ = [
     "OPTIMIZERS",
     # issue 19: TensorBoard logs of any recipe's training
     "attach_tensorboard",
+    # data-parallel runs (issue 18 and after)
+    "job_communicator",
+    "seed_each_rank",
+    "announce",
 ]
 
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw")
@@ -235,6 +238,23 @@ def make_optimizer(name: str, params, lr: float, weight_decay: float = 0.0):
     if name not in makers:
         raise ValueError(f"unknown optimizer {name!r}; choose one of {OPTIMIZERS}")
     return makers[name]()
+
+
+def job_communicator(cfg: RunConfig):
+    """The communicator of the MPI job a run is in: started (``distributed.init``) for a
+    ``--distributed`` run, else rank 0 of 1."""
+    from .. import distributed as dist
+
+    return dist.init() if cfg.distributed else dist.get_communicator()
+
+
+def seed_each_rank(cfg: RunConfig, comm) -> None:
+    """In a data-parallel job, give each rank its own random stream from here on (its
+    dropout masks, noise, distortions): seed + 7919·rank. In one process, nothing."""
+    if comm.size > 1:
+        from .. import manual_seed
+
+        manual_seed(cfg.seed + 7919 * comm.rank)
 
 
 def announce(comm, text: str, run_dir) -> None:

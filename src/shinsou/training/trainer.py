@@ -213,7 +213,8 @@ class Trainer:
         # the extensions whose triggers this rank asks: its own, and on ranks other than 0
         # the rank-0 ones that every rank waits for (their triggers answer alike everywhere:
         # they read the counters alone)
-        steps = [kv for kv in self._by_priority() if id(kv[1][0]) in mine | waited]
+        asked = mine | waited
+        steps = [kv for kv in self._by_priority() if id(kv[1][0]) in asked]
         comm = _data_parallel(self) if waited else None
         for _, (ext, _) in ordered:
             ext.initialize(self)

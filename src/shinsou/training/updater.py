@@ -150,6 +150,16 @@ class Updater:
         self.load_extra_state(state.get("extra") or {})
 
     # --- data parallel (issue 18) ----------------------------------------------------
+    @property
+    def data_parallel(self):
+        """The communicator this updater averages gradients over (set by ``distribute``
+        in a job of more than one rank), or None: one process, or not distributed.
+
+        >>> net = ss.nn.Linear(2, 1)
+        >>> StandardUpdater(net, ss.optim.SGD(net.parameters(), lr=0.1)).distribute().data_parallel
+        """
+        return _data_parallel(self)
+
     def distribute(self, comm=None, bucket_bytes: int | None = None) -> Updater:
         """Train data-parallel over the ranks of an MPI job (``shinsou.distributed``): copy
         rank 0's parameters and buffers of every model to all ranks now, and from now on
@@ -177,8 +187,7 @@ class Updater:
         from .. import distributed as dist
 
         comm = comm if comm is not None else dist.get_communicator()
-        bucket = dist.DEFAULT_BUCKET_BYTES if bucket_bytes is None else bucket_bytes
-        self._dp_bucket = bucket
+        self._dp_bucket = dist.DEFAULT_BUCKET_BYTES if bucket_bytes is None else bucket_bytes
         for handle in getattr(self, "_dp_hooks", []):  # again: replace, never average twice
             handle.remove()
         self._dp_hooks = []
@@ -195,16 +204,22 @@ class Updater:
                     "of its own (several evaluations per step), which data-parallel training "
                     "does not support"
                 )
-            params = [p for g in opt.param_groups for p in g["params"]]
 
-            def average(opt, _args, _kwargs, params=params):
+            def average(opt, _args, _kwargs):
                 if id(opt) in self._dp_averaged:  # already, by average_gradients()
                     self._dp_averaged.discard(id(opt))
                     return
-                dist.allreduce_gradients(params, bucket_bytes=bucket, comm=comm)
+                self._allreduce(opt)
 
             self._dp_hooks.append(opt.register_step_pre_hook(average))
         return self
+
+    def _allreduce(self, opt) -> None:
+        """Average ``opt``'s parameters' gradients over the ranks (in buckets)."""
+        from .. import distributed as dist
+
+        params = [p for g in opt.param_groups for p in g["params"]]
+        dist.allreduce_gradients(params, bucket_bytes=self._dp_bucket, comm=self.comm)
 
     def average_gradients(self, optimizer=None) -> None:
         """Average the gradients of ``optimizer``'s parameters (default: every optimizer's)
@@ -219,15 +234,10 @@ class Updater:
         >>> up = StandardUpdater(net, ss.optim.SGD(net.parameters(), lr=0.1)).distribute()
         >>> up.average_gradients()  # one process: nothing to do
         """
-        comm = getattr(self, "comm", None)
-        if comm is None or comm.size == 1:
+        if self.data_parallel is None:
             return
-        from .. import distributed as dist
-
-        opts = self.optimizers.values() if optimizer is None else [optimizer]
-        for opt in opts:
-            params = [p for g in opt.param_groups for p in g["params"]]
-            dist.allreduce_gradients(params, bucket_bytes=self._dp_bucket, comm=comm)
+        for opt in self.optimizers.values() if optimizer is None else [optimizer]:
+            self._allreduce(opt)
             self._dp_averaged.add(id(opt))
 
     def extra_state(self) -> dict:
