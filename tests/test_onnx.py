@@ -294,6 +294,8 @@ def test_other_errors():
         ss.onnx.export(nn.GRU(3, 2), _x(4, 2, 3), output_names=["y"], dynamic_batch=1)
     with pytest.raises(ss.onnx.OnnxExportError, match="even"):
         ss.onnx.export(nn.LocalResponseNorm(4), _x(2, 6, 3, 3))
+    with pytest.raises(ss.onnx.OnnxExportError, match=r"LSTM with proj_size.*no projection"):
+        ss.onnx.export(nn.LSTM(3, 4, proj_size=2), _x(5, 2, 3), dynamic_batch=1)
     with pytest.raises(ss.onnx.OnnxExportError, match="batch axis"):
         ss.onnx.export(lambda x: x.reshape(2, 2, 3) * 2.0, _x(4, 3))
     with pytest.raises(ss.onnx.OnnxExportError, match="indexing the batch axis"):

@@ -105,6 +105,88 @@ def test_layer_matches_torch(mode, layers, bidir, batch_first, var):
         assert np.all(sx.grad.numpy()[~valid] == 0)
 
 
+@pytest.mark.parametrize("layers,bidir", [(1, False), (2, True)])
+@pytest.mark.parametrize("batch_first,var", [(False, None), (True, "lengths"), (False, "packed")])
+def test_projected_lstm_matches_torch(layers, bidir, batch_first, var):
+    """LSTM(proj_size=P): outputs (D·P wide), h_n (P), c_n (H) and the gradients of x, h_0,
+    c_0 and every weight (weight_hr_l{k} included) against PyTorch's, float32."""
+    T, N, H_in, H, P = 5, 3, 3, 5, 2
+    D = 2 if bidir else 1
+    m, tm = _pair("lstm", H_in, H, num_layers=layers, bidirectional=bidir,
+                  batch_first=batch_first, proj_size=P)  # fmt: skip
+    assert [n for n, _ in m.named_parameters()] == [n for n, _ in tm.named_parameters()]
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((N, T, H_in) if batch_first else (T, N, H_in)).astype(np.float32)
+    h0 = rng.standard_normal((D * layers, N, P)).astype(np.float32)
+    c0 = rng.standard_normal((D * layers, N, H)).astype(np.float32)
+    lengths = [5, 2, 4]
+    sx, sh0, sc0 = (ss.tensor(a, requires_grad=True) for a in (x, h0, c0))
+    tx, th0, tc0 = (torch.tensor(a, requires_grad=True) for a in (x, h0, c0))
+    t_in = tx
+    if var is not None:
+        t_in = torch.nn.utils.rnn.pack_padded_sequence(
+            tx, torch.tensor(lengths), batch_first=batch_first, enforce_sorted=False
+        )
+    to, (th, tc) = tm(t_in, (th0, tc0))
+    if var is not None:
+        to, _ = torch.nn.utils.rnn.pad_packed_sequence(to, batch_first=batch_first, total_length=T)
+    if var == "lengths":
+        so, (sh, sc) = m(sx, (sh0, sc0), lengths=lengths)
+    elif var == "packed":
+        p = pack_padded_sequence(sx, lengths, batch_first=batch_first, enforce_sorted=False)
+        so, (sh, sc) = m(p, (sh0, sc0))
+        so, _ = pad_packed_sequence(so, batch_first=batch_first, total_length=T)
+    else:
+        so, (sh, sc) = m(sx, (sh0, sc0))
+    assert so.shape[-1] == D * P and sh.shape == (D * layers, N, P) and sc.shape[-1] == H
+    _close(so, to, "output")
+    _close(sh, th, "h_n")
+    _close(sc, tc, "c_n")
+    gy, gh, gc = (rng.standard_normal(a.shape).astype(np.float32) for a in (so, sh, sc))
+    (
+        (so * ss.tensor(gy)).sum() + (sh * ss.tensor(gh)).sum() + (sc * ss.tensor(gc)).sum()
+    ).backward()
+    (
+        (to * torch.tensor(gy)).sum()
+        + (th * torch.tensor(gh)).sum()
+        + (tc * torch.tensor(gc)).sum()
+    ).backward()
+    _close(sx.grad, tx.grad, "dL/dx")
+    _close(sh0.grad, th0.grad, "dL/dh0")
+    _close(sc0.grad, tc0.grad, "dL/dc0")
+    tp = dict(tm.named_parameters())
+    for name, prm in m.named_parameters():
+        _close(prm.grad, tp[name].grad, f"dL/d{name}")
+
+
+def test_projected_lstm_unbatched_default_state_and_state_dict():
+    m, tm = _pair("lstm", 3, 4, num_layers=2, bidirectional=True, proj_size=3)
+    assert repr(m) == "LSTM(3, 4, num_layers=2, bidirectional=True, proj_size=3)"
+    assert m.weight_hr_l1_reverse.shape == (3, 4) and m.weight_ih_l1.shape == (16, 6)
+    x = np.random.default_rng(0).standard_normal((6, 3)).astype(np.float32)
+    so, (sh, sc) = m(ss.tensor(x))
+    to, (th, tc) = tm(torch.tensor(x))
+    assert so.shape == (6, 6) and sh.shape == (4, 3) and sc.shape == (4, 4)
+    _close(so, to, "output")
+    _close(sh, th, "h_n")
+    _close(sc, tc, "c_n")
+    # saved and loaded (ours and PyTorch's tensors), the same numbers
+    m2 = ss.nn.LSTM(3, 4, num_layers=2, bidirectional=True, proj_size=3)
+    m2.load_state_dict(m.state_dict())
+    np.testing.assert_array_equal(m2(ss.tensor(x))[0].numpy(), so.numpy())
+    assert sum(p.numel() for p in m.parameters()) == sum(p.numel() for p in tm.parameters())
+    with pytest.raises(ValueError, match=r"h_0 must have shape \(4, 2, 3\) .*proj_size"):
+        m(ss.zeros(6, 2, 3), (ss.zeros(4, 2, 4), ss.zeros(4, 2, 4)))
+    with pytest.raises(ValueError, match=r"c_0 must have shape \(4, 2, 4\) .*hidden_size"):
+        m(ss.zeros(6, 2, 3), (ss.zeros(4, 2, 3), ss.zeros(4, 2, 3)))
+    with pytest.raises(ValueError, match=r"LSTM: proj_size \(4\) must be smaller than hidden_size"):
+        ss.nn.LSTM(3, 4, proj_size=4)
+    with pytest.raises(ValueError, match=r"GRU: proj_size is supported by the LSTM only"):
+        ss.nn.GRU(3, 4, proj_size=2)
+    with pytest.raises(ValueError, match=r"proj_size must be >= 0"):
+        ss.nn.LSTM(3, 4, proj_size=-1)
+
+
 @pytest.mark.parametrize("mode", ["lstm", "gru", "rnn_tanh"])
 def test_unbatched_and_default_state_match_torch(mode):
     m, tm = _pair(mode, 3, 4, num_layers=2, bidirectional=True)
@@ -168,9 +250,9 @@ def test_cell_matches_torch(kind, batched, with_state):
 
 
 # ------------------------------------------------------------------ the fused op, float64
-def _torch_recurrence(mode, xw, h, c, w, b, mask=None):
+def _torch_recurrence(mode, xw, h, c, w, b, mask=None, w_hr=None):
     """The recurrence written with torch ops (the reference of the fused op)."""
-    H = h.shape[-1]
+    H = w.shape[0] // G[mode]
     ys = []
     for t in range(xw.shape[0]):
         gh = h @ w.T + (b if b is not None else 0)
@@ -180,6 +262,8 @@ def _torch_recurrence(mode, xw, h, c, w, b, mask=None):
             g, o = torch.tanh(a[:, 2 * H : 3 * H]), torch.sigmoid(a[:, 3 * H :])
             c_new = f * c + i * g
             h_new = o * torch.tanh(c_new)
+            if w_hr is not None:
+                h_new = h_new @ w_hr.T
         elif mode == "gru":
             r = torch.sigmoid(xw[t][:, :H] + gh[:, :H])
             z = torch.sigmoid(xw[t][:, H : 2 * H] + gh[:, H : 2 * H])
@@ -230,6 +314,42 @@ def test_fused_recurrence_check_op(mode, mask):
 
     kinks = [0.0] if mode == "rnn_relu" else ()
     check_op(ss_fn, torch_fn, None, shapes, gradgrad=True, kinks=kinks, margin=0.05)
+
+
+@pytest.mark.parametrize("mask", [None, MASK], ids=["full", "masked"])
+def test_fused_projected_lstm_check_op(mask):
+    """The LSTM with a projection W_hr (P = 2 < H = 3): gradcheck, torch parity (values,
+    gradients, second derivatives) of every input, W_hr included."""
+    T, N, H, P = 3, 2, 3, 2
+    shapes = [(T, N, 4 * H), (N, P), (N, H), (4 * H, P), (4 * H,), (P, H)]
+
+    def ss_fn(xw, h, c, w, b, w_hr):
+        return _flat(F.recurrence("lstm", xw, h, c, w, b, mask, w_hr))
+
+    def torch_fn(xw, h, c, w, b, w_hr):
+        return _torch_recurrence("lstm", xw, h, c, w, b, mask, w_hr)
+
+    check_op(ss_fn, torch_fn, None, shapes, gradgrad=True, margin=0.05)
+
+
+def test_fused_projected_lstm_equals_composite():
+    rng = np.random.default_rng(4)
+    H, P = 4, 2
+    xw, h0, c0, w, b, w_hr = (
+        ss.tensor(rng.standard_normal(s), requires_grad=True)
+        for s in [(5, 3, 4 * H), (3, P), (3, H), (4 * H, P), (4 * H,), (P, H)]
+    )
+    a = _flat(F.recurrence("lstm", xw, h0, c0, w, b, MASK3, w_hr))
+    r = _flat(F.recurrence_composite("lstm", xw, h0, c0, w, b, MASK3, w_hr))
+    np.testing.assert_allclose(a.numpy(), r.numpy(), rtol=1e-12, atol=1e-12)
+    ins = [xw, h0, c0, w, b, w_hr]
+    for x, y in zip(ss.autograd.grad(a.sum(), ins), ss.autograd.grad(r.sum(), ins)):
+        np.testing.assert_allclose(x.numpy(), y.numpy(), rtol=1e-10, atol=1e-12)
+    with pytest.raises(ValueError, match=r"w_hr.*LSTM only.*'gru'"):
+        F.recurrence("gru", xw[..., : 3 * H], h0, None, w[: 3 * H], None, None, w_hr)
+
+
+MASK3 = np.array([[1, 1, 1], [1, 0, 1], [1, 0, 1], [0, 0, 1], [0, 0, 1]], dtype=bool)
 
 
 @pytest.mark.parametrize("mode", ["lstm", "gru"])

@@ -9,6 +9,9 @@ The three recurrences (H hidden units, x_t the input at step t, h the state):
       g = tanh(W_ig x + b_ig + W_hg h + b_hg)  o = σ(W_io x + b_io + W_ho h + b_ho)
       c' = f ⊙ c + i ⊙ g                       h' = o ⊙ tanh(c')
 
+  and with a projection (PyTorch's ``proj_size`` P < H): h' = W_hr (o ⊙ tanh(c')), the
+  state h of size P (W_hh then has P columns, W_hr is (P, H)); c stays of size H.
+
 * GRU (gates r, z, n in that order in the 3H rows):
 
       r = σ(W_ir x + b_ir + W_hr h + b_hr)     z = σ(W_iz x + b_iz + W_hz h + b_hz)
@@ -86,14 +89,16 @@ def _over_batch(fn, xp, n: int, nbytes: int) -> None:
 class Recurrence(Function):
     """The whole-sequence recurrence of one layer and direction (module docstring).
 
-    Inputs: xw (T, N, G·H), h0 (N, H), [c0 (N, H) for the LSTM], w_hh (G·H, H),
-    [b_hh (G·H,)]. Outputs: y (T, N, H) (the new state at each valid step, 0 at padding),
-    h_n (N, H) and, for the LSTM, c_n (N, H).
+    Inputs: xw (T, N, G·H), h0 (N, P), [c0 (N, H) for the LSTM], w_hh (G·H, P),
+    [b_hh (G·H,)], [w_hr (P, H): the LSTM's projection]. Outputs: y (T, N, P) (the new state
+    at each valid step, 0 at padding), h_n (N, P) and, for the LSTM, c_n (N, H). P = H but
+    for a projected LSTM.
     """
 
-    def __init__(self, mode: str, has_bias: bool, mask=None):
+    def __init__(self, mode: str, has_bias: bool, mask=None, has_proj: bool = False):
         self.mode = mode
         self.has_bias = has_bias
+        self.has_proj = has_proj  # an LSTM with a projection W_hr (its last input)
         self.mask = mask  # (T, N) bool or None: a constant, never differentiated
 
     def _split(self, xs):
@@ -103,14 +108,15 @@ class Recurrence(Function):
         k = 3 if lstm else 2
         w = xs[k]
         b = xs[k + 1] if self.has_bias else None
-        return xw, h0, c0, w, b
+        w_hr = xs[-1] if self.has_proj else None
+        return xw, h0, c0, w, b, w_hr
 
     def forward(self, *xs):
-        xw, h0, c0, w, b = self._split(xs)
+        xw, h0, c0, w, b, w_hr = self._split(xs)
         xp = get_array_module(xw)
         with _OneBlasThread(xp, w.size * xw.shape[1]):
             if self.mode == "lstm":
-                return self._forward_lstm(xw, h0, c0, w, b)
+                return self._forward_lstm(xw, h0, c0, w, b, w_hr)
             return self._forward_gru_rnn(xw, h0, w, b)
 
     def _forward_gru_rnn(self, xw, h0, w, b):
@@ -159,29 +165,34 @@ class Recurrence(Function):
             self.gates, self.ghn = gates, ghn
         return y, hs[T].copy()
 
-    def _forward_lstm(self, xw, h0, c0, w, b):
+    def _forward_lstm(self, xw, h0, c0, w, b, w_hr=None):
         """The LSTM loop, tuned: σ(a) = (1 + tanh(a/2)) / 2, so that one tanh over the 4H
         gate columns gives all four gates (the i, f, o columns of W_hh, b_hh and xw are
         halved once, exactly, before the loop; the g column is not); outputs written in
-        place; about ten array operations per step."""
+        place; about ten array operations per step. With a projection, u = o ⊙ tanh(c') is
+        kept for the backward and the state is h' = u W_hrᵀ (one more small product)."""
         xp = get_array_module(xw)
         T, N, GH = xw.shape
         H = GH // 4
+        P = h0.shape[-1]  # the state's size: H, or proj_size
         mask = self.mask
         dt = xw.dtype
         half = xp.full(GH, 0.5, dt)
         half[2 * H : 3 * H] = 1.0  # the pre-scale: a/2 for i, f, o; a for g
         shift = xp.full(GH, 0.5, dt)
         shift[2 * H : 3 * H] = 0.0  # after tanh: σ = 0.5 tanh + 0.5; g = tanh
-        wt = xp.ascontiguousarray((w * half[:, None]).T)  # (H, 4H); a transposed view is slower
+        wt = xp.ascontiguousarray((w * half[:, None]).T)  # (P, 4H); a transposed view is slower
         xb = xw + b if b is not None else xw.copy()
         xb *= half  # (T, N, 4H)
-        hs = xp.empty((T + 1, N, H), dt)  # hs[t]: the state before step t (carried)
+        hs = xp.empty((T + 1, N, P), dt)  # hs[t]: the state before step t (carried)
         cs = xp.empty((T + 1, N, H), dt)
         hs[0], cs[0] = h0, c0
         gates = xp.empty((T, N, GH), dt)  # i, f, g, o after their nonlinearities
         tc = xp.empty((T, N, H), dt)  # tanh(c')
-        y = xp.empty((T, N, H), dt) if mask is not None else None
+        y = xp.empty((T, N, P), dt) if mask is not None else None
+        proj = w_hr is not None
+        us = xp.empty((T, N, H), dt) if proj else None  # o ⊙ tanh(c'), before the projection
+        hrt = xp.ascontiguousarray(w_hr.T) if proj else None  # (H, P)
 
         def steps(lo, hi):  # the batch rows lo:hi, all steps (see _over_batch)
             hs_, cs_, gates_, tc_ = hs[:, lo:hi], cs[:, lo:hi], gates[:, lo:hi], tc[:, lo:hi]
@@ -200,13 +211,21 @@ class Recurrence(Function):
                     xp.multiply(f, cs_[t], out=c)
                     c += ig
                     xp.tanh(c, out=tc_[t])
-                    xp.multiply(o, tc_[t], out=hs_[t + 1])
+                    if proj:
+                        u = us[t, lo:hi]
+                        xp.multiply(o, tc_[t], out=u)
+                        xp.matmul(u, hrt, out=hs_[t + 1])
+                    else:
+                        xp.multiply(o, tc_[t], out=hs_[t + 1])
                 else:
                     m = mask[t, lo:hi][:, None]
                     c = f * cs_[t]
                     c += ig
                     xp.tanh(c, out=tc_[t])
                     h_new = o * tc_[t]
+                    if proj:
+                        us[t, lo:hi] = h_new
+                        h_new = h_new @ hrt
                     cs_[t + 1] = xp.where(m, c, cs_[t])
                     hs_[t + 1] = xp.where(m, h_new, hs_[t])
                     y[t, lo:hi] = xp.where(m, h_new, 0)
@@ -214,17 +233,18 @@ class Recurrence(Function):
         _over_batch(steps, xp, N, 4 * gates.nbytes)
         if mask is None:
             y = hs[1:].copy()
-        self.hs, self.cs, self.gates, self.tc = hs, cs, gates, tc
+        self.hs, self.cs, self.gates, self.tc, self.us = hs, cs, gates, tc, us
         return y, hs[T].copy(), cs[T].copy()
 
-    def _backward_lstm(self, gy, dh, dc, w):
+    def _backward_lstm(self, gy, dh, dc, w, w_hr=None):
         """Backward through time of the LSTM. The factors that do not depend on the incoming
         gradient are computed for all steps at once before the loop:
 
             K = [g·i(1−i), c·f(1−f), i·(1−g²), tanh(c')·o(1−o)],   OD = o·(1 − tanh²c')
 
-        so that per step  dc' = dh'·OD + dc,  d(pre-activations) = [dc', dc', dc', dh'] ⊙ K,
-        dc ← dc'·f,  dh ← d(pre-activations) · W_hh."""
+        so that per step  dc' = du·OD + dc,  d(pre-activations) = [dc', dc', dc', du] ⊙ K,
+        dc ← dc'·f,  dh ← d(pre-activations) · W_hh, where du = dh' (du = dh' W_hr with a
+        projection, whose dL/dh' of every step is also returned, for dW_hr)."""
         xp = get_array_module(gy)
         mask = self.mask
         G, tc = self.gates, self.tc
@@ -240,8 +260,9 @@ class Recurrence(Function):
         K4 = K.reshape(T, N, 4, H)
         dA = xp.empty((T, N, GH), gy.dtype)
         dA4 = dA.reshape(T, N, 4, H)
-        dh_out = xp.empty((N, H), dh.dtype)
+        dh_out = xp.empty(dh.shape, dh.dtype)  # (N, P)
         dc_out = xp.empty((N, H), dc.dtype)
+        dhs = xp.empty(gy.shape, gy.dtype) if w_hr is not None else None  # dL/dh' per step
 
         def steps(lo, hi):  # the batch rows lo:hi, all steps (see _over_batch)
             dh_, dc_ = dh[lo:hi], dc[lo:hi]
@@ -251,13 +272,14 @@ class Recurrence(Function):
                     m = mask[t, lo:hi][:, None]
                     keep_h, keep_c = xp.where(m, 0, dh_), xp.where(m, 0, dc_)
                     dnew = xp.where(m, dnew, 0)
-                    dcn = dnew * OD[t, lo:hi]
-                    dcn += xp.where(m, dc_, 0)
-                else:
-                    dcn = dnew * OD[t, lo:hi]
-                    dcn += dc_
+                du = dnew  # dL/d(o ⊙ tanh c')
+                if dhs is not None:
+                    dhs[t, lo:hi] = dnew
+                    du = dnew @ w_hr
+                dcn = du * OD[t, lo:hi]
+                dcn += xp.where(m, dc_, 0) if mask is not None else dc_
                 xp.multiply(K4[t, lo:hi, :3], dcn[:, None, :], out=dA4[t, lo:hi, :3])
-                xp.multiply(K4[t, lo:hi, 3], dnew, out=dA4[t, lo:hi, 3])
+                xp.multiply(K4[t, lo:hi, 3], du, out=dA4[t, lo:hi, 3])
                 dc_ = dcn * f[t, lo:hi]
                 dh_ = dA[t, lo:hi] @ w
                 if mask is not None:
@@ -267,7 +289,7 @@ class Recurrence(Function):
             dc_out[lo:hi] = dc_
 
         _over_batch(steps, xp, N, 4 * dA.nbytes)
-        return dA, dh_out, dc_out
+        return dA, dh_out, dc_out, dhs
 
     def _backward_gru_rnn(self, gy, dh, w):
         """Backward through time of the GRU and the Elman RNN, step by step."""
@@ -321,14 +343,16 @@ class Recurrence(Function):
         lstm = self.mode == "lstm"
         gy, dh = gys[0], gys[1]
         w = self.inputs[3 if lstm else 2].array
+        w_hr = self.inputs[-1].array if self.has_proj else None
+        dhs = None
         with _OneBlasThread(get_array_module(gy), w.size * gy.shape[1]):
             if lstm:
-                dA, dh, dc = self._backward_lstm(gy, dh, gys[2], w)
+                dA, dh, dc, dhs = self._backward_lstm(gy, dh, gys[2], w, w_hr)
                 dG = dA  # the x part and the h part of the pre-activations are the same sum
             else:
                 dA, dG, dh = self._backward_gru_rnn(gy, dh, w)
         T, N, GH = dA.shape
-        H = dh.shape[-1]
+        P = dh.shape[-1]
         hs = self.hs
         needs = self.needs
         out = [dA if needs[0] else None, dh if needs[1] else None]
@@ -338,18 +362,21 @@ class Recurrence(Function):
         # one GEMM for dW_hh from the stacked states h_0 .. h_{T-1}
         # (blas.matmul: on shinsou's two threads as halves when products are split)
         out.append(
-            blas.matmul(dG.reshape(T * N, GH).T, hs[:T].reshape(T * N, H)) if needs[k] else None
+            blas.matmul(dG.reshape(T * N, GH).T, hs[:T].reshape(T * N, P)) if needs[k] else None
         )
         if self.has_bias:
             out.append(dG.sum(axis=(0, 1)) if needs[k + 1] else None)
+        if self.has_proj:  # dW_hr = Σ_t dL/dh'_tᵀ u_t, one GEMM (0 at padded steps: dh' is)
+            u = self.us.reshape(T * N, -1)
+            out.append(blas.matmul(dhs.reshape(T * N, P).T, u) if needs[-1] else None)
         return tuple(out)
 
     def backward_graph(self, *gys):
         from ..core.autograd import grad
 
         ins = list(self.inputs)
-        xw, h0, c0, w, b = self._split(ins)
-        outs = recurrence_composite(self.mode, xw, h0, c0, w, b, self.mask)
+        xw, h0, c0, w, b, w_hr = self._split(ins)
+        outs = recurrence_composite(self.mode, xw, h0, c0, w, b, self.mask, w_hr)
         wanted = [t for t, n in zip(ins, self.needs) if n]
         gs = iter(
             grad(
@@ -376,19 +403,20 @@ def _check_mode(mode):
         raise ValueError(f"recurrence: mode must be one of {sorted(MODES)}, got {mode!r}")
 
 
-def recurrence(mode: str, xw, h0, c0, w_hh, b_hh=None, mask=None):
+def recurrence(mode: str, xw, h0, c0, w_hh, b_hh=None, mask=None, w_hr=None):
     """Run one recurrent layer (one direction) over a whole sequence as one fused op.
 
     Args:
         mode: ``"lstm"``, ``"gru"``, ``"rnn_tanh"`` or ``"rnn_relu"`` (equations in the module
             docstring).
         xw: (T, N, G·H) input projections x_t W_ihᵀ + b_ih of all steps (G = 4, 3, 1).
-        h0: (N, H) initial state; c0: (N, H) initial cell (LSTM only, else None).
-        w_hh: (G·H, H) recurrent weight; b_hh: (G·H,) or None.
+        h0: (N, P) initial state; c0: (N, H) initial cell (LSTM only, else None).
+        w_hh: (G·H, P) recurrent weight; b_hh: (G·H,) or None.
         mask: None, or (T, N) bool array/Tensor of valid steps (variable lengths): padded
             steps carry the state unchanged and output 0.
+        w_hr: the LSTM's projection (P, H), h' = W_hr (o ⊙ tanh c'), or None (then P = H).
     Returns:
-        (y, h_n) or, for the LSTM, (y, h_n, c_n): y (T, N, H), h_n and c_n (N, H).
+        (y, h_n) or, for the LSTM, (y, h_n, c_n): y (T, N, P), h_n (N, P), c_n (N, H).
 
     >>> import shinsou as ss
     >>> xw, h0 = ss.ones(3, 2, 4) * 0.1, ss.zeros(2, 1)
@@ -397,20 +425,23 @@ def recurrence(mode: str, xw, h0, c0, w_hh, b_hh=None, mask=None):
     ((3, 2, 1), (2, 1), (2, 1))
     """
     _check_mode(mode)
+    if w_hr is not None and mode != "lstm":
+        raise ValueError(f"recurrence: w_hr (a projection) is for the LSTM only, not {mode!r}")
     if isinstance(mask, Tensor):
         mask = mask.array
     if mask is not None:
         mask = get_array_module(xw.array).asarray(mask, dtype=bool)
-    ins = [xw, h0] + ([c0] if mode == "lstm" else []) + [w_hh] + ([b_hh] if b_hh is not None
-                                                                 else [])  # fmt: skip
-    return Recurrence(mode, b_hh is not None, mask)(*ins)
+    ins = [xw, h0] + ([c0] if mode == "lstm" else []) + [w_hh]
+    ins += ([b_hh] if b_hh is not None else []) + ([w_hr] if w_hr is not None else [])
+    return Recurrence(mode, b_hh is not None, mask, w_hr is not None)(*ins)
 
 
-def recurrent_cell(mode, x, h, c, w_ih, w_hh, b_ih, b_hh):
+def recurrent_cell(mode, x, h, c, w_ih, w_hh, b_ih, b_hh, w_hr=None):
     """One step of ``mode`` ("lstm", "gru", "rnn_tanh", "rnn_relu") written with shinsou ops;
-    x (N, H_in), h and c (N, H) (c only for the LSTM); ``w_ih`` None means x is already the
-    input projection x W_ihᵀ + b_ih. Returns (h', c') (c' None but for the LSTM)."""
-    H = h.shape[-1]
+    x (N, H_in), h (N, P) and c (N, H) (c only for the LSTM; P = H but with the LSTM's
+    projection ``w_hr`` (P, H)); ``w_ih`` None means x is already the input projection
+    x W_ihᵀ + b_ih. Returns (h', c') (c' None but for the LSTM)."""
+    H = w_hh.shape[0] // MODES[mode]
     gi = linear(x, w_ih, b_ih) if w_ih is not None else x  # w_ih None: x is already xw_t
     gh = linear(h, w_hh, b_hh)
     if mode == "lstm":
@@ -418,7 +449,8 @@ def recurrent_cell(mode, x, h, c, w_ih, w_hh, b_ih, b_hh):
         i, f = sigmoid(a[:, :H]), sigmoid(a[:, H : 2 * H])
         g, o = tanh(a[:, 2 * H : 3 * H]), sigmoid(a[:, 3 * H :])
         c_new = f * c + i * g
-        return o * tanh(c_new), c_new
+        h_new = o * tanh(c_new)
+        return (h_new if w_hr is None else linear(h_new, w_hr)), c_new
     if mode == "gru":
         r = sigmoid(gi[:, :H] + gh[:, :H])
         z = sigmoid(gi[:, H : 2 * H] + gh[:, H : 2 * H])
@@ -428,7 +460,7 @@ def recurrent_cell(mode, x, h, c, w_ih, w_hh, b_ih, b_hh):
     return (tanh(a) if mode == "rnn_tanh" else relu(a)), None
 
 
-def recurrence_composite(mode: str, xw, h0, c0, w_hh, b_hh=None, mask=None):
+def recurrence_composite(mode: str, xw, h0, c0, w_hh, b_hh=None, mask=None, w_hr=None):
     """``recurrence`` built step by step from ordinary shinsou ops (slow; the reference of
     the fused op and its graph-form backward). Same arguments and results."""
     _check_mode(mode)
@@ -437,7 +469,7 @@ def recurrence_composite(mode: str, xw, h0, c0, w_hh, b_hh=None, mask=None):
     h, c = h0, c0
     ys = []
     for t in range(xw.shape[0]):
-        h_new, c_new = recurrent_cell(mode, xw[t], h, c, None, w_hh, None, b_hh)
+        h_new, c_new = recurrent_cell(mode, xw[t], h, c, None, w_hh, None, b_hh, w_hr)
         if mask is None:
             h, c = h_new, c_new
             ys.append(h_new)

@@ -207,7 +207,7 @@ class RNNBase(Module):
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
                  batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
-                 dtype=None, *, mode: str | None = None):  # fmt: skip
+                 proj_size: int = 0, dtype=None, *, mode: str | None = None):  # fmt: skip
         super().__init__()
         if mode is not None:
             self.mode = mode
@@ -223,22 +223,37 @@ class RNNBase(Module):
                 "num_layers=1",
                 stacklevel=2,
             )
+        if isinstance(proj_size, bool) or not isinstance(proj_size, int | np.integer):
+            raise ValueError(f"{name}: proj_size must be an integer, got {proj_size!r}")
+        if proj_size < 0:
+            raise ValueError(f"{name}: proj_size must be >= 0 (0: no projection), got {proj_size}")
+        if proj_size and self.mode != "lstm":
+            raise ValueError(f"{name}: proj_size is supported by the LSTM only")
+        if proj_size >= hidden_size:
+            raise ValueError(
+                f"{name}: proj_size ({proj_size}) must be smaller than hidden_size ({hidden_size})"
+            )
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         self.bias, self.batch_first = bias, batch_first
         self.dropout, self.bidirectional = float(dropout), bidirectional
+        self.proj_size = int(proj_size)
         G, H = MODES[self.mode], hidden_size
+        P = self.proj_size or H  # the size of h (the output): proj_size when projecting
         D = 2 if bidirectional else 1
-        self._names = []  # per (layer, direction): the four parameter names
+        self._names = []  # per (layer, direction): the parameter names (PyTorch's order)
         for k in range(num_layers):
-            n_in = input_size if k == 0 else D * H
+            n_in = input_size if k == 0 else D * P
             for d in range(D):
                 sfx = f"_l{k}" + ("_reverse" if d else "")
                 names = [f"weight_ih{sfx}", f"weight_hh{sfx}", f"bias_ih{sfx}", f"bias_hh{sfx}"]
                 setattr(self, names[0], Parameter(zeros(G * H, n_in, dtype=dtype)))
-                setattr(self, names[1], Parameter(zeros(G * H, H, dtype=dtype)))
+                setattr(self, names[1], Parameter(zeros(G * H, P, dtype=dtype)))
                 if bias:
                     setattr(self, names[2], Parameter(zeros(G * H, dtype=dtype)))
                     setattr(self, names[3], Parameter(zeros(G * H, dtype=dtype)))
+                if self.proj_size:
+                    names.append(f"weight_hr{sfx}")
+                    setattr(self, names[4], Parameter(zeros(P, H, dtype=dtype)))
                 self._names.append(names)
         self.reset_parameters()
 
@@ -259,6 +274,8 @@ class RNNBase(Module):
             s += f", dropout={self.dropout}"
         if self.bidirectional:
             s += ", bidirectional=True"
+        if self.proj_size:
+            s += f", proj_size={self.proj_size}"
         return s
 
     # -- argument checks
@@ -273,13 +290,16 @@ class RNNBase(Module):
 
     def _check_state(self, h, N, unbatched, what):
         D = 2 if self.bidirectional else 1
-        want = (D * self.num_layers, self.hidden_size) if unbatched else (
-            D * self.num_layers, N, self.hidden_size)  # fmt: skip
+        # h is proj_size wide when the LSTM projects, c always hidden_size
+        size, size_name = self.hidden_size, "hidden_size"
+        if self.proj_size and what == "h_0":
+            size, size_name = self.proj_size, "proj_size"
+        want = (D * self.num_layers, size) if unbatched else (D * self.num_layers, N, size)
         if not isinstance(h, Tensor):
             raise TypeError(f"{self!r}: {what} must be a Tensor, got {type(h).__name__}")
         if h.shape != want:
             raise ValueError(
-                f"{self!r}: {what} must have shape {want} (D·num_layers, N, hidden_size), "
+                f"{self!r}: {what} must have shape {want} (D·num_layers, N, {size_name}), "
                 f"got {h.shape}"
             )
         return h.unsqueeze(1) if unbatched else h
@@ -290,16 +310,16 @@ class RNNBase(Module):
         Args:
             input: (L, N, H_in) ((N, L, H_in) with ``batch_first``), (L, H_in) unbatched, or
                 a ``PackedSequence``.
-            hx: initial state(s), default zeros: h_0 (D·num_layers, N, H) — for the LSTM a
-                pair (h_0, c_0) — or without N for an unbatched input (D = 2 if
-                bidirectional).
+            hx: initial state(s), default zeros: h_0 (D·num_layers, N, P) — for the LSTM a
+                pair (h_0, c_0), c_0 (D·num_layers, N, H) — or without N for an unbatched
+                input (D = 2 if bidirectional; P = proj_size if > 0, else H).
             lengths: optional per-sequence lengths (N,) for a padded batch: each sequence
                 stops at its own length, its final state is the one at its last step, the
                 reverse direction starts there, and the output is 0 at padded places.
         Returns:
-            (output, h_n) — for the LSTM (output, (h_n, c_n)) — with output (L, N, D·H)
-            (batch_first: (N, L, D·H)), or a ``PackedSequence`` for a packed input, and
-            h_n, c_n (D·num_layers, N, H).
+            (output, h_n) — for the LSTM (output, (h_n, c_n)) — with output (L, N, D·P)
+            (batch_first: (N, L, D·P)), or a ``PackedSequence`` for a packed input, and
+            h_n (D·num_layers, N, P), c_n (D·num_layers, N, H).
         """
         packed = isinstance(input, PackedSequence)
         if packed:
@@ -362,7 +382,7 @@ class RNNBase(Module):
         return (output, (h_n, c_n)) if lstm else (output, h_n)
 
     def _run(self, x, h0, c0, mask, lengths):
-        """x (T, N, H_in) time-major -> (output (T, N, D·H), h_n, c_n)."""
+        """x (T, N, H_in) time-major -> (output (T, N, D·P), h_n, c_n) (P = proj_size or H)."""
         T, N = x.shape[0], x.shape[1]
         D = 2 if self.bidirectional else 1
         H = self.hidden_size
@@ -370,22 +390,26 @@ class RNNBase(Module):
         rev = None
         if D == 2 and mask is not None:
             rev = tuple(x.xp.asarray(i) for i in _reverse_index(lengths, T))  # CuPy: on device
-        zero = None
+        P = self.proj_size or H
+        zero = zero_h = None
         hs, cs = [], []
         layer_in = x
         for k in range(self.num_layers):
             outs = []
             for d in range(D):
-                w_ih, w_hh, b_ih, b_hh = (getattr(self, n, None) for n in self._names[k * D + d])
+                names = self._names[k * D + d]
+                w_ih, w_hh, b_ih, b_hh = (getattr(self, n, None) for n in names[:4])
+                w_hr = getattr(self, names[4]) if len(names) > 4 else None
                 xw = F.linear(layer_in, w_ih, b_ih)  # (T, N, G·H): one GEMM for all steps
                 if d == 1:
                     xw = xw[rev] if rev is not None else xw[::-1]
-                if h0 is None and zero is None:
+                if zero is None:
                     zero = zeros(N, H, dtype=x.dtype)
-                h = zero if h0 is None else h0[k * D + d]
+                    zero_h = zero if P == H else zeros(N, P, dtype=x.dtype)
+                h = zero_h if h0 is None else h0[k * D + d]
                 if lstm:
                     c = zero if c0 is None else c0[k * D + d]
-                    y, hn, cn = recurrence("lstm", xw, h, c, w_hh, b_hh, mask)
+                    y, hn, cn = recurrence("lstm", xw, h, c, w_hh, b_hh, mask, w_hr)
                     cs.append(cn)
                 else:
                     y, hn = recurrence(self.mode, xw, h, None, w_hh, b_hh, mask)
@@ -435,10 +459,16 @@ class LSTM(RNNBase):
     """Multi-layer LSTM: per step, i, f, g, o = σ, σ, tanh, σ of the 4H rows of
     x_t W_ihᵀ + b_ih + h_{t−1} W_hhᵀ + b_hh; c_t = f ⊙ c_{t−1} + i ⊙ g; h_t = o ⊙ tanh(c_t).
 
-    Args: as in PyTorch (``proj_size`` is not supported).
-    Shapes (D = 2 if bidirectional else 1):
+    With ``proj_size`` P > 0 (Sak et al. 2014, "LSTMP"; PyTorch's argument) the state is
+    projected: h_t = W_hr (o ⊙ tanh(c_t)), of size P < H, with a weight ``weight_hr_l{k}``
+    (P, H); W_hh is then (4H, P), and layer k > 0 reads D·P inputs. c_t keeps H.
+
+    Args: as in PyTorch (input_size, hidden_size, num_layers, bias, batch_first, dropout,
+        bidirectional, proj_size).
+    Shapes (D = 2 if bidirectional else 1; P = proj_size if > 0 else H):
         input (L, N, H_in) / (N, L, H_in) with batch_first / (L, H_in) / PackedSequence;
-        hx = (h_0, c_0), each (D·num_layers, N, H) -> (output (L, N, D·H), (h_n, c_n)).
+        hx = (h_0 (D·num_layers, N, P), c_0 (D·num_layers, N, H)) -> (output (L, N, D·P),
+        (h_n, c_n)) with h_n, c_n shaped as h_0, c_0.
         ``forward(input, hx=None, lengths=None)``: see ``RNNBase.forward``.
 
     >>> import shinsou as ss

@@ -522,6 +522,8 @@ def recurrence(ctx, node):
     fn = node.fn
     if fn.mask is not None:
         ctx.fail("variable-length sequences (lengths=...) are not exported")
+    if fn.has_proj:
+        ctx.fail("an LSTM with proj_size is not exported (ONNX's LSTM has no projection)")
     op, order = _GATES[fn.mode]
     lstm = fn.mode == "lstm"
     xw = node.inputs[0]
