@@ -273,3 +273,39 @@ def test_rnn_language_model_layer():
     np.testing.assert_array_equal(other(x)[0].numpy(), a.numpy())
     with pytest.raises(ValueError, match=r"integer token ids \(B, T\)"):
         lm(ss.randn(2, 4))
+
+
+def test_projected_language_model_and_the_proj_option(tmp_path, capsys):
+    """ptb-lm --proj P: LSTMP layers (each state projected to P units), a decoder that reads
+    P features, a run folder that evaluates and reloads into the same net; a --proj that is
+    not below --hidden is refused before any folder is made."""
+    import shinsou as ss
+    from shinsou.models import RNNLanguageModel
+
+    lm = RNNLanguageModel(30, 6, 5, num_layers=2, init_range=0.1, proj_size=3)
+    # embedding 30·6; LSTMs 4·5·(6+3+2) + 3·5 and 4·5·(3+3+2) + 3·5; decoder 3·30 + 30
+    assert lm.num_parameters() == 180 + 235 + 175 + 120
+    logits, (h, c) = lm(ss.tensor(np.arange(8).reshape(2, 4)))
+    assert logits.shape == (2, 4, 30) and h.shape == (2, 2, 3) and c.shape == (2, 2, 5)
+    assert "proj=3" in repr(lm)
+
+    run = tmp_path / "proj"
+    args = [a if a != "6" else "1" for a in TINY_LM]  # one epoch
+    assert cli.main(["train", "ptb-lm", "--out", str(run), "--proj", "16", *args]) == 0
+    r = recipes.get("ptb-lm")
+    cfg, model, vocab = r._restore(run)
+    assert cfg.proj == 16 and model.rnn.weight_hr_l1.shape == (16, 32)
+    assert model.decoder.weight.shape == (len(vocab), 16)
+    got = evaluate_stream(model, r._streams(cfg, vocab)["test"], "test")["test/perplexity"]
+    assert np.isfinite(got) and got < len(vocab)
+    assert "projected to 16" in (run / "report.md").read_text()
+    # the epoch's train perplexity is exp of its mean loss, as val's and test's are
+    entry = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()][-1]
+    assert entry["train/perplexity"] == pytest.approx(np.exp(entry["train/loss"]))
+    bad = tmp_path / "bad"
+    capsys.readouterr()
+    assert cli.main(["train", "ptb-lm", "--out", str(bad), "--proj", "32", *args]) == 2
+    assert "--proj must be an int from 0 (no projection) to --hidden - 1 (31), got 32" in (
+        capsys.readouterr().err
+    )
+    assert not bad.exists()

@@ -3,6 +3,7 @@ pictures, snapshots and resuming to identical weights, damaged snapshots."""
 
 import io
 import json
+import math
 
 import numpy as np
 import pytest
@@ -280,6 +281,28 @@ def _fake_trainer(tmp_path, **kw):
 
     base = dict(observation={}, batch_size=None, epoch=0, iteration=0, elapsed_time=0.0)
     return SimpleNamespace(**base, log=[], out=tmp_path, completed=True, **kw)
+
+
+def test_log_report_derived_values_are_functions_of_the_means(tmp_path):
+    """A perplexity derived from the mean loss, exp(mean ℓ), not the mean of the steps'
+    exp(ℓ) (which the worst step dominates); a derived key whose inputs were not observed
+    is left out of that entry."""
+    rep = LogReport(derived={"ppl": lambda e: math.exp(e["train/loss"]),
+                             "gap": lambda e: e["val/loss"] - e["train/loss"]})  # fmt: skip
+    tr = _fake_trainer(tmp_path)
+    rep.initialize(tr)
+    rep.report_trigger = lambda _: False
+    for loss in (1.0, 9.0):
+        tr.observation, tr.batch_size = {"train/loss": loss, "ppl": math.exp(loss)}, 2
+        rep(tr)
+    rep.report_trigger = lambda _: True
+    tr.observation = {"train/loss": 2.0, "ppl": math.exp(2.0)}
+    rep(tr)
+    entry = tr.log[-1]
+    assert entry["train/loss"] == pytest.approx(4.0)
+    assert entry["ppl"] == pytest.approx(math.exp(4.0))  # the steps' mean would be ~2700
+    assert "gap" not in entry
+    assert read_log(tmp_path / "log.jsonl")[-1]["ppl"] == pytest.approx(math.exp(4.0))
 
 
 def test_log_report_state_round_trip_and_old_snapshot_state(tmp_path):

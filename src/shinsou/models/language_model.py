@@ -39,9 +39,12 @@ class RNNLanguageModel(nn.Module):
         cell: ``"lstm"`` (default), ``"gru"`` or ``"rnn"`` (tanh).
         init_range: when given, every parameter is drawn from U(−r, r) (Zaremba et al.'s
             initialisation); otherwise each layer's own default.
+        proj_size: P > 0 projects each LSTM layer's state to P units (LSTMP, Sak et al.
+            2014: ``nn.LSTM(proj_size=P)``); the decoder then reads P features, not H.
 
     ``forward(x, state=None)`` returns ``(logits (B, T, V), state)`` where ``state`` is the
-    final recurrent state — ``(h, c)`` each (num_layers, B, H) for the LSTM — to be passed
+    final recurrent state — ``(h, c)`` each (num_layers, B, H) for the LSTM (h is
+    (num_layers, B, P) with a projection) — to be passed
     (detached, see ``detach_state``) with the next window of the same streams.
 
     >>> lm = RNNLanguageModel(50, 8, 16, num_layers=2, init_range=0.1)
@@ -59,6 +62,7 @@ class RNNLanguageModel(nn.Module):
         dropout: float = 0.0,
         cell: str = "lstm",
         init_range: float | None = None,
+        proj_size: int = 0,
     ):
         super().__init__()
         if cell not in _LAYERS:
@@ -69,16 +73,19 @@ class RNNLanguageModel(nn.Module):
             raise ValueError(f"RNNLanguageModel: dropout must be in [0, 1), got {dropout}")
         self.vocab_size, self.embed_size, self.hidden_size = vocab_size, embed_size, hidden_size
         self.num_layers, self.cell, self.init_range = num_layers, cell, init_range
+        self.proj_size = proj_size
         self.embedding = nn.Embedding(vocab_size, embed_size)
         self.drop = nn.Dropout(dropout)
+        kw = {"proj_size": proj_size} if proj_size else {}  # the GRU and RNN have none
         self.rnn = _LAYERS[cell](
             embed_size,
             hidden_size,
             num_layers=num_layers,
             dropout=dropout if num_layers > 1 else 0.0,
             batch_first=True,
+            **kw,
         )
-        self.decoder = nn.Linear(hidden_size, vocab_size)
+        self.decoder = nn.Linear(proj_size or hidden_size, vocab_size)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -97,11 +104,12 @@ class RNNLanguageModel(nn.Module):
                 f"{x.dtype}"
             )
         e = self.drop(self.embedding(x))  # (B, T, E)
-        h, state = self.rnn(e, state)  # (B, T, H)
+        h, state = self.rnn(e, state)  # (B, T, H) (P with a projection)
         return self.decoder(self.drop(h)), state  # (B, T, V)
 
     def extra_repr(self) -> str:
         return (
             f"vocab={self.vocab_size}, embed={self.embed_size}, hidden={self.hidden_size}, "
             f"layers={self.num_layers}, cell={self.cell}"
+            + (f", proj={self.proj_size}" if self.proj_size else "")
         )

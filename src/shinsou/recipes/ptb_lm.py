@@ -57,6 +57,11 @@ steps/s.
 Files: ``model.npz`` (weights, metadata), ``vocabulary.json``, ``log.jsonl``,
 ``learning_curves.png``, ``perplexity.png``, ``metrics.json``, ``report.md``, ``samples.txt``
 (a generated text), ``snapshots/``.
+
+``--proj P``: each LSTM layer's state projected to P units (LSTMP, ``nn.LSTM(proj_size=P)``);
+epoch 1 with ``--proj 100``: 134 s against 168 s (one process, two threads, the same
+session), 3.45 M parameters against 4.65 M, validation / test perplexity 226.8 / 219.9
+against 183.7 / 180.8.
 """
 
 from __future__ import annotations
@@ -125,12 +130,17 @@ class LMOptions:
     embed: int = option(200, "word embedding size")
     hidden: int = option(200, "LSTM hidden units per layer")
     layers: int = option(2, "stacked LSTM layers")
+    proj: int = option(0, "project each LSTM layer's state to this many units (LSTMP; 0: none)")
     bptt: int = option(20, "steps per truncated-BPTT window")
     dropout: float = option(0.0, "dropout on the non-recurrent connections")
     init_range: float = option(0.1, "every parameter drawn from U(-r, r)")
     lr_decay: float = option(0.5, "lr factor per epoch once decay starts")
     decay_after: int = option(4, "epochs at the full lr before the decay starts")
     clip: float = option(5.0, "clip the gradients' global L2 norm to this (0: off)")
+
+
+def _perplexity_of_loss(entry: dict) -> float:
+    return math.exp(min(entry["train/loss"], 50.0))
 
 
 def _decay(after: int, factor: float):
@@ -250,7 +260,14 @@ class PTBLanguageModel(Recipe):
         size = settings.get("size") or "small"
         if size not in PRESETS:
             raise ValueError(f"ptb-lm: --size must be one of {', '.join(PRESETS)}, got {size!r}")
-        return super().config(**{**PRESETS[size], "size": size, **settings})
+        cfg = super().config(**{**PRESETS[size], "size": size, **settings})
+        proj = cfg.proj  # checked here, before a run folder is made
+        if isinstance(proj, bool) or not isinstance(proj, int) or not 0 <= proj < cfg.hidden:
+            raise ValueError(
+                f"ptb-lm: --proj must be an int from 0 (no projection) to --hidden - 1 "
+                f"({cfg.hidden - 1}), got {proj!r}"
+            )
+        return cfg
 
     # --- data -----------------------------------------------------------------------
     def _streams(self, cfg: RunConfig, vocab, shard=None):
@@ -278,6 +295,7 @@ class PTBLanguageModel(Recipe):
             num_layers=cfg.layers,
             dropout=cfg.dropout,
             init_range=cfg.init_range,
+            proj_size=getattr(cfg, "proj", 0),  # runs saved before the option: none
         )
 
     # --- train ----------------------------------------------------------------------
@@ -313,7 +331,9 @@ class PTBLanguageModel(Recipe):
         updater.distribute(comm)  # one process: nothing; P ranks: rank 0's weights, mean grads
         trainer.extend(StreamEvaluation({"val": streams["val"], "test": streams["test"]}))
         trainer.extend(LRSchedule(sched))
-        trainer.extend(LogReport())
+        # the epoch's train perplexity: exp of its mean loss per token, as for val and test
+        # (the mean of the windows' perplexities is dominated by the worst ones)
+        trainer.extend(LogReport(derived={"train/perplexity": _perplexity_of_loss}))
         trainer.extend(PlotCurves(title=f"{self.name} ({cfg.size}) on Penn Treebank"))
         trainer.extend(Snapshot())
         if cfg.snapshot_every:
@@ -381,7 +401,9 @@ class PTBLanguageModel(Recipe):
             ),
             (
                 "settings",
-                f"{cfg.layers} × {cfg.hidden} LSTM, embed {cfg.embed}, bptt {cfg.bptt}, batch "
+                f"{cfg.layers} × {cfg.hidden} LSTM"
+                + (f" projected to {cfg.proj}" if getattr(cfg, "proj", 0) else "")
+                + f", embed {cfg.embed}, bptt {cfg.bptt}, batch "
                 f"{cfg.batch_size}, dropout {cfg.dropout}, init U(±{cfg.init_range}), "
                 f"{cfg.optimizer} lr {cfg.lr} × {cfg.lr_decay:.4g} per epoch after epoch "
                 f"{cfg.decay_after}, clip {cfg.clip}, seed {cfg.seed}",
@@ -525,7 +547,7 @@ def _plot_perplexity(log, path, size: str) -> None:
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(5.5, 3.8))
     xs = [e["epoch"] for e in pts]
-    for key, label in (("train/perplexity", "train (mean over windows)"),
+    for key, label in (("train/perplexity", "train"),
                        ("val/perplexity", "validation"), ("test/perplexity", "test")):  # fmt: skip
         ys = [e.get(key) for e in pts]
         if all(isinstance(y, int | float) for y in ys):

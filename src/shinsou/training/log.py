@@ -72,14 +72,22 @@ class LogReport(Extension):
     are added before dividing, Σ_r Σ_i B_{r,i} v_{r,i} / Σ_r Σ_i B_{r,i}, so the entry is the
     mean over every example of the global batches (not a mean of the ranks' means); every
     rank keeps the same ``trainer.log``, and rank 0 writes the file.
+
+    ``derived`` maps a key to a function of the averaged entry, for values that are not a
+    mean of per-step ones: a language model's perplexity is exp of the mean loss per token,
+    ``LogReport(derived={"train/perplexity": lambda e: math.exp(e["train/loss"])})``, where
+    the mean of its windows' perplexities would be dominated by the worst windows. A
+    derived value replaces any mean observed under its key; it is left out of an entry
+    whose function raises ``KeyError`` (its inputs were not observed in that interval).
     """
 
     trigger = (1, "iteration")  # accumulates every step, reports at its own trigger
     priority = 200
 
-    def __init__(self, trigger=(1, "epoch"), filename: str = "log.jsonl"):
+    def __init__(self, trigger=(1, "epoch"), filename: str = "log.jsonl", derived=None):
         self.report_trigger = get_trigger(trigger)
         self.filename = filename
+        self.derived = dict(derived or {})
         self._sums: dict[str, float] = {}  # sum of batch_size * value per key
         self._weights: dict[str, float] = {}  # sum of batch_size per key
         # True after loading a state saved before the weighting existed: its sums are plain
@@ -127,6 +135,12 @@ class LogReport(Extension):
         entry["elapsed_time"] = round(trainer.elapsed_time, 3)
         sums, weights = _over_ranks(trainer, self._sums, self._weights)
         entry.update({k: sums[k] / weights[k] for k in sums})
+        means = dict(entry)
+        for k, fn in self.derived.items():
+            try:
+                entry[k] = float(fn(means))
+            except KeyError:
+                entry.pop(k, None)
         return entry
 
     def _report(self, trainer) -> None:
