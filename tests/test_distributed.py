@@ -413,11 +413,41 @@ def test_shinsou_train_enja_transformer_distributed(tmp_path):
     assert np.isfinite(log[0]["val/bleu"]) and "on 2 ranks" in text
 
 
+def test_shinsou_train_mnist_autoencoder_distributed(tmp_path):
+    """The deep autoencoder trains data-parallel: rank 0 pre-trains the layers alone while
+    the other rank waits longer than the job's timeout (0.3 s here, 2.3 s for ranks other
+    than 0), then both fine-tune
+    from its weights on their shards; the test error the ranks logged together is the one
+    the saved model gives on the whole test set; a bad global batch is refused first."""
+    args = ["--epochs", "1", "--train-limit", "4000", "--test-limit", "150", "--batch-size",
+            "100", "--pretrain-epochs", "3"]  # fmt: skip
+    files = ("model.npz", "metrics.json", "report.md", "reconstructions.png")
+    run, log, text = _distributed_run(
+        tmp_path, "mnist-autoencoder", args, files, SHINSOU_DIST_TIMEOUT="0.3"
+    )
+    assert len(log) == 1 and log[0]["iteration"] == 40  # 4000 images / global batch 100
+    assert text.count("greedy pre-training") == 1 and "on 2 ranks" in text
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert metrics["pretrain_seconds"] > 3.0  # longer than rank 1's 2.3 s: it was patient
+    # the saved model's error over the whole test set is what the two shards gave together
+    assert (
+        abs(metrics["test/squared_error"] - log[0]["test/squared_error"])
+        < 1e-4 * (metrics["test/squared_error"])
+    )
+    bad = ["-m", "shinsou", "train", "mnist-autoencoder", "--distributed", *args]
+    bad[bad.index("--batch-size") + 1] = "99"
+    (tmp_path / "bad").mkdir()
+    out, _ = _job(bad, tmp_path / "bad", timeout=60)
+    assert out.returncode != 0
+    assert "batch size 99 is not divisible by the 2 ranks" in out.stdout + out.stderr
+    assert not (tmp_path / "bad" / "runs").exists()
+
+
 def test_a_recipe_that_does_not_train_data_parallel_says_so(capsys):
     from shinsou.cli import main
 
     assert main(["train", "word2vec", "--distributed"]) == 2
     err = capsys.readouterr().err
     assert "recipe 'word2vec' does not train data-parallel (--distributed)" in err
-    for name in ("mnist-mlp", "mnist-dcgan", "ptb-lm", "enja-transformer"):
+    for name in ("mnist-mlp", "mnist-dcgan", "ptb-lm", "enja-transformer", "mnist-autoencoder"):
         assert name in err

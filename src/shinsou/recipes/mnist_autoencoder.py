@@ -29,6 +29,13 @@ after epoch 1, 29.5 after 5, 21.0 after 12 and 17.7 after 18 (30-60 s per epoch 
 CPU core). The default run (seed 0, one CPU thread, 2-core shared machine) measured a test
 squared error per image of 12.8 after epoch 1, 5.1 after 10, 3.97 after 26 and 3.52 after
 50 (PCA-30: 13.87), in about 60 s of pre-training plus 584 s of fine-tuning.
+
+Data-parallel (``mpiexec -n P shinsou train mnist-autoencoder --distributed``): rank 0
+pre-trains the layers alone, on the whole training set as one process does, while the
+other ranks wait (``barrier(patient=True)``); the fine-tuning starts every rank from rank
+0's weights, each rank reads its shard of every global batch (``--batch-size`` is the
+global batch, divisible by P) and the gradients are averaged before each Adam step; the
+test error is summed over the ranks' shards; rank 0 alone saves, measures PCA and reports.
 """
 
 from __future__ import annotations
@@ -45,6 +52,7 @@ from ..datasets.mnist import load_mnist_vectors as _images
 from ..tasks.reconstruction import Reconstruction
 from .base import Recipe, option
 from .run import RunConfig, load_config, load_model, make_optimizer, start_run
+from .run import announce, job_communicator, seed_each_rank  # issue 18: --distributed
 from .run import attach_tensorboard  # issue 19
 
 __all__ = ["RECIPE", "MnistAutoencoderOptions", "squared_error"]
@@ -177,6 +185,7 @@ def _examples(labels: np.ndarray, per_class: int = 1) -> np.ndarray:
 
 class MnistAutoencoder(Recipe):
     name = "mnist-autoencoder"
+    supports_distributed = True
     description = (
         "Hinton & Salakhutdinov's 784-1000-500-250-30 deep autoencoder vs PCA "
         "(--code-dim 2: a 2-D map)"
@@ -227,6 +236,7 @@ class MnistAutoencoder(Recipe):
         return out
 
     def train(self, cfg: RunConfig, overrides: dict | None = None) -> dict:
+        from .. import distributed as dist
         from .. import manual_seed, save
         from ..data import DataLoader, TensorDataset
         from ..training import (
@@ -235,26 +245,42 @@ class MnistAutoencoder(Recipe):
         from ..training.report import write_report
 
         _loss_fn(cfg.loss)  # a bad option fails before the run folder is made
-        cfg, run_dir = start_run(cfg, overrides or {})
+        comm = job_communicator(cfg)
+        local_batch = dist.local_batch_size(cfg.batch_size, comm.size)  # a bad one fails here
+        # rank 0 makes (or reopens) the one run folder; every rank gets its name and config
+        cfg, run_dir = comm.run_on_main(start_run, cfg, overrides or {})
         manual_seed(cfg.seed)
         x_train, _ = _images("train", cfg.train_limit, cfg.data_dir)
         x_test, y_test = _images("test", cfg.test_limit, cfg.data_dir)
         net = _net(cfg.code_dim)
-        loader = DataLoader(
-            TensorDataset(x_train, x_train), cfg.batch_size, shuffle=True, seed=cfg.seed
-        )
+        train_ds, test_ds = TensorDataset(x_train, x_train), TensorDataset(x_test)
+        loader = DataLoader(train_ds, cfg.batch_size, shuffle=True, seed=cfg.seed)
         pretrain, pretrain_seconds = None, 0.0
         snapshots = list((run_dir / "snapshots").glob("*.npz"))
-        if cfg.pretrain_epochs and not (cfg.resume and snapshots):  # a snapshot has the weights
+        # a snapshot has the weights; in a data-parallel job rank 0 pre-trains alone (the
+        # others wait without the job's timeout) and the updater hands its weights out
+        if cfg.pretrain_epochs and not (cfg.resume and snapshots) and comm.is_main:
             print(f"{self.name}: greedy pre-training, {cfg.pretrain_epochs} epochs per layer",
                   file=sys.stderr)  # fmt: skip
             start = time.perf_counter()
             pretrain = _pretrain(net, loader, cfg.pretrain_epochs, cfg.lr)
             pretrain_seconds = time.perf_counter() - start
+        comm.barrier(patient=True)
+        test_loader = DataLoader(test_ds, 1000)
+        if comm.size > 1:  # rank r: its shard of each global batch and of the test set
+            seed_each_rank(cfg, comm)
+            loader = DataLoader(
+                train_ds,
+                local_batch,
+                sampler=dist.DistributedSampler(train_ds, seed=cfg.seed),
+                seed=cfg.seed,
+            )
+            test_sampler = dist.DistributedSampler(test_ds, shuffle=False, pad=False)
+            test_loader = DataLoader(test_ds, 1000, sampler=test_sampler)
         opt = make_optimizer(cfg.optimizer, net.parameters(), cfg.lr)
         updater = StandardUpdater(net, opt, loss_fn=_loss_fn(cfg.loss))
-        test_loader = DataLoader(TensorDataset(x_test), 1000)
         trainer = Trainer(updater, loader, stop=(cfg.epochs, "epoch"), out=run_dir)
+        updater.distribute(comm)  # one process: nothing; P ranks: rank 0's weights
         metric = {"squared_error": squared_error}
         trainer.extend(Evaluate(test_loader, prefix="test", metrics=metric))
         trainer.extend(LogReport())
@@ -264,12 +290,15 @@ class MnistAutoencoder(Recipe):
             trainer.extend(Snapshot(trigger=(cfg.snapshot_every, "iteration")), name="Snapshot2")
         trainer.extend(ProgressBar(enabled=cfg.progress))
         attach_tensorboard(trainer, cfg)
-        print(
+        announce(
+            comm,
             f"{self.name}: {len(x_train)} training images, code {cfg.code_dim}-D, "
-            f"{cfg.epochs} epochs of {len(loader)} steps -> {run_dir}",
-            file=sys.stderr,
+            f"{cfg.epochs} epochs of {len(loader)} steps",
+            run_dir,
         )
         trainer.run(resume=cfg.resume)
+        if not comm.is_main:  # rank 0 alone saves, measures and reports
+            return {}
         save(net, run_dir / "model.npz", metadata={"recipe": self.name, "code_dim": cfg.code_dim})
 
         res = self._results(net, cfg, x_train, x_test, y_test, run_dir)
