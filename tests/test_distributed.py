@@ -443,11 +443,33 @@ def test_shinsou_train_mnist_autoencoder_distributed(tmp_path):
     assert not (tmp_path / "bad" / "runs").exists()
 
 
+def test_shinsou_train_denoise_distributed(tmp_path):
+    """The denoising autoencoders train data-parallel: one run folder, each rank its shard
+    and its own noise, rank 0 alone measures the restorations (far better than the noisy
+    images) and reports."""
+    args = ["--epochs", "1", "--train-limit", "3000", "--test-limit", "100", "--batch-size",
+            "50", "--noises", "gaussian,salt_and_pepper", "--hidden", "64"]  # fmt: skip
+    files = ("model.npz", "metrics.json", "report.md", "denoise_gaussian.png")
+    run, log, text = _distributed_run(tmp_path, "denoise", args, files)
+    assert len(log) == 1 and log[0]["iteration"] == 60  # 3000 images / global batch 50
+    assert text.count("dB (") == 1 and "on 2 ranks" in text  # rank 0 alone reports
+    m = json.loads((run / "metrics.json").read_text())
+    for noise in ("gaussian", "salt_and_pepper"):  # noisy ~9 dB
+        assert m[f"{noise}/psnr_restored"] > m[f"{noise}/psnr_noisy"] + 2, m
+
+
 def test_a_recipe_that_does_not_train_data_parallel_says_so(capsys):
     from shinsou.cli import main
 
     assert main(["train", "word2vec", "--distributed"]) == 2
     err = capsys.readouterr().err
     assert "recipe 'word2vec' does not train data-parallel (--distributed)" in err
-    for name in ("mnist-mlp", "mnist-dcgan", "ptb-lm", "enja-transformer", "mnist-autoencoder"):
+    for name in (
+        "mnist-mlp",
+        "mnist-dcgan",
+        "ptb-lm",
+        "enja-transformer",
+        "mnist-autoencoder",
+        "denoise",
+    ):
         assert name in err
