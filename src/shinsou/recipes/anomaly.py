@@ -41,6 +41,13 @@ autoencoder 0.881, Deep SVDD 0.926. Per MNIST class, autoencoder / Deep SVDD: 0 
 0.987, 1 0.999 / 0.997, 2 0.871 / 0.919, 3 0.899 / 0.930, 4 0.915 / 0.941, 5 0.919 / 0.923,
 6 0.961 / 0.982, 7 0.959 / 0.946, 8 0.784 / 0.913, 9 0.951 / 0.961: the eights, whose strokes
 hold most other digits, are the hardest to call anomalous by reconstruction.
+
+Many processes (``mpiexec -n P shinsou train anomaly --distributed``): the (data set, class)
+trainings are independent, so the ranks share them out, whole: in each round rank r trains
+the r-th class not yet done, exactly as one process trains it (the same seeds, so the same
+numbers); each rank's trainings keep their own logs and snapshots under ``parts/``; the
+scores, models and results come back to rank 0, which writes them (after every round, so
+``--resume`` skips what a stopped job finished), draws the pictures and reports.
 """
 
 from __future__ import annotations
@@ -55,9 +62,10 @@ from pathlib import Path
 import numpy as np
 
 from ..atomic import atomic_write
+from ..core.tensor import Tensor
 from ..tasks.anomaly import AnomalyDetection, auroc_of_scores, write_scores
 from .base import Recipe, option
-from .run import RunConfig, load_config, start_run
+from .run import RunConfig, job_communicator, load_config, start_run
 from .run import attach_tensorboard  # issue 19
 
 __all__ = ["RECIPE", "AnomalyOptions"]
@@ -191,6 +199,7 @@ def _score_path(run_dir: Path, model: str, dataset: str, k: int) -> Path:
 
 class Anomaly(Recipe):
     name = "anomaly"
+    supports_distributed = True  # the classes shared out over the ranks, whole
     description = (
         "one-class anomaly detection, MNIST and Fashion-MNIST: conv autoencoder and Deep SVDD, "
         "AUROC per class"
@@ -216,7 +225,9 @@ class Anomaly(Recipe):
         return trainer
 
     def _one_class(self, cfg, run_dir: Path, dataset: str, k: int, models_wanted, data) -> dict:
-        from .. import manual_seed, save
+        """Train both models with class k normal; returns what ``_keep`` writes: the result
+        so far, the test scores of each model and the models' weights (NumPy arrays)."""
+        from .. import manual_seed
         from ..data import DataLoader, TensorDataset
         from ..optim import Adam
         from ..training import StandardUpdater
@@ -251,11 +262,29 @@ class Anomaly(Recipe):
                       run_dir / "parts" / part / "deepsvdd",
                       f"{dataset} class {k}: Deep SVDD, {o.svdd_epochs} epochs")  # fmt: skip
             result["deepsvdd/seconds"] = round(time.perf_counter() - start, 1)
-        for m in models_wanted:
+        return {
+            "result": result,
+            "scores": {m: _scores(m, models, x_test) for m in models_wanted},
+            "weights": {
+                name: t.numpy() if isinstance(t, Tensor) else np.asarray(t)
+                for name, t in models.state_dict().items()
+            },  # fmt: skip
+        }
+
+    def _keep(self, run_dir: Path, done: dict, y_test) -> dict:
+        """Write a finished class (``_one_class``'s ``done``): the score files, the AUROCs
+        (from the files, as ``shinsou evaluate`` reads them), the models and the result that
+        marks the class done. Returns the result."""
+        from .. import save
+
+        result = dict(done["result"])
+        dataset, k = result["dataset"], result["class"]
+        for m, scores in done["scores"].items():
             path = _score_path(run_dir, m, dataset, k)
-            write_scores(path, y_test, _scores(m, models, x_test))
+            write_scores(path, y_test, scores)
             result[f"{m}/auroc"] = auroc_of_scores(path, k)
-        save(models, run_dir / "models" / f"{part}.npz",
+        part = _part_name(dataset, k)
+        save(done["weights"], run_dir / "models" / f"{part}.npz",
              metadata={"recipe": self.name, "dataset": dataset, "class": k})  # fmt: skip
         atomic_write(run_dir / "results" / f"{part}.json", json.dumps(result, indent=2))
         return result
@@ -263,24 +292,63 @@ class Anomaly(Recipe):
     # --- the whole experiment -----------------------------------------------------------
     def train(self, cfg: RunConfig, overrides: dict | None = None) -> dict:
         _check(cfg.options)  # bad options fail before the run folder is made
-        cfg, run_dir = start_run(cfg, overrides or {})
+        comm = job_communicator(cfg)
+        # rank 0 makes (or reopens) the one run folder; every rank gets its name and config
+        cfg, run_dir = comm.run_on_main(start_run, cfg, overrides or {})
         datasets, classes, models_wanted = _check(cfg.options)
-        results, tests = {}, {}
         start = time.perf_counter()
-        for ds in datasets:
-            x_train, y_train = _load(ds, "train", cfg.data_dir, cfg.train_limit)
-            x_test, y_test = tests[ds] = _load(ds, "test", cfg.data_dir, cfg.test_limit)
-            data = (x_train, y_train, x_test, y_test)
-            for k in classes:
-                done = run_dir / "results" / f"{_part_name(ds, k)}.json"
-                if cfg.resume and done.exists():
-                    results[(ds, k)] = json.loads(done.read_text(encoding="utf-8"))
-                    print(f"anomaly: {ds} class {k} already done, skipped", file=sys.stderr)
+
+        def finished():  # the classes a stopped run finished (rank 0's folder says)
+            out = {}
+            for ds in datasets:
+                for k in classes:
+                    done = run_dir / "results" / f"{_part_name(ds, k)}.json"
+                    if cfg.resume and done.exists():
+                        out[(ds, k)] = json.loads(done.read_text(encoding="utf-8"))
+                        print(f"anomaly: {ds} class {k} already done, skipped", file=sys.stderr)
+            return out
+
+        results = comm.run_on_main(finished)
+        todo = [(ds, k) for ds in datasets for k in classes if (ds, k) not in results]
+        loaded, tests = {}, {}
+
+        def test(ds):  # (x_test, y_test), loaded once
+            if ds not in tests:
+                tests[ds] = _load(ds, "test", cfg.data_dir, cfg.test_limit)
+            return tests[ds]
+
+        def data(ds):  # (x_train, y_train, x_test, y_test), loaded once per data set
+            if ds not in loaded:
+                loaded.clear()  # one training set in memory at a time: classes go in order
+                loaded[ds] = (*_load(ds, "train", cfg.data_dir, cfg.train_limit), *test(ds))
+            return loaded[ds]
+
+        # rounds of P classes, one per rank (one process: one class a round)
+        for r0 in range(0, len(todo), comm.size):
+            round_ = todo[r0 : r0 + comm.size]
+            mine = round_[comm.rank] if comm.rank < len(round_) else None
+            done = None
+            if mine is not None:
+                ds, k = mine
+                done = self._one_class(cfg, run_dir, ds, k, models_wanted, data(ds))
+            if comm.size > 1:
+                comm.barrier(patient=True)  # the ranks' trainings take different times
+                dones = comm.allgather_object(done if not comm.is_main else None)
+                dones[0] = done
+            else:
+                dones = [done]
+            if not comm.is_main:
+                continue
+            for d in dones:
+                if d is None:
                     continue
-                r = self._one_class(cfg, run_dir, ds, k, models_wanted, data)
-                results[(ds, k)] = r
+                ds, k = d["result"]["dataset"], d["result"]["class"]
+                r = results[(ds, k)] = self._keep(run_dir, d, test(ds)[1])
                 shown = ", ".join(f"{m} AUROC {r[f'{m}/auroc']:.3f}" for m in models_wanted)
                 print(f"anomaly: {ds} class {k}: {shown}", file=sys.stderr)
+        if not comm.is_main:  # rank 0 alone measures, draws and reports
+            return {}
+        tests = {ds: test(ds) for ds in datasets}
         metrics = self._metrics(results, datasets, classes, models_wanted)
         metrics.update(
             recipe=self.name,

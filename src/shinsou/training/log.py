@@ -103,7 +103,7 @@ class LogReport(Extension):
                 log.pop()
             self._partial_at = None
         self._file = JSONLinesLog(trainer.out / self.filename)
-        if _writes():
+        if _writes(trainer):
             self._file.rewrite(log)
 
     def __call__(self, trainer) -> None:
@@ -121,7 +121,7 @@ class LogReport(Extension):
         if getattr(trainer, "completed", False) and self._sums and self._file is not None:
             entry = self._entry(trainer)
             trainer.log.append(entry)
-            if _writes():
+            if _writes(trainer):
                 self._file.append(entry)
             # the sums stay: if training goes on, the whole interval's entry replaces this one
             self._partial_at = trainer.iteration
@@ -147,7 +147,7 @@ class LogReport(Extension):
         entry = self._entry(trainer)
         self._sums, self._weights, self._per_step = {}, {}, False
         trainer.log.append(entry)
-        if _writes():
+        if _writes(trainer):
             self._file.append(entry)
 
     def state_dict(self) -> dict:
@@ -171,10 +171,10 @@ class LogReport(Extension):
             self._partial_at = None
 
 
-def _writes() -> bool:
-    from ..distributed import is_main_process
+def _writes(trainer) -> bool:
+    from .updater import _writes_files
 
-    return is_main_process()
+    return _writes_files(trainer)
 
 
 def _over_ranks(trainer, sums: dict, weights: dict) -> tuple[dict, dict]:

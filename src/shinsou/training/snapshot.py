@@ -157,12 +157,12 @@ class Snapshot(Extension):
         self.n_retains = n_retains
 
     def __call__(self, trainer) -> None:
-        from ..distributed import is_main_process
+        from .updater import _writes_files
 
         directory = trainer.out / "snapshots"
         path = directory / f"snapshot_iter_{trainer.iteration:08d}.npz"
         state = trainer.state_dict()  # on every rank: it gathers each rank's random state
-        if not is_main_process():  # data parallel: the ranks hold the same weights; 0 writes
+        if not _writes_files(trainer):  # data parallel: the ranks hold the same weights; 0 writes
             return
         save_snapshot(path, updater=trainer.updater, trainer_state=state)
         for old in find_snapshots(directory)[self.n_retains :]:

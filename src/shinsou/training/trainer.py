@@ -148,9 +148,9 @@ class Trainer:
     def _ordered(self):
         """The extensions this rank runs, highest priority first (on ranks other than 0 of
         a data-parallel job, those with ``rank_zero_only`` are left out)."""
-        from ..distributed import is_main_process
+        from .updater import _writes_files
 
-        main = is_main_process()
+        main = _writes_files(self)
         return [kv for kv in self._by_priority() if main or not kv[1][0].rank_zero_only]
 
     def _by_priority(self):

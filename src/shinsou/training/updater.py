@@ -65,6 +65,15 @@ def _data_parallel(trainer):
     return comm if comm is not None and comm.size > 1 else None
 
 
+def _writes_files(trainer) -> bool:
+    """Whether this process writes the trainer's files (log, snapshots, pictures): rank 0
+    of a data-parallel trainer, and any trainer that is not data-parallel, on whatever rank
+    of an MPI job it runs (each rank its own run, as in a job that shares out whole
+    trainings)."""
+    comm = _data_parallel(trainer)
+    return comm is None or comm.is_main
+
+
 def _base_step():
     """``Optimizer.step``: the step that calls the step pre-hooks (LBFGS has its own)."""
     from ..optim.optimizer import Optimizer
