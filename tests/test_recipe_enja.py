@@ -36,6 +36,8 @@ def test_enja_seq2seq_run_writes_translations_bleu_and_pictures(seq2seq_run):
     assert saved["test/bleu"] == saved["test/bleu_beam"] == metrics["test/bleu_beam"]
     log = [json.loads(line) for line in (out / "log.jsonl").read_text().splitlines()]
     assert "val/perplexity" in log[-1] and "train/nll" in log[-1]
+    # the epoch's train perplexity is exp of its mean nll, as val's is of its mean loss
+    assert log[-1]["train/perplexity"] == pytest.approx(np.exp(log[-1]["train/nll"]))
     report = (out / "report.md").read_text(encoding="utf-8")
     assert "test BLEU, greedy" in report and "attention-1.png" in report
     # the run can be evaluated again and gives the same BLEU

@@ -57,7 +57,7 @@ from pathlib import Path
 import numpy as np
 
 from ..atomic import atomic_write
-from ..tasks.language import Translation
+from ..tasks.language import Translation, perplexity_of
 from ..training.extension import Extension
 from ..training.updater import Updater
 from .base import Recipe, option
@@ -319,7 +319,8 @@ class EnjaRecipe(Recipe):
                                              cfg.device))  # fmt: skip
         for sched in schedulers.values():
             trainer.extend(LRSchedule(sched, trigger=sched_trigger))
-        trainer.extend(LogReport())
+        # the epoch's train perplexity: exp of its mean nll (not the mean of the batches')
+        trainer.extend(LogReport(derived={"train/perplexity": perplexity_of("train/nll")}))
         trainer.extend(PlotCurves(title=f"{self.name} on small_parallel_enja"))
         trainer.extend(Snapshot())
         if cfg.snapshot_every:

@@ -75,7 +75,7 @@ from pathlib import Path
 import numpy as np
 
 from ..atomic import atomic_write
-from ..tasks.language import LanguageModelling, evaluate_stream, sample_tokens
+from ..tasks.language import LanguageModelling, evaluate_stream, perplexity_of, sample_tokens
 from ..training.extension import Extension
 from ..training.updater import Updater
 from .base import Recipe, option
@@ -137,10 +137,6 @@ class LMOptions:
     lr_decay: float = option(0.5, "lr factor per epoch once decay starts")
     decay_after: int = option(4, "epochs at the full lr before the decay starts")
     clip: float = option(5.0, "clip the gradients' global L2 norm to this (0: off)")
-
-
-def _perplexity_of_loss(entry: dict) -> float:
-    return math.exp(min(entry["train/loss"], 50.0))
 
 
 def _decay(after: int, factor: float):
@@ -333,7 +329,7 @@ class PTBLanguageModel(Recipe):
         trainer.extend(LRSchedule(sched))
         # the epoch's train perplexity: exp of its mean loss per token, as for val and test
         # (the mean of the windows' perplexities is dominated by the worst ones)
-        trainer.extend(LogReport(derived={"train/perplexity": _perplexity_of_loss}))
+        trainer.extend(LogReport(derived={"train/perplexity": perplexity_of("train/loss")}))
         trainer.extend(PlotCurves(title=f"{self.name} ({cfg.size}) on Penn Treebank"))
         trainer.extend(Snapshot())
         if cfg.snapshot_every:

@@ -8,7 +8,24 @@ import numpy as np
 
 from .base import Task
 
-__all__ = ["LanguageModelling", "Translation", "evaluate_stream", "sample_tokens"]
+__all__ = ["LanguageModelling", "Translation", "evaluate_stream", "sample_tokens",
+           "perplexity_of"]  # fmt: skip
+
+
+def perplexity_of(loss_key: str):
+    """A ``LogReport(derived=...)`` function: exp of the interval's mean loss per token under
+    ``loss_key`` (capped at exp(50)), the perplexity of the whole interval, where the mean
+    of the steps' own perplexities would be dominated by the worst steps.
+
+    >>> f = perplexity_of("train/loss")
+    >>> round(f({"train/loss": math.log(80.0)}), 6)
+    80.0
+    """
+
+    def derived(entry: dict) -> float:
+        return math.exp(min(entry[loss_key], 50.0))
+
+    return derived
 
 
 class LanguageModelling(Task):
