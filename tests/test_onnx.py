@@ -183,6 +183,21 @@ def test_layer_norm_gelu_and_arithmetic():
     _run_both(net, _x(2, 6), _x(5, 6, seed=1))
 
 
+def test_stack_is_unsqueezes_and_a_concat():
+    class Stacked(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(3, 4)
+
+        def forward(self, x):
+            y = self.fc(x)
+            # (N, 4, 3), and (2, N, 4): the batch axis moves behind a new first axis
+            return ss.functional.stack([y, y * 2.0, -y], dim=2), ss.functional.stack([y, -y])
+
+    proto = _run_both(Stacked(), _x(2, 3), _x(5, 3, seed=1))
+    assert _ops(proto).count("Unsqueeze") == 5 and _ops(proto).count("Concat") == 2
+
+
 @pytest.mark.parametrize("mode", ["LSTM", "GRU", "RNN"])
 def test_recurrent_layers(mode):
     ss.manual_seed(0)

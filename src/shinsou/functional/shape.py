@@ -520,7 +520,31 @@ def stack(tensors, dim: int = 0, *, axis=None) -> Tensor:
     if len(shapes) != 1:
         raise ValueError(f"stack: all tensors need the same shape, got {sorted(shapes)}")
     axis = check_axis(axis, tensors[0].ndim + 1, "stack")
-    return concat([unsqueeze(t, axis) for t in tensors], axis=axis)
+    return Stack(axis)(*tensors)
+
+
+class Stack(Function):
+    """Same-shaped inputs joined along a new ``axis``, as one node (not an unsqueeze per
+    input and a concat): backward hands each input its slice of the output's gradient."""
+
+    saves_inputs = False
+
+    def __init__(self, axis):
+        self.axis = axis
+
+    def forward(self, *xs):
+        return get_array_module(xs[0]).stack(xs, axis=self.axis)
+
+    def _index(self, i, ndim):
+        return (slice(None),) * self.axis + (i,) + (slice(None),) * (ndim - self.axis - 1)
+
+    def backward(self, gy):
+        return tuple(gy[self._index(i, gy.ndim)] if need else None
+                     for i, need in enumerate(self.needs))  # fmt: skip
+
+    def backward_graph(self, gy):
+        return tuple(GetItem(self._index(i, gy.ndim))(gy) if need else None
+                     for i, need in enumerate(self.needs))  # fmt: skip
 
 
 class Split(Function):

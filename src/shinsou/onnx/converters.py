@@ -384,6 +384,18 @@ def concat(ctx, node):
     ctx.add("Concat", _ins(ctx, node), ctx.out(node), axis=axis)
 
 
+@converts(S.Stack)
+def stack(ctx, node):
+    """stack(tensors, dim) -> an Unsqueeze(axis) of each, then Concat(axis)."""
+    axis = int(node.fn.axis)
+    b = ctx.batch_axis(node.inputs[0])  # the new axis goes before it or after it
+    out_b = None if b is None else (b if b < axis else b + 1)
+    axes = ctx.const(np.asarray([axis], np.int64), "axes")
+    parts = [ctx.add("Unsqueeze", [name, axes]) for name in _ins(ctx, node)]
+    ctx.add("Concat", parts, ctx.out(node), axis=axis)
+    ctx.set_batch_axis(node.outputs[0], out_b)
+
+
 @converts(S.GetItem)
 def get_item(ctx, node):
     """x[index] with integers and slices (basic indexing) -> Slice, then Squeeze of the axes
