@@ -157,6 +157,31 @@ def _nstep(chainer):
     return NStep()
 
 
+def _nstep_dropout(chainer):
+    """Two-layer NStep nets with dropout between the layers: in training mode the masks are
+    drawn from NumPy's global generator, one call per time step and direction, as Chainer
+    does, so the seeded forward gives Chainer's numbers."""
+    L, F = chainer.links, chainer.functions
+
+    class NStepDropout(chainer.Chain):
+        def __init__(self):
+            super().__init__()
+            with self.init_scope():
+                self.lstm = L.NStepLSTM(2, 3, 4, 0.5)
+                self.bigru = L.NStepBiGRU(2, 3, 2, 0.3)
+
+        def forward(self, x0, x1, x2, h0):
+            xs = [x0, x1, x2]
+            outs = list(self.lstm(None, None, xs)) + list(self.bigru(None, xs))
+            total = 0
+            for o in outs:
+                for v in o if isinstance(o, (list, tuple)) else [o]:
+                    total += F.sum(v * v) + F.sum(v)
+            return total
+
+    return NStepDropout()
+
+
 def _w2v(chainer):
     L, F = chainer.links, chainer.functions
 
@@ -287,6 +312,7 @@ MODELS = [
     ("rnn", _rnn, _tokens, _rnn_run, _rnn_run),
     ("misc", _misc, _misc_in, _misc_train, _misc_test),
     ("nstep", _nstep, _sequences, _nstep_run, _nstep_run),
+    ("nstep_dropout", _nstep_dropout, _sequences, _nstep_run, _nstep_run),
     ("w2v", _w2v, _context, _nstep_run, _nstep_run),
     ("sngan", _sngan, _sn_images, _sn_train, _sn_test),
 ]

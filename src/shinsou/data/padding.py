@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.tensor import Tensor
-from ..functional.shape import pad, stack
+from ..functional.ragged import pad_sequences
 
 __all__ = ["pad_sequence"]
 
@@ -21,8 +21,9 @@ def pad_sequence(sequences, batch_first: bool = False, padding_value: float = 0.
         out[t, b] = padding_value     for L_b ≤ t < L
 
     and with ``padding_side="left"`` the padding comes first (out[L − L_b + t, b] = seq_b[t]).
-    A differentiable op (padding, then stacking): the gradient of each sequence is the slice
-    of the output's gradient where that sequence sits, and it can be differentiated again.
+    One differentiable op (``functional.ragged.pad_sequences``): the gradient of each
+    sequence is the slice of the output's gradient where that sequence sits, and it can be
+    differentiated again.
 
     Args:
         sequences: a list of B Tensors (or arrays) of shapes (L_b, *), same dtype.
@@ -66,11 +67,5 @@ def pad_sequence(sequences, batch_first: bool = False, padding_value: float = 0.
             raise TypeError(
                 f"pad_sequence: sequences must have one dtype: {seqs[0].dtype} and {s.dtype}"
             )
-    longest = max(s.shape[0] for s in seqs)
-    padded = []
-    for s in seqs:
-        extra = longest - s.shape[0]
-        first = (0, extra) if padding_side == "right" else (extra, 0)
-        padded.append(pad(s, [first] + [(0, 0)] * (s.ndim - 1), value=padding_value)
-                      if extra else s)  # fmt: skip
-    return stack(padded, axis=0 if batch_first else 1)
+    out = pad_sequences(seqs, value=padding_value, left=padding_side == "left")  # (B, L, *)
+    return out if batch_first else out.transpose(0, 1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy
 
+from ...functional.ragged import pad_sequences, unpad_sequences
 from ._core import T, V, arr, sf
 from ..variable import Variable
 
@@ -298,11 +299,7 @@ def pad_sequence(xs, length=None, padding=0):
         length = n
     elif length < n:
         raise ValueError(f"pad_sequence: length {length} is shorter than the longest sequence {n}")
-    rows = []
-    for t in ts:
-        widths = [(0, length - t.shape[0])] + [(0, 0)] * (t.ndim - 1)
-        rows.append(sf.pad(t, widths, value=float(padding)) if length > t.shape[0] else t)
-    return V(sf.stack(rows, dim=0))
+    return V(pad_sequences(ts, length, float(padding)))  # one op for the whole batch
 
 
 def transpose_sequence(xs):
@@ -314,11 +311,13 @@ def transpose_sequence(xs):
     lengths = [t.shape[0] for t in ts]
     if any(a < b for a, b in zip(lengths, lengths[1:])):
         raise ValueError("transpose_sequence: the sequences must be sorted by decreasing length")
-    out = []
-    for step in range(lengths[0]):
-        rows = [t[step] for t in ts if t.shape[0] > step]
-        out.append(V(sf.stack(rows, dim=0)))
-    return tuple(out)
+    # three ops whatever B and T: pad to (B, T, ...), swap to (T, B, ...), and cut step t's
+    # first B_t rows (the sequences still running; sorted, so they come first)
+    if lengths[0] == 0:
+        return ()
+    steps = pad_sequences(ts).transpose(0, 1)
+    batch = [sum(1 for n in lengths if n > t) for t in range(lengths[0])]
+    return tuple(V(s) for s in unpad_sequences(steps, batch))
 
 
 def flip(x, axis):

@@ -19,9 +19,11 @@ results are ``(hy, cy, ys)`` (``(hy, ys)`` without a cell), ``ys[t]`` (B_t, H·d
 
 from __future__ import annotations
 
-from . import activation as A
-from . import array as R
-from .connection import linear
+import numpy
+
+from ...creation import zeros_like
+from ...functional.ragged import pad_sequences, unpad_sequences
+from ._core import T, V, sf
 from .noise import dropout
 
 __all__ = [
@@ -34,56 +36,91 @@ __all__ = [
 ]
 
 
-def _interleave(ws):
-    # Chainer stacks the four gate matrices per unit: (H, 4, ...) -> (4H, ...) in the
-    # order a, i, f, o that F.lstm reads
-    w = R.stack(ws, axis=1)
-    return R.reshape(w, (w.shape[0] * w.shape[1],) + tuple(w.shape[2:]))
+# each mode's weights as shinsou's fused recurrence takes them (functional.rnn: gates i, f,
+# g, o for the LSTM and r, z, n for the GRU, which are Chainer's w0.. orders too): which of
+# ws[k] / bs[k] make W_ih, b_ih (the input part) and W_hh, b_hh (the recurrent part)
+_PARTS = {
+    "lstm": ((0, 1, 2, 3), (4, 5, 6, 7)),
+    "gru": ((0, 1, 2), (3, 4, 5)),
+    "rnn_tanh": ((0,), (1,)),
+    "rnn_relu": ((0,), (1,)),
+}
 
 
-def _lstm_step(x, h, c, w, b):
-    xw = _interleave([w[2], w[0], w[1], w[3]])
-    hw = _interleave([w[6], w[4], w[5], w[7]])
-    xb = _interleave([b[2], b[0], b[1], b[3]])
-    hb = _interleave([b[6], b[4], b[5], b[7]])
-    c_new, h_new = A.lstm(c, linear(x, xw, xb) + linear(h, hw, hb))
-    return h_new, c_new
+def _joined(arrays, which):
+    ts = [T(arrays[i]) for i in which]
+    return ts[0] if len(ts) == 1 else sf.concat(ts, axis=0)
 
 
-def _gru_step(x, h, c, w, b):
-    gx = linear(x, R.concat([w[0], w[1], w[2]], axis=0), R.concat([b[0], b[1], b[2]], axis=0))
-    gh = linear(h, R.concat([w[3], w[4], w[5]], axis=0), R.concat([b[3], b[4], b[5]], axis=0))
-    wr, wz, wx = R.split_axis(gx, 3, axis=1)
-    ur, uz, ux = R.split_axis(gh, 3, axis=1)
-    r = A.sigmoid(wr + ur)
-    z = A.sigmoid(wz + uz)
-    h_bar = A.tanh(wx + r * ux)
-    return (1 - z) * h_bar + z * h, None
+def _reverse_index(lengths, steps: int):
+    """(t', b) index that reverses each sequence within its own length (padding stays)."""
+    t = numpy.arange(steps)[:, None]
+    n = numpy.asarray(lengths)[None, :]
+    rt = numpy.where(t < n, n - 1 - t, t)
+    return rt, numpy.broadcast_to(numpy.arange(len(lengths))[None, :], rt.shape)
 
 
-def _rnn_step(act):
-    def step(x, h, c, w, b):
-        return act(linear(x, w[0], b[0]) + linear(h, w[1], b[1])), None
+def _dropped(padded, batch, ratio):
+    """Chainer's dropout between layers, one call per time step (B_t, F) in time order, so
+    that a seeded script draws the masks Chainer draws; back to (T, B, F) padded."""
+    steps = unpad_sequences(padded, batch)
+    return pad_sequences([T(dropout(V(x), ratio)) for x in steps], padded.shape[1])
 
-    return step
 
-
-def _one_direction(step, xs, h, c, w, b):
-    hs = []
-    for x in xs:
-        batch = x.shape[0]
-        split = h.shape[0] > batch
-        if split:
-            h, h_rest = R.split_axis(h, [batch], axis=0)
-            if c is not None:
-                c, c_rest = R.split_axis(c, [batch], axis=0)
-        h, c = step(x, h, c, w, b)
-        hs.append(h)
-        if split:
-            h = R.concat([h, h_rest], axis=0)
-            if c is not None:
-                c = R.concat([c, c_rest], axis=0)
-    return h, c, hs
+def _n_step(name, mode, n_weights, n_layers, dropout_ratio, hx, cx, ws, bs, xs, bi):
+    """The stacked (bi)directional recurrence over time-major ``xs`` (module docstring),
+    each layer and direction one fused shinsou ``recurrence`` over the padded batch
+    (T, B, I) with a mask of the running sequences; the backward direction reads each
+    sequence reversed within its own length, as Chainer's loop over ``reversed(xs)``
+    does (a sequence joins at its own last step, its state carried till then)."""
+    directions = 2 if bi else 1
+    _check(name, hx, ws, bs, xs, n_layers, directions, n_weights)
+    if not len(xs):
+        raise ValueError(f"{name}: xs holds no time step")
+    batch = [int(T(x).shape[0]) for x in xs]  # B_t, not increasing
+    if any(a < b for a, b in zip(batch, batch[1:])):
+        raise ValueError(
+            f"{name}: the time steps' batches must not grow ({batch}); sort the sequences by "
+            "decreasing length (transpose_sequence)"
+        )
+    steps, full = len(batch), batch[0]
+    lengths = [sum(1 for b in batch if b > i) for i in range(full)]  # each sequence's
+    x = pad_sequences([T(v) for v in xs])  # (T, B, I): step t's rows, then zeros
+    hxt, cxt = T(hx), (T(cx) if cx is not None else None)
+    if hxt.shape[1] != full:
+        raise ValueError(f"{name}: hx has {hxt.shape[1]} sequences, xs[0] has {full}")
+    mask = None
+    rev = None
+    if batch[-1] < full:  # some sequences end early
+        mask = numpy.arange(steps)[:, None] < numpy.asarray(lengths)[None, :]
+        rev = tuple(hxt.xp.asarray(i) for i in _reverse_index(lengths, steps))
+    ins, hid = _PARTS[mode]
+    hy, cy = [], []
+    layer_in = x
+    for layer in range(n_layers):
+        outs = []
+        for d in range(directions):
+            k = directions * layer + d
+            inp = layer_in if layer == 0 else _dropped(layer_in, batch, dropout_ratio)
+            xw = sf.linear(inp, _joined(ws[k], ins), _joined(bs[k], ins))  # all steps at once
+            if d == 1:
+                xw = xw[rev] if rev is not None else xw[::-1]
+            w_hh, b_hh = _joined(ws[k], hid), _joined(bs[k], hid)
+            if mode == "lstm":
+                c0 = cxt[k] if cxt is not None else zeros_like(hxt[k])
+                y, h, c = sf.recurrence(mode, xw, hxt[k], c0, w_hh, b_hh, mask)
+                cy.append(c)
+            else:
+                y, h = sf.recurrence(mode, xw, hxt[k], None, w_hh, b_hh, mask)
+            if d == 1:
+                y = y[rev] if rev is not None else y[::-1]
+            outs.append(y)
+            hy.append(h)
+        layer_in = outs[0] if directions == 1 else sf.concat(outs, axis=2)
+    ys = unpad_sequences(layer_in, batch)  # step t: its B_t running sequences
+    hy = V(sf.stack(hy))
+    cy = V(sf.stack(cy)) if cx is not None else None
+    return hy, cy, tuple(V(y) for y in ys)
 
 
 def _check(name, hx, ws, bs, xs, n_layers, directions, n_weights):
@@ -103,52 +140,20 @@ def _check(name, hx, ws, bs, xs, n_layers, directions, n_weights):
         )
 
 
-def _n_step(name, step, n_weights, n_layers, dropout_ratio, hx, cx, ws, bs, xs, bi):
-    directions = 2 if bi else 1
-    _check(name, hx, ws, bs, xs, n_layers, directions, n_weights)
-    hx = R.separate(hx)
-    cx = R.separate(cx) if cx is not None else [None] * len(hx)
-    xs_next = list(xs)
-    hy, cy = [], []
-    for layer in range(n_layers):
-        inputs = xs_next if layer == 0 else [dropout(x, dropout_ratio) for x in xs_next]
-        k = directions * layer
-        h, c, h_fwd = _one_direction(step, inputs, hx[k], cx[k], ws[k], bs[k])
-        hy.append(h)
-        cy.append(c)
-        if bi:
-            if layer > 0:
-                inputs = [dropout(x, dropout_ratio) for x in xs_next]
-            h, c, h_bwd = _one_direction(
-                step, inputs[::-1], hx[k + 1], cx[k + 1], ws[k + 1], bs[k + 1]
-            )
-            h_bwd.reverse()
-            xs_next = [R.concat([f, bw], axis=1) for f, bw in zip(h_fwd, h_bwd)]
-            hy.append(h)
-            cy.append(c)
-        else:
-            xs_next = h_fwd
-    hy = R.stack(hy)
-    cy = R.stack(cy) if cx[0] is not None else None
-    return hy, cy, tuple(xs_next)
-
-
 def n_step_lstm(n_layers, dropout_ratio, hx, cx, ws, bs, xs):
     """Stacked LSTM over time-major ``xs``; returns (hy, cy, ys)."""
-    return _n_step("n_step_lstm", _lstm_step, 8, n_layers, dropout_ratio, hx, cx, ws, bs, xs, False)
+    return _n_step("n_step_lstm", "lstm", 8, n_layers, dropout_ratio, hx, cx, ws, bs, xs, False)
 
 
 def n_step_bilstm(n_layers, dropout_ratio, hx, cx, ws, bs, xs):
     """Stacked bidirectional LSTM; ys[t] joins the forward and backward h: (B_t, 2H)."""
-    return _n_step(
-        "n_step_bilstm", _lstm_step, 8, n_layers, dropout_ratio, hx, cx, ws, bs, xs, True
-    )
+    return _n_step("n_step_bilstm", "lstm", 8, n_layers, dropout_ratio, hx, cx, ws, bs, xs, True)
 
 
 def n_step_gru(n_layers, dropout_ratio, hx, ws, bs, xs):
     """Stacked GRU over time-major ``xs``; returns (hy, ys)."""
     hy, _, ys = _n_step(
-        "n_step_gru", _gru_step, 6, n_layers, dropout_ratio, hx, None, ws, bs, xs, False
+        "n_step_gru", "gru", 6, n_layers, dropout_ratio, hx, None, ws, bs, xs, False
     )
     return hy, ys
 
@@ -156,30 +161,28 @@ def n_step_gru(n_layers, dropout_ratio, hx, ws, bs, xs):
 def n_step_bigru(n_layers, dropout_ratio, hx, ws, bs, xs):
     """Stacked bidirectional GRU; returns (hy, ys)."""
     hy, _, ys = _n_step(
-        "n_step_bigru", _gru_step, 6, n_layers, dropout_ratio, hx, None, ws, bs, xs, True
+        "n_step_bigru", "gru", 6, n_layers, dropout_ratio, hx, None, ws, bs, xs, True
     )
     return hy, ys
 
 
 def _activation(activation):
-    if activation == "tanh":
-        return A.tanh
-    if activation == "relu":
-        return A.relu
-    raise ValueError(f"n_step_rnn: activation must be 'tanh' or 'relu', got {activation!r}")
+    if activation not in ("tanh", "relu"):
+        raise ValueError(f"n_step_rnn: activation must be 'tanh' or 'relu', got {activation!r}")
+    return "rnn_" + activation
 
 
 def n_step_rnn(n_layers, dropout_ratio, hx, ws, bs, xs, activation="tanh"):
     """Stacked Elman RNN over time-major ``xs``; returns (hy, ys)."""
-    step = _rnn_step(_activation(activation))
-    hy, _, ys = _n_step("n_step_rnn", step, 2, n_layers, dropout_ratio, hx, None, ws, bs, xs, False)
+    mode = _activation(activation)
+    hy, _, ys = _n_step("n_step_rnn", mode, 2, n_layers, dropout_ratio, hx, None, ws, bs, xs, False)
     return hy, ys
 
 
 def n_step_birnn(n_layers, dropout_ratio, hx, ws, bs, xs, activation="tanh"):
     """Stacked bidirectional Elman RNN; returns (hy, ys)."""
-    step = _rnn_step(_activation(activation))
+    mode = _activation(activation)
     hy, _, ys = _n_step(
-        "n_step_birnn", step, 2, n_layers, dropout_ratio, hx, None, ws, bs, xs, True
+        "n_step_birnn", mode, 2, n_layers, dropout_ratio, hx, None, ws, bs, xs, True
     )
     return hy, ys
