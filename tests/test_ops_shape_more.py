@@ -314,3 +314,40 @@ def test_fold_is_the_adjoint_of_unfold():
 def test_errors_name_the_op(call, err, msg):
     with pytest.raises(err, match=msg):
         call(ss.zeros(2, 3))
+
+
+@pytest.mark.parametrize("left", [False, True])
+def test_pad_and_unpad_sequences_are_one_op_each_and_adjoint(left):
+    """functional.ragged: B sequences to (B, L, *) and back, one node each way; float64
+    gradcheck and double backward; against torch's pad_sequence (right and left)."""
+    from shinsou.functional.ragged import pad_sequences, unpad_sequences
+
+    rng = np.random.default_rng(0)
+    arrays = [rng.standard_normal((n, 2)) for n in (3, 1, 4)]
+    xs = [ss.tensor(a, requires_grad=True) for a in arrays]
+    p = pad_sequences(xs, length=5, value=-1.0, left=left)
+    assert p.shape == (3, 5, 2) and p._ctx is not None
+    tp = torch.nn.utils.rnn.pad_sequence(
+        [torch.tensor(a) for a in arrays], batch_first=True, padding_value=-1.0,
+        padding_side="left" if left else "right",
+    )  # fmt: skip
+    want = np.full((3, 5, 2), -1.0)
+    want[:, 5 - tp.shape[1] if left else 0 :][:, : tp.shape[1]] = tp.numpy()
+    np.testing.assert_array_equal(p.numpy(), want)
+    back = unpad_sequences(p, [3, 1, 4], left=left)
+    assert len({id(t._ctx) for t in back}) == 1  # the B pieces come from one node
+    for a, b in zip(arrays, back):
+        np.testing.assert_array_equal(b.numpy(), a)
+    ss.gradcheck(lambda *xs: pad_sequences(xs, 5, 0.5, left) ** 2, xs)
+    ss.autograd.gradgradcheck(lambda *xs: pad_sequences(xs, 5, 0.5, left) ** 2, xs)
+    P = ss.tensor(rng.standard_normal((3, 5, 2)), requires_grad=True)
+
+    def pieces(P):
+        return F.concat([(t**2).reshape(-1) for t in unpad_sequences(P, [3, 1, 4], left)])
+
+    ss.gradcheck(pieces, [P])
+    ss.autograd.gradgradcheck(pieces, [P])
+    with pytest.raises(ValueError, match="length 2 is shorter than the longest sequence 4"):
+        pad_sequences(xs, length=2)
+    with pytest.raises(ValueError, match=r"B lengths of at most L.*\[3, 1, 6\]"):
+        unpad_sequences(P, [3, 1, 6])
