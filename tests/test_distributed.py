@@ -490,6 +490,55 @@ def test_shinsou_train_anomaly_shares_the_classes_out(tmp_path):
     assert (out.stdout + out.stderr).count("already done, skipped") == 4
 
 
+def test_shinsou_train_pretrain_shares_its_tasks_out(tmp_path):
+    """pretrain's (seed, init) tasks are shared out over the ranks, whole: every part done
+    once, the test accuracies those of one process (every part seeds itself), rank 0 alone
+    reports, and a resumed job finds every part done."""
+    from shinsou import cli
+
+    args = ["--train-limit", "600", "--test-limit", "200", "--val-size", "100", "--hidden",
+            "32,16", "--labels", "5,all", "--seeds", "0,1", "--pretrain-epochs", "1",
+            "--finetune-epochs", "5", "--min-finetune-steps", "30", "--batch-size", "50",
+            "--lr", "1e-2"]  # fmt: skip
+    files = ("metrics.json", "report.md", "model.npz", "parts/seed1/sdae-pretrained.npz",
+             "parts/seed0/dbn-all/result.json")  # fmt: skip
+    run, _, text = _distributed_run(tmp_path, "pretrain", args, files)
+    assert text.count("pretrain: seed") == 2 * 3 * 2 + 2 * 2  # fine-tunings + pre-trainings
+    one = tmp_path / "one"
+    assert cli.main(["train", "pretrain", "--out", str(one), "--no-progress", *args]) == 0
+    for seed in (0, 1):
+        for init in ("random", "dbn", "sdae"):
+            for lab in ("5", "all"):
+                rel = f"parts/seed{seed}/{init}-{lab}/result.json"
+                got, want = (json.loads((r / rel).read_text())["test_accuracy"] for r in (run, one))
+                assert abs(got - want) <= 0.02, (rel, got, want)
+    out, _ = _job(["-m", "shinsou", "train", "pretrain", "--distributed", "--out", str(run),
+                   "--resume", "--no-progress", *args], tmp_path)  # fmt: skip
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "fine-tuning" not in out.stdout + out.stderr
+
+
+def test_pretrain_sends_the_files_rank_0_lacks(tmp_path):
+    """Without a shared file system, the parts another rank wrote reach rank 0 as bytes:
+    the files it lacks are written, those it has are left alone."""
+    from shinsou.recipes.pretrain import _task_files, _write_missing
+
+    a, b = tmp_path / "a", tmp_path / "b"
+    (a / "seed0" / "dbn-5").mkdir(parents=True)
+    (a / "seed0" / "dbn-pretrained.npz").write_bytes(b"weights")
+    (a / "seed0" / "dbn-5" / "result.json").write_text('{"test_accuracy": 0.5}')
+    (a / "seed0" / "random-5").mkdir()
+    (a / "seed0" / "random-5" / "result.json").write_text("other task")
+    files = _task_files(a, [(0, "dbn")])
+    assert sorted(files) == ["seed0/dbn-5/result.json", "seed0/dbn-pretrained.npz"]
+    (b / "seed0").mkdir(parents=True)
+    (b / "seed0" / "dbn-pretrained.npz").write_bytes(b"kept")
+    _write_missing(b, files)
+    assert (b / "seed0" / "dbn-5" / "result.json").read_text() == '{"test_accuracy": 0.5}'
+    assert (b / "seed0" / "dbn-pretrained.npz").read_bytes() == b"kept"
+    assert not (b / "seed0" / "random-5").exists()
+
+
 def test_a_recipe_that_does_not_train_data_parallel_says_so(capsys):
     from shinsou.cli import main
 

@@ -68,6 +68,15 @@ faster convergence within the short default fine-tuning: with ``--labels all
 --finetune-epochs 20 --seeds 0`` the three reached 97.93 / 98.38 / 98.16 %, a gain of only
 +0.45 (DBN) and +0.23 (SDAE) points, which is what Erhan et al. (2010) describe: the benefit
 is largest when labels are few.
+
+**Many processes** (``mpiexec -n P shinsou train pretrain --distributed``): the (seed, init)
+tasks (a pre-training and its fine-tunings) are independent, so the ranks share them out,
+whole, each computed exactly as one process computes it (every part seeds itself): the
+tasks go, longest first, to the rank with the least work so far (by a rough cost, DBN >
+SDAE > random). Each rank writes its parts; at the end the files of the other ranks' parts
+that rank 0 does not see (no shared file system) are sent to it, and rank 0 summarises,
+draws and reports. ``--resume`` gives each rank the same tasks again, so it finds its own
+finished parts.
 """
 
 from __future__ import annotations
@@ -86,6 +95,7 @@ from ..atomic import atomic_write
 from ..tasks.classification import CLASSIFICATION
 from .base import Recipe, option
 from .run import RunConfig, finished_model_path, load_config, make_optimizer, start_run
+from .run import job_communicator  # issue 18: --distributed shares the parts out
 from .run import attach_tensorboard  # issue 19
 
 __all__ = ["RECIPE", "PretrainOptions", "PretrainRecipe", "parse_plan", "summarize"]
@@ -180,6 +190,53 @@ def parse_plan(cfg) -> dict:
 def _seed(seed: int, *purpose: int) -> int:
     """An independent 32-bit seed for one use of one seed (SeedSequence mixing)."""
     return int(np.random.SeedSequence([seed, *purpose]).generate_state(1)[0])
+
+
+# rough relative cost of a (seed, init) task with the default options, to share the tasks
+# out over the ranks of a job (a DBN's CD-1 pre-training is the longest, random has none)
+_COST = {"dbn": 2.3, "sdae": 1.5, "random": 1.0}
+
+
+def _share(tasks, ranks: int) -> list[list]:
+    """The tasks of each rank: longest first, each to the rank with the least work so far
+    (ties to the lower rank); each rank's tasks then run in the plan's order.
+
+    >>> _share([(0, "random"), (0, "dbn"), (1, "random"), (1, "dbn")], 2)
+    [[(0, 'random'), (0, 'dbn')], [(1, 'random'), (1, 'dbn')]]
+    >>> [len(t) for t in _share([(s, i) for s in range(3) for i in INITS], 2)]
+    [4, 5]
+    """
+    load = [0.0] * ranks
+    out: list[list] = [[] for _ in range(ranks)]
+    for i in sorted(range(len(tasks)), key=lambda i: (-_COST[tasks[i][1]], i)):
+        r = min(range(ranks), key=lambda r: (load[r], r))
+        load[r] += _COST[tasks[i][1]]
+        out[r].append(i)
+    return [[tasks[i] for i in sorted(idx)] for idx in out]
+
+
+def _task_files(parts: Path, tasks) -> dict:
+    """{path relative to ``parts``: bytes} of the files the (seed, init) ``tasks`` wrote."""
+    out = {}
+    for seed, init in tasks:
+        folder = parts / f"seed{seed}"
+        for path in sorted(folder.glob(f"{init}-*")):
+            files = [path] if path.is_file() else sorted(q for q in path.rglob("*") if q.is_file())
+            for q in files:
+                out[str(q.relative_to(parts))] = q.read_bytes()
+    return out
+
+
+def _write_missing(parts: Path, files: dict) -> None:
+    """Write each of ``files`` (``_task_files``) that is not under ``parts`` yet, atomically
+    (on a shared file system they all are: nothing is written)."""
+    for rel, data in files.items():
+        path = parts / rel
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+            tmp.write_bytes(data)
+            os.replace(tmp, path)
 
 
 def _count(n: int, word: str) -> str:
@@ -329,6 +386,7 @@ def summarize(results: dict, plan: dict) -> dict:
 
 class PretrainRecipe(Recipe):
     name = "pretrain"
+    supports_distributed = True  # the (seed, init) tasks shared out over the ranks
     task = CLASSIFICATION
     Options = PretrainOptions
     description = (
@@ -460,32 +518,50 @@ class PretrainRecipe(Recipe):
                 f"{target} already holds (part of) a pretrain run; pass --resume to continue "
                 "it, or choose another --out (nothing was overwritten)"
             )
-        cfg, run_dir = start_run(cfg, overrides)
+        comm = job_communicator(cfg)
+        # rank 0 makes (or reopens) the one run folder; every rank gets its name and config
+        cfg, run_dir = comm.run_on_main(start_run, cfg, overrides)
         if cfg.resume:  # a resumed run goes on with its saved options (and their data)
             plan = parse_plan(cfg)
             data = self._data(cfg, plan)
         parts = run_dir / "parts"
-        results: dict = {}
-        for seed in plan["seeds"]:
-            for init in plan["inits"]:
-                todo = []
-                for lab in plan["labels"]:
-                    done = parts / f"seed{seed}" / f"{init}-{_label_key(lab)}" / "result.json"
-                    if done.exists():
-                        results[(seed, init, lab)] = json.loads(done.read_text("utf-8"))
-                    else:
-                        todo.append(lab)
-                if not todo:
-                    continue
-                body = None
-                if init != "random":
-                    body = self._pretrained(cfg, plan, data, seed, init, parts)
-                for lab in todo:
-                    part = parts / f"seed{seed}" / f"{init}-{_label_key(lab)}"
-                    results[(seed, init, lab)] = self._finetune(
-                        cfg, plan, data, seed, init, lab, body, part
-                    )
-        return self._finish(cfg, plan, data, results, run_dir)
+        tasks = [(seed, init) for seed in plan["seeds"] for init in plan["inits"]]
+        mine = _share(tasks, comm.size)[comm.rank]
+        for seed, init in mine:
+            todo = [lab for lab in plan["labels"]
+                    if not (parts / f"seed{seed}" / f"{init}-{_label_key(lab)}" / "result.json"
+                            ).exists()]  # fmt: skip
+            if not todo:
+                continue
+            body = None
+            if init != "random":
+                body = self._pretrained(cfg, plan, data, seed, init, parts)
+            for lab in todo:
+                part = parts / f"seed{seed}" / f"{init}-{_label_key(lab)}"
+                self._finetune(cfg, plan, data, seed, init, lab, body, part)
+        if comm.size > 1:  # rank 0 gets the files of the others' parts it does not see
+            comm.barrier(patient=True)
+            gathered = comm.allgather_object(None if comm.is_main else _task_files(parts, mine))
+            if comm.is_main:
+                for files in gathered[1:]:
+                    _write_missing(parts, files)
+            else:
+                comm.barrier(patient=True)
+                return {}
+        results = {
+            (seed, init, lab): json.loads(
+                (parts / f"seed{seed}" / f"{init}-{_label_key(lab)}" / "result.json").read_text(
+                    "utf-8"
+                )
+            )
+            for seed, init in tasks
+            for lab in plan["labels"]
+        }
+        try:
+            return self._finish(cfg, plan, data, results, run_dir)
+        finally:
+            if comm.size > 1:  # the others wait for the report (its pictures take a while)
+                comm.barrier(patient=True)
 
     def _finish(self, cfg, plan, data, results, run_dir: Path) -> dict:
         metrics = {
