@@ -512,15 +512,20 @@ class PretrainRecipe(Recipe):
             )
         plan = parse_plan(cfg)
         data = self._data(cfg, plan)  # a label budget that does not fit fails here
-        target = resolve_run_dir(cfg.recipe, cfg.out, cfg.resume)
-        if not cfg.resume and (target / "parts").exists():
-            raise FileExistsError(
-                f"{target} already holds (part of) a pretrain run; pass --resume to continue "
-                "it, or choose another --out (nothing was overwritten)"
-            )
+
+        def start(cfg, overrides):  # on rank 0: refuse to mix runs, then make the folder
+            target = resolve_run_dir(cfg.recipe, cfg.out, cfg.resume)
+            if not cfg.resume and (target / "parts").exists():
+                raise FileExistsError(
+                    f"{target} already holds (part of) a pretrain run; pass --resume to "
+                    "continue it, or choose another --out (nothing was overwritten)"
+                )
+            return start_run(cfg, overrides)
+
         comm = job_communicator(cfg)
         # rank 0 makes (or reopens) the one run folder; every rank gets its name and config
-        cfg, run_dir = comm.run_on_main(start_run, cfg, overrides)
+        # (the check is rank 0's alone: the others could see the parts it has begun)
+        cfg, run_dir = comm.run_on_main(start, cfg, overrides)
         if cfg.resume:  # a resumed run goes on with its saved options (and their data)
             plan = parse_plan(cfg)
             data = self._data(cfg, plan)
