@@ -539,6 +539,43 @@ def test_pretrain_sends_the_files_rank_0_lacks(tmp_path):
     assert not (b / "seed0" / "random-5").exists()
 
 
+def test_shinsou_train_mnist_rbm_distributed_keeps_each_ranks_chains(tmp_path):
+    """mnist-rbm trains data-parallel (PCD here): each rank's persistent chains are its own
+    (its shard's), a snapshot holds every rank's, and a job resumed from the first epoch's
+    snapshot ends with the weights of the uninterrupted job, bit for bit."""
+    import shutil
+
+    from shinsou import load
+
+    # (a large lr: with small weights the chains forget where they started within a step)
+    args = ["--persistent", "--cd-k", "1", "--hidden", "32", "--lr", "2.0", "--epochs", "2",
+            "--train-limit", "400", "--test-limit", "100", "--batch-size", "40",
+            "--ais-steps", "30", "--ais-chains", "5", "--ais-runs", "1", "--chains", "2",
+            "--gibbs-every", "2"]  # fmt: skip
+    run, log, _ = _distributed_run(tmp_path, "mnist-rbm", args, ("model.npz", "metrics.json"))
+    assert len(log) == 2 and log[-1]["iteration"] == 20  # 400 images / global batch 40
+    snaps = sorted((run / "snapshots").glob("*.npz"))
+    first = load(snaps[0])
+    chains = [r["particles"] for r in first["trainer"]["updater_ranks"]]
+    assert [c.shape for c in chains] == [(20, 784), (20, 784)]  # each rank's share of 40
+    assert not np.array_equal(chains[0], chains[1])
+    # the same job stopped after epoch 1, resumed
+    again = tmp_path / "again"
+    shutil.copytree(run, again / "runs" / "mnist-rbm")
+    stopped = again / "runs" / "mnist-rbm"
+    for name in ("model.npz", "metrics.json", "report.md"):
+        (stopped / name).unlink(missing_ok=True)
+    (stopped / "snapshots" / snaps[-1].name).unlink()
+    (stopped / "log.jsonl").write_text((run / "log.jsonl").read_text().splitlines()[0] + "\n")
+    out, _ = _job(["-m", "shinsou", "train", "mnist-rbm", "--distributed", "--resume",
+                   "--no-progress", *args], again, timeout=120)  # fmt: skip
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert f"resumed from runs/mnist-rbm/snapshots/{snaps[0].name}" in out.stdout + out.stderr
+    a, b = load(run / "model.npz"), load(stopped / "model.npz")
+    for key in a:
+        np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+
+
 def test_a_recipe_that_does_not_train_data_parallel_says_so(capsys):
     from shinsou.cli import main
 

@@ -287,6 +287,9 @@ class Trainer:
             _random.set_state(ranks[comm.rank])  # each rank its own stream
         else:
             _random.set_state(state["rng"])
+        mine = state.get("updater_ranks")  # each rank's own part of the updater's state
+        if mine is not None and comm is not None and len(mine) == comm.size:
+            self.updater.load_rank_state(mine[comm.rank])
         for name, ext_state in state.get("extensions", {}).items():
             if name in self._extensions and hasattr(self._extensions[name][0], "load_state_dict"):
                 self._extensions[name][0].load_state_dict(ext_state)
@@ -295,11 +298,16 @@ class Trainer:
 def _rng_of_ranks(trainer) -> dict:
     """In data-parallel training, the random state of every rank (``{"rng_ranks": [...]}``,
     gathered from all ranks: a collective), so that a resumed run draws each rank's dropout
-    masks as the uninterrupted run would; ``{}`` otherwise."""
+    masks as the uninterrupted run would, and each rank's ``Updater.rank_state``
+    (``"updater_ranks"``, when some rank has one); ``{}`` otherwise."""
     comm = _data_parallel(trainer)
     if comm is None:
         return {}
-    return {"rng_ranks": comm.allgather_object(_random.get_state())}
+    rng, own = zip(*comm.allgather_object((_random.get_state(), trainer.updater.rank_state())))
+    out = {"rng_ranks": list(rng)}
+    if any(own):
+        out["updater_ranks"] = list(own)
+    return out
 
 
 def _batch_size(batch) -> int | None:

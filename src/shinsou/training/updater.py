@@ -256,6 +256,16 @@ class Updater:
     def load_extra_state(self, state: dict) -> None:
         pass
 
+    def rank_state(self) -> dict:
+        """State that differs from rank to rank of a data-parallel job (a PCD sampler's
+        chains on each rank's shard): a data-parallel trainer's snapshot gathers every
+        rank's (``Trainer.state_dict``, a collective), and a resume hands each rank its own
+        (``load_rank_state``). Default: none."""
+        return {}
+
+    def load_rank_state(self, state: dict) -> None:
+        pass
+
 
 class StandardUpdater(Updater):
     """The plain supervised step: ``update_fn(trainer, batch)`` with ``update_fn`` default
