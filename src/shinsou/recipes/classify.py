@@ -24,7 +24,7 @@ from ..tasks.classification import prediction as _prediction
 from .base import Recipe, option
 from .run import RunConfig, announce, finished_model_path, load_config, make_optimizer, start_run
 from .run import attach_tensorboard  # issue 19
-from .run import job_communicator, seed_each_rank  # data-parallel runs
+from .run import job_communicator, seed_each_rank, shard_loaders  # data-parallel runs
 
 __all__ = ["ImageClassification", "ClassifierOptions"]
 
@@ -120,8 +120,6 @@ class ImageClassification(Recipe):
             Trainer,
         )
 
-        from .. import distributed as dist
-
         comm = job_communicator(cfg)
         # rank 0 makes (or reopens) the one run folder; every rank gets its name and config
         cfg, run_dir = comm.run_on_main(start_run, cfg, overrides or {})
@@ -135,24 +133,10 @@ class ImageClassification(Recipe):
         input_shape = self.prepare(d["train"][0][:1], std).shape[1:]
         model = self.build_model(input_shape, len(d["classes"]), cfg).to(cfg.device)
         val_ds = self._dataset(*d["val"], std)
-        if comm.size > 1:
-            # rank r takes its shard of each global batch (the order of one process), and
-            # draws its own dropout masks and distortions from now on
-            seed_each_rank(cfg, comm)
-            loader = DataLoader(
-                train_ds,
-                dist.local_batch_size(cfg.batch_size, comm.size),
-                sampler=dist.DistributedSampler(train_ds, seed=cfg.seed),
-                seed=cfg.seed,
-                device=cfg.device,
-            )
-            val_sampler = dist.DistributedSampler(val_ds, shuffle=False, pad=False)
-            val_loader = DataLoader(val_ds, 1000, sampler=val_sampler, device=cfg.device)
-        else:
-            loader = DataLoader(
-                train_ds, cfg.batch_size, shuffle=True, seed=cfg.seed, device=cfg.device
-            )
-            val_loader = DataLoader(val_ds, 1000, device=cfg.device)
+        # rank r takes its shard of each global batch (the order of one process), and draws
+        # its own dropout masks and distortions from now on
+        seed_each_rank(cfg, comm)
+        loader, val_loader = shard_loaders(cfg, comm, train_ds, val_ds, cfg.device)
         opt = make_optimizer(cfg.optimizer, model.parameters(), cfg.lr, cfg.weight_decay)
         sched = CosineAnnealingLR(opt, T_max=cfg.epochs * len(loader))
         trainer = Trainer(model, opt, loader, stop=(cfg.epochs, "epoch"), out=run_dir)

@@ -42,7 +42,7 @@ from ..training.updater import Updater
 from ..viz.image_grid import save_image_grid
 from .base import Recipe, option
 from .run import RunConfig, load_config, load_model, make_optimizer, start_run
-from .run import announce, job_communicator, seed_each_rank  # issue 18: --distributed
+from .run import announce, job_communicator, seed_each_rank, shard_loaders  # issue 18
 from .run import attach_tensorboard  # issue 19
 
 __all__ = ["RECIPE", "DenoiseOptions", "psnr", "DenoiseUpdater"]
@@ -184,14 +184,14 @@ class Denoise(Recipe):
     def train(self, cfg: RunConfig, overrides: dict | None = None) -> dict:
         from .. import distributed as dist
         from .. import manual_seed, save
-        from ..data import DataLoader, TensorDataset
+        from ..data import TensorDataset
         from ..datasets import load_mnist
         from ..training import LogReport, PlotCurves, ProgressBar, Snapshot, Trainer
         from ..training.report import write_report
 
         _noise_list(cfg.options), _hidden(cfg.options)  # bad options fail before the run folder
         comm = job_communicator(cfg)
-        local_batch = dist.local_batch_size(cfg.batch_size, comm.size)  # a bad one fails here
+        dist.local_batch_size(cfg.batch_size, comm.size)  # a bad global batch fails here
         # rank 0 makes (or reopens) the one run folder; every rank gets its name and config
         cfg, run_dir = comm.run_on_main(start_run, cfg, overrides or {})
         o = cfg.options
@@ -206,15 +206,8 @@ class Denoise(Recipe):
                 models.items()}  # fmt: skip
         updater = DenoiseUpdater(dict(models.items()), opts)
         train_ds = TensorDataset(x)
-        loader = DataLoader(train_ds, cfg.batch_size, shuffle=True, seed=cfg.seed)
-        if comm.size > 1:  # rank r: its shard of each global batch
-            seed_each_rank(cfg, comm)
-            loader = DataLoader(
-                train_ds,
-                local_batch,
-                sampler=dist.DistributedSampler(train_ds, seed=cfg.seed),
-                seed=cfg.seed,
-            )
+        seed_each_rank(cfg, comm)
+        loader, _ = shard_loaders(cfg, comm, train_ds)  # P ranks: rank r's shard of each batch
         trainer = Trainer(updater, loader, stop=(cfg.epochs, "epoch"), out=run_dir)
         updater.distribute(comm)  # one process: nothing; P ranks: rank 0's weights
         trainer.extend(LogReport())

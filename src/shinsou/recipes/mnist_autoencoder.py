@@ -52,7 +52,7 @@ from ..datasets.mnist import load_mnist_vectors as _images
 from ..tasks.reconstruction import Reconstruction
 from .base import Recipe, option
 from .run import RunConfig, load_config, load_model, make_optimizer, start_run
-from .run import announce, job_communicator, seed_each_rank  # issue 18: --distributed
+from .run import announce, job_communicator, seed_each_rank, shard_loaders  # issue 18
 from .run import attach_tensorboard  # issue 19
 
 __all__ = ["RECIPE", "MnistAutoencoderOptions", "squared_error"]
@@ -246,7 +246,7 @@ class MnistAutoencoder(Recipe):
 
         _loss_fn(cfg.loss)  # a bad option fails before the run folder is made
         comm = job_communicator(cfg)
-        local_batch = dist.local_batch_size(cfg.batch_size, comm.size)  # a bad one fails here
+        dist.local_batch_size(cfg.batch_size, comm.size)  # a bad global batch fails here
         # rank 0 makes (or reopens) the one run folder; every rank gets its name and config
         cfg, run_dir = comm.run_on_main(start_run, cfg, overrides or {})
         manual_seed(cfg.seed)
@@ -266,17 +266,11 @@ class MnistAutoencoder(Recipe):
             pretrain = _pretrain(net, loader, cfg.pretrain_epochs, cfg.lr)
             pretrain_seconds = time.perf_counter() - start
         comm.barrier(patient=True)
-        test_loader = DataLoader(test_ds, 1000)
-        if comm.size > 1:  # rank r: its shard of each global batch and of the test set
-            seed_each_rank(cfg, comm)
-            loader = DataLoader(
-                train_ds,
-                local_batch,
-                sampler=dist.DistributedSampler(train_ds, seed=cfg.seed),
-                seed=cfg.seed,
-            )
-            test_sampler = dist.DistributedSampler(test_ds, shuffle=False, pad=False)
-            test_loader = DataLoader(test_ds, 1000, sampler=test_sampler)
+        seed_each_rank(cfg, comm)
+        if comm.size > 1:  # rank r's shard of each global batch and of the test set
+            loader, test_loader = shard_loaders(cfg, comm, train_ds, test_ds)
+        else:  # one process fine-tunes with the loader that pre-trained
+            test_loader = DataLoader(test_ds, 1000)
         opt = make_optimizer(cfg.optimizer, net.parameters(), cfg.lr)
         updater = StandardUpdater(net, opt, loss_fn=_loss_fn(cfg.loss))
         trainer = Trainer(updater, loader, stop=(cfg.epochs, "epoch"), out=run_dir)

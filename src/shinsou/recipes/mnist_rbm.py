@@ -56,7 +56,7 @@ from ..training.updater import Updater
 from .base import Recipe, option
 from ..viz.image_grid import save_filter_grid, save_image_grid
 from .run import RunConfig, load_config, load_model, make_optimizer, start_run
-from .run import announce, job_communicator, seed_each_rank  # issue 18: --distributed
+from .run import announce, job_communicator, seed_each_rank, shard_loaders  # issue 18
 from .run import attach_tensorboard  # issue 19
 
 __all__ = ["RECIPE", "MnistRBMOptions", "RBMUpdater", "binarize", "pooled_log_z"]
@@ -240,7 +240,7 @@ class MnistRBM(Recipe):
     def train(self, cfg: RunConfig, overrides: dict | None = None) -> dict:
         from .. import distributed as dist
         from .. import manual_seed, no_grad, save
-        from ..data import DataLoader, TensorDataset
+        from ..data import TensorDataset
         from ..models import RBM, base_rate_bias
         from ..training import LogReport, PlotCurves, ProgressBar, Snapshot, Trainer
         from ..training.report import write_report
@@ -253,7 +253,7 @@ class MnistRBM(Recipe):
                 raise ValueError(f"mnist-rbm: {flag} must be >= 1, got {value}")
         ais_schedule(o.ais_steps)  # checks --ais-steps before the training, not after
         comm = job_communicator(cfg)
-        local_batch = dist.local_batch_size(cfg.batch_size, comm.size)  # a bad one fails here
+        dist.local_batch_size(cfg.batch_size, comm.size)  # a bad global batch fails here
         # rank 0 makes (or reopens) the one run folder; every rank gets its name and config
         cfg, run_dir = comm.run_on_main(start_run, cfg, overrides or {})
         o = cfg.options
@@ -265,11 +265,8 @@ class MnistRBM(Recipe):
         opt = make_optimizer(cfg.optimizer, rbm.parameters(), cfg.lr, o.weight_decay)
         updater = RBMUpdater(rbm, opt, k=o.cd_k, persistent=o.persistent)
         train_ds = TensorDataset(train)
-        loader = DataLoader(train_ds, cfg.batch_size, shuffle=True, seed=cfg.seed)
-        if comm.size > 1:  # rank r: its shard of each global batch, its own Gibbs draws
-            seed_each_rank(cfg, comm)
-            sampler = dist.DistributedSampler(train_ds, seed=cfg.seed)
-            loader = DataLoader(train_ds, local_batch, sampler=sampler, seed=cfg.seed)
+        seed_each_rank(cfg, comm)  # P ranks: each its own Gibbs draws, its shard of each batch
+        loader, _ = shard_loaders(cfg, comm, train_ds)
         trainer = Trainer(updater, loader, stop=(cfg.epochs, "epoch"), out=run_dir)
         updater.distribute(comm)  # one process: nothing; P ranks: rank 0's weights
         trainer.extend(LogReport())

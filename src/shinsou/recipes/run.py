@@ -257,6 +257,33 @@ def seed_each_rank(cfg: RunConfig, comm) -> None:
         manual_seed(cfg.seed + 7919 * comm.rank)
 
 
+def shard_loaders(cfg: RunConfig, comm, train, evaluate=None, device=None) -> tuple:
+    """(train loader, evaluation loader or None) of a run. One process: shuffled batches of
+    ``--batch-size`` (seeded by ``--seed``) and batches of 1000 in order. A data-parallel
+    job: rank r's shard of each global batch (``DistributedSampler``, ``--batch-size`` / P
+    examples: P must divide it) and of the evaluation set (summed over the ranks by
+    ``Evaluate``)."""
+    from .. import distributed as dist
+    from ..data import DataLoader
+
+    if comm.size == 1:
+        loader = DataLoader(train, cfg.batch_size, shuffle=True, seed=cfg.seed, device=device)
+        ev = None if evaluate is None else DataLoader(evaluate, 1000, device=device)
+        return loader, ev
+    loader = DataLoader(
+        train,
+        dist.local_batch_size(cfg.batch_size, comm.size),
+        sampler=dist.DistributedSampler(train, seed=cfg.seed),
+        seed=cfg.seed,
+        device=device,
+    )
+    ev = None
+    if evaluate is not None:
+        sampler = dist.DistributedSampler(evaluate, shuffle=False, pad=False)
+        ev = DataLoader(evaluate, 1000, sampler=sampler, device=device)
+    return loader, ev
+
+
 def announce(comm, text: str, run_dir) -> None:
     """Print a run's opening line once: ``text``, then " on P ranks" in a data-parallel job,
     then " -> RUN_DIR" (on stderr, by rank 0 alone)."""
