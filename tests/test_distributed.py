@@ -518,62 +518,59 @@ def test_shinsou_train_pretrain_shares_its_tasks_out(tmp_path):
     assert "fine-tuning" not in out.stdout + out.stderr
 
 
-def test_pretrain_sends_the_files_rank_0_lacks(tmp_path):
-    """Without a shared file system, the parts another rank wrote reach rank 0 as bytes:
-    the files it lacks are written, those it has are left alone."""
-    from shinsou.recipes.pretrain import _task_files, _write_missing
+class _Rank0Of2:
+    """Rank 0 of a two-rank job in one process: rank 1's side of each collective is computed
+    from its folder (``parts1``) and its tasks, as that rank would."""
 
-    a, b = tmp_path / "a", tmp_path / "b"
+    rank, size, is_main = 0, 2, True
+
+    def __init__(self, parts1, tasks1):
+        self.parts1, self.tasks1, self.calls, self.lacking, self.sent = (
+            parts1,
+            tasks1,
+            0,
+            None,
+            None,
+        )
+
+    def allgather_object(self, obj):
+        from shinsou.recipes.pretrain import _task_files
+
+        self.calls += 1
+        if self.calls == 1:  # rank 1 names its files
+            return [obj, _task_files(self.parts1, self.tasks1)]
+        self.sent = {rel: (self.parts1 / rel).read_bytes() for rel in self.lacking[1]}
+        return [obj, self.sent]
+
+    def bcast_object(self, obj):
+        self.lacking = obj
+        return obj
+
+
+def test_pretrain_sends_only_the_files_rank_0_lacks(tmp_path):
+    """Without a shared file system, the parts another rank wrote reach rank 0 as bytes,
+    only the files it lacks (those it has are neither sent nor touched); on a shared one,
+    nothing is sent."""
+    from shinsou.recipes.pretrain import _hand_over, _task_files
+
+    a, b = tmp_path / "rank1", tmp_path / "rank0"
     (a / "seed0" / "dbn-5").mkdir(parents=True)
     (a / "seed0" / "dbn-pretrained.npz").write_bytes(b"weights")
     (a / "seed0" / "dbn-5" / "result.json").write_text('{"test_accuracy": 0.5}')
     (a / "seed0" / "random-5").mkdir()
-    (a / "seed0" / "random-5" / "result.json").write_text("other task")
-    files = _task_files(a, [(0, "dbn")])
-    assert sorted(files) == ["seed0/dbn-5/result.json", "seed0/dbn-pretrained.npz"]
+    (a / "seed0" / "random-5" / "result.json").write_text("another task's")
+    assert _task_files(a, [(0, "dbn")]) == ["seed0/dbn-5/result.json", "seed0/dbn-pretrained.npz"]
     (b / "seed0").mkdir(parents=True)
     (b / "seed0" / "dbn-pretrained.npz").write_bytes(b"kept")
-    _write_missing(b, files)
+    comm = _Rank0Of2(a, [(0, "dbn")])
+    _hand_over(comm, b, [])
+    assert sorted(comm.sent) == ["seed0/dbn-5/result.json"]  # not the npz rank 0 has
     assert (b / "seed0" / "dbn-5" / "result.json").read_text() == '{"test_accuracy": 0.5}'
     assert (b / "seed0" / "dbn-pretrained.npz").read_bytes() == b"kept"
     assert not (b / "seed0" / "random-5").exists()
-
-
-def test_shinsou_train_mnist_rbm_distributed_keeps_each_ranks_chains(tmp_path):
-    """mnist-rbm trains data-parallel (PCD here): each rank's persistent chains are its own
-    (its shard's), a snapshot holds every rank's, and a job resumed from the first epoch's
-    snapshot ends with the weights of the uninterrupted job, bit for bit."""
-    import shutil
-
-    from shinsou import load
-
-    # (a large lr: with small weights the chains forget where they started within a step)
-    args = ["--persistent", "--cd-k", "1", "--hidden", "32", "--lr", "2.0", "--epochs", "2",
-            "--train-limit", "400", "--test-limit", "100", "--batch-size", "40",
-            "--ais-steps", "30", "--ais-chains", "5", "--ais-runs", "1", "--chains", "2",
-            "--gibbs-every", "2"]  # fmt: skip
-    run, log, _ = _distributed_run(tmp_path, "mnist-rbm", args, ("model.npz", "metrics.json"))
-    assert len(log) == 2 and log[-1]["iteration"] == 20  # 400 images / global batch 40
-    snaps = sorted((run / "snapshots").glob("*.npz"))
-    first = load(snaps[0])
-    chains = [r["particles"] for r in first["trainer"]["updater_ranks"]]
-    assert [c.shape for c in chains] == [(20, 784), (20, 784)]  # each rank's share of 40
-    assert not np.array_equal(chains[0], chains[1])
-    # the same job stopped after epoch 1, resumed
-    again = tmp_path / "again"
-    shutil.copytree(run, again / "runs" / "mnist-rbm")
-    stopped = again / "runs" / "mnist-rbm"
-    for name in ("model.npz", "metrics.json", "report.md"):
-        (stopped / name).unlink(missing_ok=True)
-    (stopped / "snapshots" / snaps[-1].name).unlink()
-    (stopped / "log.jsonl").write_text((run / "log.jsonl").read_text().splitlines()[0] + "\n")
-    out, _ = _job(["-m", "shinsou", "train", "mnist-rbm", "--distributed", "--resume",
-                   "--no-progress", *args], again, timeout=120)  # fmt: skip
-    assert out.returncode == 0, out.stdout + out.stderr
-    assert f"resumed from runs/mnist-rbm/snapshots/{snaps[0].name}" in out.stdout + out.stderr
-    a, b = load(run / "model.npz"), load(stopped / "model.npz")
-    for key in a:
-        np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+    shared = _Rank0Of2(a, [(0, "dbn")])  # one file system: rank 0 sees them all
+    _hand_over(shared, a, [])
+    assert shared.sent == {}
 
 
 def test_a_recipe_that_does_not_train_data_parallel_says_so(capsys):

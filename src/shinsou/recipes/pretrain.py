@@ -74,9 +74,9 @@ tasks (a pre-training and its fine-tunings) are independent, so the ranks share 
 whole, each computed exactly as one process computes it (every part seeds itself): the
 tasks go, longest first, to the rank with the least work so far (by a rough cost, DBN >
 SDAE > random). Each rank writes its parts; at the end the files of the other ranks' parts
-that rank 0 does not see (no shared file system) are sent to it, and rank 0 summarises,
-draws and reports. ``--resume`` gives each rank the same tasks again, so it finds its own
-finished parts.
+that rank 0 does not see (no shared file system) are sent to it (only those: each rank names
+its files first), and rank 0 summarises, draws and reports. ``--resume`` gives each rank
+the same tasks again, so it finds its own finished parts.
 """
 
 from __future__ import annotations
@@ -215,28 +215,41 @@ def _share(tasks, ranks: int) -> list[list]:
     return [[tasks[i] for i in sorted(idx)] for idx in out]
 
 
-def _task_files(parts: Path, tasks) -> dict:
-    """{path relative to ``parts``: bytes} of the files the (seed, init) ``tasks`` wrote."""
-    out = {}
+def _task_files(parts: Path, tasks) -> list[str]:
+    """The files the (seed, init) ``tasks`` wrote, as paths relative to ``parts``."""
+    out = []
     for seed, init in tasks:
         folder = parts / f"seed{seed}"
         for path in sorted(folder.glob(f"{init}-*")):
             files = [path] if path.is_file() else sorted(q for q in path.rglob("*") if q.is_file())
-            for q in files:
-                out[str(q.relative_to(parts))] = q.read_bytes()
+            out += [str(q.relative_to(parts)) for q in files]
     return out
 
 
-def _write_missing(parts: Path, files: dict) -> None:
-    """Write each of ``files`` (``_task_files``) that is not under ``parts`` yet, atomically
-    (on a shared file system they all are: nothing is written)."""
+def _hand_over(comm, parts: Path, tasks) -> None:
+    """Give rank 0 the files of the other ranks' ``tasks`` that it does not see (no shared
+    file system): each rank names its files, rank 0 answers which it lacks, and only those
+    are sent, then written atomically. Collective: every rank calls it."""
+    names = comm.allgather_object(_task_files(parts, tasks) if not comm.is_main else [])
+    lacking = comm.bcast_object(
+        [[rel for rel in ns if not (parts / rel).exists()] for ns in names]
+        if comm.is_main
+        else None
+    )
+    mine = {rel: (parts / rel).read_bytes() for rel in lacking[comm.rank]}
+    for files in comm.allgather_object(mine if not comm.is_main else {}):
+        if comm.is_main:
+            _write_files(parts, files)
+
+
+def _write_files(parts: Path, files: dict) -> None:
+    """Write ``files`` ({path relative to ``parts``: bytes}) atomically."""
     for rel, data in files.items():
         path = parts / rel
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-            tmp.write_bytes(data)
-            os.replace(tmp, path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
 
 
 def _count(n: int, word: str) -> str:
@@ -546,11 +559,8 @@ class PretrainRecipe(Recipe):
                 self._finetune(cfg, plan, data, seed, init, lab, body, part)
         if comm.size > 1:  # rank 0 gets the files of the others' parts it does not see
             comm.barrier(patient=True)
-            gathered = comm.allgather_object(None if comm.is_main else _task_files(parts, mine))
-            if comm.is_main:
-                for files in gathered[1:]:
-                    _write_missing(parts, files)
-            else:
+            _hand_over(comm, parts, mine)
+            if not comm.is_main:
                 comm.barrier(patient=True)
                 return {}
         results = {
