@@ -134,3 +134,38 @@ def test_enja_transformer_run_with_per_head_attention_maps(tmp_path):
     assert answer["beam"] == 2 and isinstance(answer["translation"], str)
     with pytest.raises(ValueError, match="must be adam or adamw"):
         recipe.make_optimizer(None, recipe.config(optimizer="sgd"))
+
+
+def test_the_log_weights_translation_steps_by_target_tokens(tmp_path):
+    """TranslationUpdater gives LogReport each step's target tokens as its weight, so the
+    epoch's train/nll is the mean per token over the epoch (as the dev loss is), not per
+    sentence: two steps of 1 and 5 target tokens, weights 1 and 5."""
+    import types
+
+    import shinsou as ss
+    from shinsou.data import TranslationCollate
+    from shinsou.models import TransformerTranslator
+    from shinsou.recipes import enja
+    from shinsou.training import LogReport
+
+    ss.manual_seed(0)
+    model = TransformerTranslator(9, 9, d_model=8, nhead=2, num_encoder_layers=1,
+                                  num_decoder_layers=1, dim_feedforward=8, dropout=0.0)  # fmt: skip
+    up = enja.TranslationUpdater(model, ss.optim.SGD(model.parameters(), lr=0.0), pad_index=0)
+    collate = TranslationCollate(0)
+    short = collate([(np.array([4, 5]), np.array([1, 6, 2]))] * 1)  # 2 target tokens
+    long = collate([(np.array([4]), np.array([1, 6, 7, 8, 2]))] * 2)  # 2 × 4 = 8
+    trainer = types.SimpleNamespace(observation={}, batch_size=None, epoch=0, iteration=0,
+                                    elapsed_time=0.0, log=[], out=tmp_path,
+                                    completed=True)  # fmt: skip
+    rep = LogReport()
+    rep.initialize(trainer)
+    nll = []
+    for i, batch in enumerate((short, long)):
+        batch = {k: ss.tensor(v) for k, v in batch.items()}
+        trainer.observation = up.update(batch, trainer)
+        assert trainer.batch_size == (2, 8)[i]
+        nll.append(trainer.observation["train/nll"])
+        rep.report_trigger = (lambda _: True) if i else (lambda _: False)
+        rep(trainer)
+    assert trainer.log[-1]["train/nll"] == pytest.approx((2 * nll[0] + 8 * nll[1]) / 10)

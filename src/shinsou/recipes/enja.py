@@ -104,7 +104,8 @@ class TranslationUpdater(Updater):
 
     Reports ``train/loss`` (L), ``train/nll`` (the same without smoothing, the model's
     likelihood), ``train/perplexity`` = exp(nll), ``lr`` (the rate this step used) and
-    ``grad_norm``.
+    ``grad_norm``, and sets the trainer's ``batch_size`` to the step's target tokens M, so
+    that ``LogReport``'s epoch means are per token (as the dev loss is), not per sentence.
 
     Data-parallel (``distribute``): rank r has M_r of the global batch's M target tokens.
     Its mean L_r is differentiated scaled by P·M_r/M, so that the gradients' mean over the
@@ -135,8 +136,10 @@ class TranslationUpdater(Updater):
         loss = F.cross_entropy(flat, target, ignore_index=self.pad_index,
                                label_smoothing=self.label_smoothing)  # fmt: skip
         comm = self.data_parallel
+        tokens = float((target.numpy() != self.pad_index).sum())  # this rank's target tokens
+        if trainer is not None:  # LogReport weights this step by its tokens, not sentences
+            trainer.batch_size = tokens
         if comm is not None:  # this rank's share of the global batch's target tokens
-            tokens = float((target.numpy() != self.pad_index).sum())
             total = float(comm.allreduce(np.array([tokens]))[0])
             (loss * (comm.size * tokens / total)).backward()
             self.average_gradients()  # before the clipping, as one process clips
