@@ -150,13 +150,16 @@ def test_ptb_lm_run_ids_in_logits_and_state_out(tmp_path, capsys):
     ss.manual_seed(0)
     ss.save(recipe.build_model(len(vocab), cfg), run / "model.npz", metadata={"recipe": "ptb-lm"})
     assert cli.main(["export", str(run)]) == 0
-    assert "onnxruntime gives shinsou's outputs" in capsys.readouterr().out
-    ids = np.array([[2, 3, 4, 1, 2, 3, 4]] * 3, np.int64)  # another batch size: 3
+    out = capsys.readouterr().out
+    assert "onnxruntime gives shinsou's outputs" in out and "input ('batch', 'time')" in out
     sess = ort.InferenceSession(str(run / "model.onnx"), providers=["CPUExecutionProvider"])
-    got = sess.run(None, {"input": ids})
     model = recipe.export_models(run)[""][0]
-    with ss.no_grad():
-        logits, (h, c) = model(ss.tensor(ids))
-    for g, w in zip(got, (logits, h, c)):
-        np.testing.assert_allclose(g, w.numpy(), atol=1e-5)
-    assert got[0].shape == (3, 7, 5) and got[1].shape == (2, 3, 5)
+    # another batch size (3) and other window lengths than --bptt 7: both axes are symbolic
+    for length in (7, 12, 1):
+        ids = np.tile(np.array([2, 3, 4, 1]), 3 * length)[: 3 * length].reshape(3, length)
+        got = sess.run(None, {"input": ids})
+        with ss.no_grad():
+            logits, (h, c) = model(ss.tensor(ids))
+        for g, w in zip(got, (logits, h, c)):
+            np.testing.assert_allclose(g, w.numpy(), atol=1e-5)
+        assert got[0].shape == (3, length, 5) and got[1].shape == (2, 3, 5)

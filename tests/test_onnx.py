@@ -411,3 +411,41 @@ def test_transformer_decoder_with_a_causal_mask_and_two_inputs():
             want = m(ss.tensor(tgt), ss.tensor(mem)).numpy()
         got = sess.run(None, dict(zip(names, [tgt, mem])))[0]
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
+
+def test_dynamic_axes_besides_the_batch():
+    """dynamic_axes: an LSTM language model exported on windows of 4 runs on any length
+    (and batch); a time-major GRU with its batch on axis 1 and time on axis 0; a model that
+    bakes the axis's size into a reshape is refused, naming the op."""
+    ss.manual_seed(0)
+    lm = ss.models.RNNLanguageModel(20, 5, 6, num_layers=2).eval()
+    ids = np.array([[1, 2, 3, 4], [5, 6, 7, 0]], np.int64)
+    proto = ss.onnx.export(lm, ids, dynamic_axes={1: "time"})
+    dims = [[d.dim_param or d.dim_value for d in v.type.tensor_type.shape.dim]
+            for v in list(proto.graph.input) + list(proto.graph.output)]  # fmt: skip
+    assert dims == [["batch", "time"], ["batch", "time", 20], [2, "batch", 6], [2, "batch", 6]]
+    sess = ort.InferenceSession(proto.SerializeToString(), providers=["CPUExecutionProvider"])
+    for n, t in ((3, 9), (1, 1), (2, 4)):
+        x = np.random.default_rng(t).integers(0, 20, (n, t))
+        with ss.no_grad():
+            want = [v.numpy() for v in _flat(lm(ss.tensor(x)))]
+        for g, w in zip(sess.run(None, {"input": x}), want):
+            np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-5)
+    gru = nn.GRU(3, 4).eval()
+    proto = ss.onnx.export(gru, _x(5, 2, 3), dynamic_batch=1, dynamic_axes={0: "time"})
+    sess = ort.InferenceSession(proto.SerializeToString(), providers=["CPUExecutionProvider"])
+    x = _x(8, 3, 3, seed=2)
+    with ss.no_grad():
+        want = gru(ss.tensor(x))[0].numpy()
+    np.testing.assert_allclose(sess.run(None, {"input": x})[0], want, rtol=1e-5, atol=1e-5)
+
+    class Baked(nn.Module):
+        def forward(self, x):  # (N, T, F) -> (N, T·F): the reshape's shape holds T
+            return x.reshape(x.shape[0], -1) * 2.0
+
+    with pytest.raises(
+        ss.onnx.OnnxExportError, match=r"axes 1 \('time'\) cannot be dynamic.*Reshape"
+    ):
+        ss.onnx.export(Baked(), _x(2, 3, 4), dynamic_axes={1: "time"})
+    with pytest.raises(ValueError, match="axis 0 is the batch axis"):
+        ss.onnx.export(Baked(), _x(2, 3, 4), dynamic_axes={0: "time"})

@@ -175,12 +175,13 @@ def _export(args) -> int:
             raise FileExistsError(f"{path} already exists (nothing was written)")
     opset = DEFAULT_OPSET if args.opset is None else args.opset
     protos = {}
-    for name, (model, x, meta) in nets.items():
-        protos[name] = export(model, x, None, opset_version=opset, metadata=meta)
+    for name, (model, x, meta, *options) in nets.items():
+        extra = options[0] if options else {}
+        protos[name] = export(model, x, None, opset_version=opset, metadata=meta, **extra)
     for name, proto in protos.items():
         with open(targets[name], "xb") as f:  # "x": fails rather than overwrite
             f.write(proto.SerializeToString())
-        model, x, _ = nets[name]
+        model, x = nets[name][:2]
         if x.dtype.kind == "f":  # a random input; ids (integers) stay the example's
             x = np.random.default_rng(0).random(x.shape).astype(x.dtype)
         note = _onnxruntime_check(model, proto, x)

@@ -180,6 +180,7 @@ def export(
     output_names=None,
     dynamic_batch: bool | int = True,
     metadata: dict | None = None,
+    dynamic_axes: dict | None = None,
 ):
     """Write ``model`` as an ONNX file, by running it once on ``example_input``.
 
@@ -204,6 +205,13 @@ def export(
             time-major sequences (T, N, F)); False keeps the example's sizes.
         metadata: strings stored in the model's ``metadata_props`` (class names, input
             normalisation, ...).
+        dynamic_axes: further symbolic axes of the inputs besides the batch, ``{axis: name}``
+            (e.g. ``{1: "time"}`` for a language model's (N, T) token ids). The model is traced
+            a second time with each such axis one longer (two for the second axis, ...); the
+            two graphs must be the same but for those sizes (no op may bake a size of the
+            axis into the graph, as a reshape to a fixed shape would: that is an error naming
+            the op). Output axes whose size changed become symbolic too (named after the
+            input axis they follow, or ``<output>_<axis>`` for a size derived from it).
 
     Returns:
         the ``onnx.ModelProto`` (checked with ``onnx.checker``).
@@ -224,6 +232,13 @@ def export(
     from .. import enable_grad
     from ..core.tensor import Tensor
     from . import converters
+
+    if dynamic_axes:
+        return _export_dynamic(
+            model, example_input, path, dynamic_axes, opset_version=opset_version,
+            input_names=input_names, output_names=output_names, dynamic_batch=dynamic_batch,
+            metadata=metadata,
+        )  # fmt: skip
 
     if not 13 <= opset_version <= onnx.defs.onnx_opset_version():
         raise ValueError(
@@ -350,6 +365,73 @@ def export(
     if path is not None:
         Path(path).write_bytes(proto.SerializeToString())
     return proto
+
+
+def _grown(x, axes: dict):
+    """``x`` (a Tensor or array) with each of ``axes`` made longer: the j-th (in order) by
+    j + 1, repeating its first slices (token ids stay valid ids)."""
+    from ..core.tensor import Tensor
+
+    a = x.numpy() if isinstance(x, Tensor) else np.asarray(x)
+    for j, axis in enumerate(sorted(axes)):
+        if not -a.ndim <= axis < a.ndim:
+            raise ValueError(f"onnx.export: dynamic_axes names axis {axis} of an input {a.shape}")
+        a = np.concatenate([a, np.take(a, range(j + 1), axis=axis)], axis=axis)
+    return a
+
+
+def _difference(g1, g2) -> str | None:
+    """Where two traces of one model differ (an op, its attributes, or a constant), as words,
+    or None when they are the same graph."""
+    for n1, n2 in zip(g1.node, g2.node):
+        if n1 != n2:
+            return f"its op {n1.op_type} ({n1.name})"
+    if len(g1.node) != len(g2.node):
+        return "the number of its ops"
+    init2 = {t.name: t for t in g2.initializer}
+    for t in g1.initializer:
+        if init2.get(t.name) != t:
+            user = next((n for n in g1.node if t.name in n.input), None)
+            where = f" of its op {user.op_type} ({user.name})" if user is not None else ""
+            return f"the constant {t.name}{where}"
+    return None
+
+
+def _export_dynamic(model, example_input, path, dynamic_axes, **kw):
+    """``export`` with symbolic axes besides the batch (see its ``dynamic_axes``)."""
+    onnx = _onnx()
+    axes = {int(k): str(v) for k, v in dict(dynamic_axes).items()}
+    batch = kw["dynamic_batch"]
+    if batch is not False and batch is not None:
+        b = 0 if batch is True else int(batch)
+        if b in axes:
+            raise ValueError(f"onnx.export: axis {b} is the batch axis; dynamic_axes names others")
+    xs = _as_tuple(example_input)
+    first = export(model, example_input, None, **kw)
+    grown = tuple(_grown(x, axes) for x in xs)
+    second = export(model, grown if len(grown) > 1 else grown[0], None, **kw)
+    diff = _difference(first.graph, second.graph)
+    if diff is not None:
+        names = ", ".join(f"{k} ({v!r})" for k, v in sorted(axes.items()))
+        raise OnnxExportError(
+            f"ONNX export: the input axes {names} cannot be dynamic: {diff} depends on their "
+            "size (export with fixed sizes, or without that op)"
+        )
+    order = {j + 1: axes[k] for j, k in enumerate(sorted(axes))}  # growth -> axis name
+    for value in first.graph.input:
+        dims = value.type.tensor_type.shape.dim
+        for k, name in axes.items():
+            dims[k % len(dims)].dim_param = name
+    for v1, v2 in zip(first.graph.output, second.graph.output):
+        for i, (d1, d2) in enumerate(
+            zip(v1.type.tensor_type.shape.dim, v2.type.tensor_type.shape.dim)
+        ):
+            if not d1.dim_param and d1.dim_value != d2.dim_value:
+                d1.dim_param = order.get(d2.dim_value - d1.dim_value, f"{v1.name}_{i}")
+    onnx.checker.check_model(first, full_check=True)
+    if path is not None:
+        Path(path).write_bytes(first.SerializeToString())
+    return first
 
 
 def _version() -> str:

@@ -160,8 +160,9 @@ class Recipe:
         """A finished run's trained net(s) for ``shinsou export``: ``{name: (model,
         example_input, metadata)}``, name ``""`` for a run with one net, ``example_input``
         an array of the shape the net takes (batch first), ``metadata`` strings about its
-        input and output (stored in the exported file). A recipe whose runs hold no net
-        that reads an input array keeps this default: an error."""
+        input and output (stored in the exported file); a fourth item, when there is one,
+        holds further ``onnx.export`` options (``{"dynamic_axes": {1: "time"}}``). A recipe
+        whose runs hold no net that reads an input array keeps this default: an error."""
         raise ValueError(
             f"`shinsou export` does not cover {self.name} runs (task: "
             f"{getattr(self.task, 'name', '?')}): only image classification, autoencoder, "

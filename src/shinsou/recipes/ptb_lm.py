@@ -452,19 +452,21 @@ class PTBLanguageModel(Recipe):
         return cfg, model.to(cfg.device), vocab
 
     def export_models(self, run_dir) -> dict:
-        """The trained language model for ``shinsou export``: token ids (N, bptt) -> next-word
-        logits (N, bptt, V) and the final state (h, c) (layers, N, H) each; the ids are the
-        run's ``vocabulary.json`` positions."""
+        """The trained language model for ``shinsou export``: token ids (N, T) -> next-word
+        logits (N, T, V) and the final state (h, c) (layers, N, H) each, for any batch N and
+        window length T (both symbolic in the file); the ids are the run's
+        ``vocabulary.json`` positions."""
         import numpy as np
 
         cfg, model, vocab = self._restore(run_dir)
         info = {
             "recipe": self.name,
-            "input": f"token ids (N, {cfg.bptt}) int64: positions in the run's vocabulary.json",
+            "input": "token ids (N, T) int64: positions in the run's vocabulary.json",
             "output": "logits (N, T, V) of the next word, then the final state h and c",
             "vocabulary_size": str(len(vocab)),
         }
-        return {"": (model.to("cpu"), np.zeros((2, cfg.bptt), np.int64), info)}
+        example = np.zeros((2, cfg.bptt), np.int64)
+        return {"": (model.to("cpu"), example, info, {"dynamic_axes": {1: "time"}})}
 
     def evaluate(self, run_dir) -> dict:
         """Test perplexity of a finished run's model, recomputed on the test tokens the run
