@@ -662,4 +662,23 @@ CASES = [
         inputs=[((4, 3), "f"), ((4, 3), "dist")],
         kwargs=dict(reduce="no"),
     ),
+    # cover_all=True: the last window may reach past the input (heights 6 -> 3 rows, not 2)
+    dict(
+        name="convolution_2d_cover_all",
+        fn="convolution_2d",
+        inputs=[((2, 3, 6, 7), "f"), ((4, 3, 3, 3), "f"), ((4,), "f")],
+        kwargs=dict(stride=2, cover_all=True),
+    ),
+    dict(
+        name="convolution_2d_cover_all_dilate",
+        fn="convolution_2d",
+        inputs=[((1, 2, 8, 8), "f"), ((2, 2, 2, 2), "f")],
+        kwargs=dict(stride=2, dilate=2, pad=1, cover_all=True),
+    ),
+    dict(
+        name="convolution_1d_cover_all",
+        fn="convolution_1d",
+        inputs=[((2, 3, 8), "f"), ((2, 3, 3), "f")],
+        kwargs=dict(stride=3, pad=1, cover_all=True),
+    ),
 ]

@@ -39,16 +39,31 @@ def linear(x, W, b=None, n_batch_axes=1):
     return V(y)
 
 
+def _cover_all(xt, kernel, stride, pad, dilate):
+    """``xt`` (N, C, *spatial) with zeros appended at the end of each spatial axis, so that a
+    plain convolution gives Chainer's ``cover_all=True`` output size: for each axis,
+    out = ⌊(size + 2p − dk + s − 1) / s⌋ + 1 with dk = k + (k − 1)(d − 1), i.e. the last
+    window may reach past the input (Chainer pads s − 1 more there; only what the last
+    window reads is needed)."""
+    widths = [(0, 0), (0, 0)]
+    for size, k, s, p, d in zip(xt.shape[2:], kernel, stride, pad, dilate):
+        dk = k + (k - 1) * (d - 1)
+        out = (size + 2 * p - dk + s - 1) // s + 1
+        widths.append((0, max(0, (out - 1) * s + dk - (size + 2 * p))))
+    return sf.pad(xt, widths) if any(w for _, w in widths) else xt
+
+
 def convolution_2d(x, W, b=None, stride=1, pad=0, cover_all=False, dilate=1, groups=1):
-    """2-D convolution (cross-correlation): x (N, C, H, W), W (out, C/groups, kh, kw)."""
+    """2-D convolution (cross-correlation): x (N, C, H, W), W (out, C/groups, kh, kw).
+    ``cover_all=True``: every input pixel is read by some window (the output may be one
+    larger along an axis, the last window reaching into zeros past the input), as in
+    Chainer."""
+    xt = T(x)
     if cover_all:
-        raise ValueError(
-            "convolution_2d: cover_all=True is not supported by shinsou.chainer; pad the input "
-            "instead"
-        )
+        xt = _cover_all(xt, T(W).shape[2:], pair(stride), pair(pad), pair(dilate))
     return V(
         sf.conv2d(
-            T(x),
+            xt,
             T(W),
             None if b is None else T(b),
             stride=pair(stride),
@@ -156,13 +171,14 @@ def _pair1(v, ndim):
 
 
 def convolution_nd(x, W, b=None, stride=1, pad=0, cover_all=False, dilate=1, groups=1):
-    """N-dimensional convolution for N = 1 or 2: x (N, C, *spatial), W (out, C/groups, *k)."""
-    if cover_all:
-        raise ValueError("convolution_nd: cover_all=True is not supported by shinsou.chainer")
+    """N-dimensional convolution for N = 1 or 2: x (N, C, *spatial), W (out, C/groups, *k);
+    ``cover_all`` as in ``convolution_2d``."""
     nd = T(x).ndim - 2
     xt, wt = _as_2d("convolution_nd", x, W, nd)
     pd = _pair1(pad, nd)
     pd = (0, pd[1]) if nd == 1 else pd
+    if cover_all:
+        xt = _cover_all(xt, wt.shape[2:], _pair1(stride, nd), pd, _pair1(dilate, nd))
     y = sf.conv2d(
         xt,
         wt,
