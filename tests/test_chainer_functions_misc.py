@@ -53,10 +53,6 @@ def test_clear_errors():
         F.linear(np.zeros((2, 3), np.float32), np.zeros((4, 5), np.float32))
     with pytest.raises(ValueError, match="reduce must be one of"):
         F.hinge(np.zeros((1, 2), np.float32), np.zeros(1, np.int32), reduce="sum")
-    with pytest.raises(ValueError, match="cover_all=True is not supported"):
-        F.convolution_2d(
-            np.zeros((1, 1, 3, 3), np.float32), np.zeros((1, 1, 2, 2), np.float32), cover_all=True
-        )
     with pytest.raises(ValueError, match="does not divide into"):
         F.split_axis(np.zeros((5, 2), np.float32), 2, 0)
     with pytest.raises(RuntimeError, match="uninitialized Parameter"):

@@ -681,4 +681,11 @@ CASES = [
         inputs=[((2, 3, 8), "f"), ((2, 3, 3), "f")],
         kwargs=dict(stride=3, pad=1, cover_all=True),
     ),
+    dict(
+        name="im2col_cover_all",
+        fn="im2col",
+        inputs=[((2, 2, 6, 5), "f")],
+        args=[3],
+        kwargs=dict(stride=2, cover_all=True),
+    ),
 ]

@@ -53,3 +53,17 @@ def pair(v):
 
 def to_numpy_scalar(x, dtype):
     return numpy.dtype(dtype).type(x)
+
+
+def cover_all_pad(xt, kernel, stride, pad, dilate):
+    """``xt`` (N, C, *spatial) with zeros appended at the end of each spatial axis, so that a
+    plain convolution gives Chainer's ``cover_all=True`` output size: for each axis,
+    out = ⌊(size + 2p − dk + s − 1) / s⌋ + 1 with dk = k + (k − 1)(d − 1), i.e. the last
+    window may reach past the input (Chainer pads s − 1 more there; only what the last
+    window reads is needed)."""
+    widths = [(0, 0), (0, 0)]
+    for size, k, s, p, d in zip(xt.shape[2:], kernel, stride, pad, dilate):
+        dk = k + (k - 1) * (d - 1)
+        out = (size + 2 * p - dk + s - 1) // s + 1
+        widths.append((0, max(0, (out - 1) * s + dk - (size + 2 * p))))
+    return sf.pad(xt, widths) if any(w for _, w in widths) else xt

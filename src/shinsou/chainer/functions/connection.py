@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy
 
-from ._core import T, V, arr, const, pair, sf
+from ._core import T, V, arr, const, cover_all_pad, pair, sf
 
 __all__ = [
     "linear",
@@ -39,20 +39,6 @@ def linear(x, W, b=None, n_batch_axes=1):
     return V(y)
 
 
-def _cover_all(xt, kernel, stride, pad, dilate):
-    """``xt`` (N, C, *spatial) with zeros appended at the end of each spatial axis, so that a
-    plain convolution gives Chainer's ``cover_all=True`` output size: for each axis,
-    out = ⌊(size + 2p − dk + s − 1) / s⌋ + 1 with dk = k + (k − 1)(d − 1), i.e. the last
-    window may reach past the input (Chainer pads s − 1 more there; only what the last
-    window reads is needed)."""
-    widths = [(0, 0), (0, 0)]
-    for size, k, s, p, d in zip(xt.shape[2:], kernel, stride, pad, dilate):
-        dk = k + (k - 1) * (d - 1)
-        out = (size + 2 * p - dk + s - 1) // s + 1
-        widths.append((0, max(0, (out - 1) * s + dk - (size + 2 * p))))
-    return sf.pad(xt, widths) if any(w for _, w in widths) else xt
-
-
 def convolution_2d(x, W, b=None, stride=1, pad=0, cover_all=False, dilate=1, groups=1):
     """2-D convolution (cross-correlation): x (N, C, H, W), W (out, C/groups, kh, kw).
     ``cover_all=True``: every input pixel is read by some window (the output may be one
@@ -60,7 +46,7 @@ def convolution_2d(x, W, b=None, stride=1, pad=0, cover_all=False, dilate=1, gro
     Chainer."""
     xt = T(x)
     if cover_all:
-        xt = _cover_all(xt, T(W).shape[2:], pair(stride), pair(pad), pair(dilate))
+        xt = cover_all_pad(xt, T(W).shape[2:], pair(stride), pair(pad), pair(dilate))
     return V(
         sf.conv2d(
             xt,
@@ -178,7 +164,7 @@ def convolution_nd(x, W, b=None, stride=1, pad=0, cover_all=False, dilate=1, gro
     pd = _pair1(pad, nd)
     pd = (0, pd[1]) if nd == 1 else pd
     if cover_all:
-        xt = _cover_all(xt, wt.shape[2:], _pair1(stride, nd), pd, _pair1(dilate, nd))
+        xt = cover_all_pad(xt, wt.shape[2:], _pair1(stride, nd), pd, _pair1(dilate, nd))
     y = sf.conv2d(
         xt,
         wt,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy
 
-from ._core import T, V, arr, const, pair, sf
+from ._core import T, V, arr, const, cover_all_pad, pair, sf
 
 __all__ = [
     "unpooling_1d",
@@ -196,11 +196,12 @@ def average_pooling_1d(x, ksize, stride=None, pad=0, pad_value=0):
 
 def im2col(x, ksize, stride=1, pad=0, cover_all=False, dilate=1):
     """The k_h×k_w patches of x (N, C, H, W) as channels: (N, C·k_h·k_w, out_h, out_w),
-    channel c·k_h·k_w + i·k_w + j holding x[c, y·s + i·d, x·s + j·d]."""
-    if cover_all:
-        raise ValueError("im2col: cover_all=True is not supported by shinsou.chainer")
+    channel c·k_h·k_w + i·k_w + j holding x[c, y·s + i·d, x·s + j·d]; ``cover_all=True``
+    as in ``convolution_2d`` (windows past the input's end read zeros)."""
     t = T(x)
     k, s, p, d = pair(ksize), pair(stride), pair(pad), pair(dilate)
+    if cover_all:
+        t = cover_all_pad(t, k, s, p, d)
     n, c, h, w = t.shape
     oh = (h + 2 * p[0] - (k[0] - 1) * d[0] - 1) // s[0] + 1
     ow = (w + 2 * p[1] - (k[1] - 1) * d[1] - 1) // s[1] + 1
