@@ -66,6 +66,13 @@ def extra_kwargs(case, arrays, rng=None):
         if rng is not None:
             arrays["r"] = rng.uniform(0.1, 0.3, case["inputs"][0][0]).astype(dtype)
         out[case["r_kw"]] = arrays["r"]
+    if case.get("running_kw"):  # batch_renormalization's running statistics (not updated)
+        if rng is not None:
+            c = case["inputs"][1][0]
+            arrays["running_mean"] = (0.5 * rng.standard_normal(c)).astype(dtype)
+            arrays["running_var"] = rng.uniform(0.2, 3.0, c).astype(dtype)
+        out["running_mean"] = arrays["running_mean"].copy()
+        out["running_var"] = arrays["running_var"].copy()
     if "eps_kw" in case:
         if rng is not None:
             arrays["eps"] = rng.standard_normal(case["inputs"][1][0]).astype(dtype)

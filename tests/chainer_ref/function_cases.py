@@ -688,4 +688,20 @@ CASES = [
         args=[3],
         kwargs=dict(stride=2, cover_all=True),
     ),
+    # batch renormalization: r and d clipped (rmax 1.5, dmax 0.5) in some channels
+    dict(
+        name="batch_renormalization",
+        fn="batch_renormalization",
+        inputs=[((6, 3), "f"), ((3,), "f"), ((3,), "f")],
+        args=[1.5, 0.5],
+        kwargs=dict(eps=1e-3),
+        running_kw=True,
+    ),
+    dict(
+        name="batch_renormalization_4d",
+        fn="batch_renormalization",
+        inputs=[((2, 3, 2, 2), "f"), ((3,), "f"), ((3,), "f")],
+        args=[2.0, 1.0],
+        running_kw=True,
+    ),
 ]

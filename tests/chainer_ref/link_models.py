@@ -27,6 +27,26 @@ def _mlp(chainer):
     return L.Classifier(MLP())
 
 
+def _brn(chainer):
+    """Batch renormalization in an MLP; tight rmax and dmax, so that r and d are clipped in
+    some units. (Not initial_avg_mean/var: Chainer 7.8.1 passes them to BatchNormalization
+    one position off, so avg_mean gets initial_avg_var; shinsou does what they say.)"""
+    L, F = chainer.links, chainer.functions
+
+    class BRN(chainer.Chain):
+        def __init__(self):
+            super().__init__()
+            with self.init_scope():
+                self.l1 = L.Linear(None, 5)
+                self.brn = L.BatchRenormalization(5, rmax=1.2, dmax=0.2, decay=0.8)
+                self.l2 = L.Linear(5, 3)
+
+        def forward(self, x):
+            return self.l2(F.relu(self.brn(self.l1(x))))
+
+    return L.Classifier(BRN())
+
+
 def _cnn(chainer):
     L, F = chainer.links, chainer.functions
 
@@ -308,6 +328,7 @@ def _misc_test(chainer, model, ins):
 
 MODELS = [
     ("mlp", _mlp, _vectors, _classify_train, _classify_test),
+    ("brn", _brn, _vectors, _classify_train, _classify_test),
     ("cnn", _cnn, _images, _classify_train, _classify_test),
     ("rnn", _rnn, _tokens, _rnn_run, _rnn_run),
     ("misc", _misc, _misc_in, _misc_train, _misc_test),

@@ -172,6 +172,7 @@ from .math import (  # noqa: F401
 from .noise import dropout, gaussian  # noqa: F401
 from .normalization import (  # noqa: F401
     batch_normalization,
+    batch_renormalization,
     fixed_batch_normalization,
     group_normalization,
     layer_normalization,

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from ._core import T, V, sf
+from ._core import T, V, const, sf
 
 __all__ = [
     "batch_normalization",
+    "batch_renormalization",
     "fixed_batch_normalization",
     "layer_normalization",
     "local_response_normalization",
@@ -54,6 +55,49 @@ def batch_normalization(
             rv = running_var.array if hasattr(running_var, "array") else running_var
             rv *= decay
             rv += (1 - decay) * var.array.reshape(rv.shape) * (m / max(m - 1, 1))
+    return V(y)
+
+
+def batch_renormalization(
+    x, gamma, beta, rmax, dmax, eps=2e-5, running_mean=None, running_var=None, decay=0.9,
+    update_statistics=False,
+):  # fmt: skip
+    """Batch renormalization (Ioffe 2017), training mode: with the batch's mean μ_B and
+    σ_B = √(var_B + ε) (biased variance) and the running σ = √(running_var + ε),
+
+        r = clip(σ_B / σ, 1/rmax, rmax),  d = clip((μ_B − running_mean) / σ, −dmax, dmax),
+        y = γ ((x − μ_B) / σ_B · r + d) + β,
+
+    r and d held constant in the gradient (only μ_B and σ_B carry it, as in batch
+    normalization). ``running_mean`` and ``running_var`` are required; with
+    ``update_statistics`` they are updated in place as ``batch_normalization`` does
+    (decay, the unbiased variance m/(m − 1)·var_B). Shapes as ``batch_normalization``
+    (γ, β of x's channel axes)."""
+    if running_mean is None:
+        raise TypeError("batch_renormalization: running_mean is required")
+    if running_var is None:
+        raise TypeError("batch_renormalization: running_var is required")
+    xt, g, b = T(x), T(gamma), T(beta)
+    axes = _axes(xt, g, None)
+    bshape = _param_shape(xt, g, axes)
+    rm = running_mean.array if hasattr(running_mean, "array") else running_mean
+    rv = running_var.array if hasattr(running_var, "array") else running_var
+    mean = sf.mean(xt, dim=axes, keepdim=True)
+    d_x = xt - mean
+    var = sf.mean(d_x * d_x, dim=axes, keepdim=True)
+    std = sf.sqrt(var + eps)
+    xp = xt.xp
+    sigma = xp.sqrt(rv + eps).reshape(bshape)
+    r = xp.clip(std.array / sigma, 1.0 / rmax, rmax)  # constants: no gradient
+    d = xp.clip((mean.array - rm.reshape(bshape)) / sigma, -dmax, dmax)
+    x_hat = d_x / std
+    y = (x_hat * const(r, x_hat) + const(d, x_hat)) * g.reshape(bshape) + b.reshape(bshape)
+    if update_statistics:
+        m = xt.array.size // g.array.size
+        rm *= decay
+        rm += (1 - decay) * mean.array.reshape(rm.shape)
+        rv *= decay
+        rv += (1 - decay) * (m / max(m - 1.0, 1.0)) * var.array.reshape(rv.shape)
     return V(y)
 
 

@@ -30,7 +30,12 @@ from .connection import (  # noqa: F401
     Scale,
 )
 from .model import Classifier  # noqa: F401
-from .normalization import BatchNormalization, GroupNormalization, LayerNormalization  # noqa: F401
+from .normalization import (  # noqa: F401
+    BatchNormalization,
+    BatchRenormalization,
+    GroupNormalization,
+    LayerNormalization,
+)
 from .loss import BlackOut, NegativeSampling  # noqa: F401
 from .rnn import (  # noqa: F401
     GRU,

@@ -6,7 +6,7 @@ from ... import functions as F
 from ... import initializers
 from ...link import Link
 from ...variable import Parameter
-from .batch_normalization import BatchNormalization  # noqa: F401
+from .batch_normalization import BatchNormalization, BatchRenormalization  # noqa: F401
 
 
 class LayerNormalization(Link):

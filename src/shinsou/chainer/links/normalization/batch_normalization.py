@@ -140,3 +140,46 @@ class BatchNormalization(Link):
     def start_finetuning(self):
         """Restart the count of ``finetune`` batches."""
         self.N = 0
+
+
+class BatchRenormalization(BatchNormalization):
+    """Batch renormalization (Ioffe 2017): in training, ``F.batch_renormalization`` with
+    the running averages (updated in place, as ``BatchNormalization`` updates them), the
+    batch statistics corrected by r = clip(σ_B / σ, 1/rmax, rmax) and
+    d = clip((μ_B − μ) / σ, −dmax, dmax); in test mode the running averages, as
+    ``BatchNormalization``. ``rmax=1, dmax=0`` (the defaults) is batch normalization.
+    ``initial_avg_mean`` / ``initial_avg_var`` set avg_mean / avg_var (Chainer 7.8.1 passes
+    them to BatchNormalization one position off: there avg_mean starts at initial_avg_var).
+
+    >>> import numpy as np
+    >>> import shinsou.chainer.links as L
+    >>> brn = L.BatchRenormalization(3, rmax=3.0, dmax=5.0)
+    >>> brn(np.random.rand(4, 3).astype(np.float32)).shape
+    (4, 3)
+    """
+
+    def __init__(self, size, rmax=1, dmax=0, decay=0.9, eps=2e-5, dtype=None, use_gamma=True,
+                 use_beta=True, initial_gamma=None, initial_beta=None,
+                 initial_avg_mean=None, initial_avg_var=None):  # fmt: skip
+        super().__init__(
+            size, decay, eps, dtype, use_gamma, use_beta, initial_gamma, initial_beta,
+            initial_avg_mean=initial_avg_mean, initial_avg_var=initial_avg_var,
+        )  # fmt: skip
+        self.rmax, self.dmax = rmax, dmax
+
+    def forward(self, x, finetune=False):
+        xp = self.xp
+        gamma = self.gamma if self.gamma is not None else xp.ones(self.avg_mean.shape, x.dtype)
+        beta = self.beta if self.beta is not None else xp.zeros(self.avg_mean.shape, x.dtype)
+        if not config.train:
+            return F.fixed_batch_normalization(x, gamma, beta, self.avg_mean, self.avg_var,
+                                               self.eps)  # fmt: skip
+        if finetune:
+            self.N += 1
+            decay = 1.0 - 1.0 / self.N
+        else:
+            decay = self.decay
+        return F.batch_renormalization(
+            x, gamma, beta, self.rmax, self.dmax, self.eps, self.avg_mean, self.avg_var,
+            decay, update_statistics=True,
+        )  # fmt: skip
