@@ -26,6 +26,7 @@ from .. import initializers
 from ..configuration import config
 from ..functions._core import T, V, sf
 from ..link import Link
+from ..links.normalization.batch_normalization import step_decay
 from ..variable import Parameter
 
 __all__ = ["MultiNodeBatchNormalization", "MultiNodeMean", "create_mnbn_model"]
@@ -139,11 +140,7 @@ class MultiNodeBatchNormalization(Link):
         if not config.train:
             return F.fixed_batch_normalization(x, gamma, beta, self.avg_mean, self.avg_var,
                                                self.eps)  # fmt: skip
-        if finetune:
-            self.N += 1
-            decay = 1.0 - 1.0 / self.N
-        else:
-            decay = self.decay
+        decay = step_decay(self, finetune)
         xt, g, b = T(x), T(gamma), T(beta)
         axes = (0,) + tuple(range(1 + len(shape), xt.ndim))
         bshape = tuple(1 if i in axes else n for i, n in enumerate(xt.shape))

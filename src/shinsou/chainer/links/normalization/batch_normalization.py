@@ -11,6 +11,15 @@ from ...link import Link
 from ...variable import Parameter
 
 
+def step_decay(link, finetune: bool) -> float:
+    """A batch-normalizing link's decay for this training step: ``link.decay``, or 1 − 1/N
+    with ``finetune`` (``link.N`` counts the finetune steps, this one included)."""
+    if not finetune:
+        return link.decay
+    link.N += 1
+    return 1.0 - 1.0 / link.N
+
+
 class BatchNormalization(Link):
     """Batch normalization: in training (``chainer.config.train``) the batch statistics,
     with avg_mean/avg_var ← decay·avg + (1 − decay)·stat (unbiased variance); in test mode
@@ -118,11 +127,7 @@ class BatchNormalization(Link):
             else xp.zeros(self.avg_mean.shape, self._highprec_dtype)
         )
         if config.train:
-            if finetune:
-                self.N += 1
-                decay = 1.0 - 1.0 / self.N
-            else:
-                decay = self.decay
+            decay = self._step_decay(finetune)
             return F.batch_normalization(
                 x,
                 gamma,
@@ -136,6 +141,9 @@ class BatchNormalization(Link):
         return F.fixed_batch_normalization(
             x, gamma, beta, self.avg_mean, self.avg_var, self.eps, axis=self.axis
         )
+
+    def _step_decay(self, finetune: bool) -> float:
+        return step_decay(self, finetune)
 
     def start_finetuning(self):
         """Restart the count of ``finetune`` batches."""
@@ -174,12 +182,7 @@ class BatchRenormalization(BatchNormalization):
         if not config.train:
             return F.fixed_batch_normalization(x, gamma, beta, self.avg_mean, self.avg_var,
                                                self.eps)  # fmt: skip
-        if finetune:
-            self.N += 1
-            decay = 1.0 - 1.0 / self.N
-        else:
-            decay = self.decay
         return F.batch_renormalization(
             x, gamma, beta, self.rmax, self.dmax, self.eps, self.avg_mean, self.avg_var,
-            decay, update_statistics=True,
+            self._step_decay(finetune), update_statistics=True,
         )  # fmt: skip
