@@ -261,6 +261,19 @@ def test_stack(shape, axis):
     )
 
 
+@pytest.mark.parametrize("axis", [0, 1, 2])
+def test_stack_double_backward(axis):
+    """Stack is one node whose graph-form backward is one unbind: second derivatives
+    through it (and a constant input, which gets no gradient) against PyTorch's."""
+    check_op(
+        lambda a, b: F.stack([a, ss.ones(2, 3, dtype=a.dtype), b * a], axis=axis) ** 2,
+        lambda a, b: torch.stack([a, torch.ones(2, 3, dtype=a.dtype), b * a], dim=axis) ** 2,
+        lambda a, b: np.stack([a, np.ones((2, 3)), b * a], axis=axis) ** 2,
+        [(2, 3), (2, 3)],
+        gradgrad=True,
+    )
+
+
 @pytest.mark.parametrize(
     "shape,sizes,axis",
     [

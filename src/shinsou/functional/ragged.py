@@ -24,7 +24,7 @@ from ..core.function import Function
 from ..core.tensor import Tensor
 from ._convert import as_tensor
 
-__all__ = ["pad_sequences", "unpad_sequences"]
+__all__ = ["pad_sequences", "unpad_sequences", "reverse_within_lengths"]
 
 
 def _starts(lengths, length, left):
@@ -131,3 +131,19 @@ def unpad_sequences(x, lengths, left: bool = False) -> tuple:
         )
     out = UnpadSequences(lengths, left)(x)
     return out if isinstance(out, tuple) else (out,)
+
+
+def reverse_within_lengths(lengths, steps: int) -> tuple:
+    """The index (t', b) of a time-major padded batch (T, B, ...) that reverses each
+    sequence within its own length L_b and leaves its padding where it is:
+    t' = L_b − 1 − t for t < L_b, else t (NumPy arrays (T, B); a recurrent layer's backward
+    direction reads ``x[t', b]``).
+
+    >>> rt, b = reverse_within_lengths([3, 1], 3)
+    >>> rt.tolist()
+    [[2, 0], [1, 1], [0, 2]]
+    """
+    t = np.arange(steps)[:, None]
+    n = np.asarray(lengths)[None, :]
+    rt = np.where(t < n, n - 1 - t, t)
+    return rt, np.broadcast_to(np.arange(n.shape[1])[None, :], rt.shape)

@@ -542,9 +542,9 @@ class Stack(Function):
         return tuple(gy[self._index(i, gy.ndim)] if need else None
                      for i, need in enumerate(self.needs))  # fmt: skip
 
-    def backward_graph(self, gy):
-        return tuple(GetItem(self._index(i, gy.ndim))(gy) if need else None
-                     for i, need in enumerate(self.needs))  # fmt: skip
+    def backward_graph(self, gy):  # unbind: the slices as the outputs of one node
+        parts = _split(gy, [1] * len(self.needs), self.axis, squeeze=True)
+        return tuple(p if need else None for p, need in zip(parts, self.needs))
 
 
 class Split(Function):

@@ -25,6 +25,7 @@ import numpy as np
 from .. import functional as F
 from ..core.tensor import Tensor
 from ..creation import zeros
+from ..functional.ragged import reverse_within_lengths
 from ..functional.rnn import MODES, recurrence, recurrent_cell
 from . import init
 from .linear import check_float_input
@@ -191,14 +192,6 @@ class LSTMCell(_CellBase):
 
 
 # ------------------------------------------------------------------------- sequence layers
-def _reverse_index(lengths: np.ndarray, T: int):
-    """Index (t', b) that reverses each sequence within its own length; padding stays put."""
-    t = np.arange(T)[:, None]
-    L = lengths[None, :]
-    rt = np.where(t < L, L - 1 - t, t)
-    return rt, np.broadcast_to(np.arange(lengths.shape[0])[None, :], rt.shape)
-
-
 class RNNBase(Module):
     """The multi-layer, optionally bidirectional recurrent layer behind ``RNN``, ``LSTM``
     and ``GRU`` (see their docstrings)."""
@@ -389,7 +382,9 @@ class RNNBase(Module):
         lstm = self.mode == "lstm"
         rev = None
         if D == 2 and mask is not None:
-            rev = tuple(x.xp.asarray(i) for i in _reverse_index(lengths, T))  # CuPy: on device
+            rev = tuple(
+                x.xp.asarray(i) for i in reverse_within_lengths(lengths, T)
+            )  # CuPy: on device
         P = self.proj_size or H
         zero = zero_h = None
         hs, cs = [], []

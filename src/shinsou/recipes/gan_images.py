@@ -142,7 +142,7 @@ from ..training.extension import Extension
 from .base import Recipe, option
 from .run import RunConfig, announce, finished_model_path, load_config, start_run
 from .run import attach_tensorboard  # issue 19
-from .run import job_communicator, seed_each_rank  # data-parallel runs
+from .run import job_communicator, seed_each_rank, shard_loaders  # data-parallel runs
 
 __all__ = [
     "GANImageRecipe",
@@ -497,7 +497,7 @@ class GANImageRecipe(Recipe):
     # --- training -----------------------------------------------------------------------
     def train(self, cfg: RunConfig, overrides: dict | None = None) -> dict:
         from .. import manual_seed, save
-        from ..data import DataLoader, TensorDataset
+        from ..data import TensorDataset
         from ..optim import LambdaLR
         from ..training import (
             GANUpdater, GenerativeQuality, LogReport, LRSchedule, ProgressBar, SampleGrid,
@@ -543,17 +543,11 @@ class GANImageRecipe(Recipe):
         sgen = updater.sampling_generator  # the EMA copy of G when --ema > 0
         data = TensorDataset(x, y) if k else TensorDataset(x)
         # drop a last partial batch: it could leave a batch-norm step a single image
-        drop = len(x) >= cfg.batch_size
-        if comm.size > 1:
-            # rank r takes its shard of each global batch (the batches of one process) and
-            # draws its own noise from now on
-            seed_each_rank(cfg, comm)
-            sampler = dist.DistributedSampler(data, seed=cfg.seed, drop_last=drop)
-            loader = DataLoader(data, local, sampler=sampler, seed=cfg.seed, drop_last=drop,
-                                device=cfg.device)  # fmt: skip
-        else:
-            loader = DataLoader(data, cfg.batch_size, shuffle=True, seed=cfg.seed,
-                                drop_last=drop, device=cfg.device)  # fmt: skip
+        # P ranks: rank r takes its shard of each global batch (the batches of one process)
+        # and draws its own noise from now on
+        seed_each_rank(cfg, comm)
+        loader, _ = shard_loaders(cfg, comm, data, device=cfg.device,
+                                  drop_last=len(x) >= cfg.batch_size)  # fmt: skip
         sampler = self._sampler(sgen, cfg)
         trainer = Trainer(updater, loader, stop=(cfg.epochs, "epoch"), out=run_dir)
         updater.distribute(comm)  # one process: nothing; P ranks: rank 0's weights, mean grads

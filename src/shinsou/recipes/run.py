@@ -24,6 +24,7 @@ __all__ = [
     # data-parallel runs (issue 18 and after)
     "job_communicator",
     "seed_each_rank",
+    "shard_loaders",
     "announce",
 ]
 
@@ -257,24 +258,27 @@ def seed_each_rank(cfg: RunConfig, comm) -> None:
         manual_seed(cfg.seed + 7919 * comm.rank)
 
 
-def shard_loaders(cfg: RunConfig, comm, train, evaluate=None, device=None) -> tuple:
+def shard_loaders(cfg: RunConfig, comm, train, evaluate=None, device=None,
+                  drop_last: bool = False) -> tuple:  # fmt: skip
     """(train loader, evaluation loader or None) of a run. One process: shuffled batches of
     ``--batch-size`` (seeded by ``--seed``) and batches of 1000 in order. A data-parallel
     job: rank r's shard of each global batch (``DistributedSampler``, ``--batch-size`` / P
     examples: P must divide it) and of the evaluation set (summed over the ranks by
-    ``Evaluate``)."""
+    ``Evaluate``). ``drop_last``: leave out a last, partial global batch."""
     from .. import distributed as dist
     from ..data import DataLoader
 
     if comm.size == 1:
-        loader = DataLoader(train, cfg.batch_size, shuffle=True, seed=cfg.seed, device=device)
+        loader = DataLoader(train, cfg.batch_size, shuffle=True, seed=cfg.seed,
+                            drop_last=drop_last, device=device)  # fmt: skip
         ev = None if evaluate is None else DataLoader(evaluate, 1000, device=device)
         return loader, ev
     loader = DataLoader(
         train,
         dist.local_batch_size(cfg.batch_size, comm.size),
-        sampler=dist.DistributedSampler(train, seed=cfg.seed),
+        sampler=dist.DistributedSampler(train, seed=cfg.seed, drop_last=drop_last),
         seed=cfg.seed,
+        drop_last=drop_last,
         device=device,
     )
     ev = None

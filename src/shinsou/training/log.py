@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ..atomic import atomic_write
 from .extension import Extension
+from .updater import _writes_files
 from .trigger import get_trigger
 
 __all__ = ["JSONLinesLog", "LogReport", "read_log"]
@@ -103,7 +104,7 @@ class LogReport(Extension):
                 log.pop()
             self._partial_at = None
         self._file = JSONLinesLog(trainer.out / self.filename)
-        if _writes(trainer):
+        if _writes_files(trainer):
             self._file.rewrite(log)
 
     def __call__(self, trainer) -> None:
@@ -121,7 +122,7 @@ class LogReport(Extension):
         if getattr(trainer, "completed", False) and self._sums and self._file is not None:
             entry = self._entry(trainer)
             trainer.log.append(entry)
-            if _writes(trainer):
+            if _writes_files(trainer):
                 self._file.append(entry)
             # the sums stay: if training goes on, the whole interval's entry replaces this one
             self._partial_at = trainer.iteration
@@ -147,7 +148,7 @@ class LogReport(Extension):
         entry = self._entry(trainer)
         self._sums, self._weights, self._per_step = {}, {}, False
         trainer.log.append(entry)
-        if _writes(trainer):
+        if _writes_files(trainer):
             self._file.append(entry)
 
     def state_dict(self) -> dict:
@@ -169,12 +170,6 @@ class LogReport(Extension):
             self._weights = {k: float(v) for k, v in state["counts"].items()}
             self._per_step = bool(self._sums)
             self._partial_at = None
-
-
-def _writes(trainer) -> bool:
-    from .updater import _writes_files
-
-    return _writes_files(trainer)
 
 
 def _over_ranks(trainer, sums: dict, weights: dict) -> tuple[dict, dict]:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy
 
 from ...creation import zeros_like
-from ...functional.ragged import pad_sequences, unpad_sequences
+from ...functional.ragged import pad_sequences, reverse_within_lengths, unpad_sequences
 from ._core import T, V, sf
 from .noise import dropout
 
@@ -50,14 +50,6 @@ _PARTS = {
 def _joined(arrays, which):
     ts = [T(arrays[i]) for i in which]
     return ts[0] if len(ts) == 1 else sf.concat(ts, axis=0)
-
-
-def _reverse_index(lengths, steps: int):
-    """(t', b) index that reverses each sequence within its own length (padding stays)."""
-    t = numpy.arange(steps)[:, None]
-    n = numpy.asarray(lengths)[None, :]
-    rt = numpy.where(t < n, n - 1 - t, t)
-    return rt, numpy.broadcast_to(numpy.arange(len(lengths))[None, :], rt.shape)
 
 
 def _dropped(padded, batch, ratio):
@@ -93,7 +85,7 @@ def _n_step(name, mode, n_weights, n_layers, dropout_ratio, hx, cx, ws, bs, xs, 
     rev = None
     if batch[-1] < full:  # some sequences end early
         mask = numpy.arange(steps)[:, None] < numpy.asarray(lengths)[None, :]
-        rev = tuple(hxt.xp.asarray(i) for i in _reverse_index(lengths, steps))
+        rev = tuple(hxt.xp.asarray(i) for i in reverse_within_lengths(lengths, steps))
     ins, hid = _PARTS[mode]
     hy, cy = [], []
     layer_in = x

@@ -127,7 +127,7 @@ class BatchNormalization(Link):
             else xp.zeros(self.avg_mean.shape, self._highprec_dtype)
         )
         if config.train:
-            decay = self._step_decay(finetune)
+            decay = step_decay(self, finetune)
             return F.batch_normalization(
                 x,
                 gamma,
@@ -141,9 +141,6 @@ class BatchNormalization(Link):
         return F.fixed_batch_normalization(
             x, gamma, beta, self.avg_mean, self.avg_var, self.eps, axis=self.axis
         )
-
-    def _step_decay(self, finetune: bool) -> float:
-        return step_decay(self, finetune)
 
     def start_finetuning(self):
         """Restart the count of ``finetune`` batches."""
@@ -184,5 +181,5 @@ class BatchRenormalization(BatchNormalization):
                                                self.eps)  # fmt: skip
         return F.batch_renormalization(
             x, gamma, beta, self.rmax, self.dmax, self.eps, self.avg_mean, self.avg_var,
-            self._step_decay(finetune), update_statistics=True,
+            step_decay(self, finetune), update_statistics=True,
         )  # fmt: skip
