@@ -77,7 +77,9 @@ def test_pca_accepts_tensors_and_float32():
     ref = sk_decomposition.PCA(2, svd_solver="full").fit(X)
     assert ours.components_.dtype == np.float32
     np.testing.assert_allclose(ours.components_, ref.components_, atol=1e-5)
-    np.testing.assert_allclose(ours.transform(ss.tensor(X)), ref.transform(X), atol=1e-5)
+    # float32 projections: 2.3e-5 apart on an AVX2-only CPU (its LAPACK/BLAS kernels sum in
+    # another order), within 1e-5 on an AVX-512 one
+    np.testing.assert_allclose(ours.transform(ss.tensor(X)), ref.transform(X), atol=1e-4)
 
 
 def test_auc_matches_sklearn():
