@@ -122,9 +122,10 @@ def test_pytorchs_decoder_steps_give_shinsous_logits(tq, norm_first):
                     (shin.model, cached, recomputed), enc, states)]  # fmt: skip
                 logits = [o[0].numpy() for o in out]
                 states = [o[1] for o in out]
-                # float32 round-off of other summation orders (logits of size ~2)
-                np.testing.assert_allclose(logits[1], logits[0], atol=3e-5, rtol=0)
-                np.testing.assert_allclose(logits[2], logits[0], atol=3e-5, rtol=0)
+                # float32 round-off of other summation orders (logits of size ~2; up to
+                # 3.03e-5 apart on an AVX2-only CPU)
+                np.testing.assert_allclose(logits[1], logits[0], atol=5e-5, rtol=0)
+                np.testing.assert_allclose(logits[2], logits[0], atol=5e-5, rtol=0)
                 tok = ss.tensor(logits[0].argmax(1))
             assert states[1]["t"] == 5 and states[2].shape == (3, 5)
             # beams: reordering the cache picks the rows' keys and values
