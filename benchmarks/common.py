@@ -43,14 +43,18 @@ def compare(ss_fn, torch_fn, number: int = 20, rounds: int = 7, warmup: int = 3)
 
 def machine() -> str:
     cpu = platform.processor() or platform.machine()
-    try:
+    isa = ""
+    try:  # the model name, and whether the cores have AVX-512 (which moves every ratio)
         with open("/proc/cpuinfo") as f:
             for line in f:
                 if line.startswith("model name"):
                     cpu = line.split(":", 1)[1].strip()
+                elif line.startswith("flags"):
+                    isa = " (AVX-512)" if " avx512f" in line else " (AVX2, no AVX-512)"
                     break
     except OSError:
         pass
+    cpu += isa
     import numpy
     import torch
 

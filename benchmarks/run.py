@@ -47,12 +47,12 @@ def main(argv=None):
 
     names = [n for n in CASES if not args.only or n in args.only.split(",")]
     rows = []
-    from shinsou.backend import blas  # noqa: E402
+    from shinsou.backend import blas, onednn  # noqa: E402
 
     order = "NumPy first" if args.numpy_first else "shinsou first"
     print(
         f"machine: {machine()}; threads: {args.threads}; {order} "
-        f"(shinsou splits its own products: {blas.split_products()})"
+        f"(shinsou splits its own products: {blas.split_products()}); {onednn.describe()}"
     )
     for name in names:
         case = CASES[name]

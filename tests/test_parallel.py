@@ -15,7 +15,7 @@ import pytest
 
 import shinsou as ss
 import shinsou.functional as F
-from shinsou.backend import memory, parallel
+from shinsou.backend import memory, onednn, parallel
 
 
 _EMPTY = np.empty
@@ -34,6 +34,10 @@ def _nan_empty(shape, dtype=float, *a, **k):
 def split_everything(monkeypatch):
     monkeypatch.setattr(parallel, "MIN_BYTES", 0)
     monkeypatch.setattr(parallel, "_ENABLED", True)
+    # these tests are about shinsou's own kernels, split or whole: keep convolutions off
+    # oneDNN (whose OpenMP threads follow the same switch, and sum in another order)
+    monkeypatch.setattr(onednn, "_MODE", False)
+    monkeypatch.setattr(onednn, "_ON", False)
 
 
 def test_halves_covers_the_range_once_on_two_threads(split_everything):

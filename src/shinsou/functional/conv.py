@@ -24,6 +24,16 @@ themselves linear maps, recorded as three ops that are each other's adjoints —
 other two (plus a sum for the bias), so derivatives of any order reuse the same fast kernels;
 the raw-array ``backward`` of plain training is the same as without graphs.
 
+oneDNN (opt-in): with the ``fast`` extra installed and ``SHINSOU_ONEDNN=1`` (or
+``backend.onednn.set_enabled(True)``), NumPy float32 convolutions go to oneDNN's three
+convolution primitives instead (forward, backward data, backward weights: the three rows of
+the table above), with the same ops, graphs and derivatives of every order, and the batch
+cut by samples over the two threads as below (each half one single-threaded oneDNN call).
+float64, CuPy, one channel on either side (an image in or out, where the NumPy kernels below
+were faster) and any geometry oneDNN refuses keep the NumPy kernels. Each op decides in its
+forward (``_onednn``) and its backward follows. It is off by default: no whole step was
+measured faster with it yet (``backend.onednn.enabled``).
+
 How (CPU and GPU alike): im2col + GEMM. The padded input's KH×KW windows
 (``_windows.windows``, a strided view) are copied into a column matrix of shape
 (C_in·KH·KW, OH·OW·N), and W (C_out, C_in·KH·KW) @ cols gives the output; dL/dW is
@@ -104,7 +114,7 @@ import math
 
 import numpy as np
 
-from ..backend import blas, get_array_module, parallel
+from ..backend import blas, get_array_module, onednn, parallel
 from ..core.function import Function
 from ..core.grad_mode import is_grad_enabled
 from ..core.tensor import Tensor
@@ -724,9 +734,29 @@ def _total(parts):
     return out
 
 
+def _onednn(geo, parts, x_shape, w_shape, y_shape, arrays, bias=False):
+    """oneDNN's geometry (stride, dilation, pads, groups) when the convolution x_shape ->
+    y_shape with a weight of ``w_shape`` goes to oneDNN (``backend.onednn``: installed,
+    enabled, the op's ``arrays`` all NumPy float32, a geometry it takes for each of the
+    batch's ``parts``), else None."""
+    if w_shape[0] == 1 or w_shape[1] * geo.groups == 1 or not onednn.usable(*arrays):
+        # one channel on either side (an image in or out) stays with the NumPy kernels, which
+        # have paths of their own for it and were faster there: the DCGAN generator's
+        # 64->1 transposed layer 3.4 against 5.7 ms, mnist-cnn's 1->32 first layer 11.2
+        # against 12.6 ms (forward + backward, two threads; RESULTS.md, session 12)
+        return None
+    g = (geo.stride, geo.dilation, geo.pads, geo.groups)
+    for lo, hi in dict.fromkeys(parts):
+        shapes = ((hi - lo,) + tuple(x_shape[1:]), w_shape, (hi - lo,) + tuple(y_shape[1:]))
+        if not onednn.supports(*shapes, *g, bias=bias):
+            return None
+    return g
+
+
 class Conv2d(Function):
     """y = conv2d(x, W) + b as one fused primitive (see the module docstring); NumPy
-    batches are split by samples over the two threads (``_sample_parts``)."""
+    batches are split by samples over the two threads (``_sample_parts``), or the whole
+    batch goes to oneDNN's convolution where it is installed (``backend.onednn``)."""
 
     def __init__(self, geo: _Geometry):
         self.geo = geo
@@ -740,6 +770,16 @@ class Conv2d(Function):
         out_shape = (n, w.shape[0]) + tuple(geo.out_hw)
         y = _empty_apart(out_shape, x.dtype, x)
         parts = _sample_parts(n, x.nbytes + y.nbytes, xp)
+        self.dnnl = _onednn(geo, parts, x.shape, w.shape, out_shape, (x, w, b), b is not None)
+        if self.dnnl:
+
+            def part(i):
+                lo, hi = parts[i]
+                onednn.forward(x[lo:hi], w, b, *self.dnnl, out_hw=out_shape[2:], out=y[lo:hi])
+
+            _run_parts(part, parts)
+            self.parts, self.saved = parts, (x, w)
+            return y
         xins = [None] * len(parts)
 
         def part(i):
@@ -753,6 +793,8 @@ class Conv2d(Function):
         return y
 
     def backward(self, gy):
+        if self.dnnl:
+            return self._backward_onednn(gy)
         xins, w = self.saved
         parts, geo, needs = self.parts, self.geo, self.needs
         # (never with batch_outer: conv2d picks that only when x needs none)
@@ -774,6 +816,25 @@ class Conv2d(Function):
         if not self.has_bias:
             return gx, _total(gws)
         return gx, _total(gws), _total(gbs)
+
+    def _backward_onednn(self, gy):
+        (x, w), g, needs, parts = self.saved, self.dnnl, self.needs, self.parts
+        bias = self.has_bias
+        gx = _empty_apart(x.shape, gy.dtype, gy) if needs[0] else None
+        gws, gbs = [None] * len(parts), [None] * len(parts)
+
+        def part(i):
+            lo, hi = parts[i]
+            if needs[0]:
+                onednn.backward_data(gy[lo:hi], w, gx[lo:hi].shape, *g, bias=bias, out=gx[lo:hi])
+            if needs[1]:
+                gws[i], gbs[i] = onednn.backward_weights(x[lo:hi], gy[lo:hi], w.shape, *g, bias)
+            elif bias and needs[2]:
+                gbs[i] = gy[lo:hi].sum(axis=(0, 2, 3))
+
+        _run_parts(part, parts)
+        gw, gb = _total(gws), _total(gbs) if bias and needs[2] else None
+        return (gx, gw, gb) if bias else (gx, gw)
 
     def backward_graph(self, gy):
         # conv is bilinear in (x, W): dL/dx = conv_transpose(dL/dy, W) and dL/dW = B(x, dL/dy),
@@ -817,6 +878,17 @@ class ConvWeightGrad(Function):
         n = x.shape[0]
         self.in_chw, self.gy_shape = x.shape[1:], gy.shape
         parts = _sample_parts(n, x.nbytes + gy.nbytes, get_array_module(x))
+        self.dnnl = _onednn(geo, parts, x.shape, self.w_shape, gy.shape, (x, gy))
+        if self.dnnl:
+            gws = [None] * len(parts)
+
+            def part(i):
+                lo, hi = parts[i]
+                gws[i] = onednn.backward_weights(x[lo:hi], gy[lo:hi], self.w_shape, *self.dnnl)[0]
+
+            _run_parts(part, parts)
+            self.parts, self.saved = parts, (x, gy)
+            return _total(gws)
         xins, gs, gws = [None] * len(parts), [None] * len(parts), [None] * len(parts)
 
         def part(i):  # the sum over this part's samples
@@ -830,6 +902,20 @@ class ConvWeightGrad(Function):
         return _total(gws)
 
     def backward(self, ggw):
+        if self.dnnl:  # dL/dx = conv_transpose2d(gy, G), dL/dgy = conv2d(x, G)
+            (x, gy), g, needs, parts = self.saved, self.dnnl, self.needs, self.parts
+            gx = _empty_apart(x.shape, x.dtype, ggw) if needs[0] else None
+            ggy = _empty_apart(gy.shape, gy.dtype, ggw) if needs[1] else None
+
+            def part(i):
+                lo, hi = parts[i]
+                if needs[0]:
+                    onednn.backward_data(gy[lo:hi], ggw, gx[lo:hi].shape, *g, out=gx[lo:hi])
+                if needs[1]:
+                    onednn.forward(x[lo:hi], ggw, None, *g, out_hw=gy.shape[2:], out=ggy[lo:hi])
+
+            _run_parts(part, parts)
+            return gx, ggy
         xins, gs = self.saved
         parts, geo, needs = self.parts, self.geo, self.needs
         n, dt = self.gy_shape[0], gs[0].dtype
@@ -866,8 +952,22 @@ class ConvTranspose2d(Function):
         xp = get_array_module(x)
         n = x.shape[0]
         self.has_bias = b is not None
-        y = _empty_apart((n,) + tuple(self.out_chw), x.dtype, x)
+        y_shape = (n,) + tuple(self.out_chw)
+        # the convolution it is the adjoint of goes from y's shape to x's
+        y = _empty_apart(y_shape, x.dtype, x)
         parts = _sample_parts(n, x.nbytes + y.nbytes, xp)
+        self.dnnl = _onednn(self.geo, parts, y_shape, w.shape, x.shape, (x, w, b))
+        if self.dnnl:
+
+            def part(i):
+                lo, hi = parts[i]
+                onednn.backward_data(x[lo:hi], w, y[lo:hi].shape, *self.dnnl, out=y[lo:hi])
+                if b is not None:
+                    y[lo:hi] += b[:, None, None]
+
+            _run_parts(part, parts)
+            self.parts, self.saved = parts, (x, w)
+            return y
         xcs = [None] * len(parts)
 
         def part(i):
@@ -883,6 +983,25 @@ class ConvTranspose2d(Function):
         return y
 
     def backward(self, gy):
+        if self.dnnl:  # dL/dx = conv2d(gy, W); dL/dW: gy in the input's role, x in dL/dy's
+            (x, w), g, needs, parts = self.saved, self.dnnl, self.needs, self.parts
+            gx = _empty_apart(x.shape, gy.dtype, gy) if needs[0] else None
+            gws, gbs = [None] * len(parts), [None] * len(parts)
+            bias_grad = self.has_bias and needs[2]
+
+            def part(i):
+                lo, hi = parts[i]
+                if needs[0]:
+                    onednn.forward(gy[lo:hi], w, None, *g, out_hw=x.shape[2:], out=gx[lo:hi])
+                if needs[1]:
+                    gws[i] = onednn.backward_weights(gy[lo:hi], x[lo:hi], w.shape, *g)[0]
+                if bias_grad:
+                    gbs[i] = gy[lo:hi].sum(axis=(0, 2, 3))
+
+            _run_parts(part, parts)
+            if not self.has_bias:
+                return gx, _total(gws)
+            return gx, _total(gws), _total(gbs)
         xcs, w = self.saved
         parts, geo, needs = self.parts, self.geo, self.needs
         n = gy.shape[0]
