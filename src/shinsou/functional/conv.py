@@ -983,41 +983,38 @@ class ConvTranspose2d(Function):
         return y
 
     def backward(self, gy):
-        if self.dnnl:  # dL/dx = conv2d(gy, W); dL/dW: gy in the input's role, x in dL/dy's
-            (x, w), g, needs, parts = self.saved, self.dnnl, self.needs, self.parts
-            gx = _empty_apart(x.shape, gy.dtype, gy) if needs[0] else None
-            gws, gbs = [None] * len(parts), [None] * len(parts)
-            bias_grad = self.has_bias and needs[2]
-
-            def part(i):
-                lo, hi = parts[i]
-                if needs[0]:
-                    onednn.forward(gy[lo:hi], w, None, *g, out_hw=x.shape[2:], out=gx[lo:hi])
-                if needs[1]:
-                    gws[i] = onednn.backward_weights(gy[lo:hi], x[lo:hi], w.shape, *g)[0]
-                if bias_grad:
-                    gbs[i] = gy[lo:hi].sum(axis=(0, 2, 3))
-
-            _run_parts(part, parts)
-            if not self.has_bias:
-                return gx, _total(gws)
-            return gx, _total(gws), _total(gbs)
-        xcs, w = self.saved
+        # gy plays the convolution's input: dL/dx = conv(gy, W), and dL/dW is the
+        # convolution's weight gradient with x in the role of dL/dy
         parts, geo, needs = self.parts, self.geo, self.needs
-        n = gy.shape[0]
-        gx = _empty_apart((n,) + xcs[0].shape[:3], gy.dtype, gy) if needs[0] else None
+        if self.dnnl:
+            (x, w), g = self.saved, self.dnnl
+            x_shape = x.shape
+
+            def grads(i, lo, hi, gx_part):  # into gx_part; returns this part's dL/dW
+                if needs[0]:
+                    onednn.forward(gy[lo:hi], w, None, *g, out_hw=x_shape[2:], out=gx_part)
+                if needs[1]:
+                    return onednn.backward_weights(gy[lo:hi], x[lo:hi], w.shape, *g)[0]
+                return None
+
+        else:
+            xcs, w = self.saved
+            x_shape = (gy.shape[0],) + xcs[0].shape[:3]
+
+            def grads(i, lo, hi, gx_part):
+                gin = _padded_input(gy[lo:hi], geo)
+                if needs[0]:
+                    _from_chwn(_conv_forward(gin, w, None, geo), out=gx_part)
+                return _conv_weight_grad(gin, xcs[i], w.shape, geo) if needs[1] else None
+
+        gx = _empty_apart(x_shape, gy.dtype, gy) if needs[0] else None
         gws, gbs = [None] * len(parts), [None] * len(parts)
         bias_grad = self.has_bias and needs[2]
 
         def part(i):
-            # gy plays the convolution's input: dL/dx = conv(gy, W), and dL/dW is the
-            # convolution's weight gradient with x in the role of dL/dy
             lo, hi = parts[i]
-            gin = _padded_input(gy[lo:hi], geo)
-            if needs[0]:
-                _from_chwn(_conv_forward(gin, w, None, geo), out=gx[lo:hi])
-            if needs[1]:
-                gws[i] = _conv_weight_grad(gin, xcs[i], w.shape, geo)
+            if needs[0] or needs[1]:
+                gws[i] = grads(i, lo, hi, None if gx is None else gx[lo:hi])
             if bias_grad:
                 gbs[i] = gy[lo:hi].sum(axis=(0, 2, 3))
 
