@@ -207,18 +207,20 @@ def set_enabled(flag: bool | None) -> None:
 
 
 def describe() -> str:
-    """One line for benchmark reports: the version, the CPU's ISA class, on or off."""
-    if not available():
-        return f"oneDNN: not used ({_state.error})"
+    """One line for benchmark reports: the version, the CPU's ISA class, on or off. (When off,
+    the library is not loaded to say so.)"""
+    if not enabled():
+        installed = "installed" if library_path() else "not installed"
+        return f"oneDNN: convolutions off ({installed}; SHINSOU_ONEDNN=1 turns them on)"
     isa = "AVX-512" if _state.avx512 else "no AVX-512"
-    return f"oneDNN {_state.version} ({isa}): convolutions {'on' if enabled() else 'off'}"
+    return f"oneDNN {_state.version} ({isa}): convolutions on"
 
 
 def usable(*arrays) -> bool:
     """True when the convolution of these arrays (None for an absent bias) goes to oneDNN:
     it is enabled and installed, this is the process that loaded it, and every array is a
     NumPy float32 array."""
-    if not (_ON if _ON is not None else enabled()) or os.getpid() != _state.pid:
+    if not enabled() or os.getpid() != _state.pid:
         return False
     for a in arrays:
         if a is not None and (type(a) is not np.ndarray or a.dtype != np.float32):
@@ -368,97 +370,49 @@ class _Conv:
             _Dims(*ends),
         )
         self.bias = bias
-        self.prims = {}
-        self.fwd_pd = self._forward_pd()  # also the hint of the backward primitives
-        for kind in ("forward", "data", "weights"):  # all three now: refused shapes fail here
-            self.prim(kind)
-
-    def _anys(self):
-        return [_any_md(self.lib, self.shapes[k]) for k in "xwy"]
-
-    def _forward_pd(self):
-        lib, pd = self.lib, _vp()
-        xa, wa, ya = self._anys()
-        ba = _plain_md(lib, self.shapes["b"]) if self.bias else None
-        _check(
-            lib.dnnl_convolution_forward_primitive_desc_create(
-                ctypes.byref(pd),
-                _state.engine,
-                _FORWARD_TRAINING,
-                _DIRECT,
-                xa,
-                wa,
-                ba,
-                ya,
-                *self.geo,
-                None,
+        xa, wa, ya = (_any_md(lib, self.shapes[k]) for k in "xwy")
+        ba = _plain_md(lib, self.shapes["b"]) if bias else None
+        # all three now, so that a refused geometry fails here; the forward one is also the
+        # hint of the backward ones
+        fwd = self._pd("forward", _FORWARD_TRAINING, _DIRECT, xa, wa, ba, ya, *self.geo, None)
+        data = self._pd("backward_data", _DIRECT, xa, wa, ya, *self.geo, fwd, None)
+        weights = self._pd("backward_weights", _DIRECT, xa, wa, ba, ya, *self.geo, fwd, None)
+        r, w = True, False  # whether the primitive reads the operand (else writes it)
+        self.prims = {
+            "forward": self._prim(fwd, [("x", _SRC, r), ("w", _WEIGHTS, r), ("y", _DST, w)]),
+            "data": self._prim(
+                data, [("x", _DIFF_SRC, w), ("w", _WEIGHTS, r), ("y", _DIFF_DST, r)]
             ),
-            "convolution_forward_primitive_desc_create",
-        )
+            "weights": self._prim(
+                weights, [("x", _SRC, r), ("w", _DIFF_WEIGHTS, w), ("y", _DIFF_DST, r)]
+            ),
+        }
+
+    def _pd(self, direction, *args):
+        """oneDNN's convolution_{direction}_primitive_desc_create on the engine."""
+        name = f"dnnl_convolution_{direction}_primitive_desc_create"
+        pd = _vp()
+        _check(getattr(self.lib, name)(ctypes.byref(pd), _state.engine, *args), name)
         return pd
 
-    def _operands(self, pd, spec):
+    def _prim(self, pd, spec):
+        """The primitive of ``pd`` and its operands: (name, DNNL_ARG, read) for x, w, y, each
+        reordered to the layout ``pd`` picked (before the call when read, after when
+        written), and the plain bias where there is one."""
         lib = self.lib
-        return {
+        ops = {
             name: _Operand(
                 lib,
                 _plain_md(lib, self.shapes[name]),
                 _vp(lib.dnnl_primitive_desc_query_md(pd, _EXEC_ARG_MD, arg)),
-                to_picked,
+                read,
             )
-            for name, arg, to_picked in spec
+            for name, arg, read in spec
         }
-
-    def prim(self, kind):
-        got = self.prims.get(kind)
-        if got is not None:
-            return got
-        lib, pd = self.lib, _vp()
-        if kind == "forward":
-            pd = self.fwd_pd
-            spec = [("x", _SRC, True), ("w", _WEIGHTS, True), ("y", _DST, False)]
-        elif kind == "data":
-            xa, wa, ya = self._anys()
-            _check(
-                lib.dnnl_convolution_backward_data_primitive_desc_create(
-                    ctypes.byref(pd),
-                    _state.engine,
-                    _DIRECT,
-                    xa,
-                    wa,
-                    ya,
-                    *self.geo,
-                    self.fwd_pd,
-                    None,
-                ),
-                "convolution_backward_data_primitive_desc_create",
-            )
-            spec = [("x", _DIFF_SRC, False), ("w", _WEIGHTS, True), ("y", _DIFF_DST, True)]
-        else:
-            xa, wa, ya = self._anys()
-            ba = _plain_md(lib, self.shapes["b"]) if self.bias else None
-            _check(
-                lib.dnnl_convolution_backward_weights_primitive_desc_create(
-                    ctypes.byref(pd),
-                    _state.engine,
-                    _DIRECT,
-                    xa,
-                    wa,
-                    ba,
-                    ya,
-                    *self.geo,
-                    self.fwd_pd,
-                    None,
-                ),
-                "convolution_backward_weights_primitive_desc_create",
-            )
-            spec = [("x", _SRC, True), ("w", _DIFF_WEIGHTS, False), ("y", _DIFF_DST, True)]
-        got = (_primitive(lib, pd), self._operands(pd, spec))
         if self.bias:
             b = _plain_md(lib, self.shapes["b"])
-            got[1]["b"] = _Operand(lib, b, b, True)
-        self.prims[kind] = got
-        return got
+            ops["b"] = _Operand(lib, b, b, True)
+        return _primitive(lib, pd), ops
 
     def run(self, kind, arrays, args):
         """Run one primitive on plain arrays: ``arrays`` maps "x", "w", "y", "b" to arrays,

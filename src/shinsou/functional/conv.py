@@ -746,8 +746,8 @@ def _onednn(geo, parts, x_shape, w_shape, y_shape, arrays, bias=False):
         # against 12.6 ms (forward + backward, two threads; RESULTS.md, session 12)
         return None
     g = (geo.stride, geo.dilation, geo.pads, geo.groups)
-    for lo, hi in dict.fromkeys(parts):
-        shapes = ((hi - lo,) + tuple(x_shape[1:]), w_shape, (hi - lo,) + tuple(y_shape[1:]))
+    for m in {hi - lo for lo, hi in parts}:  # each part's batch size
+        shapes = ((m,) + tuple(x_shape[1:]), w_shape, (m,) + tuple(y_shape[1:]))
         if not onednn.supports(*shapes, *g, bias=bias):
             return None
     return g
@@ -755,8 +755,8 @@ def _onednn(geo, parts, x_shape, w_shape, y_shape, arrays, bias=False):
 
 class Conv2d(Function):
     """y = conv2d(x, W) + b as one fused primitive (see the module docstring); NumPy
-    batches are split by samples over the two threads (``_sample_parts``), or the whole
-    batch goes to oneDNN's convolution where it is installed (``backend.onednn``)."""
+    batches are split by samples over the two threads (``_sample_parts``), each part on
+    the NumPy kernels or, when switched on, on oneDNN's (``_onednn``)."""
 
     def __init__(self, geo: _Geometry):
         self.geo = geo
@@ -953,9 +953,9 @@ class ConvTranspose2d(Function):
         n = x.shape[0]
         self.has_bias = b is not None
         y_shape = (n,) + tuple(self.out_chw)
-        # the convolution it is the adjoint of goes from y's shape to x's
         y = _empty_apart(y_shape, x.dtype, x)
         parts = _sample_parts(n, x.nbytes + y.nbytes, xp)
+        # the convolution it is the adjoint of goes from y's shape to x's
         self.dnnl = _onednn(self.geo, parts, y_shape, w.shape, x.shape, (x, w, b))
         if self.dnnl:
 
